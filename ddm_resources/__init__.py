@@ -1,0 +1,43 @@
+"""Pulumi dynamic provider for Open Telekom Cloud DDM metadata recovery.
+
+`MetadataRecovery` restores a source DDM instance's metadata (from a `backup_id` or a
+`restore_time` in epoch milliseconds, UTC) onto a new, empty target DDM instance whose data
+nodes were already restored to the same point in time, and waits for the job.
+
+Modules: `models` (API bodies), `client` (HTTP), `waiter` (job polling), `settings`
+(endpoint and credentials), `inputs` (check/diff rules), `provider` (the dynamic provider),
+`resource` (what programs declare), `emulator` (a local DDM API for tests and demos).
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (  # noqa: E402
+    ApiError,
+    ConfigurationError,
+    DdmError,
+    JobFailedError,
+    JobTimeoutError,
+    RecoveryError,
+)
+from .resource import (  # noqa: E402
+    MetadataRecovery,
+    MetadataRecoveryArgs,
+    RestoreSourceArgs,
+    RestoreTargetArgs,
+    TimeoutsArgs,
+)
+
+__all__ = [
+    "ApiError",
+    "ConfigurationError",
+    "DdmError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "MetadataRecovery",
+    "MetadataRecoveryArgs",
+    "RecoveryError",
+    "RestoreSourceArgs",
+    "RestoreTargetArgs",
+    "TimeoutsArgs",
+    "__version__",
+]

@@ -1,0 +1,171 @@
+"""Exceptions raised by the DDM client, the job waiter and the provider.
+
+No message built here ever contains a token or a password: errors carry the HTTP status,
+the DDM error code, the service's message and the request id, nothing from the request
+headers.
+
+    DdmError
+    ├── ConfigurationError        settings missing or malformed (no API call was made)
+    ├── ApiError                  the API answered with a non-2xx status
+    │   ├── AuthenticationError   401 / 403: token missing, expired or not for this project
+    │   ├── NotFoundError         404, or DBS.300400 (job not found)
+    │   ├── ConflictError         409: another operation runs on the instance
+    │   ├── ThrottledError        429 / APIGW.0308
+    │   └── ServerError           5xx
+    ├── TransportError            no answer: connection refused, dropped, or timed out
+    ├── JobError                  a job did not end `Completed`
+    │   ├── JobFailedError        the job ended `Failed`
+    │   └── JobTimeoutError       the deadline passed while the job was still running
+    └── RecoveryError             what `MetadataRecovery` create raises: the target, the job ID
+                                  (when a job was started) and the cause, in one message
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "DdmError",
+    "JobError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "NotFoundError",
+    "RecoveryError",
+    "ServerError",
+    "ThrottledError",
+    "TransportError",
+    "make_api_error",
+]
+
+
+class DdmError(Exception):
+    """Base of every error this package raises."""
+
+
+class ConfigurationError(DdmError):
+    """Provider settings are missing or malformed; raised before any API call."""
+
+
+class ApiError(DdmError):
+    """The DDM or IAM API answered with a non-2xx status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        error_code: str = "",
+        request_id: str = "",
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.error_code = error_code
+        self.service_message = message
+        self.request_id = request_id
+        self.method = method
+        self.path = path
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        code = f" {self.error_code}" if self.error_code else ""
+        where = f" ({self.method} {self.path})" if self.method else ""
+        rid = f" [request id {self.request_id}]" if self.request_id else ""
+        return f"HTTP {self.status_code}{code}: {self.service_message}{where}{rid}"
+
+
+class AuthenticationError(ApiError):
+    """401 or 403: the token is missing, expired, or not scoped to this project."""
+
+
+class NotFoundError(ApiError):
+    """404, or `DBS.300400` (task not found)."""
+
+
+class ConflictError(ApiError):
+    """409: the instance is busy with another operation (for example `DBS.212033`)."""
+
+
+class ThrottledError(ApiError):
+    """429 or `APIGW.0308`: too many requests."""
+
+
+class ServerError(ApiError):
+    """A 5xx answer."""
+
+
+class TransportError(DdmError):
+    """No HTTP answer: the connection failed, was dropped, or a timeout passed."""
+
+
+class JobError(DdmError):
+    """A DDM job did not end `Completed`. `job_id` names it."""
+
+    def __init__(self, message: str, *, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(message)
+
+
+class JobFailedError(JobError):
+    """The job ended with status `Failed` (or another terminal failure)."""
+
+    def __init__(
+        self, message: str, *, job_id: str, status: str, reason: Optional[str] = None
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(message, job_id=job_id)
+
+
+class JobTimeoutError(JobError):
+    """The deadline passed while the job was still running; the job may still finish."""
+
+    def __init__(self, message: str, *, job_id: str, last_status: str) -> None:
+        self.last_status = last_status
+        super().__init__(message, job_id=job_id)
+
+
+class RecoveryError(DdmError):
+    """A metadata recovery did not complete. `job_id` is set once the service accepted the restore."""
+
+    def __init__(self, message: str, *, target_instance_id: str, job_id: Optional[str] = None) -> None:
+        self.target_instance_id = target_instance_id
+        self.job_id = job_id
+        super().__init__(message)
+
+
+def make_api_error(
+    status_code: int,
+    *,
+    error_code: str,
+    message: str,
+    request_id: str,
+    method: str,
+    path: str,
+) -> ApiError:
+    """Pick the `ApiError` subclass for an HTTP status and DDM error code."""
+    cls: type[ApiError]
+    if status_code in (401, 403):
+        cls = AuthenticationError
+    elif status_code == 429 or error_code == "APIGW.0308":
+        cls = ThrottledError
+    elif status_code == 404 or error_code == "DBS.300400":
+        cls = NotFoundError
+    elif status_code == 409:
+        cls = ConflictError
+    elif status_code >= 500:
+        cls = ServerError
+    else:
+        cls = ApiError
+    return cls(
+        message or "no message in the response body",
+        status_code=status_code,
+        error_code=error_code,
+        request_id=request_id,
+        method=method,
+        path=path,
+    )

@@ -1,0 +1,134 @@
+"""Pydantic models of the DDM V3 API bodies this project sends and reads.
+
+Request models are strict (unknown fields are a bug on our side); response models accept
+extra fields, so a server that adds fields never breaks parsing. Field names are the API's.
+
+API sections (see `shared/reference/ddm-api.md`): metadata recovery is section 2.1, the
+job of a restore section 3.1, the job list section 3.2, error bodies section 5.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "ApiErrorBody",
+    "COMPLETED",
+    "FAILED",
+    "Job",
+    "JobInstance",
+    "JobResponse",
+    "MetadataRecoveryRequest",
+    "MetadataRecoveryResponse",
+    "RUNNING",
+    "RestoreSource",
+    "RestoreTarget",
+]
+
+RUNNING = "Running"
+COMPLETED = "Completed"
+FAILED = "Failed"
+
+
+class _Request(BaseModel):
+    """Base of the bodies we send: unknown fields are rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    """Base of the bodies we read: fields the server adds are kept, never an error."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class RestoreSource(_Request):
+    """Where the metadata comes from: exactly one of a backup or a point in time."""
+
+    backup_id: Optional[str] = None
+    """ID of a metadata backup of the source instance (for example `...br09`)."""
+    restore_time: Optional[int] = None
+    """Point in time to restore, epoch milliseconds, UTC; must equal the data nodes' PITR time."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RestoreSource:
+        if self.backup_id is None and self.restore_time is None:
+            raise ValueError("set source.backup_id or source.restore_time; neither is set")
+        if self.backup_id is not None and self.restore_time is not None:
+            raise ValueError("set only one of source.backup_id and source.restore_time; both are set")
+        return self
+
+
+class RestoreTarget(_Request):
+    """Where the metadata goes: a new, empty DDM instance and its PITR-restored data nodes."""
+
+    instance_id: str
+    """ID of the target DDM instance (no data nodes, schemas or accounts yet)."""
+    data_nodes: list[str] = Field(min_length=1)
+    """IDs of the RDS for MySQL instances restored to the same time, in the target's VPC."""
+
+
+class MetadataRecoveryRequest(_Request):
+    """Body of `POST /v3/{project_id}/instances/{instance_id}/backups/metadata-recovery`."""
+
+    source: RestoreSource
+    target: RestoreTarget
+
+    def to_body(self) -> dict:
+        """Return the JSON body, leaving out the source field that is not used."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class MetadataRecoveryResponse(_Response):
+    """The 202 answer to a metadata recovery: the job to wait on."""
+
+    job_id: str
+
+
+class JobInstance(_Response):
+    """The instance a job acts on."""
+
+    id: str = ""
+    name: str = ""
+
+
+class Job(_Response):
+    """A DDM task, as `GET /v3/{project_id}/jobs/{job_id}` returns it under `job`."""
+
+    id: str
+    name: str = ""
+    status: str = ""
+    """`Running`, `Completed` or `Failed` for a restore; other values are kept as they come."""
+    created_time: str = ""
+    """UTC, `yyyy-mm-ddThh:mm:ssZ`."""
+    end_time: str = ""
+    """UTC, `yyyy-mm-ddThh:mm:ssZ`; empty while the job runs."""
+    process: str = ""
+    """Progress such as `"60%"` while running, otherwise empty."""
+    instance: Optional[JobInstance] = None
+
+    @property
+    def done(self) -> bool:
+        """True once the job reached `Completed` or `Failed`."""
+        return self.status in (COMPLETED, FAILED)
+
+
+class JobResponse(_Response):
+    """Body of `GET /v3/{project_id}/jobs/{job_id}`."""
+
+    job: Job
+
+
+class ApiErrorBody(_Response):
+    """A DDM error body in either documented format.
+
+    V3 pages use `{"error_code", "error_msg"}`; v1 pages and the OTC appendix use
+    `{"errCode", "externalMessage"}`. Both parse into `code` and `message`.
+    """
+
+    code: str = Field(default="", validation_alias=AliasChoices("error_code", "errCode", "code"))
+    message: str = Field(
+        default="", validation_alias=AliasChoices("error_msg", "externalMessage", "message")
+    )

@@ -1,0 +1,125 @@
+"""Wait for a DDM job to finish, with a deadline and progress reports.
+
+`wait_for_job` polls a `get_job` callable until the job is `Completed` (returned) or
+`Failed` (raises `JobFailedError`), or until the deadline passes (raises
+`JobTimeoutError`). The clock and the sleep function are parameters, so tests run a
+30-minute wait in microseconds. Poll intervals grow from `first_delay` by `growth` up to
+`max_interval`, and never sleep past the deadline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import JobFailedError, JobTimeoutError
+from .models import COMPLETED, FAILED, Job
+
+__all__ = ["PollSchedule", "Progress", "wait_for_job"]
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """When to poll, in seconds: `first_delay`, then intervals growing by `growth` up to `max_interval`."""
+
+    first_delay: float = 1.0
+    growth: float = 1.5
+    max_interval: float = 10.0
+    progress_every: float = 30.0
+    """Report progress at least this often, even when nothing changed."""
+
+    def intervals(self) -> Iterator[float]:
+        """Yield the sleep before each poll, forever."""
+        delay = self.first_delay
+        while True:
+            yield min(delay, self.max_interval)
+            delay = max(delay, 0.001) * self.growth
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: the last job seen and the seconds since the wait began."""
+
+    job: Job
+    elapsed: float
+
+    def describe(self) -> str:
+        """A one-line summary, e.g. `job 0990... Running 40% after 1m05s`."""
+        pct = f" {self.job.process}" if self.job.process else ""
+        return f"job {self.job.id} {self.job.status or '(no status)'}{pct} after {_fmt(self.elapsed)}"
+
+
+def wait_for_job(
+    get_job: Callable[[str], Job],
+    job_id: str,
+    *,
+    timeout: float,
+    schedule: PollSchedule = PollSchedule(),
+    on_progress: Optional[Callable[[Progress], None]] = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Job:
+    """Poll `get_job(job_id)` until the job ends; return the `Completed` job.
+
+    `timeout` is the overall deadline in seconds from the call. Errors from `get_job`
+    propagate unchanged (retries belong to the client). Status handling:
+
+    * `Completed` → return the job;
+    * `Failed` → raise `JobFailedError` naming the job;
+    * `Running` and the other documented in-progress values → keep polling;
+    * any other value, including an empty one → keep polling and report it through
+      `on_progress`; the deadline bounds the wait.
+
+    Raises `JobTimeoutError` (with the last status) when the deadline passes first.
+    """
+    start = clock()
+    deadline = start + timeout
+    last_report_at = -float("inf")
+    last_seen: Optional[tuple[str, str]] = None
+    job: Optional[Job] = None
+    for interval in schedule.intervals():
+        now = clock()
+        if now >= deadline:
+            break
+        sleep(min(interval, deadline - now))
+        job = get_job(job_id)
+        now = clock()
+        if job.status == COMPLETED:
+            _report(on_progress, job, now - start)
+            return job
+        if job.status == FAILED:
+            _report(on_progress, job, now - start)
+            raise JobFailedError(
+                f"DDM job {job_id} ended with status {job.status}",
+                job_id=job_id,
+                status=job.status,
+            )
+        seen = (job.status, job.process)
+        if seen != last_seen or now - last_report_at >= schedule.progress_every:
+            _report(on_progress, job, now - start)
+            last_seen, last_report_at = seen, now
+    last_status = job.status if job is not None else "not polled yet"
+    raise JobTimeoutError(
+        f"DDM job {job_id} was still {last_status!r} when the deadline of {_fmt(timeout)} passed; "
+        "it may still be running",
+        job_id=job_id,
+        last_status=last_status,
+    )
+
+
+def _report(on_progress: Optional[Callable[[Progress], None]], job: Job, elapsed: float) -> None:
+    if on_progress is not None:
+        on_progress(Progress(job=job, elapsed=elapsed))
+
+
+def _fmt(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"

@@ -1,0 +1,77 @@
+"""The API models: request bodies as documented, lenient response parsing, both error formats."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from ddm_resources.models import (
+    ApiErrorBody,
+    JobResponse,
+    MetadataRecoveryRequest,
+    MetadataRecoveryResponse,
+    RestoreSource,
+    RestoreTarget,
+)
+
+DOC_EXAMPLE = {
+    "source": {"backup_id": "defa45b24d314e878fde930a61732e9dbr09"},
+    "target": {
+        "instance_id": "2f0324a93859487eb5566d75951fcd2din09",
+        "data_nodes": ["f4e2949e9b9b4d60b42c89ed39bfe34cin01"],
+    },
+}
+
+
+def test_request_body_equals_documented_example():
+    request = MetadataRecoveryRequest.model_validate(DOC_EXAMPLE)
+    assert request.to_body() == DOC_EXAMPLE
+
+
+def test_restore_time_is_sent_as_integer_milliseconds():
+    body = MetadataRecoveryRequest(
+        source=RestoreSource(restore_time=1716180000000.0),
+        target=RestoreTarget(instance_id="t", data_nodes=["n"]),
+    ).to_body()
+    assert body["source"] == {"restore_time": 1716180000000}
+    assert isinstance(body["source"]["restore_time"], int)
+
+
+@pytest.mark.parametrize("source", [{}, {"backup_id": "b", "restore_time": 1}])
+def test_source_needs_exactly_one_of_backup_id_and_restore_time(source):
+    with pytest.raises(pydantic.ValidationError, match="source.backup_id"):
+        RestoreSource.model_validate(source)
+
+
+def test_request_rejects_unknown_fields():
+    with pytest.raises(pydantic.ValidationError, match="extra"):
+        RestoreTarget.model_validate({"instance_id": "t", "data_nodes": ["n"], "nodes": []})
+
+
+def test_job_parses_and_keeps_unknown_fields():
+    body = (
+        '{"job": {"id": "0990", "name": "RestoreMetadata", "status": "Running", "process": "60%",'
+        ' "created_time": "2026-11-29T09:00:00Z", "end_time": "", "instance": {"id": "i", "name": "n"},'
+        ' "new_field": 1}, "extra": true}'
+    )
+    job = JobResponse.model_validate_json(body).job
+    assert (job.id, job.status, job.process, job.instance.id) == ("0990", "Running", "60%", "i")
+    assert job.model_extra == {"new_field": 1}
+    assert not job.done
+
+
+def test_202_response():
+    assert MetadataRecoveryResponse.model_validate({"job_id": "x", "more": 1}).job_id == "x"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error_code": "DBS.280001", "error_msg": "Parameter error."},
+        {"errCode": "DBS.280001", "externalMessage": "Parameter error."},
+    ],
+    ids=["v3-style", "v1-style"],
+)
+def test_both_error_formats(body):
+    error = ApiErrorBody.model_validate(body)
+    assert (error.code, error.message) == ("DBS.280001", "Parameter error.")

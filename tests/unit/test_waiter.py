@@ -1,0 +1,118 @@
+"""The job waiter, driven by a fake clock: no test sleeps for real."""
+
+from __future__ import annotations
+
+import pytest
+
+from ddm_resources.errors import JobFailedError, JobTimeoutError, TransportError
+from ddm_resources.models import Job
+from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
+
+
+class FakeClock:
+    """A clock that only moves when the waiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def scripted(*statuses: tuple[str, str]):
+    """A get_job that returns the given (status, process) pairs, then repeats the last."""
+    calls: list[str] = []
+
+    def get_job(job_id: str) -> Job:
+        status, process = statuses[min(len(calls), len(statuses) - 1)]
+        calls.append(job_id)
+        return Job(id=job_id, status=status, process=process, created_time="2026-11-29T09:00:00Z")
+
+    return get_job, calls
+
+
+def test_wait_returns_completed_job_and_reports_each_change():
+    clock = FakeClock()
+    get_job, calls = scripted(("Running", "10%"), ("Running", "10%"), ("Running", "60%"), ("Completed", ""))
+    reports: list[Progress] = []
+    job = wait_for_job(get_job, "j1", timeout=600, on_progress=reports.append, clock=clock, sleep=clock.sleep)
+    assert job.status == "Completed"
+    assert calls == ["j1"] * 4
+    assert [(r.job.status, r.job.process) for r in reports] == [
+        ("Running", "10%"), ("Running", "60%"), ("Completed", ""),
+    ]
+    assert clock.sleeps == [1.0, 1.5, 2.25, 3.375]
+
+
+def test_poll_interval_grows_to_the_cap():
+    schedule = PollSchedule(first_delay=1, growth=2, max_interval=5)
+    it = schedule.intervals()
+    assert [next(it) for _ in range(6)] == [1, 2, 4, 5, 5, 5]
+
+
+def test_failed_job_raises_with_job_id():
+    clock = FakeClock()
+    get_job, _ = scripted(("Running", "50%"), ("Failed", ""))
+    with pytest.raises(JobFailedError) as info:
+        wait_for_job(get_job, "job-42", timeout=600, clock=clock, sleep=clock.sleep)
+    assert info.value.job_id == "job-42"
+    assert info.value.status == "Failed"
+    assert "job-42" in str(info.value)
+
+
+def test_deadline_raises_timeout_and_never_sleeps_past_it():
+    clock = FakeClock()
+    get_job, calls = scripted(("Running", "1%"))
+    with pytest.raises(JobTimeoutError) as info:
+        wait_for_job(get_job, "slow", timeout=100, schedule=PollSchedule(max_interval=10),
+                     clock=clock, sleep=clock.sleep)
+    assert info.value.job_id == "slow"
+    assert info.value.last_status == "Running"
+    assert clock.now == pytest.approx(1100.0)
+    assert "1m40s" in str(info.value) and "may still be running" in str(info.value)
+    assert 10 <= len(calls) <= 20
+
+
+@pytest.mark.parametrize("status", ["", "Paused", "RESTORE"])
+def test_unknown_or_empty_status_keeps_waiting_until_the_deadline(status):
+    clock = FakeClock()
+    get_job, calls = scripted((status, ""))
+    reports: list[Progress] = []
+    with pytest.raises(JobTimeoutError) as info:
+        wait_for_job(get_job, "j", timeout=60, on_progress=reports.append, clock=clock, sleep=clock.sleep)
+    assert info.value.last_status == status
+    assert reports and reports[0].job.status == status
+    assert len(calls) < 20
+
+
+def test_progress_repeats_at_the_interval_even_without_change():
+    clock = FakeClock()
+    get_job, _ = scripted(*[("Running", "5%")] * 40, ("Completed", ""))
+    reports: list[Progress] = []
+    wait_for_job(get_job, "j", timeout=3600, schedule=PollSchedule(max_interval=10, progress_every=60),
+                 on_progress=reports.append, clock=clock, sleep=clock.sleep)
+    running = [r.elapsed for r in reports if r.job.status == "Running"]
+    gaps = [b - a for a, b in zip(running, running[1:])]
+    assert len(running) >= 5
+    assert all(60 <= gap <= 70 for gap in gaps)
+
+
+def test_errors_from_get_job_propagate():
+    clock = FakeClock()
+
+    def get_job(job_id: str) -> Job:
+        raise TransportError("GET /v3/p/jobs/j: timed out")
+
+    with pytest.raises(TransportError):
+        wait_for_job(get_job, "j", timeout=60, clock=clock, sleep=clock.sleep)
+
+
+def test_progress_line_formats_elapsed_time():
+    line = Progress(job=Job(id="abc", status="Running", process="40%"), elapsed=3725).describe()
+    assert line == "job abc Running 40% after 1h02m05s"
