@@ -1,0 +1,134 @@
+"""`MetadataRecovery`: the Pulumi resource users declare, and its typed arguments.
+
+    recovery = MetadataRecovery(
+        "staging-metadata",
+        MetadataRecoveryArgs(
+            source_instance_id="1f5c9fd6cd984056ba89c8c87cc03278in09",
+            source=RestoreSourceArgs(backup_id="defa45b24d314e878fde930a61732e9dbr09"),
+            target=RestoreTargetArgs(
+                instance_id="2f0324a93859487eb5566d75951fcd2din09",
+                data_nodes=["f4e2949e9b9b4d60b42c89ed39bfe34cin01"],
+            ),
+        ),
+    )
+    pulumi.export("job_id", recovery.job_id)
+
+The type token is `pulumi-python:dynamic/ddm:MetadataRecovery`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
+
+__all__ = [
+    "MetadataRecovery",
+    "MetadataRecoveryArgs",
+    "RestoreSourceArgs",
+    "RestoreTargetArgs",
+    "TimeoutsArgs",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestoreSourceArgs:
+    """The metadata to restore: set exactly one of `backup_id` and `restore_time`."""
+
+    backup_id: Optional[pulumi.Input[str]] = None
+    """ID of a metadata backup of the source instance (e.g. `defa45b24d314e878fde930a61732e9dbr09`)."""
+    restore_time: Optional[pulumi.Input[int]] = None
+    """Point in time as epoch milliseconds, UTC; the same time the data nodes were restored to."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestoreTargetArgs:
+    """Where to restore to: a new, empty DDM instance and its PITR-restored data nodes."""
+
+    instance_id: pulumi.Input[str]
+    """ID of the target DDM instance (no data nodes, schemas or accounts)."""
+    data_nodes: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """IDs of the RDS for MySQL instances already restored to the same point in time."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeoutsArgs:
+    """Terraform-style deadlines; changing them never replaces the resource."""
+
+    create: Optional[str] = None
+    """How long `pulumi up` waits for the restore job, e.g. `"60m"` (the default) or `"2h"`."""
+
+
+SourceInput = Union[RestoreSourceArgs, Mapping[str, Any]]
+TargetInput = Union[RestoreTargetArgs, Mapping[str, Any]]
+TimeoutsInput = Union[TimeoutsArgs, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetadataRecoveryArgs:
+    """Arguments of `MetadataRecovery`; the names are the API's (ddm-api.md section 2.1).
+
+    `source` and `target` accept the `*Args` classes or plain dicts with the same keys.
+    A change to `source_instance_id`, `source` or `target` replaces the resource, which
+    runs a new restore; a change to `timeouts` does not.
+    """
+
+    source_instance_id: pulumi.Input[str]
+    """ID of the source DDM instance whose metadata is restored."""
+    source: pulumi.Input[SourceInput]
+    target: pulumi.Input[TargetInput]
+    timeouts: Optional[pulumi.Input[TimeoutsInput]] = None
+
+    def to_props(self) -> dict[str, Any]:
+        """The inputs as the property bag the provider receives (dataclasses become dicts)."""
+        props = {
+            "source_instance_id": self.source_instance_id,
+            "source": _as_dict(self.source),
+            "target": _as_dict(self.target),
+        }
+        if self.timeouts is not None:
+            props["timeouts"] = _as_dict(self.timeouts)
+        return props
+
+
+def _as_dict(value: Any) -> Any:
+    if isinstance(value, (RestoreSourceArgs, RestoreTargetArgs, TimeoutsArgs)):
+        return {k: v for k, v in vars(value).items() if v is not None}
+    return value
+
+
+class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
+    """A DDM metadata recovery: restores a source instance's metadata onto a new, empty target.
+
+    Create-only. `pulumi up` submits exactly one restore and waits for its job (up to
+    `timeouts.create`, default 60m); `pulumi refresh` re-reads the job; `pulumi destroy`
+    only forgets the resource, since a restore cannot be undone.
+    """
+
+    job_id: pulumi.Output[str]
+    """ID of the DDM job that ran the restore; also the resource ID."""
+    status: pulumi.Output[str]
+    """Final job status: `Completed` after a successful `pulumi up`."""
+    created_time: pulumi.Output[str]
+    """When the job started, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
+    end_time: pulumi.Output[str]
+    """When the job ended, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
+    source_instance_id: pulumi.Output[str]
+    source: pulumi.Output[dict]
+    target: pulumi.Output[dict]
+    timeouts: pulumi.Output[Optional[dict]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: MetadataRecoveryArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        props: dict[str, Any] = {**args.to_props(), **{key: None for key in OUTPUT_KEYS}}
+        props.setdefault("timeouts", None)
+        super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)
