@@ -1,0 +1,173 @@
+"""
+Service errors as data, and the documented error body formats.
+
+The backend raises these; the HTTP layer renders them. Tree:
+
+    ServiceError(status, code, message)      any DDM error, 400 unless told
+    ├── ParameterError                        400 DBS.280001, a bad request field
+    ├── NotFoundError                         404 DBS.300350 unless told
+    ├── ConflictError                         409 DBS.212033, another operation runs
+    ├── UnsupportedMediaTypeError             415 DBS.280001, POST without JSON
+    ├── GatewayError                          raised by the API gateway in front
+    │   ├── UnauthorizedError                 401 APIGW.0301, bad/missing/expired token
+    │   ├── ForbiddenError                    403 APIGW.0302, token of another project
+    │   ├── ApiNotFoundError                  404 APIGW.0101, no such API
+    │   └── ThrottledError                    429 APIGW.0308, request throttled
+    └── IamError                              IAM (Keystone) errors, own body format
+
+DDM bodies come in two styles (ddm-api.md section 5): V3 endpoints answer
+`{"error_code", "error_msg"}`, v1 endpoints `{"errCode", "externalMessage"}`.
+A backend setting (`ErrorStyle`) can force one style for every DDM endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+__all__ = [
+    "ERROR_STYLES",
+    "ApiNotFoundError",
+    "ConflictError",
+    "ErrorStyle",
+    "ForbiddenError",
+    "GatewayError",
+    "IamError",
+    "NotFoundError",
+    "ParameterError",
+    "ServiceError",
+    "ThrottledError",
+    "UnauthorizedError",
+    "UnsupportedMediaTypeError",
+    "resolve_style",
+]
+
+ErrorStyle = Literal["auto", "v3", "v1"]
+"""`auto` picks the style from the path (`/v1/...` → v1); `v3`/`v1` force one."""
+
+ERROR_STYLES: tuple[str, ...] = ("auto", "v3", "v1")
+
+
+def resolve_style(setting: str, path: str) -> Literal["v3", "v1"]:
+    """Return the body style for a response to `path` under the `setting`."""
+    if setting == "v1":
+        return "v1"
+    if setting == "v3":
+        return "v3"
+    return "v1" if path.startswith("/v1/") else "v3"
+
+
+class ServiceError(Exception):
+    """An error answer of the emulated service: HTTP status, error code, message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def body(self, style: Literal["v3", "v1"]) -> dict[str, Any]:
+        """Render the JSON body in the given style."""
+        if style == "v1":
+            return {"errCode": self.code, "externalMessage": self.message}
+        return {"error_code": self.code, "error_msg": self.message}
+
+
+class ParameterError(ServiceError):
+    """Raised when a request field or query parameter is missing or malformed."""
+
+    def __init__(self, message: str = "Parameter error.") -> None:
+        super().__init__(400, "DBS.280001", message)
+
+
+class NotFoundError(ServiceError):
+    """Raised when a resource named in the path does not exist."""
+
+    def __init__(self, message: str, code: str = "DBS.300350") -> None:
+        super().__init__(404, code, message)
+
+
+class ConflictError(ServiceError):
+    """Raised when another operation is in progress on the instance."""
+
+    def __init__(self, message: str, code: str = "DBS.212033") -> None:
+        super().__init__(409, code, message)
+
+
+class UnsupportedMediaTypeError(ServiceError):
+    """Raised when a POST body is not declared as `application/json`."""
+
+    def __init__(self, content_type: str) -> None:
+        shown = content_type or "(none)"
+        super().__init__(
+            415,
+            "DBS.280001",
+            f"Unsupported Content-Type {shown}; use application/json.",
+        )
+
+
+# API gateway errors...
+
+
+class GatewayError(ServiceError):
+    """An error produced by the API gateway before the DDM service sees the request."""
+
+
+class UnauthorizedError(GatewayError):
+    """Raised when the `X-Auth-Token` is missing, unknown or expired."""
+
+    def __init__(self, message: str = "Incorrect IAM authentication information.") -> None:
+        super().__init__(401, "APIGW.0301", message)
+
+
+class ForbiddenError(GatewayError):
+    """Raised when the token is scoped to a different project than the path."""
+
+    def __init__(
+        self, message: str = "The IAM user is not authorized to access the API."
+    ) -> None:
+        super().__init__(403, "APIGW.0302", message)
+
+
+class ApiNotFoundError(GatewayError):
+    """Raised when no API matches the method and path."""
+
+    def __init__(self, message: str = "The API does not exist or has not been published.") -> None:
+        super().__init__(404, "APIGW.0101", message)
+
+
+class ThrottledError(GatewayError):
+    """Raised (or injected by a fault) when the request is throttled."""
+
+    def __init__(
+        self,
+        message: str = "The request is throttled.",
+        *,
+        retry_after: str | None = None,
+    ) -> None:
+        headers = {"Retry-After": retry_after} if retry_after is not None else None
+        super().__init__(429, "APIGW.0308", message, headers=headers)
+
+
+# IAM errors...
+
+
+class IamError(ServiceError):
+    """An IAM (Keystone) error; its body is `{"error": {"code", "title", "message"}}`."""
+
+    _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status, str(status), message)
+        self.title = self._TITLES.get(status, "Error")
+
+    def body(self, style: Literal["v3", "v1"]) -> dict[str, Any]:
+        """Render the Keystone body; IAM has one format whatever the style."""
+        return {"error": {"code": self.status, "title": self.title, "message": self.message}}

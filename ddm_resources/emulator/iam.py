@@ -1,0 +1,168 @@
+"""
+The emulated IAM: projects, users and tokens.
+
+`IamDirectory` issues tokens for password logins (ddm-api.md section 6),
+accepts static tokens given by a test or the demo (`OS_TOKEN`), and checks a
+request's token against the project in its path. Token lifetimes are in
+emulated seconds, so a test can expire a token by advancing the clock.
+Token values and passwords are never put into messages or reprs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from typing import Callable
+
+from .errors import ForbiddenError, IamError, UnauthorizedError
+from .models import FakeProject, FakeToken, FakeUser, new_hex_id
+
+__all__ = ["DEFAULT_TOKEN_TTL_SECONDS", "IamDirectory"]
+
+DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600.0
+
+
+class IamDirectory:
+    """Projects, users and tokens of the emulated cloud; thread-safe."""
+
+    def __init__(
+        self,
+        now: Callable[[], float],
+        token_ttl_seconds: float = DEFAULT_TOKEN_TTL_SECONDS,
+    ) -> None:
+        self._now = now
+        self._lock = threading.Lock()
+        self.token_ttl_seconds = token_ttl_seconds
+        self.projects: dict[str, FakeProject] = {}
+        self.users: dict[str, FakeUser] = {}
+        self._tokens: dict[str, FakeToken] = {}
+        self._static_tokens: dict[str, FakeToken] = {}
+
+    def reset(self) -> None:
+        """Forget projects, users and issued tokens; static tokens stay."""
+        with self._lock:
+            self.projects.clear()
+            self.users.clear()
+            self._tokens.clear()
+
+    # Directory...
+
+    def add_project(
+        self,
+        name: str,
+        *,
+        project_id: str | None = None,
+        domain_name: str = "demo-domain",
+        domain_id: str | None = None,
+    ) -> FakeProject:
+        """Create a project (in the domain of that name) and return it."""
+        with self._lock:
+            if domain_id is None:
+                domain_id = next(
+                    (p.domain_id for p in self.projects.values() if p.domain_name == domain_name),
+                    new_hex_id(),
+                )
+            project = FakeProject(project_id or new_hex_id(), name, domain_id, domain_name)
+            self.projects[project.id] = project
+            return project
+
+    def add_user(
+        self, name: str, password: str, *, domain_name: str, project_ids: list[str]
+    ) -> FakeUser:
+        """Create a user who may get tokens for `project_ids`."""
+        with self._lock:
+            domain_ids = {p.domain_id for p in self.projects.values() if p.domain_name == domain_name}
+            domain_id = domain_ids.pop() if domain_ids else new_hex_id()
+            user = FakeUser(new_hex_id(), name, password, domain_id, domain_name, list(project_ids))
+            self.users[user.id] = user
+            return user
+
+    def add_static_token(self, token: str, project_id: str) -> None:
+        """Accept `token` as is, for `project_id`, until the process ends."""
+        if not token:
+            raise ValueError("a static token must not be empty")
+        with self._lock:
+            self._static_tokens[token] = FakeToken(token, project_id, None, self._now(), None)
+
+    # Tokens...
+
+    def issue_token(
+        self,
+        *,
+        user_name: str,
+        password: str,
+        domain_name: str,
+        project_id: str | None = None,
+        project_name: str | None = None,
+    ) -> tuple[FakeToken, FakeUser, FakeProject]:
+        """Log a user in with a password and return a project-scoped token."""
+        with self._lock:
+            user = next(
+                (
+                    u
+                    for u in self.users.values()
+                    if u.name == user_name and u.domain_name == domain_name
+                ),
+                None,
+            )
+            if user is None or not hmac.compare_digest(
+                user.password.encode(), password.encode()
+            ):
+                raise IamError(401, "The username or password is wrong.")
+            project = self._find_project(user, project_id, project_name)
+            if project is None or project.id not in user.project_ids:
+                raise IamError(401, "The user has no access to the requested project.")
+            now = self._now()
+            value = "MIIemu" + secrets.token_urlsafe(48)
+            token = FakeToken(value, project.id, user.id, now, now + self.token_ttl_seconds)
+            self._tokens[value] = token
+            return token, user, project
+
+    def _find_project(
+        self, user: FakeUser, project_id: str | None, project_name: str | None
+    ) -> FakeProject | None:
+        if project_id is not None:
+            return self.projects.get(project_id)
+        return next(
+            (
+                p
+                for p in self.projects.values()
+                if p.name == project_name and p.domain_id == user.domain_id
+            ),
+            None,
+        )
+
+    def lookup(self, token: str | None) -> FakeToken:
+        """Return the valid token record for `token`; raise `UnauthorizedError`."""
+        if not token:
+            raise UnauthorizedError("The X-Auth-Token header is missing.")
+        with self._lock:
+            record = self._static_tokens.get(token) or self._tokens.get(token)
+        if record is None:
+            raise UnauthorizedError("The token is invalid.")
+        if record.expired(self._now()):
+            raise UnauthorizedError("The token has expired.")
+        return record
+
+    def authenticate(self, token: str | None, project_id: str) -> FakeToken:
+        """Check `token` for a request to `project_id`'s resources."""
+        record = self.lookup(token)
+        if record.project_id != project_id:
+            raise ForbiddenError(
+                "The token is scoped to another project than the one in the path."
+            )
+        return record
+
+    def user_of(self, record: FakeToken) -> FakeUser | None:
+        """Return the user a token belongs to (`None` for static tokens)."""
+        with self._lock:
+            return self.users.get(record.user_id) if record.user_id else None
+
+    def visible_projects(self, record: FakeToken) -> list[FakeProject]:
+        """Projects the token's owner can see (its domain's, or its own for static tokens)."""
+        with self._lock:
+            scoped = self.projects.get(record.project_id)
+            if scoped is None:
+                return []
+            return [p for p in self.projects.values() if p.domain_id == scoped.domain_id]

@@ -1,0 +1,203 @@
+"""
+The emulator's state objects: plain dataclasses with no HTTP and no locking.
+
+`DdmBackend` owns them in dicts and applies the rules; `views` renders them.
+Times are emulated epoch seconds (floats). A job's status is a function of
+emulated time (`FakeJob.status_at`), so a waiter's path is deterministic once
+the clock is injected: `Running` (with a `process` percentage) until its
+duration has elapsed, then `Completed`, or `Failed` when it was created to fail.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+__all__ = [
+    "FakeBackup",
+    "FakeDataNode",
+    "FakeInstance",
+    "FakeJob",
+    "FakeProject",
+    "FakeToken",
+    "FakeUser",
+    "new_hex_id",
+]
+
+
+def new_hex_id(suffix: str = "") -> str:
+    """Return 32 random hex characters plus `suffix` (e.g. `in09`, `in01`, `br09`)."""
+    return secrets.token_hex(16) + suffix
+
+
+@dataclass
+class FakeProject:
+    """An IAM project (a region such as `eu-de`, or a sub-project)."""
+
+    id: str
+    name: str
+    domain_id: str
+    domain_name: str
+
+
+@dataclass
+class FakeUser:
+    """An IAM user who can get tokens for the projects in `project_ids`."""
+
+    id: str
+    name: str
+    password: str = field(repr=False)
+    domain_id: str
+    domain_name: str
+    project_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FakeToken:
+    """An IAM token; static tokens have no user and never expire."""
+
+    value: str = field(repr=False)
+    project_id: str
+    user_id: str | None
+    issued_at: float
+    expires_at: float | None
+
+    def expired(self, now: float) -> bool:
+        """Return whether the token is no longer valid at `now`."""
+        return self.expires_at is not None and now >= self.expires_at
+
+
+@dataclass
+class FakeInstance:
+    """A DDM instance. `state` is the stored status; `status` adds the restore."""
+
+    id: str
+    project_id: str
+    name: str
+    state: str = "RUNNING"
+    engine_version: str = "3.1.0"
+    vpc_id: str = ""
+    vpc_name: str = ""
+    subnet_id: str = ""
+    security_group_id: str = ""
+    available_zone: str = "eu-de-01"
+    access_ip: str = "192.168.0.10"
+    created: float = 0.0
+    data_node_ids: list[str] = field(default_factory=list)
+    schemas: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+    frozen: bool = False
+    restorable_since: float = 0.0
+    """Start of this instance's restorable window; the window ends now."""
+    busy_job_id: str | None = None
+    """The running restore job that targets this instance, if any."""
+
+    @property
+    def status(self) -> str:
+        """The v1 status: `RESTORE` while a restore runs on it, else `state`."""
+        return "RESTORE" if self.busy_job_id else self.state
+
+    @property
+    def empty(self) -> bool:
+        """True when it has no data nodes, schemas or accounts."""
+        return not (self.data_node_ids or self.schemas or self.accounts)
+
+
+@dataclass
+class FakeDataNode:
+    """An RDS for MySQL instance that can serve as a DDM data node."""
+
+    id: str
+    project_id: str
+    name: str
+    vpc_id: str = ""
+    vpc_name: str = ""
+    subnet_id: str = ""
+    status: str = "Normal"
+    engine_name: str = "MySQL"
+    engine_version: str = "8.0"
+    private_ip: str = "192.168.0.20"
+    data_volume_size: int = 40
+    read_only: bool = False
+    instance_id: str | None = None
+    """The DDM instance it is associated with, if any."""
+    reserved_by_job: str | None = None
+    """A running restore job that will associate it."""
+    restorable_since: float = 0.0
+
+
+@dataclass
+class FakeBackup:
+    """A DDM metadata backup of one instance."""
+
+    id: str
+    project_id: str
+    instance_id: str
+    name: str
+    created: float
+    status: str = "normal"
+    backup_type: str = "auto_metadata"
+    description: str = ""
+    file_size: int = 12
+    data_node_ids: list[str] = field(default_factory=list)
+    """The data nodes associated with the instance when the backup was taken."""
+
+
+@dataclass
+class FakeJob:
+    """A restore job, bound to its TARGET instance."""
+
+    id: str
+    project_id: str
+    name: str
+    instance_id: str
+    instance_name: str
+    created: float
+    duration: float
+    source_instance_id: str
+    data_node_ids: list[str]
+    backup_id: str | None = None
+    restore_time_ms: int | None = None
+    fail_reason: str | None = None
+    """When set, the job ends `Failed` with this reason instead of `Completed`."""
+    status_override: str | None = None
+    """A status forced by a test; wins over the time-derived status."""
+    settled: bool = False
+    """True once the end effects (association, busy flag) were applied."""
+
+    @property
+    def end(self) -> float:
+        """The emulated time the job ends."""
+        return self.created + self.duration
+
+    def finished_at(self, now: float) -> bool:
+        """Return whether the job's time has run out at `now`."""
+        return now >= self.end
+
+    def natural_status(self, now: float) -> str:
+        """The status from elapsed time alone, ignoring overrides."""
+        if not self.finished_at(now):
+            return "Running"
+        return "Failed" if self.fail_reason is not None else "Completed"
+
+    def status_at(self, now: float) -> str:
+        """The status a client sees at `now`."""
+        return self.status_override or self.natural_status(now)
+
+    def process_at(self, now: float) -> str:
+        """The progress string: `"40%"` while running, `""` otherwise."""
+        if self.status_at(now) != "Running":
+            return ""
+        elapsed = max(0.0, now - self.created)
+        percent = int(elapsed * 100 / self.duration) if self.duration > 0 else 99
+        return f"{min(99, percent)}%"
+
+    def end_time_at(self, now: float) -> float | None:
+        """The end time once the job is over, else `None`."""
+        return self.end if self.finished_at(now) else None
+
+    def fail_reason_at(self, now: float) -> str:
+        """The failure reason once the job failed, else `""`."""
+        if self.status_at(now) == "Failed":
+            return self.fail_reason or ""
+        return ""
