@@ -1,0 +1,129 @@
+"""
+Run the DDM API emulator from the command line.
+
+    python -m ddm_resources.emulator [--host 127.0.0.1] [--port 0] [--job-seconds 3]
+        [--clock-scale 1] [--token-ttl-seconds 86400] [--token TOKEN ...] [--url-file PATH]
+        [--verbose]
+
+Prints one line with the URL and the demo credentials once listening, writes the
+bare URL to `--url-file` (so scripts can wait for it; removed again on exit),
+and serves until SIGINT or SIGTERM, then exits 0. `--token` accepts a static
+token for the demo project (e.g. the demo's `OS_TOKEN`); tokens are never echoed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from .backend import DEFAULT_JOB_SECONDS, DdmBackend
+from .iam import DEFAULT_TOKEN_TTL_SECONDS
+from .seed import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_USER_NAME
+from .server import EmulatorServer
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ddm_resources.emulator",
+        description="Local emulator of the Open Telekom Cloud DDM API (metadata restore).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    parser.add_argument(
+        "--job-seconds",
+        type=float,
+        default=DEFAULT_JOB_SECONDS,
+        help="emulated seconds a restore job runs (default %(default)s)",
+    )
+    parser.add_argument(
+        "--clock-scale",
+        type=float,
+        default=1.0,
+        help="emulated seconds per real second (default 1)",
+    )
+    parser.add_argument(
+        "--token-ttl-seconds",
+        type=float,
+        default=DEFAULT_TOKEN_TTL_SECONDS,
+        help="lifetime of issued tokens in emulated seconds (default 24 h)",
+    )
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="accept TOKEN as a static token for the demo project (repeatable)",
+    )
+    parser.add_argument("--url-file", type=Path, help="write the bare URL to this file once listening")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT/SIGTERM; return the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        backend = DdmBackend(
+            job_seconds=args.job_seconds,
+            clock_scale=args.clock_scale,
+            token_ttl_seconds=args.token_ttl_seconds,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for token in args.token:
+        backend.add_static_token(token, DEMO_PROJECT_ID)
+
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    server = EmulatorServer(backend, host=args.host, port=args.port)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(
+            f"DDM API emulator listening on {server.url} (project_id {DEMO_PROJECT_ID}, "
+            f"IAM user {DEMO_USER_NAME}/{DEMO_PASSWORD}, domain {DEMO_DOMAIN_NAME})",
+            flush=True,
+        )
+        if args.url_file is not None:
+            _write_atomically(args.url_file, server.url + "\n")
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        if args.url_file is not None:
+            args.url_file.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""
+`EmulatorServer`: the emulator on a real socket, served from a daemon thread.
+
+Like moto's `ThreadedMotoServer`: werkzeug's threaded server runs
+`EmulatorApp` in the background so tests, the demo and the Pulumi engine in
+another process can talk HTTP to it. Port 0 picks a free port; `url` tells
+which. `stop()` returns promptly (pending `delay` faults are cut short) and
+releases the port.
+
+Usage:
+
+    with EmulatorServer() as server:
+        httpx.post(f"{server.url}/v3/auth/tokens", json=...)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import EmulatorApp
+from .backend import DdmBackend
+
+__all__ = ["EmulatorServer"]
+
+log = logging.getLogger(__name__)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, logging access lines to our logger at DEBUG, not stderr."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
+        log.debug("%s - %s", self.address_string(), message % args)
+
+
+class EmulatorServer:
+    """
+    Serve a `DdmBackend` over HTTP on a background thread.
+
+    **Parameters:**
+
+    * **backend** - the state to serve; a fresh seeded `DdmBackend` when `None`.
+    * **host** - interface to bind, `127.0.0.1` by default.
+    * **port** - TCP port; 0 picks a free one.
+    """
+
+    def __init__(self, backend: DdmBackend | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.backend = backend if backend is not None else DdmBackend()
+        self.host = host
+        self._requested_port = port
+        self._stopping = threading.Event()
+        self.app = EmulatorApp(self.backend, stopping=self._stopping)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (after `start()`)."""
+        if self._server is None:
+            raise RuntimeError("the emulator server is not running")
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:43123`."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        """Bind and start serving; return `self`."""
+        if self._server is not None:
+            raise RuntimeError("the emulator server is already running")
+        self._stopping.clear()
+        try:
+            server = make_server(
+                self.host,
+                self._requested_port,
+                self.app,
+                threaded=True,
+                request_handler=_RequestHandler,
+            )
+        except SystemExit as exc:  # werkzeug exits when it cannot bind
+            raise OSError(f"cannot listen on {self.host}:{self._requested_port}") from exc
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"ddm-emulator-{server.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; safe to call twice."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        if thread is not None:
+            thread.join(timeout=5)
+        server.server_close()
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

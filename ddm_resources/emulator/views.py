@@ -1,0 +1,199 @@
+"""
+JSON shapes of the DDM API, rendered from the state objects.
+
+One function per documented schema (ddm-api.md sections 2-4): JobInfo,
+JobItem, QueryDDM4RestoreResp, RestoreTimeInterval, RelatedDn,
+TargetDn4Restore, BackupInfo, backup details and the v1 instance details,
+plus `page` for the V3 `offset`/`limit`/`total` envelope. Times use the
+documented formats; nothing here reads the clock, `now` is passed in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import format_job_time, format_offset_time
+from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob
+
+__all__ = [
+    "backup_detail",
+    "backup_info",
+    "instance_v1",
+    "job_admin",
+    "job_info",
+    "job_item",
+    "page",
+    "related_dn",
+    "restorable_instance",
+    "restore_list_status",
+    "target_dn",
+    "time_interval",
+]
+
+ACCESS_PORT = "5066"
+
+
+def page(key: str, items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`."""
+    return {key: items[offset : offset + limit], "offset": offset, "limit": limit, "total": len(items)}
+
+
+def job_info(job: FakeJob, now: float) -> dict[str, Any]:
+    """JobInfo of GET /v3/{project_id}/jobs/{job_id} (no failure reason)."""
+    end = job.end_time_at(now)
+    return {
+        "id": job.id,
+        "name": job.name,
+        "status": job.status_at(now),
+        "created_time": format_job_time(job.created),
+        "end_time": format_job_time(end) if end is not None else "",
+        "process": job.process_at(now),
+        "instance": {"id": job.instance_id, "name": job.instance_name},
+    }
+
+
+def job_item(job: FakeJob, now: float) -> dict[str, Any]:
+    """JobItem of GET /v3/{project_id}/jobs, which carries `fail_reason`."""
+    info = job_info(job, now)
+    del info["instance"]
+    return {
+        **info,
+        "instance_id": job.instance_id,
+        "instance_name": job.instance_name,
+        "fail_reason": job.fail_reason_at(now),
+        "database_name": "",
+        "operations": [],
+    }
+
+
+def job_admin(job: FakeJob, now: float) -> dict[str, Any]:
+    """Everything about a job, for the admin API."""
+    return {
+        **job_item(job, now),
+        "project_id": job.project_id,
+        "source_instance_id": job.source_instance_id,
+        "data_nodes": list(job.data_node_ids),
+        "backup_id": job.backup_id,
+        "restore_time": job.restore_time_ms,
+        "planned_fail_reason": job.fail_reason,
+        "status_override": job.status_override,
+    }
+
+
+def restore_list_status(instance: FakeInstance) -> str:
+    """Status as the restore lists show it (`normal`), not the v1 `RUNNING`."""
+    status = instance.status
+    return {"RUNNING": "normal", "RESTORE": "restoring"}.get(status, status.lower())
+
+
+def restorable_instance(instance: FakeInstance, reason: str) -> dict[str, Any]:
+    """QueryDDM4RestoreResp: a candidate target DDM instance."""
+    return {
+        "instance_id": instance.id,
+        "instance_name": instance.name,
+        "status": restore_list_status(instance),
+        "available": not reason,
+        "unavailable_reason": reason,
+        "vpc_name": instance.vpc_name,
+    }
+
+
+def time_interval(start: float, end: float) -> dict[str, str]:
+    """RestoreTimeInterval."""
+    return {"start_time": format_offset_time(start), "end_time": format_offset_time(end)}
+
+
+def related_dn(node: FakeDataNode) -> dict[str, Any]:
+    """RelatedDn: a data node associated with the source at the restore time."""
+    return {
+        "instance_id": node.id,
+        "instance_name": node.name,
+        "instance_status": node.status,
+        "engine_name": node.engine_name,
+        "data_volume_size": node.data_volume_size,
+        "version": node.engine_version,
+    }
+
+
+def target_dn(node: FakeDataNode, reason: str) -> dict[str, Any]:
+    """TargetDn4Restore: a candidate target data node."""
+    return {
+        "instance_id": node.id,
+        "instance_name": node.name,
+        "engine_name": node.engine_name,
+        "status": node.status,
+        "available": not reason,
+        "unavailable_reason": reason,
+        "vpc_name": node.vpc_name,
+        "private_ip": node.private_ip,
+    }
+
+
+def backup_info(backup: FakeBackup, instance: FakeInstance | None) -> dict[str, Any]:
+    """BackupInfo of the backup list."""
+    return {
+        "id": backup.id,
+        "name": backup.name,
+        "description": backup.description,
+        "status": backup.status,
+        "instance_id": backup.instance_id,
+        "instance_name": instance.name if instance else "",
+        "instance_status": restore_list_status(instance) if instance else "deleted",
+        "file_size": backup.file_size,
+        "created": format_offset_time(backup.created),
+        "updated": format_offset_time(backup.created),
+        "backup_type": backup.backup_type,
+    }
+
+
+def backup_detail(
+    backup: FakeBackup, instance: FakeInstance, nodes: list[FakeDataNode]
+) -> dict[str, Any]:
+    """Backup details, with the data nodes associated when it was taken."""
+    return {
+        "id": backup.id,
+        "name": backup.name,
+        "instance_id": instance.id,
+        "instance_name": instance.name,
+        "related_data_nodes": [{"instance_id": n.id, "instance_name": n.name} for n in nodes],
+    }
+
+
+def instance_v1(instance: FakeInstance) -> dict[str, Any]:
+    """The v1 instance details (GET /v1/{project_id}/instances/{instance_id})."""
+    status = instance.status
+    body: dict[str, Any] = {
+        "id": instance.id,
+        "status": status,
+        "name": instance.name,
+        "created": format_offset_time(instance.created),
+        "updated": format_offset_time(instance.created),
+        "available_zone": instance.available_zone,
+        "vpc_id": instance.vpc_id,
+        "subnet_id": instance.subnet_id,
+        "security_group_id": instance.security_group_id,
+        "node_count": 1,
+        "access_ip": instance.access_ip,
+        "access_port": ACCESS_PORT,
+        "node_status": status,
+        "core_count": "2",
+        "ram_capacity": "8",
+        "project_id": instance.project_id,
+        "order_id": "",
+        "engine_version": instance.engine_version,
+        "admin_user_name": "root",
+        "enable_ssl": False,
+        "flavor_ref": "ddm.c6.large.2",
+        "nodes": [
+            {
+                "status": status,
+                "port": ACCESS_PORT,
+                "ip": instance.access_ip,
+                "group_id": "",
+                "node_id": instance.id[:32] + "no09",
+            }
+        ],
+    }
+    if status in ("ERROR", "CREATEFAILED"):
+        body["error_msg"] = f"The instance status is {status}."
+    return body
