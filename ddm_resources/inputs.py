@@ -5,8 +5,9 @@ Inputs use the API's argument names: `source_instance_id`, `source.backup_id`,
 plus a Terraform-style `timeouts.create` (a Go duration such as `"60m"` or `"1h30m"`).
 
 During `pulumi preview` an input may be unknown: the engine sends the sentinel string
-`pulumi.runtime.rpc.UNKNOWN` in its place, also inside lists. A rule that depends on an
-unknown value is skipped; the others still run.
+`pulumi.runtime.rpc.UNKNOWN` in its place, also inside lists, and the provider process
+hands it to `check`/`diff` as a `pulumi.output.Unknown` object (the plain string is
+accepted too). A rule that depends on an unknown value is skipped; the others still run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import pydantic
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -29,6 +31,7 @@ __all__ = [
     "Timeouts",
     "canonical",
     "contains_unknown",
+    "is_unknown",
     "parse_duration",
     "validate_inputs",
 ]
@@ -134,9 +137,14 @@ def validate_inputs(props: dict[str, Any]) -> tuple[Optional[MetadataRecoveryInp
         return None, _dedupe(problems)
 
 
+def is_unknown(value: Any) -> bool:
+    """True for a value the engine does not know yet (preview)."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
 def contains_unknown(value: Any) -> bool:
-    """True when `value` is, or holds anywhere inside, the preview's unknown sentinel."""
-    if value == UNKNOWN:
+    """True when `value` is, or holds anywhere inside, an unknown value."""
+    if is_unknown(value):
         return True
     if isinstance(value, dict):
         return any(contains_unknown(v) for v in value.values())
@@ -169,7 +177,7 @@ def _touches_unknown(props: Any, loc: tuple) -> bool:
     """True if the value at `loc` (or any value on the way to it) is or holds an unknown."""
     node = props
     for part in loc:
-        if node == UNKNOWN:
+        if is_unknown(node):
             return True
         if isinstance(node, dict) and part in node:
             node = node[part]

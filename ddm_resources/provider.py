@@ -149,7 +149,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     @staticmethod
     def _wait(client: DdmClient, settings: ProviderSettings, job_id: str, target: str, timeout: float):
-        schedule = PollSchedule(max_interval=settings.poll_interval)
+        schedule = PollSchedule(first_delay=min(1.0, settings.poll_interval), max_interval=settings.poll_interval)
         try:
             return wait_for_job(
                 client.get_job, job_id, timeout=timeout, schedule=schedule,

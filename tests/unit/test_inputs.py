@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from ddm_resources.inputs import canonical, parse_duration, validate_inputs
@@ -80,6 +81,8 @@ def test_all_problems_are_reported_at_once():
         with_(source__backup_id=UNKNOWN, source__restore_time=1716180000000),
         with_(source__restore_time=UNKNOWN),
         with_(source_instance_id=UNKNOWN),
+        with_(target__instance_id=Unknown(), target__data_nodes=["n", Unknown()]),
+        with_(source=Unknown()),
     ],
 )
 def test_unknown_values_are_never_rejected(props):

@@ -1,0 +1,138 @@
+"""The provider process over gRPC, as the engine drives it, against the emulator."""
+
+from __future__ import annotations
+
+import base64
+
+import dill
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.rpc import UNKNOWN
+
+from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
+from ddm_resources.emulator import DEMO_PROJECT_ID
+from ddm_resources.provider import MetadataRecoveryProvider
+from tests.grpc.conftest import PROVIDER, ProviderProcess
+
+pytestmark = pytest.mark.grpc
+
+INPUTS = {"source_instance_id": SOURCE, **DOC_EXAMPLE_BODY}
+
+
+def test_check_accepts_the_documented_example(provider, emulator):
+    inputs, failures = provider.check(INPUTS)
+    assert failures == []
+    assert {k: inputs[k] for k in INPUTS} == INPUTS
+    assert emulator.backend.requests() == []
+
+
+@pytest.mark.parametrize(
+    "source, field, words",
+    [({}, "source", "neither is set"), ({"backup_id": BACKUP, "restore_time": 1716180000000}, "source", "both are set")],
+)
+def test_check_rejects_bad_source(provider, emulator, source, field, words):
+    _, failures = provider.check({**INPUTS, "source": source})
+    assert [f for f, _ in failures] == [field]
+    assert words in failures[0][1]
+    assert emulator.backend.requests() == []
+
+
+def test_check_rejects_empty_data_nodes(provider):
+    _, failures = provider.check({**INPUTS, "target": {"instance_id": TARGET, "data_nodes": []}})
+    assert failures == [("target.data_nodes", failures[0][1])]
+    assert "at least one data node" in failures[0][1]
+
+
+def test_check_and_diff_accept_unknowns(provider):
+    news = {**INPUTS, "target": {"instance_id": UNKNOWN, "data_nodes": [DATA_NODE, UNKNOWN]}}
+    _, failures = provider.check(news)
+    assert failures == []
+    diff = provider.diff("job", {**INPUTS, "job_id": "job"}, news)
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(diff.replaces) == ["target"]
+
+
+def test_create_posts_once_and_returns_outputs(provider, emulator):
+    id_, outs = provider.create(INPUTS)
+    posts = recovery_posts(emulator)
+    assert len(posts) == 1
+    assert posts[0].body == DOC_EXAMPLE_BODY
+    assert posts[0].path == f"/v3/{DEMO_PROJECT_ID}/instances/{SOURCE}/backups/metadata-recovery"
+    jobs = emulator.backend.all_jobs()
+    assert [job.id for job in jobs] == [id_]
+    assert outs["job_id"] == id_
+    assert outs["status"] == "Completed"
+    assert outs["created_time"].endswith("Z") and outs["end_time"].endswith("Z")
+    assert {k: outs[k] for k in INPUTS} == INPUTS
+    assert TOKEN not in repr(outs)
+
+
+def test_diff_replaces_only_on_source_or_target_changes(provider):
+    olds = {**INPUTS, "job_id": "j", "status": "Completed"}
+    same = provider.diff("j", olds, INPUTS)
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+    other_pickle = base64.b64encode(dill.dumps(MetadataRecoveryProvider(), protocol=2)).decode()
+    assert other_pickle != PROVIDER
+    upgraded = provider.diff("j", olds, INPUTS, provider=other_pickle)
+    assert upgraded.changes == provider_pb2.DiffResponse.DIFF_NONE
+    new_backup = provider.diff("j", olds, {**INPUTS, "source": {"backup_id": "0" * 32 + "br09"}})
+    assert (new_backup.changes, list(new_backup.replaces)) == (provider_pb2.DiffResponse.DIFF_SOME, ["source"])
+    new_source = provider.diff("j", olds, {**INPUTS, "source_instance_id": "1" * 32 + "in09"})
+    assert list(new_source.replaces) == ["source_instance_id"]
+    reordered = provider.diff("j", {**olds, "target": {"instance_id": TARGET, "data_nodes": ["b", "a"]}},
+                              {**INPUTS, "target": {"instance_id": TARGET, "data_nodes": ["a", "b"]}})
+    assert reordered.changes == provider_pb2.DiffResponse.DIFF_NONE
+    timeouts = provider.diff("j", olds, {**INPUTS, "timeouts": {"create": "2h"}})
+    assert (timeouts.changes, list(timeouts.replaces)) == (provider_pb2.DiffResponse.DIFF_SOME, [])
+
+
+def test_update_keeps_outputs_and_takes_new_timeouts(provider, emulator):
+    olds = {**INPUTS, "job_id": "j", "status": "Completed", "created_time": "c", "end_time": "e"}
+    outs = provider.update("j", olds, {**INPUTS, "timeouts": {"create": "2h"}})
+    assert outs == {**olds, "timeouts": {"create": "2h"}, "__provider": outs["__provider"]}
+    assert emulator.backend.requests() == []
+
+
+def test_read_refreshes_job_and_keeps_the_id(provider, emulator):
+    id_, outs = provider.create(INPUTS)
+    read_id, read_outs = provider.read(id_, outs)
+    assert read_id == id_
+    assert read_outs == outs
+    assert len(emulator.backend.requests(method="GET", path_contains=f"/jobs/{id_}")) >= 2
+
+
+def test_read_keeps_resource_when_job_is_gone(provider, emulator):
+    outs = {**INPUTS, "job_id": "f" * 32, "status": "Completed", "__provider": PROVIDER}
+    read_id, read_outs = provider.read("f" * 32, outs)
+    assert read_id == "f" * 32
+    assert read_outs["status"] == "Completed"
+
+
+def test_delete_sends_no_request_and_says_so(provider_config, emulator):
+    process = ProviderProcess(provider_config)
+    process.delete("job-1", {**INPUTS, "job_id": "job-1", "__provider": PROVIDER})
+    out, _ = process.close()
+    assert emulator.backend.requests() == []
+    assert "forgetting metadata recovery job job-1" in out and "nothing is undone" in out
+
+
+def test_failed_job_fails_create_with_job_id_and_target(provider, emulator):
+    emulator.backend.fail_next_job("Metadata restoration failed: data node unreachable.")
+    with pytest.raises(grpc.RpcError) as info:
+        provider.create(INPUTS)
+    job_id = emulator.backend.all_jobs()[0].id
+    details = info.value.details()
+    assert info.value.code() == grpc.StatusCode.UNKNOWN
+    assert f"DDM job {job_id} ended Failed" in details
+    assert TARGET in details
+    assert TOKEN not in details
+    assert len(recovery_posts(emulator)) == 1
+
+
+def test_rejected_restore_fails_create_with_service_error(provider, emulator):
+    with pytest.raises(grpc.RpcError) as info:
+        provider.create({**INPUTS, "target": {"instance_id": "9" * 32 + "in09", "data_nodes": [DATA_NODE]}})
+    details = info.value.details()
+    assert "was not started" in details and "DBS.300372" in details
+    assert emulator.backend.all_jobs() == []

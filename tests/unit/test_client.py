@@ -1,0 +1,114 @@
+"""The DDM client against the emulator on a real socket: requests, parsing, error mapping."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from ddm_resources.client import DdmClient
+from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
+from ddm_resources.errors import ApiError, AuthenticationError, NotFoundError, ServerError, ThrottledError, TransportError
+from ddm_resources.models import RestoreSource, RestoreTarget
+from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
+
+EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
+
+
+def client_for(server, token: str = TOKEN, **kwargs) -> DdmClient:
+    return DdmClient(server.url, DEMO_PROJECT_ID, token, **kwargs)
+
+
+def test_restore_metadata_sends_the_documented_request(emulator):
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+    [post] = recovery_posts(emulator)
+    assert post.body == DOC_EXAMPLE_BODY
+    assert post.path == f"/v3/{DEMO_PROJECT_ID}/instances/{SOURCE}/backups/metadata-recovery"
+    assert post.has_auth_token
+    assert [job.id for job in emulator.backend.all_jobs()] == [job_id]
+
+
+def test_get_job_parses_the_job(emulator):
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+        job = client.get_job(job_id)
+    assert job.id == job_id
+    assert job.status in ("Running", "Completed")
+    assert job.instance is not None and job.instance.id == TARGET
+    assert job.created_time.endswith("Z")
+
+
+def test_token_callable_is_asked_per_request(emulator):
+    calls = []
+
+    def token() -> str:
+        calls.append(1)
+        return TOKEN
+
+    with client_for(emulator, token=token) as client:
+        client.get_job(client.restore_metadata(*EXAMPLE))
+    assert len(calls) == 2
+
+
+def test_bad_token_is_an_authentication_error_without_the_token(emulator):
+    with client_for(emulator, token="not-a-valid-token-xyz") as client:
+        with pytest.raises(AuthenticationError) as info:
+            client.restore_metadata(*EXAMPLE)
+    error = info.value
+    assert error.status_code == 401
+    assert error.error_code == "APIGW.0301"
+    assert error.request_id
+    assert "not-a-valid-token-xyz" not in str(error)
+    assert emulator.backend.all_jobs() == []
+
+
+@pytest.mark.parametrize("style", ["v3", "v1"])
+def test_service_error_in_either_format(emulator, style):
+    emulator.backend.configure(error_style=style)
+    bad_target = RestoreTarget(instance_id="9" * 32 + "in09", data_nodes=[DATA_NODE])
+    with client_for(emulator) as client:
+        with pytest.raises(ApiError) as info:
+            client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP), bad_target)
+    assert info.value.status_code == 400
+    assert info.value.error_code == "DBS.300372"
+    assert info.value.service_message
+    assert f"HTTP 400 DBS.300372: {info.value.service_message}" in str(info.value)
+
+
+def test_unknown_job_is_not_found(emulator):
+    with client_for(emulator) as client:
+        with pytest.raises(NotFoundError) as info:
+            client.get_job("0" * 32)
+    assert info.value.error_code == "DBS.300400"
+
+
+@pytest.mark.parametrize("status, error", [(429, ThrottledError), (503, ServerError)])
+def test_gateway_and_server_errors_map_to_their_class(emulator, status, error):
+    emulator.backend.add_fault(Fault("GET", r"/jobs/", "respond", status=status))
+    with client_for(emulator) as client:
+        with pytest.raises(error) as info:
+            client.get_job("0" * 32)
+    assert info.value.status_code == status
+
+
+def test_silent_server_hits_the_read_timeout(emulator):
+    emulator.backend.add_fault(Fault("GET", r"/jobs/", "delay", delay=2.0))
+    timeout = httpx.Timeout(connect=1.0, read=0.2, write=1.0, pool=1.0)
+    with client_for(emulator, timeout=timeout) as client:
+        with pytest.raises(TransportError, match="timed out"):
+            client.get_job("0" * 32)
+
+
+def test_connection_refused_is_a_transport_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with DdmClient(f"http://127.0.0.1:{port}", DEMO_PROJECT_ID, TOKEN) as client:
+        with pytest.raises(TransportError, match="ConnectError"):
+            client.get_job("0" * 32)
+
+
+def test_repr_hides_the_token(emulator):
+    assert TOKEN not in repr(client_for(emulator))
