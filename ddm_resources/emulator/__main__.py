@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Local emulator of the Open Telekom Cloud DDM API (metadata restore).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 (default) = any free one")
     parser.add_argument(
         "--job-seconds",
         type=float,
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="accept TOKEN as a static token for the demo project (repeatable)",
     )
-    parser.add_argument("--url-file", type=Path, help="write the bare URL to this file once listening")
+    parser.add_argument("--url-file", type=Path, help="write the bare URL here once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -109,13 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
+        if args.url_file is not None:  # before the line, so both are ready when either is
+            _write_atomically(args.url_file, server.url + "\n")
         print(
             f"DDM API emulator listening on {server.url} (project_id {DEMO_PROJECT_ID}, "
             f"IAM user {DEMO_USER_NAME}/{DEMO_PASSWORD}, domain {DEMO_DOMAIN_NAME})",
             flush=True,
         )
-        if args.url_file is not None:
-            _write_atomically(args.url_file, server.url + "\n")
         while not stop.wait(0.5):
             pass
     finally:

@@ -176,7 +176,9 @@ class EmulatorApp:
             error = ServiceError(500, "DBS.200412", "Server failure.")
             return self._error_response(error, request.path, route)
 
-    def _authenticate(self, route: Route, request: Request, args: dict[str, str]) -> FakeToken | None:
+    def _authenticate(
+        self, route: Route, request: Request, args: dict[str, str]
+    ) -> FakeToken | None:
         if route.auth == "none":
             return None
         token = request.headers.get("X-Auth-Token")

@@ -189,7 +189,12 @@ class DdmBackend(RestoreJobsMixin, RestoreQueriesMixin):
     # Inventory...
 
     def add_instance(
-        self, project_id: str, *, instance_id: str | None = None, name: str | None = None, **fields: Any
+        self,
+        project_id: str,
+        *,
+        instance_id: str | None = None,
+        name: str | None = None,
+        **fields: Any,
     ) -> FakeInstance:
         """Create a DDM instance; `fields` are `FakeInstance` attributes."""
         now = self.now()

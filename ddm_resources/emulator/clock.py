@@ -132,5 +132,5 @@ def format_iam_time(ts: float) -> str:
 
 
 def to_millis(ts: float) -> int:
-    """Convert epoch seconds to integer epoch milliseconds."""
-    return int(round(ts * 1000))
+    """Convert epoch seconds to integer epoch milliseconds (truncated, like `int(t * 1000)`)."""
+    return int(ts * 1000)

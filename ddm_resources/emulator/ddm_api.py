@@ -115,7 +115,8 @@ def list_jobs(call: Call, project_id: str) -> Response:
     offset, limit = parse_paging(call.args)
     jobs = call.backend.list_jobs(project_id, start_time, end_time)
     now = call.backend.now()
-    return json_response(200, views.page("jobs", [views.job_item(j, now) for j in jobs], offset, limit))
+    items = [views.job_item(job, now) for job in jobs]
+    return json_response(200, views.page("jobs", items, offset, limit))
 
 
 def show_instance_v1(call: Call, project_id: str, instance_id: str) -> Response:

@@ -72,7 +72,8 @@ class IamDirectory:
     ) -> FakeUser:
         """Create a user who may get tokens for `project_ids`."""
         with self._lock:
-            domain_ids = {p.domain_id for p in self.projects.values() if p.domain_name == domain_name}
+            projects = self.projects.values()
+            domain_ids = {p.domain_id for p in projects if p.domain_name == domain_name}
             domain_id = domain_ids.pop() if domain_ids else new_hex_id()
             user = FakeUser(new_hex_id(), name, password, domain_id, domain_name, list(project_ids))
             self.users[user.id] = user

@@ -47,7 +47,11 @@ class RestoreQueriesMixin:
         with self.state():
             source = self.get_instance(project_id, instance_id)
             candidates = sorted(
-                (i for i in self.instances.values() if i.project_id == project_id and i.id != source.id),
+                (
+                    i
+                    for i in self.instances.values()
+                    if i.project_id == project_id and i.id != source.id
+                ),
                 key=lambda i: (i.created, i.id),
             )
             return [(i, target_unavailable_reason(i, source)) for i in candidates]

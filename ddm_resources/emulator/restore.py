@@ -116,7 +116,9 @@ class RestoreJobsMixin:
             self._settle()
             return job
 
-    def _check_restore_time(self, source: FakeInstance, restore_time_ms: int | None, now: float) -> None:
+    def _check_restore_time(
+        self, source: FakeInstance, restore_time_ms: int | None, now: float
+    ) -> None:
         start, end = restorable_window(source, self.nodes_of(source), now)
         if restore_time_ms is None or not to_millis(start) <= restore_time_ms <= to_millis(end):
             raise ServiceError(
@@ -131,7 +133,9 @@ class RestoreJobsMixin:
         if node is None or node.project_id != project_id:
             raise ServiceError(400, "DBS.300323", f"The RDS instance {node_id} does not exist.")
         if reason := node_unavailable_reason(node, target):
-            raise ServiceError(400, "DBS.300323", f"The RDS instance {node_id} is unavailable: {reason}")
+            raise ServiceError(
+                400, "DBS.300323", f"The RDS instance {node_id} is unavailable: {reason}"
+            )
         return node
 
     def _settle(self) -> None:

@@ -29,6 +29,9 @@ __all__ = ["EmulatorServer"]
 
 log = logging.getLogger(__name__)
 
+_POLL_SECONDS = 0.01
+"""How often the serving loop checks for `stop()`; bounds how long stopping takes."""
+
 
 class _RequestHandler(WSGIRequestHandler):
     """werkzeug's handler, logging access lines to our logger at DEBUG, not stderr."""
@@ -48,7 +51,9 @@ class EmulatorServer:
     * **port** - TCP port; 0 picks a free one.
     """
 
-    def __init__(self, backend: DdmBackend | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, backend: DdmBackend | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.backend = backend if backend is not None else DdmBackend()
         self.host = host
         self._requested_port = port
@@ -90,7 +95,7 @@ class EmulatorServer:
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": _POLL_SECONDS},
             name=f"ddm-emulator-{server.port}",
             daemon=True,
         )

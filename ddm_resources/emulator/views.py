@@ -35,7 +35,8 @@ ACCESS_PORT = "5066"
 
 def page(key: str, items: list[Any], offset: int, limit: int) -> dict[str, Any]:
     """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`."""
-    return {key: items[offset : offset + limit], "offset": offset, "limit": limit, "total": len(items)}
+    shown = items[offset : offset + limit]
+    return {key: shown, "offset": offset, "limit": limit, "total": len(items)}
 
 
 def job_info(job: FakeJob, now: float) -> dict[str, Any]:

@@ -1,0 +1,235 @@
+"""Read-only restore APIs, backups, jobs list, v1 instance details and error styles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ddm_resources.emulator import SEED, DdmBackend
+
+from .conftest import JOB_SECONDS, PROJECT, RECOVERY, SOURCE_PATH, doc_body
+
+BACKUPS = f"{SOURCE_PATH}/backups"
+OFFSET_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000")
+
+
+def ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+def test_restorable_instances_reflect_target_state(client, auth, clock):
+    first = client.get(f"{BACKUPS}/restorable-instances", headers=auth).json()
+    assert first["total"] == 1
+    assert first["instances"] == [
+        {
+            "instance_id": SEED.target_instance_id,
+            "instance_name": "ddm-target",
+            "status": "normal",
+            "available": True,
+            "unavailable_reason": "",
+            "vpc_name": "vpc-demo",
+        }
+    ]
+
+    client.post(RECOVERY, json=doc_body(), headers=auth)
+    (busy,) = client.get(f"{BACKUPS}/restorable-instances", headers=auth).json()["instances"]
+    assert (busy["status"], busy["available"]) == ("restoring", False)
+    assert "operation" in busy["unavailable_reason"]
+
+    clock.advance(JOB_SECONDS)
+    (done,) = client.get(f"{BACKUPS}/restorable-instances", headers=auth).json()["instances"]
+    assert (done["status"], done["available"]) == ("normal", False)
+    assert "associated" in done["unavailable_reason"]
+
+
+def test_restorable_instances_paginate(client, auth, backend: DdmBackend):
+    for _ in range(3):
+        backend.add_instance(PROJECT)
+
+    page = client.get(
+        f"{BACKUPS}/restorable-instances", params={"offset": 1, "limit": 2}, headers=auth
+    ).json()
+
+    assert (page["offset"], page["limit"], page["total"]) == (1, 2, 4)
+    assert len(page["instances"]) == 2
+
+
+def test_restorable_time_interval_is_last_seven_days(client, auth, clock):
+    body = client.get(f"{BACKUPS}/restorable-time-interval", headers=auth).json()
+
+    (interval,) = body["restorable_time_intervals"]
+    assert OFFSET_TIME.fullmatch(interval["start_time"])
+    assert OFFSET_TIME.fullmatch(interval["end_time"])
+    assert interval["start_time"] < interval["end_time"]
+    assert body["total"] == 1
+
+
+def test_related_dn_requires_restore_time(client, auth, clock):
+    missing = client.get(f"{BACKUPS}/related-dn", headers=auth)
+    assert missing.status_code == 400
+    assert "restore_time" in missing.json()["error_msg"]
+
+    body = client.get(
+        f"{BACKUPS}/related-dn", params={"restore_time": ms(clock() - 3600)}, headers=auth
+    ).json()
+    (node,) = body["related_data_nodes"]
+    assert node["instance_id"] == SEED.source_data_node_id
+    assert node["engine_name"] == "MySQL"
+    assert OFFSET_TIME.fullmatch(body["latest_restorable_time"])
+
+
+def test_related_dn_outside_window_is_400(client, auth, clock):
+    response = client.get(
+        f"{BACKUPS}/related-dn", params={"restore_time": ms(clock() - 30 * 86400)}, headers=auth
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "DBS.300377"
+
+
+@pytest.mark.parametrize("missing", ["target_instance_id", "source_dn_instance_id", "restore_time"])
+def test_restorable_data_node_requires_its_parameters(client, auth, clock, missing):
+    params = {
+        "target_instance_id": SEED.target_instance_id,
+        "source_dn_instance_id": SEED.source_data_node_id,
+        "restore_time": ms(clock() - 3600),
+    }
+    del params[missing]
+
+    response = client.get(f"{BACKUPS}/restorable-data-node", params=params, headers=auth)
+
+    assert response.status_code == 400
+    assert missing in response.json()["error_msg"]
+
+
+def test_restorable_data_node_lists_the_pitr_node_as_available(client, auth, backend, clock):
+    backend.add_data_node(PROJECT, name="zz-other-vpc", vpc_id="elsewhere")
+    params = {
+        "target_instance_id": SEED.target_instance_id,
+        "source_dn_instance_id": SEED.source_data_node_id,
+        "restore_time": ms(clock() - 3600),
+    }
+
+    body = client.get(f"{BACKUPS}/restorable-data-node", params=params, headers=auth).json()
+
+    nodes = {n["instance_name"]: n for n in body["target_data_nodes"]}
+    assert nodes["rds-restored"]["instance_id"] == SEED.target_data_node_id
+    assert nodes["rds-restored"]["available"] is True
+    assert nodes["zz-other-vpc"]["available"] is False
+    assert "VPC" in nodes["zz-other-vpc"]["unavailable_reason"]
+    assert body["total"] == 2
+
+
+def test_list_backups_filters_and_paginates(client, auth, backend: DdmBackend):
+    backend.add_backup(PROJECT, SEED.target_instance_id, backup_type="metadata")
+
+    everything = client.get(f"/v3/{PROJECT}/backups", headers=auth).json()
+    assert everything["total"] == 2
+    only_source = client.get(
+        f"/v3/{PROJECT}/backups", params={"instance_id": SEED.source_instance_id}, headers=auth
+    ).json()
+    (backup,) = only_source["backups"]
+    assert backup["id"] == SEED.backup_id
+    assert (backup["status"], backup["backup_type"]) == ("normal", "auto_metadata")
+    assert backup["created"].endswith("T02:00:00+0000")
+    second_page = client.get(
+        f"/v3/{PROJECT}/backups", params={"offset": 1, "limit": 1}, headers=auth
+    ).json()
+    assert len(second_page["backups"]) == 1
+    assert second_page["backups"][0]["id"] != everything["backups"][0]["id"]
+
+
+def test_backup_details_and_unknown_backup(client, auth):
+    body = client.get(f"{BACKUPS}/{SEED.backup_id}", headers=auth).json()
+    assert body["instance_id"] == SEED.source_instance_id
+    assert body["related_data_nodes"] == [
+        {"instance_id": SEED.source_data_node_id, "instance_name": "rds-source"}
+    ]
+
+    missing = client.get(f"{BACKUPS}/{'b' * 32}br09", headers=auth)
+    assert missing.status_code == 404
+    assert missing.json()["error_code"] == "DBS.300350"
+
+
+def test_jobs_list_requires_times_and_filters_by_created_time(client, auth, clock):
+    assert client.get(f"/v3/{PROJECT}/jobs", headers=auth).status_code == 400
+    response = client.get(f"/v3/{PROJECT}/jobs", params={"start_time": 0}, headers=auth)
+    assert "end_time" in response.json()["error_msg"]
+    job_id = client.post(RECOVERY, json=doc_body(), headers=auth).json()["job_id"]
+    now = ms(clock())
+
+    hit = client.get(
+        f"/v3/{PROJECT}/jobs", params={"start_time": now - 1000, "end_time": now}, headers=auth
+    ).json()
+    miss = client.get(
+        f"/v3/{PROJECT}/jobs",
+        params={"start_time": now - 7_200_000, "end_time": now - 3_600_000},
+        headers=auth,
+    ).json()
+
+    assert [j["id"] for j in hit["jobs"]] == [job_id]
+    assert set(hit["jobs"][0]) >= {"fail_reason", "process", "instance_id", "operations"}
+    assert (hit["jobs"][0]["status"], hit["jobs"][0]["fail_reason"]) == ("Running", "")
+    assert (miss["total"], miss["jobs"]) == (0, [])
+
+
+def test_jobs_list_older_than_30_days_is_400(client, auth, clock):
+    now = ms(clock())
+    params = {"start_time": now - 31 * 86_400_000, "end_time": now}
+
+    response = client.get(f"/v3/{PROJECT}/jobs", params=params, headers=auth)
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "DBS.300377"
+
+
+def test_v1_instance_details(client, auth):
+    body = client.get(f"/v1/{PROJECT}/instances/{SEED.source_instance_id}", headers=auth).json()
+
+    assert (body["id"], body["status"], body["engine_version"]) == (
+        SEED.source_instance_id,
+        "RUNNING",
+        "3.1.0",
+    )
+    assert body["nodes"][0]["status"] == "RUNNING"
+    assert isinstance(body["node_count"], int)
+
+
+def test_v1_errors_use_errcode_style(client, auth):
+    response = client.get(f"/v1/{PROJECT}/instances/{'0' * 32}in09", headers=auth)
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "errCode": "DBS.300350",
+        "externalMessage": f"The DDM instance {'0' * 32}in09 does not exist.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("style", "path", "keys"),
+    [
+        ("auto", RECOVERY, {"error_code", "error_msg"}),
+        ("v1", RECOVERY, {"errCode", "externalMessage"}),
+        ("v3", f"/v1/{PROJECT}/instances/nothing", {"error_code", "error_msg"}),
+        ("v1", f"/v3/{PROJECT}/jobs/nothing", {"errCode", "externalMessage"}),
+    ],
+)
+def test_backend_can_force_an_error_style(client, auth, backend: DdmBackend, style, path, keys):
+    backend.configure(error_style=style)
+
+    if path == RECOVERY:
+        response = client.post(path, json={}, headers=auth)
+    else:
+        response = client.get(path, headers=auth)
+
+    assert response.status_code in (400, 404)
+    assert set(response.json()) == keys
+
+
+def test_forced_style_applies_to_gateway_errors(client, backend: DdmBackend):
+    backend.configure(error_style="v1")
+
+    response = client.get(f"/v3/{PROJECT}/backups")
+
+    assert response.json()["errCode"] == "APIGW.0301"

@@ -1,0 +1,66 @@
+"""The request log: counts, contents, and no secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ddm_resources.emulator import SEED, DdmBackend
+
+from .conftest import PROJECT, RECOVERY, doc_body, password_body
+
+
+def test_log_counts_posts_to_metadata_recovery(client, auth, backend: DdmBackend):
+    client.post(RECOVERY, json=doc_body(), headers=auth)
+    client.post(RECOVERY, json=doc_body(), headers=auth)
+    client.get(f"/v3/{PROJECT}/backups", headers=auth)
+
+    posts = backend.requests(method="POST", path_contains="metadata-recovery")
+
+    assert [r.status for r in posts] == [202, 409]
+    assert posts[0].body == doc_body()
+    assert posts[0].has_auth_token is True
+    assert posts[0].response == {"job_id": backend.all_jobs()[0].id}
+    assert len(backend.requests(method="GET")) == 1
+    assert len(backend.requests(path_regex=r"^/v3/auth/tokens$")) == 1
+
+
+def test_log_records_query_request_id_and_missing_token(client, backend: DdmBackend):
+    response = client.get(f"/v3/{PROJECT}/backups", params={"limit": "5"})
+
+    (record,) = backend.requests()
+    assert record.query == {"limit": "5"}
+    assert record.has_auth_token is False
+    assert record.status == 401
+    assert record.request_id == response.headers["X-Request-Id"]
+    assert record.seq == 1
+
+
+def test_log_never_holds_tokens_or_passwords(client, backend: DdmBackend):
+    token = client.post("/v3/auth/tokens", json=password_body()).headers["X-Subject-Token"]
+    client.post(RECOVERY, json=doc_body(), headers={"X-Auth-Token": token})
+    client.post("/v3/auth/tokens", json=password_body("wrong-password"))
+
+    dumped = json.dumps(client.get("/_emulator/requests").json())
+
+    assert token not in dumped
+    assert SEED.password not in dumped
+    assert "wrong-password" not in dumped
+    assert dumped.count('"***"') == 2
+    logged_user = backend.requests(path_contains="auth/tokens")[0].body["auth"]["identity"]
+    assert logged_user["password"]["user"]["name"] == "demo"
+
+
+def test_admin_requests_are_not_logged_and_can_filter(client, auth):
+    client.post(RECOVERY, json=doc_body(), headers=auth)
+    client.get("/_emulator/jobs")
+
+    body = client.get(
+        "/_emulator/requests", params={"method": "POST", "path_contains": "metadata-recovery"}
+    ).json()
+
+    assert body["total"] == 1
+    assert body["requests"][0]["path"] == RECOVERY
+    everything = client.get("/_emulator/requests").json()["requests"]
+    assert not any(r["path"].startswith("/_emulator") for r in everything)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", r["request_id"]) for r in everything)

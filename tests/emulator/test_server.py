@@ -1,0 +1,83 @@
+"""The threaded server's lifecycle and the `python -m ddm_resources.emulator` command."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ddm_resources.emulator import DEMO_PROJECT_ID, EmulatorServer
+
+from .conftest import SSL_CONTEXT
+
+REPO = Path(__file__).resolve().parents[2]
+LINE = re.compile(
+    r"DDM API emulator listening on (http://127\.0\.0\.1:(\d+)) \(project_id ([0-9a-f]{32}), "
+    r"IAM user demo/demo-password, domain demo-domain\)"
+)
+
+
+def test_server_binds_a_free_port_and_releases_it_on_stop():
+    server = EmulatorServer().start()
+    port = server.port
+    assert server.url == f"http://127.0.0.1:{port}"
+    with httpx.Client(verify=SSL_CONTEXT) as http:
+        assert http.get(f"{server.url}/_emulator/seed").status_code == 200
+
+    server.stop()
+    server.stop()  # twice is fine
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))  # the port is free again
+    with pytest.raises(RuntimeError):
+        _ = server.url
+
+
+def test_server_on_a_busy_port_raises_oserror():
+    with EmulatorServer() as first:
+        with pytest.raises(OSError):
+            EmulatorServer(port=first.port).start()
+
+
+def test_cli_prints_the_line_serves_and_exits_cleanly_on_sigterm(tmp_path):
+    url_file = tmp_path / "url"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ddm_resources.emulator", "--port", "0", "--job-seconds", "1",
+         "--token", "cli-static-token", "--url-file", str(url_file)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline().strip()
+        match = LINE.fullmatch(line)
+        assert match, line
+        url, _port, project_id = match.groups()
+        assert project_id == DEMO_PROJECT_ID
+        assert url_file.read_text().strip() == url
+        with httpx.Client(base_url=url, timeout=5, verify=SSL_CONTEXT) as http:
+            headers = {"X-Auth-Token": "cli-static-token"}
+            assert http.get(f"/v3/{project_id}/backups", headers=headers).status_code == 200
+            assert http.get("/_emulator/config").json()["job_seconds"] == 1
+
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0, stderr
+    assert "cli-static-token" not in line + stdout + stderr
+    assert not url_file.exists()
