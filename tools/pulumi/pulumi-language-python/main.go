@@ -1,0 +1,320 @@
+// Copyright the ddm-resources authors. Licensed under the Apache License, Version 2.0.
+//
+// pulumi-language-python is a minimal stand-in for Pulumi's Python language host
+// (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3), whose Go module
+// the Go module proxy reachable here does not serve. It is built from the pinned
+// github.com/pulumi/pulumi/sdk/v3 module only, and follows upstream's behaviour for what
+// `pulumi preview/up/refresh/destroy/install/about` need:
+//
+//   - Run: resolves the project's Python with upstream's python/toolchain package (the
+//     runtime options `toolchain` pip|uv|poetry and `virtualenv` from Pulumi.yaml),
+//     then runs `python -u pulumi-language-python-exec --monitor ... <entry point>`
+//     (the exec script must sit beside this binary), with PULUMI_CONFIG and
+//     PULUMI_CONFIG_SECRET_KEYS set; exit code 32 means "error already shown" (bail).
+//   - InstallDependencies, About, GetProgramDependencies: via the same toolchain package.
+//   - GetRequiredPackages: returns none, so plugins of provider packages (pulumi-aws, ...)
+//     are not pre-installed; dynamic providers need no plugin beyond the bundled
+//     pulumi-resource-pulumi-python shim.
+//
+// Not supported: typechecker, debugger attach, codegen (GenerateProject/Package/Program),
+// Pack, Link, RunPlugin; those answer Unimplemented.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+const (
+	execScript = "pulumi-language-python-exec"
+	// The exec script exits with this code after it has shown the user an error.
+	exitAfterUserActionableMessage = 32
+)
+
+func main() {
+	var tracing string
+	flag.StringVar(&tracing, "tracing", "", "Emit tracing to a Zipkin-compatible tracing endpoint")
+	flag.Parse()
+	logging.InitLogging(false, 0, false)
+
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		cmdutil.Exit(fmt.Errorf("could not determine current executable: %w", err))
+	}
+	pythonExec := filepath.Join(filepath.Dir(self), execScript)
+	if _, err := os.Stat(pythonExec); err != nil {
+		cmdutil.Exit(fmt.Errorf("missing executor %s: %w", pythonExec, err))
+	}
+
+	host := &pythonLanguageHost{exec: pythonExec, tracing: tracing}
+	if args := flag.Args(); len(args) > 0 {
+		host.engineAddress = args[0]
+	}
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
+			return nil
+		},
+	})
+	if err != nil {
+		cmdutil.Exit(fmt.Errorf("could not start language host RPC server: %w", err))
+	}
+	// The engine reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		cmdutil.Exit(fmt.Errorf("language host RPC stopped serving: %w", err))
+	}
+}
+
+type pythonLanguageHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+
+	exec    string
+	tracing string
+
+	mu            sync.Mutex
+	engineAddress string
+}
+
+func parseOptions(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) {
+	opts := toolchain.PythonOptions{
+		Root:       info.GetRootDirectory(),
+		ProgramDir: info.GetProgramDirectory(),
+	}
+	options := info.GetOptions().AsMap()
+	if v, ok := options["virtualenv"]; ok {
+		s, ok := v.(string)
+		if !ok {
+			return opts, errors.New("virtualenv option must be a string")
+		}
+		opts.Virtualenv = s
+	}
+	if v, ok := options["toolchain"]; ok {
+		s, ok := v.(string)
+		if !ok {
+			return opts, errors.New("toolchain option must be a string")
+		}
+		switch s {
+		case "pip":
+			opts.Toolchain = toolchain.Pip
+		case "poetry":
+			opts.Toolchain = toolchain.Poetry
+		case "uv":
+			opts.Toolchain = toolchain.Uv
+		default:
+			return opts, fmt.Errorf("unsupported toolchain option: %s", s)
+		}
+	}
+	if v, ok := options["typechecker"]; ok && v != "" {
+		return opts, fmt.Errorf("the typechecker option (%v) is not supported by this language host", v)
+	}
+	return opts, nil
+}
+
+func (host *pythonLanguageHost) Handshake(
+	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	host.engineAddress = req.GetEngineAddress()
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (host *pythonLanguageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+}
+
+func (host *pythonLanguageHost) GetRequiredPlugins(
+	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (host *pythonLanguageHost) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (host *pythonLanguageHost) RuntimeOptionsPrompts(
+	context.Context, *pulumirpc.RuntimeOptionsRequest,
+) (*pulumirpc.RuntimeOptionsResponse, error) {
+	return &pulumirpc.RuntimeOptionsResponse{}, nil
+}
+
+func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	opts, err := parseOptions(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := tc.ValidateVenv(ctx); err != nil {
+		return nil, err
+	}
+
+	host.mu.Lock()
+	engine := host.engineAddress
+	host.mu.Unlock()
+	args := []string{"-u", host.exec}
+	add := func(k, v string) {
+		if v != "" {
+			args = append(args, "--"+k, v)
+		}
+	}
+	add("monitor", req.GetMonitorAddress())
+	add("engine", engine)
+	add("project", req.GetProject())
+	add("root_directory", req.GetInfo().GetRootDirectory())
+	add("stack", req.GetStack())
+	add("pwd", req.GetPwd())
+	add("dry_run", strconv.FormatBool(req.GetDryRun()))
+	add("parallel", strconv.Itoa(int(req.GetParallel())))
+	add("tracing", host.tracing)
+	add("organization", req.GetOrganization())
+	entry := req.GetInfo().GetEntryPoint()
+	if entry == "" {
+		entry = "."
+	}
+	args = append(args, entry)
+	args = append(args, req.GetArgs()...)
+
+	cmd, err := tc.Command(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("failed to serialize configuration: %w", err)
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	keys, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, fmt.Errorf("failed to serialize configuration secret keys: %w", err)
+	}
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(keys))
+	logging.V(5).Infof("language host launching: %v", cmd.Args)
+
+	if err := cmd.Run(); err != nil {
+		_ = os.Stdout.Sync()
+		_ = os.Stderr.Sync()
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			if status, ok := exitErr.Sys().(syscall.WaitStatus); ok {
+				if status.ExitStatus() == exitAfterUserActionableMessage {
+					return &pulumirpc.RunResponse{Bail: true}, nil
+				}
+				return &pulumirpc.RunResponse{
+					Error: fmt.Sprintf("program exited with non-zero exit code: %d", status.ExitStatus()),
+				}, nil
+			}
+			return &pulumirpc.RunResponse{Error: fmt.Sprintf("program exited unexpectedly: %v", exitErr)}, nil
+		}
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("problem executing program (could not run language executor): %v", err),
+		}, nil
+	}
+	return &pulumirpc.RunResponse{}, nil
+}
+
+func (host *pythonLanguageHost) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	opts, err := parseOptions(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	if req.GetIsPlugin() && opts.Toolchain == toolchain.Pip && opts.Virtualenv == "" {
+		opts.Virtualenv = "venv"
+	}
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	fmt.Fprintln(stdout, "Installing dependencies...")
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return err
+	}
+	if err := tc.InstallDependencies(server.Context(), req.GetDirectory(), req.GetUseLanguageVersionTools(),
+		true /*showOutput*/, stdout, stderr); err != nil {
+		return fmt.Errorf("installing dependencies: %w", err)
+	}
+	fmt.Fprintln(stdout, "Finished installing dependencies")
+	return closer.Close()
+}
+
+func (host *pythonLanguageHost) About(
+	ctx context.Context, req *pulumirpc.AboutRequest,
+) (*pulumirpc.AboutResponse, error) {
+	opts, err := parseOptions(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return nil, err
+	}
+	info, err := tc.About(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.AboutResponse{
+		Executable: info.PythonExecutable,
+		Version:    info.PythonVersion.String(),
+	}, nil
+}
+
+func (host *pythonLanguageHost) GetProgramDependencies(
+	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	opts, err := parseOptions(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := tc.ListPackages(ctx, req.GetTransitiveDependencies())
+	if err != nil {
+		return nil, err
+	}
+	deps := make([]*pulumirpc.DependencyInfo, 0, len(pkgs))
+	for _, p := range pkgs {
+		deps = append(deps, &pulumirpc.DependencyInfo{Name: p.Name, Version: p.Version})
+	}
+	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
+}
