@@ -16,15 +16,17 @@ import pulumi
 from ddm_resources import MetadataRecovery, MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
 
 config = pulumi.Config()
-restore_time = config.get("restoreTime")
-create_timeout = config.get("createTimeout")
+# Optional keys default to "" in Pulumi.yaml; "" means "not set".
+backup_id = config.get("backupId") or None
+restore_time = config.get("restoreTime") or None
+create_timeout = config.get("createTimeout") or None
 
 recovery = MetadataRecovery(
     "metadata-recovery",
     MetadataRecoveryArgs(
         source_instance_id=config.require("sourceInstanceId"),
         source=RestoreSourceArgs(
-            backup_id=config.get("backupId"),
+            backup_id=backup_id,
             restore_time=int(restore_time) if restore_time and restore_time.isdigit() else restore_time,
         ),
         target=RestoreTargetArgs(

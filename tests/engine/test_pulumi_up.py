@@ -1,0 +1,86 @@
+"""The root project through the real Pulumi engine (`pulumi up/preview/refresh/destroy`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import DOC_EXAMPLE_BODY, TOKEN, recovery_posts
+
+pytestmark = pytest.mark.engine
+
+
+def test_up_restores_the_documented_example(stack, emulator):
+    result = stack.up()
+    posts = recovery_posts(emulator)
+    assert len(posts) == 1
+    assert posts[0].body == DOC_EXAMPLE_BODY
+    jobs = emulator.backend.all_jobs()
+    assert len(jobs) == 1
+    outputs = stack.outputs()
+    assert outputs["job_id"] == jobs[0].id
+    assert outputs["status"] == "Completed"
+    assert f"accepted as job {jobs[0].id}" in result.stdout
+    [recovery] = stack.recoveries()
+    assert recovery["id"] == jobs[0].id
+    assert recovery["outputs"]["job_id"] == jobs[0].id
+
+
+def test_nothing_changed_or_code_edited_means_no_second_restore(stack, emulator, project):
+    stack.up()
+    first = stack.outputs()
+    stack.run("up", "--yes", "--expect-no-changes")
+    assert len(recovery_posts(emulator)) == 1
+
+    provider_module = project / "ddm_resources" / "provider.py"
+    provider_module.write_text(provider_module.read_text() + "\n# an edited comment: same code\n")
+    stack.run("up", "--yes", "--expect-no-changes")
+    assert len(recovery_posts(emulator)) == 1
+    assert stack.outputs() == first
+
+    stack.config("backupId", "0123456789abcdef0123456789abcdefbr09")
+    preview = stack.preview()
+    assert "1 to replace" in preview.stdout
+    assert len(recovery_posts(emulator)) == 1
+
+
+def test_refresh_keeps_outputs_and_destroy_calls_no_api(stack, emulator):
+    stack.up()
+    before = stack.outputs()
+    stack.run("refresh", "--yes")
+    assert stack.outputs() == before
+    assert len(stack.recoveries()) == 1
+    requests_before_destroy = len(emulator.backend.requests())
+    destroy = stack.run("destroy", "--yes")
+    assert len(emulator.backend.requests()) == requests_before_destroy
+    assert stack.recoveries() == []
+    assert "nothing is undone" in destroy.stdout
+
+
+def test_failed_job_fails_up_names_the_job_and_records_nothing(stack, emulator):
+    emulator.backend.fail_next_job("Metadata restoration failed: data node f4e2 unreachable.")
+    result = stack.up(check=False)
+    assert result.returncode != 0
+    [job] = emulator.backend.all_jobs()
+    assert f"DDM job {job.id} ended Failed" in result.stdout + result.stderr
+    assert stack.recoveries() == []
+
+
+@pytest.mark.parametrize(
+    "config, words",
+    [({"backupId": None}, "neither is set"), ({"restoreTime": "1716180000000"}, "both are set")],
+    ids=["neither", "both"],
+)
+def test_preview_rejects_bad_source_before_any_request(stack, emulator, config, words):
+    for key, value in config.items():
+        stack.unset(key) if value is None else stack.config(key, value)
+    result = stack.preview(check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "source.backup_id" in output and words in output
+    assert emulator.backend.requests() == []
+
+
+def test_no_token_in_state_or_output(stack):
+    result = stack.up()
+    assert TOKEN not in stack.export()
+    assert TOKEN not in result.stdout + result.stderr
