@@ -41,7 +41,7 @@ PROVIDER_KEY = "__provider"
 OUTPUT_KEYS = ("job_id", "status", "created_time", "end_time")
 """Outputs set by `create` and `read`, beside the echoed inputs."""
 _UPDATABLE_INPUTS = ("timeouts",)
-_CONFIG_KEYS = ("endpoint", "region", "projectId", "token", "pollInterval")
+_CONFIG_KEYS = ("endpoint", "region", "projectId", "token", "pollInterval", "preflight")
 
 
 def _say(message: str) -> None:

@@ -10,6 +10,7 @@ environment, as in a Terraform provider block versus `OS_*` variables:
 | project ID     | `ddm:projectId`                | `OS_PROJECT_ID`                | (required)                                |
 | IAM token      | `ddm:token` (a secret)         | `OS_TOKEN`, `OS_AUTH_TOKEN`    | (required)                                |
 | poll interval  | `ddm:pollInterval` (seconds)   | `DDM_POLL_INTERVAL`            | `10`: the longest pause between job polls |
+| preflight      | `ddm:preflight` (true/false)   | `DDM_PREFLIGHT`                | `true`: check inputs with the read-only restore APIs before a restore |
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class ProviderSettings(BaseModel):
     token: SecretStr
     poll_interval: float = Field(default=10.0, gt=0, le=300)
     """Longest pause between two polls of a job, in seconds."""
+    preflight: bool = True
+    """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
 
 
 def resolve_settings(
@@ -75,9 +78,11 @@ def resolve_settings(
         "project_id": project_id,
         "token": token,
     }
-    poll = pick("pollInterval", "DDM_POLL_INTERVAL")
-    if poll is not None:
-        values["poll_interval"] = poll
+    for key, env_name, field in (("pollInterval", "DDM_POLL_INTERVAL", "poll_interval"),
+                                 ("preflight", "DDM_PREFLIGHT", "preflight")):
+        value = pick(key, env_name)
+        if value is not None:
+            values[field] = value
     try:
         return ProviderSettings(**values)
     except pydantic.ValidationError as exc:
