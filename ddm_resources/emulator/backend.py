@@ -66,6 +66,10 @@ class DdmBackend(RestoreJobsMixin, RestoreQueriesMixin):
         self.jobs: dict[str, FakeJob] = {}
         self._fail_next: str | None = None
         self._seed = seed
+        self.job_seconds = DEFAULT_JOB_SECONDS
+        """Emulated seconds a restore job runs (fixed per job when it is accepted)."""
+        self.error_style = "auto"
+        """`auto` (v1 paths answer errCode style, others error_code), `v3` or `v1`."""
         self._initial: dict[str, Any] = {
             "job_seconds": job_seconds,
             "clock_scale": clock_scale,
