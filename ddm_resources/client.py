@@ -1,38 +1,44 @@
 """A small synchronous client for the DDM V3 API, built on httpx.
 
-One method per API call this project needs. Every request goes through `DdmClient._send`,
-the one place where transport failures and non-2xx answers become `ddm_resources.errors`
-exceptions. The token travels only in the `X-Auth-Token` header and is never part of an
-exception, a log line or a `repr`.
+One method per API call this project needs. Every request goes through `DdmClient._send`:
+it attaches the token, retries what is safe to retry (see `ddm_resources.retry`), renews
+the token once after a 401 on a read, and turns failures into `ddm_resources.errors`
+exceptions (in `ddm_resources.transport`). The token travels only in the `X-Auth-Token`
+header and is never part of an exception, a log line or a `repr`.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Optional, Union
 
 import httpx
 import pydantic
+from pydantic import SecretStr
 
 from . import __version__
-from .errors import TransportError, make_api_error
+from .auth import StaticToken, TokenSource
+from .errors import AuthenticationError, DdmError
 from .models import (
-    ApiErrorBody,
     Job,
+    JobItem,
+    JobListResponse,
     JobResponse,
     MetadataRecoveryRequest,
     MetadataRecoveryResponse,
     RestoreSource,
     RestoreTarget,
 )
+from .retry import RetryPolicy, is_retryable_read, is_retryable_restore, retrying
+from .transport import send
 
-__all__ = ["DEFAULT_TIMEOUT", "DdmClient", "TokenSource"]
+__all__ = ["DEFAULT_TIMEOUT", "DdmClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
 
-TokenSource = Union[str, Callable[[], str]]
-"""An IAM token, or a callable that returns a valid one (for cached, refreshed tokens)."""
+JOB_LIST_PAGE = 100
 
 
 class DdmClient:
@@ -42,25 +48,33 @@ class DdmClient:
 
     * **endpoint** - base URL, e.g. `https://ddm.eu-de.otc.t-systems.com` (no path).
     * **project_id** - the OTC project the token is scoped to.
-    * **token** - an IAM token, or a callable returning one.
+    * **token** - an IAM token, or a `TokenSource` (e.g. `IamTokenManager`).
     * **timeout** - an `httpx.Timeout`; defaults to `DEFAULT_TIMEOUT`.
-    * **transport** - an optional `httpx.BaseTransport` (tests may plug one in).
+    * **retry_policy** - attempts and backoff; `sleep` waits between attempts (tests inject it).
+    * **on_retry** - called with the error and the wait before each retry (progress lines).
+    * **transport** - an optional `httpx.BaseTransport`.
 
     Raises `ddm_resources.errors.ApiError` subclasses for non-2xx answers and
-    `TransportError` when no answer arrives.
+    `TransportError` when no answer arrives, once the retries allowed are spent.
     """
 
     def __init__(
         self,
         endpoint: str,
         project_id: str,
-        token: TokenSource,
+        token: Union[str, TokenSource],
         *,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry_policy: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        on_retry: Optional[Callable[[BaseException, float], None]] = None,
         transport: Optional[httpx.BaseTransport] = None,
     ) -> None:
         self.project_id = project_id
-        self._token = token
+        self._token: TokenSource = StaticToken(SecretStr(token)) if isinstance(token, str) else token
+        self._retry_policy = retry_policy
+        self._sleep = sleep
+        self._on_retry = on_retry
         self._http = httpx.Client(
             base_url=endpoint.rstrip("/"),
             timeout=timeout,
@@ -93,16 +107,35 @@ class DdmClient:
 
         `POST /v3/{project_id}/instances/{source_instance_id}/backups/metadata-recovery`
         with `{"source": {...}, "target": {...}}`; the service answers 202 `{"job_id"}`.
+
+        Sent again only when it provably was not accepted (connection refused, 429). Any
+        other failure is raised as is: after a timeout, a dropped connection or a 5xx the
+        restore may have started, and the caller must look for its job. A 401 is never
+        answered by sending the POST again.
         """
         body = MetadataRecoveryRequest(source=source, target=target).to_body()
         path = f"/v3/{self.project_id}/instances/{source_instance_id}/backups/metadata-recovery"
-        response = self._send("POST", path, json=body)
+        response = self._send("POST", path, json=body, should_retry=is_retryable_restore, renew_on_401=False)
         return self._parse(MetadataRecoveryResponse, response).job_id
 
     def get_job(self, job_id: str) -> Job:
         """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
         response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}")
         return self._parse(JobResponse, response).job
+
+    def list_jobs(self, start_ms: int, end_ms: int) -> list[JobItem]:
+        """All jobs created between `start_ms` and `end_ms` (epoch ms, UTC), every page.
+
+        `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (ddm-api.md
+        section 3.2); the service accepts windows starting at most 30 days ago.
+        """
+        jobs: list[JobItem] = []
+        while True:
+            params = {"start_time": start_ms, "end_time": end_ms, "offset": len(jobs), "limit": JOB_LIST_PAGE}
+            page = self._parse(JobListResponse, self._send("GET", f"/v3/{self.project_id}/jobs", params=params))
+            jobs.extend(page.jobs)
+            if not page.jobs or len(jobs) >= page.total:
+                return jobs
 
     # The one boundary ----------------------------------------------------------------------
 
@@ -113,44 +146,32 @@ class DdmClient:
         *,
         json: Optional[dict[str, Any]] = None,
         params: Optional[dict[str, Any]] = None,
+        should_retry: Callable[[BaseException], bool] = is_retryable_read,
+        renew_on_401: bool = True,
     ) -> httpx.Response:
-        token = self._token() if callable(self._token) else self._token
-        headers = {"X-Auth-Token": token}
-        if json is not None:
-            headers["Content-Type"] = "application/json"
-        try:
-            response = self._http.request(method, path, json=json, params=params, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise TransportError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
-        if response.is_success:
-            return response
-        body = _error_body(response)
-        raise make_api_error(
-            response.status_code,
-            error_code=body.code,
-            message=body.message,
-            request_id=response.headers.get("X-Request-Id", ""),
-            method=method,
-            path=path,
-        )
+        """Send with retries; by default as a read (safe to repeat), renewing the token once on 401."""
+        content_type = {"Content-Type": "application/json"} if json is not None else {}
+        renewed = False
+        while True:
+            token = ""
+            try:
+                for attempt in retrying(self._retry_policy, should_retry, sleep=self._sleep, on_retry=self._on_retry):
+                    with attempt:
+                        token = self._token.get()
+                        headers = {"X-Auth-Token": token, **content_type}
+                        return send(self._http, method, path, headers=headers, json=json, params=params)
+            except AuthenticationError as exc:
+                if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
+                    raise
+                renewed = True
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
     def _parse(model: type[pydantic.BaseModel], response: httpx.Response) -> Any:
         try:
             return model.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
-            raise TransportError(
+            raise DdmError(
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
                 f"({exc.error_count()} problems, first: {exc.errors()[0]['msg']})"
             ) from None
-
-
-def _error_body(response: httpx.Response) -> ApiErrorBody:
-    """Parse either documented error format; fall back to the start of the raw text."""
-    try:
-        return ApiErrorBody.model_validate_json(response.content)
-    except pydantic.ValidationError:
-        text = response.text.strip().replace("\n", " ")
-        return ApiErrorBody(code="", message=text[:300] or response.reason_phrase)

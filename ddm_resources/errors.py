@@ -17,7 +17,9 @@ headers.
     │   ├── JobFailedError        the job ended `Failed`
     │   └── JobTimeoutError       the deadline passed while the job was still running
     └── RecoveryError             what `MetadataRecovery` create raises: the target, the job ID
-                                  (when a job was started) and the cause, in one message
+        │                         (when a job was started) and the cause, in one message
+        └── OutcomeUnknownError   the restore POST got no usable answer and no job for the
+                                  target could be found: it may or may not have started
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "JobFailedError",
     "JobTimeoutError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "RecoveryError",
     "ServerError",
     "ThrottledError",
@@ -62,8 +65,11 @@ class ApiError(DdmError):
         request_id: str = "",
         method: str = "",
         path: str = "",
+        retry_after: Optional[float] = None,
     ) -> None:
         self.status_code = status_code
+        self.retry_after = retry_after
+        """Seconds the server asked us to wait (`Retry-After`), if it said."""
         self.error_code = error_code
         self.service_message = message
         self.request_id = request_id
@@ -99,7 +105,15 @@ class ServerError(ApiError):
 
 
 class TransportError(DdmError):
-    """No HTTP answer: the connection failed, was dropped, or a timeout passed."""
+    """No HTTP answer: the connection failed, was dropped, or a timeout passed.
+
+    `request_sent` is False only when the request provably never reached the server
+    (the connection could not be opened), so even a POST may be sent again.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        self.request_sent = request_sent
+        super().__init__(message)
 
 
 class JobError(DdmError):
@@ -138,6 +152,10 @@ class RecoveryError(DdmError):
         super().__init__(message)
 
 
+class OutcomeUnknownError(RecoveryError):
+    """The restore POST may have been accepted, but no answer and no job proves it either way."""
+
+
 def make_api_error(
     status_code: int,
     *,
@@ -146,6 +164,7 @@ def make_api_error(
     request_id: str,
     method: str,
     path: str,
+    retry_after: Optional[float] = None,
 ) -> ApiError:
     """Pick the `ApiError` subclass for an HTTP status and DDM error code."""
     cls: type[ApiError]
@@ -168,4 +187,5 @@ def make_api_error(
         request_id=request_id,
         method=method,
         path=path,
+        retry_after=retry_after,
     )

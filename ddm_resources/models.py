@@ -19,6 +19,8 @@ __all__ = [
     "FAILED",
     "Job",
     "JobInstance",
+    "JobItem",
+    "JobListResponse",
     "JobResponse",
     "MetadataRecoveryRequest",
     "MetadataRecoveryResponse",
@@ -121,12 +123,40 @@ class JobResponse(_Response):
     job: Job
 
 
+class JobItem(_Response):
+    """One entry of the job list (`GET /v3/{project_id}/jobs`): unlike `Job`, it has `fail_reason`."""
+
+    id: str
+    name: str = ""
+    status: str = ""
+    created_time: str = ""
+    end_time: str = ""
+    process: str = ""
+    instance_id: str = ""
+    """The instance the job acts on; for a metadata recovery, the target."""
+    instance_name: str = ""
+    fail_reason: Optional[str] = None
+    """Why a `Failed` job failed, as the service words it."""
+
+
+class JobListResponse(_Response):
+    """Body of `GET /v3/{project_id}/jobs` (ddm-api.md section 3.2)."""
+
+    jobs: list[JobItem] = Field(default_factory=list)
+    offset: int = 0
+    limit: int = 0
+    total: int = 0
+
+
 class ApiErrorBody(_Response):
     """A DDM error body in either documented format.
 
     V3 pages use `{"error_code", "error_msg"}`; v1 pages and the OTC appendix use
-    `{"errCode", "externalMessage"}`. Both parse into `code` and `message`.
+    `{"errCode", "externalMessage"}`. Both parse into `code` and `message`, and so does
+    the inside of an IAM (Keystone) error, `{"error": {"code": 401, "message": ...}}`.
     """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, coerce_numbers_to_str=True)
 
     code: str = Field(default="", validation_alias=AliasChoices("error_code", "errCode", "code"))
     message: str = Field(

@@ -11,13 +11,18 @@ from ddm_resources.client import DdmClient
 from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import ApiError, AuthenticationError, NotFoundError, ServerError, ThrottledError, TransportError
 from ddm_resources.models import RestoreSource, RestoreTarget
+from ddm_resources.retry import RetryPolicy
 from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
 
 EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
 
 
-def client_for(server, token: str = TOKEN, **kwargs) -> DdmClient:
-    return DdmClient(server.url, DEMO_PROJECT_ID, token, **kwargs)
+def client_for(server, token=TOKEN, **kwargs) -> DdmClient:
+    """A client whose retries do not really sleep (the waits are recorded in `client.waits`)."""
+    waits: list[float] = []
+    client = DdmClient(server.url, DEMO_PROJECT_ID, token, sleep=waits.append, **kwargs)
+    client.waits = waits
+    return client
 
 
 def test_restore_metadata_sends_the_documented_request(emulator):
@@ -40,16 +45,23 @@ def test_get_job_parses_the_job(emulator):
     assert job.created_time.endswith("Z")
 
 
-def test_token_callable_is_asked_per_request(emulator):
-    calls = []
+class CountingToken:
+    def __init__(self) -> None:
+        self.calls = 0
 
-    def token() -> str:
-        calls.append(1)
+    def get(self) -> str:
+        self.calls += 1
         return TOKEN
 
+    def renew_after_401(self, used: str) -> bool:
+        return False
+
+
+def test_token_source_is_asked_per_request(emulator):
+    token = CountingToken()
     with client_for(emulator, token=token) as client:
         client.get_job(client.restore_metadata(*EXAMPLE))
-    assert len(calls) == 2
+    assert token.calls == 2
 
 
 def test_bad_token_is_an_authentication_error_without_the_token(emulator):
@@ -85,18 +97,20 @@ def test_unknown_job_is_not_found(emulator):
 
 
 @pytest.mark.parametrize("status, error", [(429, ThrottledError), (503, ServerError)])
-def test_gateway_and_server_errors_map_to_their_class(emulator, status, error):
+def test_gateway_and_server_errors_map_to_their_class_after_the_retries(emulator, status, error):
     emulator.backend.add_fault(Fault("GET", r"/jobs/", "respond", status=status))
-    with client_for(emulator) as client:
+    with client_for(emulator, retry_policy=RetryPolicy(max_attempts=3)) as client:
         with pytest.raises(error) as info:
             client.get_job("0" * 32)
+        assert len(client.waits) == 2
     assert info.value.status_code == status
+    assert len(emulator.backend.requests(method="GET", path_contains="/jobs/")) == 3
 
 
 def test_silent_server_hits_the_read_timeout(emulator):
     emulator.backend.add_fault(Fault("GET", r"/jobs/", "delay", delay=2.0))
     timeout = httpx.Timeout(connect=1.0, read=0.2, write=1.0, pool=1.0)
-    with client_for(emulator, timeout=timeout) as client:
+    with client_for(emulator, timeout=timeout, retry_policy=RetryPolicy(max_attempts=1)) as client:
         with pytest.raises(TransportError, match="timed out"):
             client.get_job("0" * 32)
 
@@ -105,7 +119,7 @@ def test_connection_refused_is_a_transport_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with DdmClient(f"http://127.0.0.1:{port}", DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(f"http://127.0.0.1:{port}", DEMO_PROJECT_ID, TOKEN, sleep=lambda s: None) as client:
         with pytest.raises(TransportError, match="ConnectError"):
             client.get_job("0" * 32)
 

@@ -1,0 +1,134 @@
+"""When a failed request may be sent again, and how long to wait first.
+
+Two policies, split by what is safe:
+
+* **reads** (GET: job polls, job list, lookups) are retried on connection errors, timeouts,
+  429 / `APIGW.0308`, 500/502/503/504 and the DDM "operation in progress" 409 codes
+  `DBS.200019` and `DBS.212033`;
+* **the restore POST** is retried only when the service provably did not accept it: the
+  connection could not be opened, or the answer was 429 / `APIGW.0308`. After a read
+  timeout, a dropped connection or a 5xx the outcome is unknown, and the caller must look
+  for the job instead of sending the POST again.
+
+Waits grow exponentially with jitter up to a cap; a `Retry-After` header (seconds or an HTTP
+date) is obeyed up to `max_retry_after`. The attempt loop is tenacity's; the delay is the pure
+function `backoff_delay`, tested on its own.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Optional
+
+import tenacity
+
+from .errors import ApiError, ThrottledError, TransportError
+
+__all__ = [
+    "BUSY_CODES",
+    "RetryPolicy",
+    "backoff_delay",
+    "is_retryable_read",
+    "is_retryable_restore",
+    "parse_retry_after",
+    "retrying",
+]
+
+BUSY_CODES = frozenset({"DBS.200019", "DBS.212033"})
+"""DDM codes (on 409) for "another operation is in progress"; worth waiting out on reads."""
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry. Times in seconds."""
+
+    max_attempts: int = 6
+    """Attempts in all, the first included."""
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 120.0
+    """A longer `Retry-After` is capped to this."""
+    jitter: float = 0.25
+    """Each computed delay is reduced by up to this fraction, at random."""
+
+
+def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; else `None`."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return max(0.0, seconds)
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: Optional[float], rand: float) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based).
+
+    A server's `retry_after` wins, capped at `policy.max_retry_after`; otherwise
+    `initial_delay * 2**(attempt-1)`, capped at `max_delay`, minus up to `jitter` of it
+    (`rand` in [0, 1) picks how much).
+    """
+    if retry_after is not None:
+        return min(retry_after, policy.max_retry_after)
+    base = min(policy.initial_delay * 2 ** (attempt - 1), policy.max_delay)
+    return base * (1 - policy.jitter * rand)
+
+
+def is_retryable_read(exc: BaseException) -> bool:
+    """True for failures of an idempotent request that are worth another try."""
+    if isinstance(exc, TransportError):
+        return True
+    if isinstance(exc, ThrottledError):
+        return True
+    if isinstance(exc, ApiError):
+        return exc.status_code in RETRYABLE_STATUS or (exc.status_code == 409 and exc.error_code in BUSY_CODES)
+    return False
+
+
+def is_retryable_restore(exc: BaseException) -> bool:
+    """True only when the restore POST was provably not accepted, so sending it again is safe."""
+    if isinstance(exc, TransportError):
+        return not exc.request_sent
+    return isinstance(exc, ThrottledError)
+
+
+def retrying(
+    policy: RetryPolicy,
+    should_retry: Callable[[BaseException], bool],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Optional[Callable[[BaseException, float], None]] = None,
+) -> tenacity.Retrying:
+    """A tenacity `Retrying` for `policy`: it re-raises the last error when attempts run out."""
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return backoff_delay(state.attempt_number, policy, getattr(exc, "retry_after", None), random.random())
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        if on_retry is not None and state.outcome is not None and state.next_action is not None:
+            on_retry(state.outcome.exception(), state.next_action.sleep)
+
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.max_attempts),
+        wait=wait,
+        retry=tenacity.retry_if_exception(should_retry),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )

@@ -1,0 +1,77 @@
+"""The one place where an HTTP exchange becomes a response or a `ddm_resources.errors` error.
+
+Used by the DDM client and the IAM token manager alike. Error messages carry the status,
+the service's error code and message, the request id and the method and path; never a
+header, so never a token.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import httpx
+import pydantic
+
+from .errors import TransportError, make_api_error
+from .models import ApiErrorBody
+from .retry import parse_retry_after
+
+__all__ = ["parse_error_body", "send"]
+
+
+def send(
+    http: httpx.Client,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str],
+    json: Optional[dict[str, Any]] = None,
+    params: Optional[dict[str, Any]] = None,
+) -> httpx.Response:
+    """Send one request; return a 2xx response or raise `ApiError` / `TransportError`.
+
+    A `TransportError` has `request_sent=False` only when the connection could not be
+    opened (nothing reached the server).
+    """
+    try:
+        response = http.request(method, path, json=json, params=params, headers=headers)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}", request_sent=False) from exc
+    except httpx.TimeoutException as exc:
+        raise TransportError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
+    except httpx.TransportError as exc:
+        raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+    if response.is_success:
+        return response
+    body = parse_error_body(response)
+    raise make_api_error(
+        response.status_code,
+        error_code=body.code,
+        message=body.message,
+        request_id=response.headers.get("X-Request-Id", ""),
+        method=method,
+        path=path,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def parse_error_body(response: httpx.Response) -> ApiErrorBody:
+    """Parse a DDM error body (either format) or an IAM one (`{"error": {...}}`).
+
+    Falls back to the start of the raw text when the body is not one of those.
+    """
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        data = data["error"]
+    if isinstance(data, dict):
+        try:
+            body = ApiErrorBody.model_validate(data)
+        except pydantic.ValidationError:
+            body = ApiErrorBody()
+        if body.code or body.message:
+            return body
+    text = response.text.strip().replace("\n", " ")
+    return ApiErrorBody(code="", message=text[:300] or response.reason_phrase)
