@@ -20,6 +20,7 @@ config = pulumi.Config()
 backup_id = config.get("backupId") or None
 restore_time = config.get("restoreTime") or None
 create_timeout = config.get("createTimeout") or None
+adopt_job_id = config.get("adoptJobId") or None
 
 recovery = MetadataRecovery(
     "metadata-recovery",
@@ -34,6 +35,7 @@ recovery = MetadataRecovery(
             data_nodes=config.require_object("dataNodes"),
         ),
         timeouts={"create": create_timeout} if create_timeout else None,
+        adopt_job_id=adopt_job_id,
     ),
 )
 

@@ -127,11 +127,10 @@ class JobError(DdmError):
 class JobFailedError(JobError):
     """The job ended with status `Failed` (or another terminal failure)."""
 
-    def __init__(
-        self, message: str, *, job_id: str, status: str, reason: Optional[str] = None
-    ) -> None:
+    def __init__(self, message: str, *, job_id: str, status: str, created_time: str = "") -> None:
         self.status = status
-        self.reason = reason
+        self.created_time = created_time
+        """When the job started, as DDM gives it (UTC, `yyyy-mm-ddThh:mm:ssZ`)."""
         super().__init__(message, job_id=job_id)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Any, Optional
 
 from pulumi.dynamic import (
@@ -29,19 +30,20 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .client import DdmClient
-from .errors import DdmError, JobFailedError, JobTimeoutError, NotFoundError, RecoveryError
+from .auth import IamTokenManager, StaticToken, TokenSource
+from .client import DEFAULT_TIMEOUT, DdmClient
+from .errors import NotFoundError
 from .inputs import FORCE_NEW_INPUTS, MetadataRecoveryInputs, canonical, contains_unknown, validate_inputs
-from .settings import ProviderSettings, resolve_settings
-from .waiter import PollSchedule, Progress, wait_for_job
+from .recovery import Recovery
+from .settings import CONFIG_KEYS, ProviderSettings, resolve_settings
+from .waiter import PollSchedule
 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
 PROVIDER_KEY = "__provider"
 OUTPUT_KEYS = ("job_id", "status", "created_time", "end_time")
 """Outputs set by `create` and `read`, beside the echoed inputs."""
-_UPDATABLE_INPUTS = ("timeouts",)
-_CONFIG_KEYS = ("endpoint", "region", "projectId", "token", "pollInterval", "preflight")
+_UPDATABLE_INPUTS = ("timeouts", "adopt_job_id")
 
 
 def _say(message: str) -> None:
@@ -56,8 +58,10 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Keep this provider's stack config (`ddm:*` keys); resolved lazily, so preview and
-        delete work without credentials."""
-        self._config = {key: req.config.get(f"ddm:{key}") for key in _CONFIG_KEYS}
+        delete work without credentials. Runs in the provider process only."""
+        self._config = {key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS}
+        self._lock = threading.Lock()
+        self._tokens: Optional[tuple[ProviderSettings, TokenSource]] = None
 
     # check / diff: no network ---------------------------------------------------------------
 
@@ -86,29 +90,19 @@ class MetadataRecoveryProvider(ResourceProvider):
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Submit exactly one metadata recovery and wait for its job.
+        """Run exactly one metadata recovery (see `ddm_resources.recovery`) and wait for its job.
 
         The resource ID is the `job_id`. Raises `RecoveryError` naming the target and, once
-        the service accepted the restore, the job ID and the cause.
+        a job exists, its ID and the cause; nothing is recorded in the state then.
         """
         inputs = MetadataRecoveryInputs.model_validate(
             {k: v for k, v in props.items() if k != PROVIDER_KEY}
         )
         settings = self._settings()
-        target = inputs.target.instance_id
+        schedule = PollSchedule(first_delay=min(1.0, settings.poll_interval), max_interval=settings.poll_interval)
         with self._client(settings) as client:
-            try:
-                job_id = client.restore_metadata(inputs.source_instance_id, inputs.source, inputs.target)
-            except DdmError as exc:
-                raise RecoveryError(
-                    f"the metadata recovery onto target instance {target} was not started: {exc}",
-                    target_instance_id=target,
-                ) from None
-            _say(f"metadata recovery onto {target} accepted as job {job_id}; waiting up to "
-                 f"{(inputs.timeouts and inputs.timeouts.create) or '60m'}")
-            job = self._wait(client, settings, job_id, target, inputs.create_timeout)
-        outs = {**inputs.to_props(), **_job_outputs(job)}
-        return CreateResult(job_id, outs)
+            job = Recovery(client, inputs, say=_say, schedule=schedule).run()
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh`; keep the resource if the job record is gone.
@@ -143,29 +137,30 @@ class MetadataRecoveryProvider(ResourceProvider):
         config: dict[str, Any] = getattr(self, "_config", {})
         return resolve_settings(lambda key: config.get(key.removeprefix("ddm:")), os.environ)
 
-    @staticmethod
-    def _client(settings: ProviderSettings) -> DdmClient:
-        return DdmClient(settings.endpoint, settings.project_id, settings.token.get_secret_value())
+    def _token_source(self, settings: ProviderSettings) -> TokenSource:
+        """One token source per settings, shared by every operation of this process."""
+        lock = getattr(self, "_lock", None) or threading.Lock()
+        with lock:
+            cached = getattr(self, "_tokens", None)
+            if cached is None or cached[0] != settings:
+                source: TokenSource
+                if settings.token is not None:
+                    source = StaticToken(settings.token)
+                else:
+                    assert settings.username and settings.password and settings.domain_name
+                    source = IamTokenManager(
+                        auth_url=settings.auth_url, username=settings.username, password=settings.password,
+                        domain_name=settings.domain_name, project_id=settings.project_id,
+                        project_name=settings.project_name, timeout=DEFAULT_TIMEOUT)
+                cached = self._tokens = (settings, source)
+            return cached[1]
 
-    @staticmethod
-    def _wait(client: DdmClient, settings: ProviderSettings, job_id: str, target: str, timeout: float):
-        schedule = PollSchedule(first_delay=min(1.0, settings.poll_interval), max_interval=settings.poll_interval)
-        try:
-            return wait_for_job(
-                client.get_job, job_id, timeout=timeout, schedule=schedule,
-                on_progress=lambda p: _say(_progress_line(p, target)),
-            )
-        except JobFailedError as exc:
-            message = (f"metadata recovery onto target instance {target} failed: DDM job {job_id} "
-                       f"ended {exc.status}. Fix the cause, then run `pulumi up` again to start a new restore.")
-        except JobTimeoutError as exc:
-            message = (f"metadata recovery onto target instance {target}: job {job_id} was still "
-                       f"{exc.last_status!r} at the deadline (timeouts.create); it may still be running. "
-                       f"Check it with GET /v3/{settings.project_id}/jobs/{job_id}.")
-        except DdmError as exc:
-            message = (f"metadata recovery onto target instance {target}: job {job_id} was accepted, "
-                       f"but waiting for it failed: {exc}")
-        raise RecoveryError(message, target_instance_id=target, job_id=job_id)
+    def _client(self, settings: ProviderSettings) -> DdmClient:
+        """A DDM client for `settings`; with password login this may call IAM for the project ID."""
+        tokens = self._token_source(settings)
+        project_id = settings.project_id or getattr(tokens, "project_id")
+        return DdmClient(settings.endpoint, project_id, tokens,
+                         on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
 
 
 def _changed(key: str, old: Any, new: Any) -> bool:
@@ -176,7 +171,3 @@ def _changed(key: str, old: Any, new: Any) -> bool:
 
 def _job_outputs(job: Any) -> dict[str, Optional[str]]:
     return {"job_id": job.id, "status": job.status, "created_time": job.created_time, "end_time": job.end_time}
-
-
-def _progress_line(progress: Progress, target: str) -> str:
-    return f"{progress.describe()} (target {target})"

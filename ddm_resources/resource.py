@@ -75,7 +75,7 @@ class MetadataRecoveryArgs:
 
     `source` and `target` accept the `*Args` classes or plain dicts with the same keys.
     A change to `source_instance_id`, `source` or `target` replaces the resource, which
-    runs a new restore; a change to `timeouts` does not.
+    runs a new restore; a change to `timeouts` or `adopt_job_id` does not.
     """
 
     source_instance_id: pulumi.Input[str]
@@ -83,6 +83,9 @@ class MetadataRecoveryArgs:
     source: pulumi.Input[SourceInput]
     target: pulumi.Input[TargetInput]
     timeouts: Optional[pulumi.Input[TimeoutsInput]] = None
+    adopt_job_id: Optional[pulumi.Input[str]] = None
+    """Wait on this existing metadata-recovery job of the target instead of submitting a restore
+    (a restore started from the console, or by an interrupted run). Never forces replacement."""
 
     def to_props(self) -> dict[str, Any]:
         """The inputs as the property bag the provider receives (dataclasses become dicts)."""
@@ -93,6 +96,8 @@ class MetadataRecoveryArgs:
         }
         if self.timeouts is not None:
             props["timeouts"] = _as_dict(self.timeouts)
+        if self.adopt_job_id is not None:
+            props["adopt_job_id"] = self.adopt_job_id
         return props
 
 

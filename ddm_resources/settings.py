@@ -1,16 +1,25 @@
 """Provider settings: where the DDM API is and how to authenticate, from stack config and env.
 
-Resolved in the provider process (never pickled into state). Stack config wins over the
-environment, as in a Terraform provider block versus `OS_*` variables:
+Resolved in the provider process (never pickled into state). Each setting is taken from the
+stack config (namespace `ddm`), else the environment variables the OpenStack CLI and the
+OTC Terraform provider read, else the `clouds.yaml` entry named by `ddm:cloud` / `OS_CLOUD`:
 
-| setting        | stack config (namespace `ddm`) | environment                    | default                                   |
-|----------------|--------------------------------|--------------------------------|-------------------------------------------|
-| DDM endpoint   | `ddm:endpoint`                 | `DDM_ENDPOINT`                 | `https://ddm.{region}.otc.t-systems.com`  |
-| region         | `ddm:region`                   | `OS_REGION_NAME`               | `eu-de`                                   |
-| project ID     | `ddm:projectId`                | `OS_PROJECT_ID`                | (required)                                |
-| IAM token      | `ddm:token` (a secret)         | `OS_TOKEN`, `OS_AUTH_TOKEN`    | (required)                                |
-| poll interval  | `ddm:pollInterval` (seconds)   | `DDM_POLL_INTERVAL`            | `10`: the longest pause between job polls |
-| preflight      | `ddm:preflight` (true/false)   | `DDM_PREFLIGHT`                | `true`: check inputs with the read-only restore APIs before a restore |
+| setting        | stack config        | environment                                 | clouds.yaml              |
+|----------------|---------------------|---------------------------------------------|--------------------------|
+| DDM endpoint   | `ddm:endpoint`      | `DDM_ENDPOINT`                              | default `https://ddm.{region}.otc.t-systems.com` |
+| region         | `ddm:region`        | `OS_REGION_NAME`                            | `region_name`; default from the project name, else `eu-de` |
+| IAM URL        | `ddm:authUrl`       | `OS_AUTH_URL`                               | `auth.auth_url`; default `https://iam.{region}.otc.t-systems.com/v3` |
+| user name      | `ddm:username`      | `OS_USERNAME`                               | `auth.username`          |
+| password       | `ddm:password` (secret) | `OS_PASSWORD`                           | `auth.password`          |
+| domain         | `ddm:domainName`    | `OS_DOMAIN_NAME`, `OS_USER_DOMAIN_NAME`     | `auth.user_domain_name`  |
+| project name   | `ddm:projectName`   | `OS_PROJECT_NAME`, `OS_TENANT_NAME`         | `auth.project_name`      |
+| project ID     | `ddm:projectId`     | `OS_PROJECT_ID`, `OS_TENANT_ID`             | `auth.project_id`        |
+| ready token    | `ddm:token` (secret) | `OS_TOKEN`, `OS_AUTH_TOKEN`                | `auth.token`             |
+| poll interval  | `ddm:pollInterval`  | `DDM_POLL_INTERVAL`                         | default 10 (seconds, the longest pause between job polls) |
+| preflight      | `ddm:preflight`     | `DDM_PREFLIGHT`                             | default true             |
+
+Authentication: a ready token (with a project ID) is used as is; otherwise user name,
+password, domain and a project (name or ID) obtain tokens from IAM, renewed as they expire.
 """
 
 from __future__ import annotations
@@ -21,72 +30,111 @@ from typing import Any, Optional
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from .clouds import load_cloud
 from .errors import ConfigurationError
 
 __all__ = ["ProviderSettings", "resolve_settings"]
 
 DEFAULT_REGION = "eu-de"
 
+# setting -> (stack config key, environment variables, clouds.yaml key)
+_SOURCES: dict[str, tuple[str, tuple[str, ...], Optional[str]]] = {
+    "endpoint": ("endpoint", ("DDM_ENDPOINT",), None),
+    "region": ("region", ("OS_REGION_NAME",), "region"),
+    "auth_url": ("authUrl", ("OS_AUTH_URL",), "auth_url"),
+    "username": ("username", ("OS_USERNAME",), "username"),
+    "password": ("password", ("OS_PASSWORD",), "password"),
+    "domain_name": ("domainName", ("OS_DOMAIN_NAME", "OS_USER_DOMAIN_NAME"), "domain_name"),
+    "project_name": ("projectName", ("OS_PROJECT_NAME", "OS_TENANT_NAME"), "project_name"),
+    "project_id": ("projectId", ("OS_PROJECT_ID", "OS_TENANT_ID"), "project_id"),
+    "token": ("token", ("OS_TOKEN", "OS_AUTH_TOKEN"), "token"),
+    "poll_interval": ("pollInterval", ("DDM_POLL_INTERVAL",), None),
+    "preflight": ("preflight", ("DDM_PREFLIGHT",), None),
+}
+CONFIG_KEYS = tuple(source[0] for source in _SOURCES.values()) + ("cloud",)
+"""The `ddm:*` stack config keys the provider reads."""
+
 
 class ProviderSettings(BaseModel):
-    """Everything the provider needs to call DDM. The token never shows in `repr` or errors."""
+    """Everything the provider needs to call DDM. Secrets never show in `repr` or errors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     endpoint: str
     """Base URL of the DDM API, without a path."""
     region: str
-    project_id: str = Field(min_length=1)
-    token: SecretStr
+    project_id: Optional[str] = None
+    """Known up front, or learnt from the IAM token (password authentication)."""
+    token: Optional[SecretStr] = None
+    auth_url: str
+    username: Optional[str] = None
+    password: Optional[SecretStr] = None
+    domain_name: Optional[str] = None
+    project_name: Optional[str] = None
     poll_interval: float = Field(default=10.0, gt=0, le=300)
     """Longest pause between two polls of a job, in seconds."""
     preflight: bool = True
     """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
 
+    @property
+    def uses_password(self) -> bool:
+        """True when tokens come from IAM (no ready token was given)."""
+        return self.token is None
 
-def resolve_settings(
-    config_get: Callable[[str], Any], environ: Mapping[str, str]
-) -> ProviderSettings:
-    """Build `ProviderSettings` from a stack-config getter (e.g. `pulumi.dynamic.Config.get`) and env.
 
-    Raises `ConfigurationError` naming the config key and the environment variable to set.
+def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str]) -> ProviderSettings:
+    """Build `ProviderSettings` from a stack-config getter (`pulumi.dynamic.Config.get`) and env.
+
+    Raises `ConfigurationError` naming what to set, with no secret in the message.
     """
 
-    def pick(key: str, *env_names: str) -> Optional[str]:
+    def from_config(key: str) -> Optional[str]:
         value = config_get(f"ddm:{key}")
-        if value not in (None, ""):
-            return str(value)
-        for name in env_names:
-            if environ.get(name):
-                return environ[name]
-        return None
+        return None if value in (None, "") else str(value)
 
-    region = pick("region", "OS_REGION_NAME") or DEFAULT_REGION
-    endpoint = pick("endpoint", "DDM_ENDPOINT") or f"https://ddm.{region}.otc.t-systems.com"
-    project_id = pick("projectId", "OS_PROJECT_ID")
-    token = pick("token", "OS_TOKEN", "OS_AUTH_TOKEN")
-    missing = []
-    if not project_id:
-        missing.append("the project ID: `pulumi config set ddm:projectId <id>` or OS_PROJECT_ID")
-    if not token:
-        missing.append("an IAM token: `pulumi config set --secret ddm:token <token>` or OS_TOKEN")
-    if missing:
-        raise ConfigurationError("DDM provider settings are incomplete; set " + "; and ".join(missing))
-    values: dict[str, Any] = {
-        "endpoint": endpoint.rstrip("/"),
-        "region": region,
-        "project_id": project_id,
-        "token": token,
-    }
-    for key, env_name, field in (("pollInterval", "DDM_POLL_INTERVAL", "poll_interval"),
-                                 ("preflight", "DDM_PREFLIGHT", "preflight")):
-        value = pick(key, env_name)
+    cloud_name = from_config("cloud") or environ.get("OS_CLOUD") or None
+    cloud = load_cloud(cloud_name, environ) if cloud_name else {}
+    values: dict[str, Any] = {}
+    for field, (key, env_names, cloud_key) in _SOURCES.items():
+        value = from_config(key) or next((environ[n] for n in env_names if environ.get(n)), None)
+        if value is None and cloud_key is not None:
+            value = cloud.get(cloud_key)
         if value is not None:
             values[field] = value
+
+    project_name = values.get("project_name")
+    values.setdefault("region", project_name.split("_")[0] if project_name else DEFAULT_REGION)
+    values.setdefault("endpoint", f"https://ddm.{values['region']}.otc.t-systems.com")
+    values.setdefault("auth_url", f"https://iam.{values['region']}.otc.t-systems.com/v3")
+    values["endpoint"] = values["endpoint"].rstrip("/")
+    _require_credentials(values)
     try:
         return ProviderSettings(**values)
     except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)
-        )
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
         raise ConfigurationError(f"DDM provider settings are invalid: {problems}") from None
+
+
+def _require_credentials(values: dict[str, Any]) -> None:
+    if values.get("token"):
+        if not values.get("project_id"):
+            raise ConfigurationError(
+                "a ready IAM token needs the project ID it is scoped to: "
+                "`pulumi config set ddm:projectId <id>` or OS_PROJECT_ID"
+            )
+        return
+    missing = [
+        label for field, label in (
+            ("username", "user name (ddm:username or OS_USERNAME)"),
+            ("password", "password (`pulumi config set --secret ddm:password` or OS_PASSWORD)"),
+            ("domain_name", "domain (ddm:domainName or OS_DOMAIN_NAME)"),
+        ) if not values.get(field)
+    ]
+    if not (values.get("project_name") or values.get("project_id")):
+        missing.append("project (ddm:projectName / OS_PROJECT_NAME, or ddm:projectId / OS_PROJECT_ID)")
+    if missing:
+        raise ConfigurationError(
+            "DDM credentials are incomplete. Either give a ready token (`pulumi config set --secret "
+            "ddm:token <token>` or OS_TOKEN, plus the project ID), or the IAM login; missing: "
+            + "; ".join(missing) + ". OS_CLOUD with clouds.yaml works too."
+        )

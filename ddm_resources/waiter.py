@@ -2,8 +2,9 @@
 
 `wait_for_job` polls a `get_job` callable until the job is `Completed` (returned) or
 `Failed` (raises `JobFailedError`), or until the deadline passes (raises
-`JobTimeoutError`). The clock and the sleep function are parameters, so tests run a
-30-minute wait in microseconds. Poll intervals grow from `first_delay` by `growth` up to
+`JobTimeoutError`). A job that DDM does not know (`DBS.300400`) or that shows no status is
+given `missing_grace` seconds to appear, then raises `JobError`. The clock and the sleep
+function are parameters, so tests run a 30-minute wait in microseconds. Poll intervals grow from `first_delay` by `growth` up to
 `max_interval`, and never sleep past the deadline.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import JobFailedError, JobTimeoutError
+from .errors import JobError, JobFailedError, JobTimeoutError, NotFoundError
 from .models import COMPLETED, FAILED, Job
 
 __all__ = ["PollSchedule", "Progress", "wait_for_job"]
@@ -29,6 +30,8 @@ class PollSchedule:
     max_interval: float = 10.0
     progress_every: float = 30.0
     """Report progress at least this often, even when nothing changed."""
+    missing_grace: float = 60.0
+    """How long a job may be unknown to DDM (or show no status) before the wait gives up."""
 
     def intervals(self) -> Iterator[float]:
         """Yield the sleep before each poll, forever."""
@@ -68,9 +71,10 @@ def wait_for_job(
 
     * `Completed` → return the job;
     * `Failed` → raise `JobFailedError` naming the job;
-    * `Running` and the other documented in-progress values → keep polling;
-    * any other value, including an empty one → keep polling and report it through
-      `on_progress`; the deadline bounds the wait.
+    * `Running`, the other documented in-progress values and any unknown value → keep
+      polling, reporting each new status through `on_progress`; the deadline bounds it;
+    * job not found (`NotFoundError`) or an empty status → keep polling for at most
+      `schedule.missing_grace` seconds in a row, then raise `JobError`.
 
     Raises `JobTimeoutError` (with the last status) when the deadline passes first.
     """
@@ -78,14 +82,27 @@ def wait_for_job(
     deadline = start + timeout
     last_report_at = -float("inf")
     last_seen: Optional[tuple[str, str]] = None
+    missing_since: Optional[float] = None
     job: Optional[Job] = None
     for interval in schedule.intervals():
         now = clock()
         if now >= deadline:
             break
         sleep(min(interval, deadline - now))
-        job = get_job(job_id)
+        try:
+            job = get_job(job_id)
+        except NotFoundError:
+            job = Job(id=job_id, status="")
         now = clock()
+        if not job.status:
+            missing_since = now if missing_since is None else missing_since
+            if now - missing_since >= schedule.missing_grace:
+                raise JobError(
+                    f"DDM job {job_id} was not found (or showed no status) for {_fmt(now - missing_since)}",
+                    job_id=job_id,
+                )
+        else:
+            missing_since = None
         if job.status == COMPLETED:
             _report(on_progress, job, now - start)
             return job
@@ -95,6 +112,7 @@ def wait_for_job(
                 f"DDM job {job_id} ended with status {job.status}",
                 job_id=job_id,
                 status=job.status,
+                created_time=job.created_time,
             )
         seen = (job.status, job.process)
         if seen != last_seen or now - last_report_at >= schedule.progress_every:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddm_resources.errors import JobFailedError, JobTimeoutError, TransportError
+from ddm_resources.errors import JobError, JobFailedError, JobTimeoutError, NotFoundError, TransportError
 from ddm_resources.models import Job
 from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
 
@@ -79,8 +79,8 @@ def test_deadline_raises_timeout_and_never_sleeps_past_it():
     assert 10 <= len(calls) <= 20
 
 
-@pytest.mark.parametrize("status", ["", "Paused", "RESTORE"])
-def test_unknown_or_empty_status_keeps_waiting_until_the_deadline(status):
+@pytest.mark.parametrize("status", ["Paused", "RESTORE", "Queued"])
+def test_unknown_status_keeps_waiting_until_the_deadline(status):
     clock = FakeClock()
     get_job, calls = scripted((status, ""))
     reports: list[Progress] = []
@@ -116,3 +116,39 @@ def test_errors_from_get_job_propagate():
 def test_progress_line_formats_elapsed_time():
     line = Progress(job=Job(id="abc", status="Running", process="40%"), elapsed=3725).describe()
     assert line == "job abc Running 40% after 1h02m05s"
+
+
+def test_job_missing_for_longer_than_the_grace_raises_job_error():
+    clock = FakeClock()
+    calls = []
+
+    def get_job(job_id: str) -> Job:
+        calls.append(job_id)
+        raise NotFoundError("Task not found", status_code=400, error_code="DBS.300400")
+
+    with pytest.raises(JobError) as info:
+        wait_for_job(get_job, "gone", timeout=3600, schedule=PollSchedule(missing_grace=60),
+                     clock=clock, sleep=clock.sleep)
+    assert not isinstance(info.value, JobTimeoutError)
+    assert info.value.job_id == "gone" and "not found" in str(info.value)
+    assert 60 <= clock.now - 1000.0 <= 80
+
+
+def test_job_missing_briefly_then_found_completes():
+    clock = FakeClock()
+    answers = iter([None, None, ("Running", "10%"), ("", ""), ("Completed", "")])
+
+    def get_job(job_id: str) -> Job:
+        answer = next(answers)
+        if answer is None:
+            raise NotFoundError("Task not found", status_code=400, error_code="DBS.300400")
+        return Job(id=job_id, status=answer[0], process=answer[1])
+
+    assert wait_for_job(get_job, "j", timeout=600, clock=clock, sleep=clock.sleep).status == "Completed"
+
+
+def test_empty_status_counts_as_missing():
+    clock = FakeClock()
+    get_job, _ = scripted(("", ""))
+    with pytest.raises(JobError, match="showed no status"):
+        wait_for_job(get_job, "j", timeout=3600, clock=clock, sleep=clock.sleep)

@@ -1,0 +1,210 @@
+"""Run one metadata recovery exactly once: adopt a job that already exists, or submit; then wait.
+
+This is what `MetadataRecovery` create does, apart from Pulumi:
+
+1. With `adopt_job_id`, wait on that job; nothing is submitted.
+2. Otherwise look in the job list (ddm-api.md section 3.2) for a restore of the same target
+   that is running or completed: an interrupted or timed-out earlier run, or one started
+   from the console. If there is one, wait on it instead of submitting a second restore.
+3. Otherwise submit the restore (section 2.1). When its answer is lost (timeout, dropped
+   connection, 5xx) or the target is busy (409), look for the job again and adopt it; if
+   none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
+4. Wait for the job (section 3.1). If it fails, fetch `fail_reason` from the job list.
+
+Every `RecoveryError` raised once a job exists carries its `job_id`. A restore job is
+recognised by its `instance_id` (the target) and a name mentioning "restore" or "metadata";
+the name of a real OTC metadata-recovery job is not documented, so this rule is lenient.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+import pydantic
+
+from .client import DdmClient
+from .errors import (
+    ConflictError,
+    DdmError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    OutcomeUnknownError,
+    RecoveryError,
+    ServerError,
+    TransportError,
+)
+from .inputs import MetadataRecoveryInputs
+from .models import COMPLETED, FAILED, Job, JobItem
+from .waiter import PollSchedule, wait_for_job
+
+__all__ = ["ADOPT_LOOKBACK", "Recovery", "find_restore_job"]
+
+ADOPT_LOOKBACK = 29 * 24 * 3600.0
+"""How far back (seconds) to look for an earlier restore of the target; the API allows 30 days."""
+_SKEW = 300.0
+"""Slack (seconds) for clock differences when searching around the time of a POST."""
+_TIME = pydantic.TypeAdapter(datetime)
+
+
+def find_restore_job(
+    client: DdmClient, target: str, since: float, until: float, *, include_failed: bool = False
+) -> Optional[JobItem]:
+    """The newest restore job on instance `target` created between `since` and `until` (epoch s).
+
+    Running (or any unfinished status) is preferred over Completed; Failed jobs count only
+    with `include_failed`. Raises `ApiError`/`TransportError` if the job list cannot be read.
+    """
+    jobs = [
+        job for job in client.list_jobs(int(since * 1000), int(until * 1000))
+        if job.instance_id == target and _looks_like_restore(job.name)
+        and (include_failed or job.status != FAILED)
+    ]
+    jobs.sort(key=lambda job: (job.status not in (COMPLETED, FAILED), job.created_time), reverse=True)
+    return jobs[0] if jobs else None
+
+
+def _looks_like_restore(name: str) -> bool:
+    lowered = name.lower()
+    return not lowered or "restore" in lowered or "metadata" in lowered
+
+
+@dataclass
+class Recovery:
+    """One `create`: the client, the checked inputs, and how to report and wait.
+
+    `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
+    `monotonic` and `sleep` drive the waiter (all injectable for tests).
+    """
+
+    client: DdmClient
+    inputs: MetadataRecoveryInputs
+    say: Callable[[str], None]
+    schedule: PollSchedule = PollSchedule()
+    clock: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def target(self) -> str:
+        return self.inputs.target.instance_id
+
+    def run(self) -> Job:
+        """Adopt or submit, then wait; return the `Completed` job or raise `RecoveryError`."""
+        started = self.monotonic()
+        job_id = self._adopt_or_submit()
+        remaining = self.inputs.create_timeout - (self.monotonic() - started)
+        return self._wait(job_id, remaining)
+
+    # adopt or submit -------------------------------------------------------------------------
+
+    def _adopt_or_submit(self) -> str:
+        if self.inputs.adopt_job_id:
+            return self._adopt_given(self.inputs.adopt_job_id)
+        now = self.clock()
+        try:
+            earlier = find_restore_job(self.client, self.target, now - ADOPT_LOOKBACK, now + _SKEW)
+        except DdmError as exc:
+            raise RecoveryError(
+                f"could not check whether a restore of target instance {self.target} is already running "
+                f"(job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                target_instance_id=self.target,
+            ) from None
+        if earlier is not None:
+            self.say(f"found restore job {earlier.id} ({earlier.status}, created {earlier.created_time}) on "
+                     f"target {self.target}; adopting it instead of submitting a second restore")
+            return earlier.id
+        return self._submit()
+
+    def _adopt_given(self, job_id: str) -> str:
+        try:
+            job = self.client.get_job(job_id)
+        except DdmError as exc:
+            raise RecoveryError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
+                                target_instance_id=self.target, job_id=job_id) from None
+        if job.instance is not None and job.instance.id and job.instance.id != self.target:
+            raise RecoveryError(
+                f"adopt_job_id {job_id} acts on instance {job.instance.id}, not on target.instance_id "
+                f"{self.target}; give the job of this target's restore", target_instance_id=self.target, job_id=job_id)
+        self.say(f"adopting job {job_id} ({job.status}) as asked by adopt_job_id; no restore is submitted")
+        return job_id
+
+    def _submit(self) -> str:
+        submitted_at = self.clock()
+        try:
+            job_id = self.client.restore_metadata(
+                self.inputs.source_instance_id, self.inputs.source, self.inputs.target)
+        except (TransportError, ServerError, ConflictError) as exc:
+            if isinstance(exc, TransportError) and not exc.request_sent:
+                raise self._not_started(exc) from None
+            return self._find_after_unclear_answer(exc, submitted_at)
+        except DdmError as exc:
+            raise self._not_started(exc) from None
+        self.say(f"metadata recovery onto {self.target} accepted as job {job_id}; waiting up to "
+                 f"{self.inputs.create_timeout_text}")
+        return job_id
+
+    def _not_started(self, exc: DdmError) -> RecoveryError:
+        return RecoveryError(f"the metadata recovery onto target instance {self.target} was not started: {exc}",
+                             target_instance_id=self.target)
+
+    def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
+        self.say(f"the restore request got no clear answer ({exc}); looking for its job instead of sending it again")
+        try:
+            job = find_restore_job(self.client, self.target, submitted_at - _SKEW, self.clock() + _SKEW,
+                                   include_failed=True)
+        except DdmError as lookup_error:
+            job, exc = None, DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
+        if job is None:
+            raise OutcomeUnknownError(
+                f"the metadata recovery onto target instance {self.target} may or may not have started: {exc}. "
+                f"Check the target's tasks in the DDM console (or GET /v3/{self.client.project_id}/jobs). "
+                "If a restore job is there, set `adopt_job_id` to its ID and run `pulumi up`; "
+                "if not, run `pulumi up` again (it looks for the job before submitting).",
+                target_instance_id=self.target,
+            )
+        self.say(f"found job {job.id} ({job.status}) on target {self.target}; adopting it")
+        return job.id
+
+    # wait ----------------------------------------------------------------------------------
+
+    def _wait(self, job_id: str, timeout: float) -> Job:
+        try:
+            return wait_for_job(
+                self.client.get_job, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
+                on_progress=lambda p: self.say(f"{p.describe()} (target {self.target})"),
+                clock=self.monotonic, sleep=self.sleep,
+            )
+        except JobFailedError as exc:
+            message = (f"metadata recovery onto target instance {self.target} failed: DDM job {job_id} ended "
+                       f"{exc.status}: {self._fail_reason(job_id, exc.created_time)}. Fix the cause, then run `pulumi up` "
+                       "again to start a new restore.")
+        except JobTimeoutError as exc:
+            message = (f"metadata recovery onto target instance {self.target}: job {job_id} was still "
+                       f"{exc.last_status!r} when timeouts.create ({self.inputs.create_timeout_text}) ran out; "
+                       "it may still be running. The next `pulumi up` adopts it (it looks for a restore job "
+                       f"on the target before submitting); to name it explicitly, set adopt_job_id = \"{job_id}\".")
+        except (JobError, DdmError) as exc:
+            message = (f"metadata recovery onto target instance {self.target}: job {job_id} was accepted, but "
+                       f"waiting for it failed: {exc}. The next `pulumi up` adopts the job.")
+        raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)
+
+    def _fail_reason(self, job_id: str, created_time: str) -> str:
+        """The job list's `fail_reason` for `job_id`, or why it is not known."""
+        now = self.clock()
+        try:
+            since = _TIME.validate_python(created_time).timestamp() - _SKEW
+        except pydantic.ValidationError:
+            since = now - ADOPT_LOOKBACK
+        try:
+            jobs = self.client.list_jobs(int(since * 1000), int((now + _SKEW) * 1000))
+            item = next((j for j in jobs if j.id == job_id), None)
+        except DdmError as exc:
+            return f"reason unknown (the job list could not be read: {exc})"
+        if item is None or not item.fail_reason:
+            return "the service gave no reason"
+        return item.fail_reason

@@ -1,0 +1,179 @@
+"""Exactly one restore under faults: the create flow (`Recovery`) against the emulator.
+
+The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, so a
+300-second job takes milliseconds and no test waits for real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from ddm_resources.auth import IamTokenManager
+from ddm_resources.client import DdmClient
+from ddm_resources.emulator import (
+    DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_PROJECT_NAME, DEMO_USER_NAME,
+    DdmBackend, EmulatorServer, Fault, ManualClock,
+)
+from ddm_resources.errors import OutcomeUnknownError, RecoveryError
+from ddm_resources.inputs import MetadataRecoveryInputs
+from ddm_resources.models import RestoreSource, RestoreTarget
+from ddm_resources.recovery import Recovery
+from ddm_resources.waiter import PollSchedule
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+
+JOB_SECONDS = 300.0
+INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
+          "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    """An emulator on a ManualClock (`emu.clock`), jobs of 300 emulated seconds."""
+    clock = ManualClock()
+    server = EmulatorServer(DdmBackend(clock=clock, job_seconds=JOB_SECONDS)).start()
+    server.clock = clock
+    server.backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
+    yield server
+    server.stop()
+
+
+def run(emu, *, token=TOKEN, lines=None, **inputs):
+    """One create flow whose waits move the emulator's clock instead of sleeping."""
+    said = lines if lines is not None else []
+    client = DdmClient(emu.url, DEMO_PROJECT_ID, token, sleep=emu.clock.advance, timeout=httpx.Timeout(2.0))
+    recovery = Recovery(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
+                        schedule=PollSchedule(first_delay=1, max_interval=10), clock=emu.clock,
+                        monotonic=emu.clock, sleep=emu.clock.advance)
+    with client:
+        return recovery.run()
+
+
+def accepted_posts(emu) -> int:
+    return sum(1 for post in recovery_posts(emu) if post.status == 202)
+
+
+def test_plain_run_submits_once_and_completes(emu):
+    lines: list[str] = []
+    job = run(emu, lines=lines)
+    assert job.status == "Completed"
+    assert [j.id for j in emu.backend.all_jobs()] == [job.id]
+    assert len(recovery_posts(emu)) == 1
+    assert any("Running" in line and "%" in line for line in lines)
+
+
+def test_throttled_post_is_resent_and_accepted_once(emu):
+    emu.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=429, times=1))
+    job = run(emu)
+    assert job.status == "Completed"
+    assert [p.status for p in recovery_posts(emu)] == [429, 202]
+    assert len(emu.backend.all_jobs()) == 1
+
+
+def test_throttled_polls_every_third_time_still_complete(emu):
+    fault = emu.backend.add_fault(Fault("GET", r"/jobs/\w+$", "respond", status=429, every=3))
+    assert run(emu).status == "Completed"
+    assert fault.fired >= 3
+    assert accepted_posts(emu) == 1
+
+
+def test_lost_post_response_adopts_the_job_instead_of_resending(emu):
+    emu.backend.add_fault(Fault("POST", "metadata-recovery", "lose_response", times=1))
+    lines: list[str] = []
+    job = run(emu, lines=lines)
+    [only] = emu.backend.all_jobs()
+    assert job.id == only.id and job.status == "Completed"
+    assert len(recovery_posts(emu)) == 1
+    assert any("looking for its job instead of sending it again" in line for line in lines)
+
+
+def test_unanswered_post_without_a_job_fails_naming_target_and_adoption(emu):
+    emu.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=503, times=1))
+    with pytest.raises(OutcomeUnknownError) as info:
+        run(emu)
+    message = str(info.value)
+    assert TARGET in message and "adopt_job_id" in message and "may or may not have started" in message
+    assert emu.backend.all_jobs() == []
+    assert len(recovery_posts(emu)) == 1
+
+
+def test_failed_job_reports_fail_reason_and_job_id_then_a_rerun_submits_again(emu):
+    emu.backend.fail_next_job("Metadata restoration failed: data node f4e2 is read-only.")
+    with pytest.raises(RecoveryError) as info:
+        run(emu)
+    [failed] = emu.backend.all_jobs()
+    assert info.value.job_id == failed.id
+    assert f"DDM job {failed.id} ended Failed: Metadata restoration failed: data node f4e2 is read-only." in str(info.value)
+    job = run(emu)
+    assert job.status == "Completed" and job.id != failed.id
+    assert accepted_posts(emu) == 2
+
+
+def test_deadline_then_rerun_adopts_the_running_job(emu):
+    with pytest.raises(RecoveryError) as info:
+        run(emu, timeouts={"create": "2m"})
+    [job] = emu.backend.all_jobs()
+    assert info.value.job_id == job.id
+    assert "may still be running" in str(info.value) and f'adopt_job_id = "{job.id}"' in str(info.value)
+    lines: list[str] = []
+    assert run(emu, lines=lines).id == job.id
+    assert accepted_posts(emu) == 1
+    assert any(f"found restore job {job.id}" in line for line in lines)
+
+
+def test_completed_job_from_an_earlier_run_is_adopted(emu):
+    first = run(emu)
+    again = run(emu)
+    assert again.id == first.id and again.status == "Completed"
+    assert accepted_posts(emu) == 1
+
+
+def test_explicit_adopt_job_id_sends_no_post(emu):
+    with DdmClient(emu.url, DEMO_PROJECT_ID, TOKEN) as client:
+        job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
+                                         RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
+    assert run(emu, adopt_job_id=job_id).id == job_id
+    assert len(recovery_posts(emu)) == 1
+
+
+def test_adopt_job_id_of_another_instance_is_refused(emu):
+    with DdmClient(emu.url, DEMO_PROJECT_ID, TOKEN) as client:
+        job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
+                                         RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
+    other = emu.backend.add_instance(DEMO_PROJECT_ID).id
+    with pytest.raises(RecoveryError, match=f"acts on instance {TARGET}, not on target.instance_id {other}"):
+        run(emu, adopt_job_id=job_id, target={"instance_id": other, "data_nodes": [DATA_NODE]})
+
+
+def test_unreadable_job_list_submits_nothing(emu):
+    emu.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=500))
+    with pytest.raises(RecoveryError, match="nothing was submitted"):
+        run(emu)
+    assert recovery_posts(emu) == []
+
+
+def test_token_shorter_than_the_job_is_renewed_and_the_restore_completes(emu):
+    emu.backend.configure(token_ttl_seconds=60)
+    manager = IamTokenManager(auth_url=f"{emu.url}/v3", username=DEMO_USER_NAME,
+                              password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emu.clock)
+    assert manager.project_id == DEMO_PROJECT_ID
+    assert run(emu, token=manager).status == "Completed"
+    assert manager.issued >= JOB_SECONDS / 60
+    assert accepted_posts(emu) == 1
+    assert not [r for r in emu.backend.requests() if r.status == 401]
+
+
+def test_token_expired_early_is_renewed_once_on_401(emu):
+    emu.backend.configure(token_ttl_seconds=60)
+    frozen = ManualClock()  # the manager believes its token is fresh; DDM says it expired
+    manager = IamTokenManager(auth_url=f"{emu.url}/v3", username=DEMO_USER_NAME,
+                              password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=frozen)
+    assert run(emu, token=manager).status == "Completed"
+    assert [r for r in emu.backend.requests() if r.status == 401]
+    assert accepted_posts(emu) == 1
+    assert manager.issued >= 2
