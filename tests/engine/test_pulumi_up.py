@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
-from tests.conftest import DOC_EXAMPLE_BODY, TOKEN, recovery_posts
+from tests.conftest import DOC_EXAMPLE_BODY, REPO, TOKEN, recovery_posts
+from tests.engine.conftest import Stack
 
 pytestmark = pytest.mark.engine
 
@@ -84,3 +88,20 @@ def test_no_token_in_state_or_output(stack):
     result = stack.up()
     assert TOKEN not in stack.export()
     assert TOKEN not in result.stdout + result.stderr
+
+
+def test_job_id_reaches_a_downstream_stack_through_stack_reference(stack, emulator, tmp_path):
+    stack.up()
+    job_id = stack.outputs()["job_id"]
+    downstream = tmp_path / "downstream"
+    shutil.copytree(REPO / "examples" / "downstream-stack", downstream)
+    (downstream / ".venv").symlink_to(REPO / ".venv")
+    down = Stack(stack.pulumi_bin, downstream, stack.env, name="staging")
+    subprocess.run([stack.pulumi_bin, "stack", "init", "staging", "--non-interactive"],
+                   cwd=downstream, env=stack.env, check=True, capture_output=True)
+    down.config("upstreamStack", "organization/ddm-metadata-recovery/test")
+    down.up()
+    outputs = down.outputs()
+    assert outputs["restored_by_job"] == job_id
+    assert outputs["restore_status"] == "Completed"
+    assert outputs["summary"] == f"metadata restored by DDM job {job_id} (Completed)"

@@ -1,0 +1,116 @@
+"""Exactly one restore through the real engine: deadlines, interruptions, failures, IAM login."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import time
+
+import dill
+import pytest
+
+from ddm_resources.emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_NAME, DEMO_USER_NAME
+from tests.conftest import TARGET, TOKEN, recovery_posts
+
+pytestmark = pytest.mark.engine
+
+
+def accepted(emulator) -> int:
+    return sum(1 for post in recovery_posts(emulator) if post.status == 202)
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    """Poll `condition` (a readiness wait, not an assertion about timing)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.1)
+
+
+def test_deadline_then_up_again_adopts_the_job(stack, emulator):
+    emulator.backend.configure(job_seconds=6)
+    stack.config("createTimeout", "2s")
+    first = stack.up(check=False)
+    assert first.returncode != 0
+    [job] = emulator.backend.all_jobs()
+    assert f"job {job.id} was still 'Running'" in first.stdout and "may still be running" in first.stdout
+    assert stack.recoveries() == []
+    stack.config("createTimeout", "10m")
+    second = stack.up()
+    assert f"found restore job {job.id}" in second.stdout
+    assert stack.outputs()["job_id"] == job.id and stack.outputs()["status"] == "Completed"
+    assert accepted(emulator) == 1
+
+
+def test_interrupted_up_then_up_again_sends_one_post(stack, emulator):
+    emulator.backend.configure(job_seconds=8)
+    proc = subprocess.Popen([stack.pulumi_bin, "up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name],
+                            cwd=stack.workdir, env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        wait_until(lambda: accepted(emulator) == 1)
+        wait_until(lambda: len(emulator.backend.requests(method="GET", path_contains="/jobs/")) >= 1)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    state = json.loads(stack.export())["deployment"]
+    if state.get("pending_operations"):
+        stack.run("refresh", "--yes", "--clear-pending-creates")
+    stack.up()
+    assert accepted(emulator) == 1
+    assert stack.outputs()["job_id"] == emulator.backend.all_jobs()[0].id
+    assert stack.outputs()["status"] == "Completed"
+
+
+def test_failed_job_shows_reason_and_job_then_a_rerun_restores(stack, emulator):
+    reason = "Metadata restoration failed: data node f4e2949e is read-only."
+    emulator.backend.fail_next_job(reason)
+    failed = stack.up(check=False)
+    [job] = emulator.backend.all_jobs()
+    assert failed.returncode != 0
+    assert f"DDM job {job.id} ended Failed: {reason}" in failed.stdout
+    assert stack.recoveries() == []
+    stack.up()
+    assert accepted(emulator) == 2
+    assert stack.outputs()["status"] == "Completed" and stack.outputs()["job_id"] != job.id
+
+
+def test_iam_login_with_tokens_shorter_than_the_job(stack, emulator):
+    emulator.backend.configure(job_seconds=6, token_ttl_seconds=2)
+    stack.unset("ddm:token")
+    stack.unset("ddm:projectId")
+    stack.env.update(OS_AUTH_URL=f"{emulator.url}/v3", OS_USERNAME=DEMO_USER_NAME, OS_PASSWORD=DEMO_PASSWORD,
+                     OS_DOMAIN_NAME=DEMO_DOMAIN_NAME, OS_PROJECT_NAME=DEMO_PROJECT_NAME)
+    result = stack.run("up", "--yes", "--skip-preview", "--debug")
+    assert stack.outputs()["status"] == "Completed"
+    assert accepted(emulator) == 1
+    assert len(emulator.backend.requests(method="POST", path_contains="/auth/tokens")) >= 2
+    scanned = stack.export() + result.stdout + result.stderr
+    assert DEMO_PASSWORD not in scanned
+    assert "MIIemu" not in scanned  # the prefix of every token the emulated IAM issues
+
+
+def test_state_and_pickled_provider_hold_no_credential(stack):
+    result = stack.run("up", "--yes", "--skip-preview", "--debug")
+    export = stack.export()
+    assert TOKEN not in export and TOKEN not in result.stdout + result.stderr
+    [recovery] = stack.recoveries()
+    pickled = base64.b64decode(recovery["outputs"]["__provider"])
+    assert TOKEN.encode() not in pickled
+    provider = dill.loads(pickled)
+    assert type(provider).__name__ == "MetadataRecoveryProvider" and vars(provider) == {}
+    assert recovery["outputs"]["target"]["instance_id"] == TARGET
+
+
+def test_long_job_completes_through_the_engine_with_progress(stack, emulator):
+    emulator.backend.configure(job_seconds=210)
+    stack.config("ddm:pollInterval", "10")
+    result = stack.up()
+    assert stack.outputs()["status"] == "Completed"
+    progress = [line for line in result.stdout.splitlines() if "ddm-resources: job" in line and "Running" in line]
+    assert len(progress) >= 6
+    assert accepted(emulator) == 1
