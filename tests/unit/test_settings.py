@@ -39,10 +39,10 @@ def settings(config=None, env=None):
 
 
 def test_ready_token_with_project_id():
-    s = settings(env={"OS_TOKEN": "tok", "OS_PROJECT_ID": "p1"})
-    assert (s.token.get_secret_value(), s.project_id, s.uses_password) == ("tok", "p1", False)
+    s = settings(env={"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1"})
+    assert (s.token.get_secret_value(), s.project_id, s.uses_password) == ("gAAAAA-ready-token", "p1", False)
     assert (s.region, s.endpoint) == ("eu-de", "https://ddm.eu-de.otc.t-systems.com")
-    assert "tok" not in repr(s)
+    assert "gAAAAA" not in repr(s)
 
 
 def test_stack_config_wins_over_environment():
@@ -76,7 +76,7 @@ def test_clouds_yaml_and_secure_yaml(tmp_path, monkeypatch):
 def test_unknown_cloud_names_the_known_ones(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(CLOUDS)
-    with pytest.raises(ConfigurationError, match="clouds there: other, otc"):
+    with pytest.raises(ConfigurationError, match="clouds there: otc, other"):
         settings({"ddm:cloud": "prod"}, {"OS_CLIENT_CONFIG_FILE": str(path)})
 
 
