@@ -30,6 +30,14 @@ from .models import (
     RestoreSource,
     RestoreTarget,
 )
+from .restore_models import (
+    BackupDetail,
+    BackupsPage,
+    RelatedDataNodesPage,
+    RestorableInstancesPage,
+    TargetDataNodesPage,
+    TimeIntervalsPage,
+)
 from .retry import RetryPolicy, is_retryable_read, is_retryable_restore, retrying
 from .transport import send
 
@@ -122,6 +130,74 @@ class DdmClient:
         """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
         response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}")
         return self._parse(JobResponse, response).job
+
+    # Read-only restore APIs (ddm-api.md section 2), used by `ddm_resources.preflight` ---------
+    # One page per call: `offset` >= 0, `limit` 1-128 (section 1); the caller pages through.
+
+    def restorable_instances(self, instance_id: str, *, offset: int = 0, limit: int = 128) -> RestorableInstancesPage:
+        """One page of the instances that can receive `instance_id`'s metadata (section 2.2).
+
+        `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-instances`.
+        """
+        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-instances"
+        return self._parse(RestorableInstancesPage, self._send("GET", path, params={"offset": offset, "limit": limit}))
+
+    def restorable_time_intervals(self, instance_id: str, *, offset: int = 0, limit: int = 128) -> TimeIntervalsPage:
+        """One page of `instance_id`'s restorable time ranges, UTC (section 2.3).
+
+        `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-time-interval`.
+        """
+        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-time-interval"
+        return self._parse(TimeIntervalsPage, self._send("GET", path, params={"offset": offset, "limit": limit}))
+
+    def related_data_nodes(
+        self, instance_id: str, restore_time: int, *, offset: int = 0, limit: int = 128
+    ) -> RelatedDataNodesPage:
+        """One page of the data nodes of `instance_id` at `restore_time` (epoch ms; section 2.4).
+
+        `GET /v3/{project_id}/instances/{instance_id}/backups/related-dn?restore_time=`.
+        """
+        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/related-dn"
+        params = {"restore_time": restore_time, "offset": offset, "limit": limit}
+        return self._parse(RelatedDataNodesPage, self._send("GET", path, params=params))
+
+    def restorable_data_nodes(
+        self,
+        instance_id: str,
+        *,
+        target_instance_id: str,
+        source_dn_instance_id: str,
+        restore_time: int,
+        offset: int = 0,
+        limit: int = 128,
+    ) -> TargetDataNodesPage:
+        """One page of the nodes that could replace `source_dn_instance_id` under the target
+        at `restore_time` (epoch ms), each with `available` / `unavailable_reason` (section 2.5).
+
+        `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-data-node`.
+        """
+        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-data-node"
+        params = {
+            "target_instance_id": target_instance_id,
+            "source_dn_instance_id": source_dn_instance_id,
+            "restore_time": restore_time,
+            "offset": offset,
+            "limit": limit,
+        }
+        return self._parse(TargetDataNodesPage, self._send("GET", path, params=params))
+
+    def list_backups(self, *, offset: int = 0, limit: int = 128) -> BackupsPage:
+        """One page of the project's metadata backups (section 2.7): `GET /v3/{project_id}/backups`."""
+        path = f"/v3/{self.project_id}/backups"
+        return self._parse(BackupsPage, self._send("GET", path, params={"offset": offset, "limit": limit}))
+
+    def get_backup(self, instance_id: str, backup_id: str) -> BackupDetail:
+        """One backup of `instance_id` with its data nodes (section 2.7); `NotFoundError` if none.
+
+        `GET /v3/{project_id}/instances/{instance_id}/backups/{backup_id}`.
+        """
+        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/{backup_id}"
+        return self._parse(BackupDetail, self._send("GET", path))
 
     def list_jobs(self, start_ms: int, end_ms: int) -> list[JobItem]:
         """All jobs created between `start_ms` and `end_ms` (epoch ms, UTC), every page.
