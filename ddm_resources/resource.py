@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Optional, Union
 
 import pulumi
 from pulumi.dynamic import Resource
 
 from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
+from .restore_time import to_epoch_ms
 
 __all__ = [
     "MetadataRecovery",
@@ -42,8 +44,10 @@ class RestoreSourceArgs:
 
     backup_id: Optional[pulumi.Input[str]] = None
     """ID of a metadata backup of the source instance (e.g. `defa45b24d314e878fde930a61732e9dbr09`)."""
-    restore_time: Optional[pulumi.Input[int]] = None
-    """Point in time as epoch milliseconds, UTC; the same time the data nodes were restored to."""
+    restore_time: Optional[pulumi.Input[Union[int, str, datetime]]] = None
+    """Point in time as epoch milliseconds, UTC; the same time the data nodes were restored to.
+    Also accepted: an ISO 8601 string with a UTC offset (`"2024-05-20T04:40:00Z"`) or an aware
+    `datetime`; the provider stores epoch ms. Times without an offset are rejected."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +95,7 @@ class MetadataRecoveryArgs:
         """The inputs as the property bag the provider receives (dataclasses become dicts)."""
         props = {
             "source_instance_id": self.source_instance_id,
-            "source": _as_dict(self.source),
+            "source": _source_props(self.source),
             "target": _as_dict(self.target),
         }
         if self.timeouts is not None:
@@ -104,6 +108,26 @@ class MetadataRecoveryArgs:
 def _as_dict(value: Any) -> Any:
     if isinstance(value, (RestoreSourceArgs, RestoreTargetArgs, TimeoutsArgs)):
         return {k: v for k, v in vars(value).items() if v is not None}
+    return value
+
+
+def _source_props(value: Any) -> Any:
+    """`source` as a dict, with a `datetime` `restore_time` made serializable (see `_wire_time`)."""
+    source = _as_dict(value)
+    if isinstance(source, Mapping) and "restore_time" in source:
+        return {**source, "restore_time": _wire_time(source["restore_time"])}
+    return source
+
+
+def _wire_time(value: Any) -> Any:
+    """A `datetime` cannot cross Pulumi's serialization: an aware one becomes epoch ms (UTC), a
+    naive one its ISO text, which `check` rejects with a clear message. Other values pass."""
+    if isinstance(value, pulumi.Output):
+        return value.apply(_wire_time)
+    if isinstance(value, datetime):
+        return to_epoch_ms(value) if value.utcoffset() is not None else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

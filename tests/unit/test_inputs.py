@@ -81,7 +81,7 @@ def test_all_problems_are_reported_at_once():
         with_(source__backup_id=UNKNOWN, source__restore_time=1716180000000),
         with_(source__restore_time=UNKNOWN),
         with_(source_instance_id=UNKNOWN),
-        with_(target__instance_id=Unknown(), target__data_nodes=["n", Unknown()]),
+        with_(target__instance_id=Unknown(), target__data_nodes=["f4e2949e9b9b4d60b42c89ed39bfe34cin01", Unknown()]),
         with_(source=Unknown()),
     ],
 )

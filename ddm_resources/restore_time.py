@@ -1,0 +1,150 @@
+"""`source.restore_time`: parse what users write into epoch milliseconds, and judge it.
+
+The API takes `restore_time` as epoch **milliseconds**, UTC (ddm-api.md section 2.1). Users
+may write:
+
+* an integer of epoch milliseconds, e.g. `1716180000000` (a whole float such as
+  `1716180000000.0`, which is how numbers cross Pulumi's wire, and a string of digits
+  from stack config count the same);
+* an ISO 8601 / RFC 3339 date-time **with a UTC offset**, e.g. `"2024-05-20T04:40:00Z"` or
+  `"2024-05-20T06:40:00+02:00"` (parsed by pydantic); digits below a millisecond are dropped;
+* a timezone-aware `datetime` (Python programs; `MetadataRecoveryArgs` turns it into ms).
+
+A time without an offset (`"2024-05-20T04:40:00"`, a date alone, a naive `datetime`) is
+rejected, not guessed: the restore must match the data nodes' PITR time exactly, and a
+guessed zone would be off by hours.
+
+`parse_restore_time` does the conversion (raises `ValueError`); `restore_time_problem`
+judges a number: negative, too small to be milliseconds (seconds pasted), too large
+(micro- or nanoseconds), or more than `MAX_CLOCK_SKEW_MS` in the future.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+import pydantic
+
+__all__ = [
+    "EXAMPLE_MS",
+    "MAX_CLOCK_SKEW_MS",
+    "format_ms",
+    "parse_restore_time",
+    "restore_time_problem",
+    "to_epoch_ms",
+]
+
+EXAMPLE_MS = 1716180000000
+"""2024-05-20T04:40:00Z, the example used in messages."""
+MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+"""A `restore_time` up to 5 minutes ahead of the local clock is accepted (clock skew)."""
+_SECONDS_BELOW = 10**11
+"""Epoch ms below this are before 1973-03-03: such a number was meant as seconds."""
+_SECONDS_FROM = 10**9
+"""...at least when it is this large (2001-09-09 as seconds)."""
+_TOO_FINE_FROM = 10**14
+"""Epoch ms from this on are after the year 5000: micro- or nanoseconds were meant."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DATETIME = pydantic.TypeAdapter(datetime)
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?\d+\.\d*")
+_FORMS = f'epoch milliseconds such as {EXAMPLE_MS}, or an ISO 8601 time with a UTC offset such as "2024-05-20T04:40:00Z"'
+
+
+def to_epoch_ms(value: datetime) -> int:
+    """Epoch milliseconds (UTC) of an aware `datetime`; sub-millisecond digits are dropped.
+
+    Raises `ValueError` for a naive `datetime` (no `tzinfo`).
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value.isoformat()} has no UTC offset")
+    return (value - _EPOCH) // timedelta(milliseconds=1)
+
+
+def format_ms(ms: int) -> str:
+    """`2024-05-20T04:40:00Z` (or with `.123` milliseconds) for epoch milliseconds; the
+    number itself when it is out of `datetime`'s range."""
+    try:
+        moment = _EPOCH + timedelta(milliseconds=ms)
+    except OverflowError:
+        return str(ms)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+
+
+def parse_restore_time(value: Any) -> int:
+    """Epoch milliseconds, UTC, from an int, a whole float, a digit string, an ISO 8601 /
+    RFC 3339 string with an offset, or an aware `datetime`.
+
+    Raises `ValueError` with a reason that says what to write instead. Does not judge the
+    number (see `restore_time_problem`), except that a fractional number below 10^11 is
+    reported as seconds.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a time; write {_FORMS}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return _from_float(value)
+    if isinstance(value, datetime):
+        try:
+            return to_epoch_ms(value)
+        except ValueError:
+            raise ValueError(_no_offset(value.isoformat())) from None
+    if not isinstance(value, str):
+        raise ValueError(f"a {type(value).__name__} is not a time; write {_FORMS}")
+    text = value.strip()
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text):
+        return _from_float(float(text))
+    try:
+        moment = _DATETIME.validate_python(text)
+    except pydantic.ValidationError:
+        raise ValueError(f"{value!r} is neither epoch milliseconds nor an ISO 8601 time; write {_FORMS}") from None
+    if moment.tzinfo is None or not re.search(r"\d[T t]\d", text):
+        raise ValueError(_no_offset(value))
+    return to_epoch_ms(moment)
+
+
+def restore_time_problem(ms: int, now_ms: int, *, number: bool = True) -> Optional[str]:
+    """Why epoch milliseconds `ms` cannot be a restore time at `now_ms`, or `None`.
+
+    `number` says the user wrote a number (not a date-time), so size hints apply: a value
+    that reads as seconds, or as micro/nanoseconds, is reported as such.
+    """
+    if ms < 0:
+        return f"{ms} is negative; restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}"
+    if number and _SECONDS_FROM <= ms < _SECONDS_BELOW:
+        return (f"{ms} looks like epoch seconds ({format_ms(ms * 1000)}); restore_time is epoch "
+                f"milliseconds: use {ms * 1000}")
+    if number and ms < _SECONDS_FROM:
+        return (f"{ms} is {format_ms(ms)} when read as epoch milliseconds, which is far too early; "
+                f"restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}")
+    if number and ms >= _TOO_FINE_FROM:
+        return (f"{ms} looks like epoch microseconds or nanoseconds; restore_time is epoch "
+                f"milliseconds (13 digits for current times), e.g. {ms // 1000} if it was microseconds")
+    if ms > now_ms + MAX_CLOCK_SKEW_MS:
+        return (f"{ms} ({format_ms(ms)}) is in the future (now is {format_ms(now_ms)}); pick a past time "
+                f"inside the restorable window: the time the data nodes were restored (PITR) to")
+    return None
+
+
+def _from_float(value: float) -> int:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a time; write {_FORMS}")
+    if value.is_integer():
+        return int(value)
+    if abs(value) < _SECONDS_BELOW:
+        raise ValueError(f"{value} looks like epoch seconds ({format_ms(int(value * 1000))}); restore_time "
+                         f"is epoch milliseconds, a whole number: use {int(value * 1000)}")
+    raise ValueError(f"{value} is not a whole number of milliseconds; restore_time is epoch "
+                     f"milliseconds: use {int(value)}")
+
+
+def _no_offset(text: str) -> str:
+    return (f"{text!r} has no UTC offset, so the time is ambiguous; add one, e.g. "
+            f'"2024-05-20T04:40:00Z" for UTC or "2024-05-20T06:40:00+02:00", or use epoch milliseconds')
