@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from typing import Any, Optional
 
 from pulumi.dynamic import (
@@ -32,9 +34,10 @@ from pulumi.dynamic import (
 
 from .auth import IamTokenManager, StaticToken, TokenSource
 from .client import DEFAULT_TIMEOUT, DdmClient
-from .errors import NotFoundError
-from .inputs import FORCE_NEW_INPUTS, MetadataRecoveryInputs, canonical, contains_unknown, validate_inputs
-from .recovery import Recovery
+from .errors import ConfigurationError, DdmError, NotFoundError
+from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
+from .preflight import preflight, preflight_unavailable
+from .recovery import ADOPT_LOOKBACK, Recovery, find_restore_job
 from .settings import CONFIG_KEYS, ProviderSettings, resolve_settings
 from .waiter import PollSchedule
 
@@ -65,17 +68,54 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     # check / diff: no network ---------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate the inputs; one `CheckFailure` per bad field, unknown values tolerated.
+    clock: Callable[[], float] = staticmethod(time.time)
+    """Current time, epoch seconds: what "in the future" means for `restore_time` (tests replace it)."""
 
-        On success the returned inputs are normalised (e.g. `restore_time` as an int).
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate the inputs; one `CheckFailure` per bad property, all at once.
+
+        First the offline rules (`inputs.check_inputs`, no network; rules that depend on an
+        unknown value are skipped). Then, only when every input is known, the offline rules
+        passed, a restore would be submitted (a new resource, or a change to
+        `source_instance_id`, `source` or `target`; not with `adopt_job_id`, nor when the job
+        list shows a running or completed restore of the target, which `create` adopts), the
+        settings resolve and `ddm:preflight` is on: the preflight against the read-only restore APIs
+        (`ddm_resources.preflight`, ddm-api.md section 2), which fails closed when those
+        APIs fail. Incomplete settings skip the preflight silently (`create` reports them).
+        On success the returned inputs are normalised (`restore_time` as int epoch ms).
         """
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        inputs, problems = validate_inputs(props)
+        checked = check_inputs(props, clock=self.clock)
+        problems = checked.problems
+        if not problems and checked.inputs is not None and _restores(olds, checked.props):
+            problems = self._preflight(checked.inputs)
         if problems:
             return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
-        checked = inputs.to_props() if inputs is not None else props
-        return CheckResult({**checked, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+        normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
+        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+
+    def _preflight(self, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
+        """Preflight problems of `inputs`; none when preflight is off or settings are incomplete."""
+        if getattr(inputs, "adopt_job_id", None):
+            return []
+        try:
+            settings = self._settings()
+        except ConfigurationError:
+            return []
+        if not settings.preflight:
+            return []
+        try:
+            client = self._client(settings)
+        except DdmError as exc:
+            return [preflight_unavailable(exc)]
+        with client:
+            now = self.clock()
+            try:  # create adopts such a job instead of submitting (recovery.py): nothing to preflight
+                if find_restore_job(client, inputs.target.instance_id, now - ADOPT_LOOKBACK, now + 300) is not None:
+                    return []
+            except DdmError as exc:
+                return [preflight_unavailable(exc)]
+            return preflight(client, inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -161,6 +201,16 @@ class MetadataRecoveryProvider(ResourceProvider):
         project_id = settings.project_id or getattr(tokens, "project_id")
         return DdmClient(settings.endpoint, project_id, tokens,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
+
+
+def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """True when these inputs lead to a restore: a new resource (no old inputs), or a change
+    that replaces it. An unchanged existing resource is never preflighted: its target is
+    rightly no longer empty."""
+    old_inputs = {k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY}
+    if not old_inputs:
+        return True
+    return any(_changed(k, old_inputs.get(k), news.get(k)) for k in FORCE_NEW_INPUTS)
 
 
 def _changed(key: str, old: Any, new: Any) -> bool:

@@ -1,0 +1,264 @@
+"""Preflight: check a metadata recovery against the read-only restore APIs before any POST.
+
+`preflight(client, inputs)` asks the service what only it knows and returns one
+`InputProblem` per bad property, with the service's own `unavailable_reason` where it gives
+one (ddm-api.md section 2; every list is read page by page to the end):
+
+1. `target.instance_id` is listed by restorable-instances of the source (2.2) with
+   `available: true`. A 404 there means `source_instance_id` does not exist.
+2. With `restore_time`: it lies inside a restorable-time-interval of the source (2.3; the
+   service gives whole seconds, so the end second counts in full), and related-dn (2.4)
+   gives the source's data nodes at that time. With `backup_id`: the backup details (2.7)
+   exist under the source instance, the backup list shows it `normal`, and the details give
+   the data nodes recorded in it; its `created` time is the time used for step 3.
+3. Every entry of `target.data_nodes` is offered by restorable-data-node (2.5) for the
+   target, for at least one source data node, with `available: true`; not one of the
+   source's own nodes; and known to the service at all.
+
+Steps that depend on an earlier failed step are skipped (an unknown source stops all; a
+time outside the window skips step 3). For a backup whose `created` time the service
+rejects for restorable-data-node (`DBS.300377`, older than the window), step 3 is skipped.
+
+**Failing closed.** If the read-only APIs themselves fail (an `ApiError` other than the
+404 above, a `TransportError`, an unreadable body), `preflight` returns a single problem on
+the whole resource (property `""`) saying so, that nothing was restored, and how to skip
+the checks: `pulumi config set ddm:preflight false` (or `DDM_PREFLIGHT=false`). A restore is
+never sent on an unverified guess; the user decides.
+
+`require_preflight` raises `PreflightError` instead of returning problems, for `create`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Optional, TypeVar
+
+from .client import DdmClient
+from .errors import ApiError, DdmError, NotFoundError
+from .inputs import InputProblem, MetadataRecoveryInputs
+from .restore_models import BackupInfo, Page, RestorableInstance, TargetDataNode, parse_api_time
+from .restore_time import format_ms
+
+__all__ = [
+    "MAX_PAGES",
+    "PAGE_SIZE",
+    "PreflightError",
+    "SKIP_HINT",
+    "preflight",
+    "preflight_unavailable",
+    "require_preflight",
+]
+
+PAGE_SIZE = 128
+"""`limit` of every list call: the documented maximum (ddm-api.md section 1)."""
+MAX_PAGES = 200
+"""Stop paging after this many pages of one list (25,600 items), whatever `total` says."""
+SKIP_HINT = "`pulumi config set ddm:preflight false` (or the environment variable DDM_PREFLIGHT=false)"
+"""How users switch the preflight off, quoted in messages."""
+
+_T = TypeVar("_T")
+
+
+class PreflightError(DdmError):
+    """The preflight found problems; `problems` lists them. No restore was sent."""
+
+    def __init__(self, problems: Sequence[InputProblem]) -> None:
+        self.problems = list(problems)
+        lines = "; ".join(p.reason for p in self.problems)
+        super().__init__(f"preflight found {len(self.problems)} problem(s), no restore was sent: {lines}")
+
+
+def preflight(client: DdmClient, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
+    """Check `inputs` against the read-only restore APIs; `[]` when all is well.
+
+    Sends only GET requests (ddm-api.md section 2). Never raises `DdmError`: a failure of
+    those APIs becomes one problem on property `""` (see `preflight_unavailable`).
+    """
+    try:
+        return _Preflight(client, inputs).run()
+    except DdmError as exc:
+        return [preflight_unavailable(exc)]
+
+
+def require_preflight(client: DdmClient, inputs: MetadataRecoveryInputs) -> None:
+    """Run `preflight`; raise `PreflightError` listing the problems if there are any."""
+    problems = preflight(client, inputs)
+    if problems:
+        raise PreflightError(problems)
+
+
+def preflight_unavailable(exc: BaseException) -> InputProblem:
+    """The problem reported when the read-only restore APIs could not be asked (fail closed)."""
+    return InputProblem(
+        "",
+        f"preflight could not check the inputs with the DDM restore APIs (ddm-api.md section 2): {exc}. "
+        f"Nothing was restored. Retry when the API answers again, or skip these checks with {SKIP_HINT}.",
+    )
+
+
+def _all_pages(fetch: Callable[[int], Page], items: Callable[[Page], list[_T]]) -> list[_T]:
+    """Every item of a V3 list: call `fetch(offset)` until `total` items or an empty page."""
+    found: list[_T] = []
+    for _ in range(MAX_PAGES):
+        page = fetch(len(found))
+        batch = items(page)
+        found.extend(batch)
+        if not batch or len(found) >= page.total:
+            break
+    return found
+
+
+class _Preflight:
+    """One preflight run: the API calls in order, collecting problems."""
+
+    def __init__(self, client: DdmClient, inputs: MetadataRecoveryInputs) -> None:
+        self.client = client
+        self.inputs = inputs
+        self.source_id = inputs.source_instance_id
+        self.target_id = inputs.target.instance_id
+        self.problems: list[InputProblem] = []
+        self._backups: Optional[list[BackupInfo]] = None
+
+    def report(self, path: str, reason: str) -> None:
+        self.problems.append(InputProblem(path, f"{path}: {reason}"))
+
+    def run(self) -> list[InputProblem]:
+        try:
+            candidates = _all_pages(
+                lambda offset: self.client.restorable_instances(self.source_id, offset=offset, limit=PAGE_SIZE),
+                lambda page: page.instances,
+            )
+        except NotFoundError as exc:
+            self.report("source_instance_id", f"DDM instance {self.source_id} was not found "
+                        f"({exc.service_message}); check the ID and that ddm:projectId and ddm:region "
+                        "name the project it lives in")
+            return self.problems
+        target_listed = self._check_target(candidates)
+        if self.inputs.source.restore_time is not None:
+            when, source_nodes = self._check_restore_time(self.inputs.source.restore_time)
+            from_backup = False
+        else:
+            when, source_nodes = self._check_backup(self.inputs.source.backup_id or "")
+            from_backup = True
+        if target_listed and when is not None and source_nodes:
+            self._check_data_nodes(when, source_nodes, from_backup=from_backup)
+        return self.problems
+
+    # 1. the target ----------------------------------------------------------------------------
+
+    def _check_target(self, candidates: list[RestorableInstance]) -> bool:
+        match = next((c for c in candidates if c.instance_id == self.target_id), None)
+        if match is None:
+            usable = [f"{c.instance_name} ({c.instance_id})" for c in candidates if c.available][:5]
+            self.report("target.instance_id", f"DDM instance {self.target_id} is not among the instances that can "
+                        f"receive the metadata of {self.source_id} (restorable-instances; usable now: "
+                        f"{', '.join(usable) or 'none'}). Use the ID of a new, empty DDM instance in the same "
+                        "project and region")
+            return False
+        if not match.available:
+            name = f" ({match.instance_name})" if match.instance_name else ""
+            reason = match.unavailable_reason or "the service gives no reason"
+            self.report("target.instance_id", f"DDM instance {self.target_id}{name} cannot be the restore target: "
+                        f"{reason} (restorable-instances). Restore onto a new DDM instance with no data nodes, "
+                        "schemas or accounts, or resolve that first")
+        return True
+
+    # 2. the source: a point in time, or a backup -------------------------------------------
+
+    def _check_restore_time(self, when: int) -> tuple[Optional[int], list[str]]:
+        intervals = _all_pages(
+            lambda offset: self.client.restorable_time_intervals(self.source_id, offset=offset, limit=PAGE_SIZE),
+            lambda page: page.restorable_time_intervals,
+        )
+        windows = []
+        for interval in intervals:
+            start, end = interval.start_ms, interval.end_ms
+            if start is None or end is None:
+                raise DdmError(f"restorable-time-interval returned a time this tool cannot read: "
+                               f"{interval.start_time!r} to {interval.end_time!r}")
+            if start <= when < end + 1000:
+                break
+            windows.append(f"{interval.start_time} to {interval.end_time}")
+        else:
+            self.report("source.restore_time", f"{when} ({format_ms(when)}) is outside the restorable time range of "
+                        f"{self.source_id}: {'; '.join(windows) or 'the service lists none'} "
+                        "(restorable-time-interval, UTC). Pick a time inside it: the time the data nodes were "
+                        "restored (PITR) to")
+            return None, []
+        related = _all_pages(
+            lambda offset: self.client.related_data_nodes(self.source_id, when, offset=offset, limit=PAGE_SIZE),
+            lambda page: page.related_data_nodes,
+        )
+        return when, [node.instance_id for node in related]
+
+    def _check_backup(self, backup_id: str) -> tuple[Optional[int], list[str]]:
+        try:
+            detail = self.client.get_backup(self.source_id, backup_id)
+        except NotFoundError as exc:
+            owner = self._find_backup(backup_id)
+            if owner is not None and owner.instance_id and owner.instance_id != self.source_id:
+                self._wrong_owner(backup_id, owner.instance_id, owner.instance_name)
+            else:
+                self.report("source.backup_id", f"there is no backup {backup_id} of DDM instance {self.source_id} "
+                            f"({exc.service_message}). Copy the ID of a backup of the source instance with status "
+                            "normal from the backup list (GET /v3/{project_id}/backups)")
+            return None, []
+        if detail.instance_id and detail.instance_id != self.source_id:
+            self._wrong_owner(backup_id, detail.instance_id, detail.instance_name)
+            return None, []
+        info = self._find_backup(backup_id)
+        if info is not None and info.status and info.status.lower() != "normal":
+            self.report("source.backup_id", f"backup {backup_id} has status {info.status!r}; only a backup with "
+                        f"status 'normal' can be restored. Pick another backup of {self.source_id}")
+            return None, []
+        when = parse_api_time(info.created) if info is not None and info.created else None
+        return when, [node.instance_id for node in detail.related_data_nodes]
+
+    def _wrong_owner(self, backup_id: str, owner_id: str, owner_name: str) -> None:
+        name = f" ({owner_name})" if owner_name else ""
+        self.report("source.backup_id", f"backup {backup_id} belongs to DDM instance {owner_id}{name}, not to "
+                    f"source_instance_id {self.source_id}. Use a backup of the source instance, or set "
+                    f"source_instance_id to {owner_id}")
+
+    def _find_backup(self, backup_id: str) -> Optional[BackupInfo]:
+        if self._backups is None:
+            self._backups = _all_pages(
+                lambda offset: self.client.list_backups(offset=offset, limit=PAGE_SIZE),
+                lambda page: page.backups,
+            )
+        return next((b for b in self._backups if b.id == backup_id), None)
+
+    # 3. the data nodes ----------------------------------------------------------------------
+
+    def _check_data_nodes(self, when: int, source_nodes: list[str], *, from_backup: bool) -> None:
+        offers: dict[str, list[TargetDataNode]] = {}
+        for source_node in source_nodes:
+            try:
+                rows = _all_pages(
+                    lambda offset: self.client.restorable_data_nodes(
+                        self.source_id, target_instance_id=self.target_id, source_dn_instance_id=source_node,
+                        restore_time=when, offset=offset, limit=PAGE_SIZE),
+                    lambda page: page.target_data_nodes,
+                )
+            except ApiError as exc:
+                if from_backup and exc.error_code == "DBS.300377":
+                    return  # the backup is older than the restorable window: nodes cannot be checked
+                raise
+            for row in rows:
+                offers.setdefault(row.instance_id, []).append(row)
+        for index, node in enumerate(self.inputs.target.data_nodes):
+            path = f"target.data_nodes[{index}]"
+            rows = offers.get(node, [])
+            if node in source_nodes:
+                self.report(path, f"RDS instance {node} is a data node of the source instance {self.source_id}; "
+                            "list the RDS instances restored (PITR) from the source's data nodes instead")
+            elif not rows:
+                self.report(path, f"RDS instance {node} is not offered as a data node for target {self.target_id} "
+                            f"at {format_ms(when)} (restorable-data-node). Use an RDS for MySQL instance restored "
+                            "(PITR) to that time, in the target's VPC and subnet")
+            elif not any(row.available for row in rows):
+                name = f" ({rows[0].instance_name})" if rows[0].instance_name else ""
+                reason = next((r.unavailable_reason for r in rows if r.unavailable_reason), "the service gives no reason")
+                self.report(path, f"RDS instance {node}{name} cannot be a data node of {self.target_id}: {reason} "
+                            "(restorable-data-node). Use another RDS instance restored (PITR) to the same time, "
+                            "or resolve that first")

@@ -1,0 +1,93 @@
+"""Check with preflight in the real provider process (`python -m pulumi.dynamic`) over gRPC.
+
+The process gets the emulator as its stack config, as under `pulumi preview`. A preflight
+failure comes back as `CheckFailure`s carrying the service's reason, and nothing is POSTed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from ddm_resources.emulator import Fault
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.grpc.conftest import ProviderProcess
+
+pytestmark = pytest.mark.grpc
+
+INPUTS = {
+    "source_instance_id": SOURCE,
+    "source": {"backup_id": BACKUP},
+    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
+}
+_DAY_MS = 86_400_000
+
+
+def now_ms(emulator) -> int:
+    return int(emulator.backend.now() * 1000)
+
+
+def break_target(emulator) -> None:
+    emulator.backend.instances[TARGET].accounts = ["app_user"]
+
+
+def break_node(emulator) -> None:
+    emulator.backend.data_nodes[DATA_NODE].vpc_id = "another-vpc"
+
+
+@pytest.mark.parametrize(
+    "setup, inputs, field, reason",
+    [
+        (break_target, lambda e: INPUTS, "target.instance_id", "The instance has a common account."),
+        (None, lambda e: {**INPUTS, "source": {"restore_time": now_ms(e) - 10 * _DAY_MS}},
+         "source.restore_time", "outside the restorable time range"),
+        (None, lambda e: {**INPUTS, "source": {"backup_id": "0" * 32 + "br09"}},
+         "source.backup_id", f"Backup {'0' * 32}br09 of instance {SOURCE} not found."),
+        (break_node, lambda e: INPUTS, "target.data_nodes[0]",
+         "The instance is in a different VPC from the DDM instance."),
+    ],
+    ids=["target-unavailable", "time-outside-window", "unknown-backup", "unusable-data-node"],
+)
+def test_preflight_failure_fails_check_with_the_services_reason(provider, emulator, setup, inputs, field, reason):
+    if setup is not None:
+        setup(emulator)
+    _, failures = provider.check(inputs(emulator))
+    assert [f for f, _ in failures] == [field]
+    assert reason in failures[0][1]
+    assert recovery_posts(emulator) == []
+
+
+def test_iso_restore_time_is_checked_and_sent_as_ms(provider, emulator):
+    when = now_ms(emulator) // 1000 * 1000 - 3_600_000
+    iso = datetime.fromtimestamp(when / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    inputs, failures = provider.check({**INPUTS, "source": {"restore_time": iso}})
+    assert failures == []
+    assert inputs["source"] == {"restore_time": when}
+    provider.create({k: v for k, v in inputs.items() if k != "__provider"})
+    [post] = recovery_posts(emulator)
+    assert post.body["source"] == {"restore_time": when}
+
+
+def test_unknown_target_skips_preflight(provider, emulator):
+    _, failures = provider.check({**INPUTS, "target": {"instance_id": UNKNOWN, "data_nodes": [UNKNOWN]}})
+    assert failures == []
+    assert emulator.backend.requests() == []
+
+
+def test_failing_read_only_apis_fail_check_until_preflight_is_switched_off(provider, provider_config, emulator):
+    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=500,
+                                     headers={"Retry-After": "0"}))
+    _, failures = provider.check(INPUTS)
+    assert [f for f, _ in failures] == [""]
+    assert "HTTP 500" in failures[0][1] and "pulumi config set ddm:preflight false" in failures[0][1]
+    assert TOKEN not in failures[0][1]
+
+    switched_off = ProviderProcess({**provider_config, "ddm:preflight": "false"})
+    try:
+        _, failures = switched_off.check(INPUTS)
+    finally:
+        switched_off.close()
+    assert failures == []
+    assert recovery_posts(emulator) == []

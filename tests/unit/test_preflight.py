@@ -1,0 +1,270 @@
+"""Preflight against the emulator's read-only restore APIs (ddm-api.md section 2).
+
+Each failure the service can explain comes back on the right property with the service's
+reason; a failure of the APIs themselves comes back as one resource-level problem that says
+how to skip the checks. The preflight only ever sends GETs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from ddm_resources.client import DdmClient
+from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
+from ddm_resources.inputs import validate_inputs
+from ddm_resources.preflight import PAGE_SIZE, PreflightError, preflight, require_preflight
+from ddm_resources.provider import MetadataRecoveryProvider
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+
+SOURCE_NODE = "9a8b7c6d5e4f40312a1b0c9d8e7f6a5bin01"
+"""The seeded source instance's own data node."""
+GOOD = {
+    "source_instance_id": SOURCE,
+    "source": {"backup_id": BACKUP},
+    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
+}
+_DAY_MS = 86_400_000
+
+
+@pytest.fixture
+def client(emulator) -> Iterator[DdmClient]:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as ddm:
+        yield ddm
+
+
+def now_ms(emulator) -> int:
+    return int(emulator.backend.now() * 1000)
+
+
+def run(client: DdmClient, emulator, **changes: Any) -> dict[str, str]:
+    """Preflight GOOD with top-level or `source`/`target` changes; problems by property."""
+    props = {**GOOD, **changes}
+    inputs, problems = validate_inputs(props, clock=emulator.backend.now)
+    assert problems == [], problems
+    return {p.property: p.reason for p in preflight(client, inputs)}
+
+
+def only_reads(emulator) -> bool:
+    return all(r.method == "GET" for r in emulator.backend.requests()) and emulator.backend.requests() != []
+
+
+def test_documented_example_passes_with_a_backup(client, emulator):
+    assert run(client, emulator) == {}
+    assert only_reads(emulator)
+
+
+def test_documented_example_passes_with_a_restore_time(client, emulator):
+    assert run(client, emulator, source={"restore_time": now_ms(emulator) - 3_600_000}) == {}
+    paths = {r.path.rsplit("/", 1)[-1] for r in emulator.backend.requests()}
+    assert {"restorable-instances", "restorable-time-interval", "related-dn", "restorable-data-node"} <= paths
+    assert only_reads(emulator)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"accounts": ["app_user"]}, "The instance has a common account."),
+        ({"frozen": True}, "The instance is frozen."),
+        ({"schemas": ["orders"]}, "The instance already has schemas."),
+        ({"engine_version": "3.0.1"}, "The instance version must be 3.0.8 or later."),
+    ],
+)
+def test_unavailable_target_reports_the_services_reason(client, emulator, change, reason):
+    target = emulator.backend.instances[TARGET]
+    for key, value in change.items():
+        setattr(target, key, value)
+    found = run(client, emulator)
+    assert set(found) == {"target.instance_id"}
+    assert reason in found["target.instance_id"] and "restorable-instances" in found["target.instance_id"]
+
+
+def test_target_not_listed_names_the_usable_ones(client, emulator):
+    other = "3" * 32 + "in09"
+    found = run(client, emulator, target={"instance_id": other, "data_nodes": [DATA_NODE]})
+    assert set(found) == {"target.instance_id"}
+    assert other in found["target.instance_id"] and f"ddm-target ({TARGET})" in found["target.instance_id"]
+
+
+def test_unknown_source_stops_the_preflight(client, emulator):
+    missing = "1" * 32 + "in09"
+    found = run(client, emulator, source_instance_id=missing)
+    assert set(found) == {"source_instance_id"}
+    assert f"The DDM instance {missing} does not exist." in found["source_instance_id"]
+
+
+@pytest.mark.parametrize("days_ago", [10, 7.01])
+def test_time_outside_the_window_reports_the_window(client, emulator, days_ago):
+    when = now_ms(emulator) - int(days_ago * _DAY_MS)
+    found = run(client, emulator, source={"restore_time": when})
+    assert set(found) == {"source.restore_time"}
+    reason = found["source.restore_time"]
+    assert "outside the restorable time range" in reason and "+0000 to " in reason and str(when) in reason
+
+
+def test_unknown_backup_reports_the_service_message(client, emulator):
+    missing = "0" * 32 + "br09"
+    found = run(client, emulator, source={"backup_id": missing})
+    assert set(found) == {"source.backup_id"}
+    assert f"Backup {missing} of instance {SOURCE} not found." in found["source.backup_id"]
+
+
+def test_backup_of_another_instance_names_its_owner(client, emulator):
+    backend = emulator.backend
+    other = backend.add_instance(DEMO_PROJECT_ID, name="ddm-other")
+    backup = backend.add_backup(DEMO_PROJECT_ID, other.id)
+    found = run(client, emulator, source={"backup_id": backup.id})
+    assert f"belongs to DDM instance {other.id} (ddm-other)" in found["source.backup_id"]
+
+
+def test_backup_that_is_not_normal_is_refused(client, emulator):
+    backup = emulator.backend.add_backup(DEMO_PROJECT_ID, SOURCE, status="createfail")
+    found = run(client, emulator, source={"backup_id": backup.id})
+    assert "has status 'createfail'" in found["source.backup_id"]
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"read_only": True}, "The instance is a read-only instance."),
+        ({"status": "Abnormal"}, "The instance is abnormal."),
+        ({"vpc_id": "another-vpc"}, "The instance is in a different VPC from the DDM instance."),
+        ({"engine_version": "5.7"}, "The instance version is earlier than that of the source instance."),
+    ],
+)
+@pytest.mark.parametrize("by_time", [False, True], ids=["backup", "restore-time"])
+def test_unusable_data_node_reports_the_services_reason(client, emulator, change, reason, by_time):
+    node = emulator.backend.data_nodes[DATA_NODE]
+    for key, value in change.items():
+        setattr(node, key, value)
+    source = {"restore_time": now_ms(emulator) - 3_600_000} if by_time else GOOD["source"]
+    found = run(client, emulator, source=source)
+    assert set(found) == {"target.data_nodes[0]"}
+    assert reason in found["target.data_nodes[0]"] and "restorable-data-node" in found["target.data_nodes[0]"]
+
+
+def test_source_node_and_unknown_node_are_refused_per_entry(client, emulator):
+    stranger = "4" * 32 + "in01"
+    found = run(client, emulator, target={"instance_id": TARGET, "data_nodes": [DATA_NODE, SOURCE_NODE, stranger]})
+    assert set(found) == {"target.data_nodes[1]", "target.data_nodes[2]"}
+    assert "is a data node of the source instance" in found["target.data_nodes[1]"]
+    assert "is not offered as a data node" in found["target.data_nodes[2]"]
+
+
+def test_lists_are_read_to_the_last_page(client, emulator):
+    for index in range(PAGE_SIZE + 5):
+        emulator.backend.add_instance(DEMO_PROJECT_ID, instance_id=f"{index:032x}in09")
+    assert run(client, emulator) == {}
+    pages = emulator.backend.requests(path_contains="restorable-instances")
+    assert [r.query.get("offset") for r in pages] == ["0", str(PAGE_SIZE)]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("GET", r"/restorable-instances$", "respond", status=500, headers={"Retry-After": "0"}),
+        Fault("GET", r"/backups/" + BACKUP + "$", "respond", status=503, headers={"Retry-After": "0"}),
+        Fault("GET", r"/restorable-data-node$", "respond", status=403, body={"error_code": "DBS.280001", "error_msg": "Forbidden."}),
+    ],
+    ids=["500", "503-later-call", "403"],
+)
+def test_failing_read_only_apis_fail_closed_and_say_how_to_skip(client, emulator, fault):
+    emulator.backend.add_fault(fault)
+    found = run(client, emulator)
+    assert list(found) == [""], "one problem on the whole resource"
+    reason = found[""]
+    assert reason.startswith("preflight could not check the inputs with the DDM restore APIs")
+    assert f"HTTP {fault.status}" in reason and "Nothing was restored" in reason
+    assert "pulumi config set ddm:preflight false" in reason and "DDM_PREFLIGHT=false" in reason
+    assert TOKEN not in reason
+    assert emulator.backend.requests(method="POST") == []
+
+
+def test_require_preflight_raises_with_the_problems(client, emulator):
+    emulator.backend.instances[TARGET].frozen = True
+    inputs, _ = validate_inputs(GOOD)
+    with pytest.raises(PreflightError) as info:
+        require_preflight(client, inputs)
+    assert [p.property for p in info.value.problems] == ["target.instance_id"]
+    assert "no restore was sent" in str(info.value) and "The instance is frozen." in str(info.value)
+    emulator.backend.instances[TARGET].frozen = False
+    require_preflight(client, inputs)
+
+
+# Through `check` -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def provider(emulator, monkeypatch) -> MetadataRecoveryProvider:
+    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
+        monkeypatch.delenv(name, raising=False)
+    return configured(emulator)
+
+
+def configured(emulator, **extra: str) -> MetadataRecoveryProvider:
+    provider = MetadataRecoveryProvider()
+    config = {"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN, **extra}
+    provider.configure(ConfigureRequest(Config(config, "ddm-metadata-recovery")))
+    return provider
+
+
+def test_check_turns_preflight_problems_into_failures(provider, emulator):
+    emulator.backend.instances[TARGET].accounts = ["app_user"]
+    emulator.backend.data_nodes[DATA_NODE].read_only = True
+    result = provider.check({}, GOOD)
+    assert {f.property: f.reason for f in result.failures}.keys() == {"target.instance_id", "target.data_nodes[0]"}
+    assert "The instance has a common account." in result.failures[0].reason
+    assert emulator.backend.requests(method="POST") == []
+
+
+def test_check_passes_good_inputs_after_preflight(provider, emulator):
+    result = provider.check({}, GOOD)
+    assert result.failures == []
+    assert only_reads(emulator)
+
+
+def test_check_skips_preflight_when_switched_off(emulator):
+    emulator.backend.instances[TARGET].frozen = True
+    assert configured(emulator, **{"ddm:preflight": "false"}).check({}, GOOD).failures == []
+    assert emulator.backend.requests() == []
+
+
+def test_check_skips_preflight_silently_without_credentials(emulator, monkeypatch):
+    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    provider = MetadataRecoveryProvider()
+    provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url}, "ddm-metadata-recovery")))
+    assert provider.check({}, GOOD).failures == []
+    assert emulator.backend.requests() == []
+
+
+def test_check_of_an_unchanged_resource_sends_nothing(provider, emulator):
+    emulator.backend.instances[TARGET].data_node_ids.append(DATA_NODE)  # restored already: no longer empty
+    assert provider.check(dict(GOOD), {**GOOD, "timeouts": {"create": "2h"}}).failures == []
+    assert emulator.backend.requests() == []
+    replaced = provider.check(dict(GOOD), {**GOOD, "source": {"backup_id": "0" * 32 + "br09"}})
+    assert {f.property for f in replaced.failures} == {"target.instance_id", "source.backup_id"}
+
+
+def test_check_skips_preflight_when_create_would_adopt_a_running_restore(provider, emulator):
+    emulator.backend.configure(job_seconds=600)
+    job = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                            data_nodes=[DATA_NODE], backup_id=BACKUP)
+    assert emulator.backend.instances[TARGET].busy_job_id == job.id  # the preflight alone would refuse it
+    assert provider.check({}, GOOD).failures == []
+    assert [r.path.rsplit("/", 1)[-1] for r in emulator.backend.requests()] == ["jobs"]
+
+
+def test_check_fails_closed_when_the_job_list_fails(provider, emulator):
+    emulator.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=500, headers={"Retry-After": "0"}))
+    [failure] = provider.check({}, GOOD).failures
+    assert failure.property == "" and "ddm:preflight false" in failure.reason
+
+
+def test_check_skips_preflight_when_adopting_a_job(provider, emulator):
+    emulator.backend.instances[TARGET].frozen = True
+    assert provider.check({}, {**GOOD, "adopt_job_id": "a" * 32}).failures == []
+    assert emulator.backend.requests() == []
