@@ -122,10 +122,10 @@ def check_target(report: Report, target: Any, source_instance_id: Any) -> None:
     if _unknown(target) or not isinstance(target, dict):
         return
     instance_id = target.get("instance_id")
-    if instance_id is not None and check_id(report, "target.instance_id", instance_id, "DDM instance"):
-        if not _unknown(instance_id) and instance_id == source_instance_id:
-            report("target.instance_id", "target.instance_id is the same as source_instance_id: restore onto a "
-                   "new, empty DDM instance, not onto the source")
+    if (instance_id is not None and check_id(report, "target.instance_id", instance_id, "DDM instance")
+            and not _unknown(instance_id) and instance_id == source_instance_id):
+        report("target.instance_id", "target.instance_id is the same as source_instance_id: restore onto a "
+               "new, empty DDM instance, not onto the source")
     nodes = target.get("data_nodes")
     if nodes is None or _unknown(nodes):
         return

@@ -36,14 +36,20 @@ from typing import Optional, TypeVar
 from .client import DdmClient
 from .errors import ApiError, DdmError, NotFoundError
 from .inputs import InputProblem, MetadataRecoveryInputs
-from .restore_models import BackupInfo, Page, RestorableInstance, TargetDataNode, parse_api_time
+from .restore_models import (
+    BackupInfo,
+    Page,
+    RestorableInstance,
+    TargetDataNode,
+    parse_api_time,
+)
 from .restore_time import format_ms
 
 __all__ = [
     "MAX_PAGES",
     "PAGE_SIZE",
-    "PreflightError",
     "SKIP_HINT",
+    "PreflightError",
     "preflight",
     "preflight_unavailable",
     "require_preflight",
@@ -235,8 +241,8 @@ class _Preflight:
         for source_node in source_nodes:
             try:
                 rows = _all_pages(
-                    lambda offset: self.client.restorable_data_nodes(
-                        self.source_id, target_instance_id=self.target_id, source_dn_instance_id=source_node,
+                    lambda offset, node=source_node: self.client.restorable_data_nodes(
+                        self.source_id, target_instance_id=self.target_id, source_dn_instance_id=node,
                         restore_time=when, offset=offset, limit=PAGE_SIZE),
                     lambda page: page.target_data_nodes,
                 )

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from ddm_resources.emulator import Fault
-from tests.conftest import DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import (
+    DATA_NODE,
+    DOC_EXAMPLE_BODY,
+    SOURCE,
+    TARGET,
+    TOKEN,
+    recovery_posts,
+)
 
 pytestmark = pytest.mark.engine
 

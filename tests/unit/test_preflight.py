@@ -16,7 +16,12 @@ from pulumi.dynamic import Config, ConfigureRequest
 from ddm_resources.client import DdmClient
 from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.inputs import validate_inputs
-from ddm_resources.preflight import PAGE_SIZE, PreflightError, preflight, require_preflight
+from ddm_resources.preflight import (
+    PAGE_SIZE,
+    PreflightError,
+    preflight,
+    require_preflight,
+)
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
 
