@@ -37,7 +37,7 @@ from .client import DEFAULT_TIMEOUT, DdmClient
 from .errors import ConfigurationError, DdmError, NotFoundError
 from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
 from .preflight import preflight, preflight_unavailable
-from .recovery import ADOPT_LOOKBACK, Recovery, find_restore_job
+from .recovery import Recovery, find_adoptable_job
 from .settings import CONFIG_KEYS, ProviderSettings, resolve_settings
 from .waiter import PollSchedule
 
@@ -65,8 +65,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         self._config = {key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS}
         self._lock = threading.Lock()
         self._tokens: Optional[tuple[ProviderSettings, TokenSource]] = None
+        self._replaced: dict[str, str] = {}
+        """target instance ID -> job ID of a resource `diff` planned to replace on that target."""
 
-    # check / diff: no network ---------------------------------------------------------------
+    # check / diff ------------------------------------------------------------------------------
 
     clock: Callable[[], float] = staticmethod(time.time)
     """Current time, epoch seconds: what "in the future" means for `restore_time` (tests replace it)."""
@@ -96,7 +98,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _preflight(self, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
         """Preflight problems of `inputs`; none when preflight is off or settings are incomplete."""
-        if getattr(inputs, "adopt_job_id", None):
+        if inputs.adopt_job_id:
             return []
         try:
             settings = self._settings()
@@ -109,9 +111,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         except DdmError as exc:
             return [preflight_unavailable(exc)]
         with client:
-            now = self.clock()
             try:  # create adopts such a job instead of submitting (recovery.py): nothing to preflight
-                if find_restore_job(client, inputs.target.instance_id, now - ADOPT_LOOKBACK, now + 300) is not None:
+                if find_adoptable_job(client, inputs.target.instance_id, self.clock()) is not None:
                     return []
             except DdmError as exc:
                 return [preflight_unavailable(exc)]
@@ -121,10 +122,15 @@ class MetadataRecoveryProvider(ResourceProvider):
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
 
         `olds` are the old *outputs*, which echo the inputs. `__provider` is never compared,
-        so a new version of this code does not re-run a restore.
+        so a new version of this code does not re-run a restore. A replacement onto the same
+        target is remembered, so that `create` does not adopt the old resource's own job.
         """
         replaces = [k for k in FORCE_NEW_INPUTS if _changed(k, olds.get(k), news.get(k))]
         updates = [k for k in _UPDATABLE_INPUTS if _changed(k, olds.get(k), news.get(k))]
+        old_target = (olds.get("target") or {}).get("instance_id")
+        if replaces and _id and old_target and old_target == (news.get("target") or {}).get("instance_id"):
+            with self._lock_or_new():
+                self._replaced = {**getattr(self, "_replaced", {}), old_target: _id}
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     # create / read / update / delete ---------------------------------------------------------
@@ -140,8 +146,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         )
         settings = self._settings()
         schedule = PollSchedule(first_delay=min(1.0, settings.poll_interval), max_interval=settings.poll_interval)
+        replaced = getattr(self, "_replaced", {}).get(inputs.target.instance_id)
         with self._client(settings) as client:
-            job = Recovery(client, inputs, say=_say, schedule=schedule).run()
+            job = Recovery(client, inputs, say=_say, schedule=schedule, preflight=settings.preflight,
+                           replaced_jobs=frozenset({replaced} if replaced else ())).run()
         return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -177,10 +185,13 @@ class MetadataRecoveryProvider(ResourceProvider):
         config: dict[str, Any] = getattr(self, "_config", {})
         return resolve_settings(lambda key: config.get(key.removeprefix("ddm:")), os.environ)
 
+    def _lock_or_new(self) -> threading.Lock:
+        """The instance lock made by `configure` (a fresh one when called without it, in tests)."""
+        return getattr(self, "_lock", None) or threading.Lock()
+
     def _token_source(self, settings: ProviderSettings) -> TokenSource:
         """One token source per settings, shared by every operation of this process."""
-        lock = getattr(self, "_lock", None) or threading.Lock()
-        with lock:
+        with self._lock_or_new():
             cached = getattr(self, "_tokens", None)
             if cached is None or cached[0] != settings:
                 source: TokenSource

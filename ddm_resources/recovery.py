@@ -19,8 +19,8 @@ the name of a real OTC metadata-recovery job is not documented, so this rule is 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
@@ -40,9 +40,10 @@ from .errors import (
 )
 from .inputs import MetadataRecoveryInputs
 from .models import COMPLETED, FAILED, Job, JobItem
+from .preflight import PreflightError, require_preflight
 from .waiter import PollSchedule, wait_for_job
 
-__all__ = ["ADOPT_LOOKBACK", "Recovery", "find_restore_job"]
+__all__ = ["ADOPT_LOOKBACK", "Recovery", "find_adoptable_job", "find_restore_job"]
 
 ADOPT_LOOKBACK = 29 * 24 * 3600.0
 """How far back (seconds) to look for an earlier restore of the target; the API allows 30 days."""
@@ -52,20 +53,27 @@ _TIME = pydantic.TypeAdapter(datetime)
 
 
 def find_restore_job(
-    client: DdmClient, target: str, since: float, until: float, *, include_failed: bool = False
+    client: DdmClient, target: str, since: float, until: float, *, include_failed: bool = False,
+    exclude: Collection[str] = (),
 ) -> Optional[JobItem]:
     """The newest restore job on instance `target` created between `since` and `until` (epoch s).
 
     Running (or any unfinished status) is preferred over Completed; Failed jobs count only
-    with `include_failed`. Raises `ApiError`/`TransportError` if the job list cannot be read.
+    with `include_failed`; jobs in `exclude` never count. Raises `ApiError`/`TransportError`
+    if the job list cannot be read.
     """
     jobs = [
         job for job in client.list_jobs(int(since * 1000), int(until * 1000))
         if job.instance_id == target and _looks_like_restore(job.name)
-        and (include_failed or job.status != FAILED)
+        and (include_failed or job.status != FAILED) and job.id not in exclude
     ]
     jobs.sort(key=lambda job: (job.status not in (COMPLETED, FAILED), job.created_time), reverse=True)
     return jobs[0] if jobs else None
+
+
+def find_adoptable_job(client: DdmClient, target: str, now: float, exclude: Collection[str] = ()) -> Optional[JobItem]:
+    """A running or completed restore of `target` from the last `ADOPT_LOOKBACK` seconds, if any."""
+    return find_restore_job(client, target, now - ADOPT_LOOKBACK, now + _SKEW, exclude=exclude)
 
 
 def _looks_like_restore(name: str) -> bool:
@@ -78,13 +86,18 @@ class Recovery:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
     `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
-    `monotonic` and `sleep` drive the waiter (all injectable for tests).
+    `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`,
+    the read-only restore APIs are asked before the POST (`ddm_resources.preflight`).
+    `replaced_jobs` are jobs of the resource being replaced: never adopted, since their
+    restore is the one the user asked to redo.
     """
 
     client: DdmClient
     inputs: MetadataRecoveryInputs
     say: Callable[[str], None]
     schedule: PollSchedule = PollSchedule()
+    preflight: bool = True
+    replaced_jobs: frozenset[str] = field(default_factory=frozenset)
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -105,9 +118,8 @@ class Recovery:
     def _adopt_or_submit(self) -> str:
         if self.inputs.adopt_job_id:
             return self._adopt_given(self.inputs.adopt_job_id)
-        now = self.clock()
         try:
-            earlier = find_restore_job(self.client, self.target, now - ADOPT_LOOKBACK, now + _SKEW)
+            earlier = find_adoptable_job(self.client, self.target, self.clock(), exclude=self.replaced_jobs)
         except DdmError as exc:
             raise RecoveryError(
                 f"could not check whether a restore of target instance {self.target} is already running "
@@ -118,6 +130,11 @@ class Recovery:
             self.say(f"found restore job {earlier.id} ({earlier.status}, created {earlier.created_time}) on "
                      f"target {self.target}; adopting it instead of submitting a second restore")
             return earlier.id
+        if self.preflight:
+            try:
+                require_preflight(self.client, self.inputs)
+            except PreflightError as exc:
+                raise self._not_started(exc) from None
         return self._submit()
 
     def _adopt_given(self, job_id: str) -> str:
@@ -149,7 +166,12 @@ class Recovery:
         return job_id
 
     def _not_started(self, exc: DdmError) -> RecoveryError:
-        return RecoveryError(f"the metadata recovery onto target instance {self.target} was not started: {exc}",
+        hint = ""
+        if self.replaced_jobs:
+            hint = (f" Target {self.target} already holds the metadata restored by job "
+                    f"{', '.join(sorted(self.replaced_jobs))} (the resource being replaced), and DDM restores "
+                    "only onto an empty instance: point target.instance_id at a new, empty DDM instance.")
+        return RecoveryError(f"the metadata recovery onto target instance {self.target} was not started: {exc}.{hint}",
                              target_instance_id=self.target)
 
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:

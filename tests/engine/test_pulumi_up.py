@@ -105,3 +105,17 @@ def test_job_id_reaches_a_downstream_stack_through_stack_reference(stack, emulat
     assert outputs["restored_by_job"] == job_id
     assert outputs["restore_status"] == "Completed"
     assert outputs["summary"] == f"metadata restored by DDM job {job_id} (Completed)"
+
+
+def test_replacing_onto_the_same_target_fails_clearly_and_keeps_the_old_restore(stack, emulator):
+    stack.up()
+    first = stack.outputs()["job_id"]
+    stack.config("backupId", "0123456789abcdef0123456789abcdefbr09")
+    assert "1 to replace" in stack.preview().stdout
+    result = stack.up(check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"already holds the metadata restored by job {first}" in output
+    assert "point target.instance_id at a new, empty DDM instance" in output
+    assert len(recovery_posts(emulator)) == 1
+    assert [r["id"] for r in stack.recoveries()] == [first]

@@ -130,9 +130,23 @@ def test_failed_job_fails_create_with_job_id_and_target(provider, emulator):
     assert len(recovery_posts(emulator)) == 1
 
 
-def test_rejected_restore_fails_create_with_service_error(provider, emulator):
+def test_create_runs_the_preflight_before_the_post(provider, emulator):
+    unknown_target = "9" * 32 + "in09"
     with pytest.raises(grpc.RpcError) as info:
-        provider.create({**INPUTS, "target": {"instance_id": "9" * 32 + "in09", "data_nodes": [DATA_NODE]}})
+        provider.create({**INPUTS, "target": {"instance_id": unknown_target, "data_nodes": [DATA_NODE]}})
+    details = info.value.details()
+    assert "was not started" in details and "preflight found" in details and unknown_target in details
+    assert recovery_posts(emulator) == []
+
+
+def test_rejected_restore_fails_create_with_service_error(provider_config, emulator):
+    process = ProviderProcess({**provider_config, "ddm:preflight": "false"})
+    try:
+        with pytest.raises(grpc.RpcError) as info:
+            process.create({**INPUTS, "target": {"instance_id": "9" * 32 + "in09", "data_nodes": [DATA_NODE]}})
+    finally:
+        process.close()
     details = info.value.details()
     assert "was not started" in details and "DBS.300372" in details
+    assert len(recovery_posts(emulator)) == 1
     assert emulator.backend.all_jobs() == []
