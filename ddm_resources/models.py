@@ -96,8 +96,8 @@ class JobInstance(_Response):
     name: str = ""
 
 
-class Job(_Response):
-    """A DDM task, as `GET /v3/{project_id}/jobs/{job_id}` returns it under `job`."""
+class _JobFields(_Response):
+    """What a job and a job-list entry have in common."""
 
     id: str
     name: str = ""
@@ -109,12 +109,12 @@ class Job(_Response):
     """UTC, `yyyy-mm-ddThh:mm:ssZ`; empty while the job runs."""
     process: str = ""
     """Progress such as `"60%"` while running, otherwise empty."""
-    instance: Optional[JobInstance] = None
 
-    @property
-    def done(self) -> bool:
-        """True once the job reached `Completed` or `Failed`."""
-        return self.status in (COMPLETED, FAILED)
+
+class Job(_JobFields):
+    """A DDM task, as `GET /v3/{project_id}/jobs/{job_id}` returns it under `job`."""
+
+    instance: Optional[JobInstance] = None
 
 
 class JobResponse(_Response):
@@ -123,15 +123,9 @@ class JobResponse(_Response):
     job: Job
 
 
-class JobItem(_Response):
+class JobItem(_JobFields):
     """One entry of the job list (`GET /v3/{project_id}/jobs`): unlike `Job`, it has `fail_reason`."""
 
-    id: str
-    name: str = ""
-    status: str = ""
-    created_time: str = ""
-    end_time: str = ""
-    process: str = ""
     instance_id: str = ""
     """The instance the job acts on; for a metadata recovery, the target."""
     instance_name: str = ""
