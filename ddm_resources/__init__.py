@@ -4,9 +4,10 @@
 `restore_time` in epoch milliseconds, UTC) onto a new, empty target DDM instance whose data
 nodes were already restored to the same point in time, and waits for the job.
 
-Modules: `models` (API bodies), `client` (HTTP), `waiter` (job polling), `settings`
-(endpoint and credentials), `inputs` (check/diff rules), `provider` (the dynamic provider),
-`resource` (what programs declare), `emulator` (a local DDM API for tests and demos).
+Modules: `models`/`restore_models` (API bodies), `transport`/`client` (HTTP), `retry`,
+`auth`/`settings`/`clouds` (credentials), `inputs`/`input_rules`/`restore_time` (check and
+diff rules), `preflight`, `waiter`/`recovery` (the exactly-once create flow), `provider`
+(the dynamic provider), `resource` (what programs declare), `emulator` (a local DDM API).
 """
 
 __version__ = "0.1.0"
@@ -17,6 +18,7 @@ from .errors import (  # noqa: E402
     DdmError,
     JobFailedError,
     JobTimeoutError,
+    OutcomeUnknownError,
     RecoveryError,
 )
 from .resource import (  # noqa: E402
@@ -35,6 +37,7 @@ __all__ = [
     "JobTimeoutError",
     "MetadataRecovery",
     "MetadataRecoveryArgs",
+    "OutcomeUnknownError",
     "RecoveryError",
     "RestoreSourceArgs",
     "RestoreTargetArgs",
