@@ -78,7 +78,7 @@ class ApiError(DdmError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        code = f" {self.error_code}" if self.error_code else ""
+        code = f" {self.error_code}" if self.error_code and self.error_code != str(self.status_code) else ""
         where = f" ({self.method} {self.path})" if self.method else ""
         rid = f" [request id {self.request_id}]" if self.request_id else ""
         return f"HTTP {self.status_code}{code}: {self.service_message}{where}{rid}"
@@ -86,6 +86,12 @@ class ApiError(DdmError):
 
 class AuthenticationError(ApiError):
     """401 or 403: the token is missing, expired, or not scoped to this project."""
+
+    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours) or the IAM "
+            "login (ddm:username/OS_USERNAME, the password, the domain and the project, or OS_CLOUD)")
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; {self.HINT}"
 
 
 class NotFoundError(ApiError):

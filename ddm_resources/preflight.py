@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Optional, TypeVar
 
 from .client import DdmClient
-from .errors import ApiError, DdmError, NotFoundError
+from .errors import ApiError, AuthenticationError, DdmError, NotFoundError
 from .inputs import InputProblem, MetadataRecoveryInputs
 from .restore_models import (
     BackupInfo,
@@ -94,11 +94,18 @@ def require_preflight(client: DdmClient, inputs: MetadataRecoveryInputs) -> None
 
 
 def preflight_unavailable(exc: BaseException) -> InputProblem:
-    """The problem reported when the read-only restore APIs could not be asked (fail closed)."""
+    """The problem reported when the read-only restore APIs could not be asked (fail closed).
+
+    Refused credentials are named as such (switching the preflight off would not help);
+    any other failure says how to skip the checks.
+    """
+    if isinstance(exc, AuthenticationError):
+        return InputProblem("", f"preflight could not ask the DDM restore APIs: {exc}. Nothing was restored.")
     return InputProblem(
         "",
-        f"preflight could not check the inputs with the DDM restore APIs (ddm-api.md section 2): {exc}. "
-        f"Nothing was restored. Retry when the API answers again, or skip these checks with {SKIP_HINT}.",
+        f"preflight could not check the inputs with the DDM restore APIs (restorable-instances, "
+        f"restorable-time-interval, backups, restorable-data-node): {exc}. Nothing was restored. "
+        f"Retry when the API answers again, or skip these checks with {SKIP_HINT}.",
     )
 
 

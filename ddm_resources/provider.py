@@ -40,6 +40,7 @@ from .preflight import preflight, preflight_unavailable
 from .recovery import Recovery, find_adoptable_job
 from .settings import CONFIG_KEYS, ProviderSettings, resolve_settings
 from .waiter import PollSchedule
+from .watchdog import watch_engine
 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
@@ -67,6 +68,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         self._tokens: Optional[tuple[ProviderSettings, TokenSource]] = None
         self._replaced: dict[str, str] = {}
         """target instance ID -> job ID of a resource `diff` planned to replace on that target."""
+        watch_engine()
 
     # check / diff ------------------------------------------------------------------------------
 
@@ -102,7 +104,8 @@ class MetadataRecoveryProvider(ResourceProvider):
             return []
         try:
             settings = self._settings()
-        except ConfigurationError:
+        except ConfigurationError as exc:
+            _say(f"preflight skipped: {exc}")
             return []
         if not settings.preflight:
             return []

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import JobError, JobFailedError, JobTimeoutError, NotFoundError
+from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError
+from .retry import is_retryable_read
 from .models import COMPLETED, FAILED, Job
 
 __all__ = ["PollSchedule", "Progress", "wait_for_job"]
@@ -66,8 +67,10 @@ def wait_for_job(
 ) -> Job:
     """Poll `get_job(job_id)` until the job ends; return the `Completed` job.
 
-    `timeout` is the overall deadline in seconds from the call. Errors from `get_job`
-    propagate unchanged (retries belong to the client). Status handling:
+    `timeout` is the overall deadline in seconds from the call. An error of `get_job` that
+    is worth retrying (`retry.is_retryable_read`: an outage, throttling, a 5xx) does not end
+    the wait, since the job runs on regardless: polling goes on until the deadline, and the
+    last such error is named if the deadline passes. Other errors propagate. Status handling:
 
     * `Completed` → return the job;
     * `Failed` → raise `JobFailedError` naming the job;
@@ -83,6 +86,7 @@ def wait_for_job(
     last_report_at = -float("inf")
     last_seen: Optional[tuple[str, str]] = None
     missing_since: Optional[float] = None
+    last_error: Optional[DdmError] = None
     job: Optional[Job] = None
     for interval in schedule.intervals():
         now = clock()
@@ -91,8 +95,14 @@ def wait_for_job(
         sleep(min(interval, deadline - now))
         try:
             job = get_job(job_id)
+            last_error = None
         except NotFoundError:
             job = Job(id=job_id, status="")
+        except DdmError as exc:
+            if not is_retryable_read(exc):
+                raise
+            last_error = exc
+            continue
         now = clock()
         if not job.status:
             missing_since = now if missing_since is None else missing_since
@@ -119,8 +129,9 @@ def wait_for_job(
             _report(on_progress, job, now - start)
             last_seen, last_report_at = seen, now
     last_status = job.status if job is not None else "not polled yet"
+    unreachable = f" (the last polls failed: {last_error})" if last_error is not None else ""
     raise JobTimeoutError(
-        f"DDM job {job_id} was still {last_status!r} when the deadline of {_fmt(timeout)} passed; "
+        f"DDM job {job_id} was still {last_status!r} when the deadline of {_fmt(timeout)} passed{unreachable}; "
         "it may still be running",
         job_id=job_id,
         last_status=last_status,

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import dill
 import pytest
@@ -29,6 +30,19 @@ def wait_until(condition, timeout: float = 60.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.1)
+
+
+def processes_in(directory) -> list[int]:
+    """PIDs of the processes whose working directory is inside `directory` (Linux /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")).is_relative_to(directory):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
 
 
 def test_deadline_then_up_again_adopts_the_job(stack, emulator):
@@ -57,6 +71,8 @@ def test_interrupted_up_then_up_again_sends_one_post(stack, emulator):
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    # The language host and the provider process notice that the engine is gone, and exit.
+    wait_until(lambda: not processes_in(stack.workdir), timeout=90)
     stack.run("cancel", "--yes")  # a killed run leaves the file backend's lock behind
     state = json.loads(stack.export())["deployment"]
     assert [op["type"] for op in state.get("pending_operations") or []] == ["creating"]

@@ -172,9 +172,8 @@ def test_lists_are_read_to_the_last_page(client, emulator):
     [
         Fault("GET", r"/restorable-instances$", "respond", status=500, headers={"Retry-After": "0"}),
         Fault("GET", r"/backups/" + BACKUP + "$", "respond", status=503, headers={"Retry-After": "0"}),
-        Fault("GET", r"/restorable-data-node$", "respond", status=403, body={"error_code": "DBS.280001", "error_msg": "Forbidden."}),
     ],
-    ids=["500", "503-later-call", "403"],
+    ids=["500", "503-later-call"],
 )
 def test_failing_read_only_apis_fail_closed_and_say_how_to_skip(client, emulator, fault):
     emulator.backend.add_fault(fault)
@@ -185,6 +184,15 @@ def test_failing_read_only_apis_fail_closed_and_say_how_to_skip(client, emulator
     assert f"HTTP {fault.status}" in reason and "Nothing was restored" in reason
     assert "pulumi config set ddm:preflight false" in reason and "DDM_PREFLIGHT=false" in reason
     assert TOKEN not in reason
+    assert emulator.backend.requests(method="POST") == []
+
+
+def test_refused_credentials_are_named_not_blamed_on_the_api(client, emulator):
+    emulator.backend.add_fault(Fault("GET", r"/restorable-data-node$", "respond", status=403,
+                                     body={"error_code": "APIGW.0302", "error_msg": "Forbidden."}))
+    reason = run(client, emulator)[""]
+    assert "HTTP 403 APIGW.0302" in reason and "check the credentials" in reason and "OS_TOKEN" in reason
+    assert "ddm:preflight false" not in reason
     assert emulator.backend.requests(method="POST") == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddm_resources.errors import JobError, JobFailedError, JobTimeoutError, NotFoundError, TransportError
+from ddm_resources.errors import AuthenticationError, JobError, JobFailedError, JobTimeoutError, NotFoundError, TransportError
 from ddm_resources.models import Job
 from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
 
@@ -103,13 +103,37 @@ def test_progress_repeats_at_the_interval_even_without_change():
     assert all(60 <= gap <= 70 for gap in gaps)
 
 
-def test_errors_from_get_job_propagate():
+def test_an_outage_does_not_end_the_wait_before_the_deadline():
+    clock = FakeClock()
+    calls = []
+
+    def get_job(job_id: str) -> Job:
+        calls.append(clock.now)
+        if clock.now < 1000.0 + 120:
+            raise TransportError("GET /v3/p/jobs/j: ConnectError: connection refused", request_sent=False)
+        return Job(id=job_id, status="Completed")
+
+    assert wait_for_job(get_job, "j", timeout=600, clock=clock, sleep=clock.sleep).status == "Completed"
+    assert len(calls) > 10
+
+
+def test_an_outage_until_the_deadline_is_named_in_the_timeout():
     clock = FakeClock()
 
     def get_job(job_id: str) -> Job:
         raise TransportError("GET /v3/p/jobs/j: timed out")
 
-    with pytest.raises(TransportError):
+    with pytest.raises(JobTimeoutError, match="the last polls failed: GET /v3/p/jobs/j: timed out"):
+        wait_for_job(get_job, "j", timeout=60, clock=clock, sleep=clock.sleep)
+
+
+def test_errors_not_worth_retrying_propagate():
+    clock = FakeClock()
+
+    def get_job(job_id: str) -> Job:
+        raise AuthenticationError("The token is invalid.", status_code=401, error_code="APIGW.0301")
+
+    with pytest.raises(AuthenticationError):
         wait_for_job(get_job, "j", timeout=60, clock=clock, sleep=clock.sleep)
 
 

@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
@@ -44,7 +45,10 @@ import (
 )
 
 const (
-	execScript = "pulumi-language-python-exec"
+	// How often to check that the engine is still there; the host exits when it is gone,
+	// so a killed `pulumi` leaves no language host behind.
+	engineCheckInterval = 10 * time.Second
+	execScript          = "pulumi-language-python-exec"
 	// The exec script exits with this code after it has shown the user an error.
 	exitAfterUserActionableMessage = 32
 )
@@ -67,12 +71,19 @@ func main() {
 		cmdutil.Exit(fmt.Errorf("missing executor %s: %w", pythonExec, err))
 	}
 
-	host := &pythonLanguageHost{exec: pythonExec, tracing: tracing}
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		close(stop)
+	}()
+	host := &pythonLanguageHost{exec: pythonExec, tracing: tracing, ctx: ctx, cancel: cancel}
 	if args := flag.Args(); len(args) > 0 {
-		host.engineAddress = args[0]
+		host.setEngine(args[0])
 	}
 
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: stop,
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil
@@ -93,9 +104,26 @@ type pythonLanguageHost struct {
 
 	exec    string
 	tracing string
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	mu            sync.Mutex
 	engineAddress string
+	watching      bool
+}
+
+// setEngine records the engine's address and, the first time, starts watching it: when the
+// engine stops answering health checks the host stops serving and exits.
+func (host *pythonLanguageHost) setEngine(address string) {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	host.engineAddress = address
+	if address != "" && !host.watching {
+		host.watching = true
+		if err := rpcutil.Healthcheck(host.ctx, address, engineCheckInterval, host.cancel); err != nil {
+			logging.V(3).Infof("language host: cannot watch the engine at %s: %v", address, err)
+		}
+	}
 }
 
 func parseOptions(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) {
@@ -136,9 +164,7 @@ func parseOptions(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) 
 func (host *pythonLanguageHost) Handshake(
 	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
-	host.mu.Lock()
-	defer host.mu.Unlock()
-	host.engineAddress = req.GetEngineAddress()
+	host.setEngine(req.GetEngineAddress())
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
 
