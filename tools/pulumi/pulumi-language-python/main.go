@@ -161,6 +161,15 @@ func parseOptions(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) 
 	return opts, nil
 }
 
+// toolchainFor resolves the Python toolchain (pip, uv or poetry, and the virtualenv) of a program.
+func toolchainFor(info *pulumirpc.ProgramInfo) (toolchain.Toolchain, error) {
+	opts, err := parseOptions(info)
+	if err != nil {
+		return nil, err
+	}
+	return toolchain.ResolveToolchain(opts)
+}
+
 func (host *pythonLanguageHost) Handshake(
 	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
@@ -191,11 +200,7 @@ func (host *pythonLanguageHost) RuntimeOptionsPrompts(
 }
 
 func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	opts, err := parseOptions(req.GetInfo())
-	if err != nil {
-		return nil, err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, err := toolchainFor(req.GetInfo())
 	if err != nil {
 		return nil, err
 	}
@@ -305,11 +310,7 @@ func (host *pythonLanguageHost) InstallDependencies(
 func (host *pythonLanguageHost) About(
 	ctx context.Context, req *pulumirpc.AboutRequest,
 ) (*pulumirpc.AboutResponse, error) {
-	opts, err := parseOptions(req.GetInfo())
-	if err != nil {
-		return nil, err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, err := toolchainFor(req.GetInfo())
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +327,7 @@ func (host *pythonLanguageHost) About(
 func (host *pythonLanguageHost) GetProgramDependencies(
 	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	opts, err := parseOptions(req.GetInfo())
-	if err != nil {
-		return nil, err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, err := toolchainFor(req.GetInfo())
 	if err != nil {
 		return nil, err
 	}
