@@ -24,8 +24,10 @@ from .restore_time import parse_restore_time, restore_time_problem
 __all__ = [
     "ID_PATTERN",
     "ID_RULE",
+    "JOB_ID_PATTERN",
     "Report",
     "check_id",
+    "check_job_id",
     "check_source",
     "check_target",
     "id_problem",
@@ -84,6 +86,19 @@ def check_id(report: Report, path: str, value: Any, kind: str) -> bool:
     if problem is not None:
         report(path, f"{path} {problem}")
     return problem is None
+
+
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A DDM job ID: 32 lowercase hex characters, or a UUID (the documented examples show both)."""
+
+
+def check_job_id(report: Report, path: str, value: Any) -> None:
+    """Report `value` at `path` unless it is a plausible DDM job ID (or unknown)."""
+    if _unknown(value):
+        return
+    if not isinstance(value, str) or not JOB_ID_PATTERN.fullmatch(value):
+        report(path, f"{path} must be the ID of a DDM job, 32 lowercase hexadecimal characters or a UUID, "
+                     f"such as 09902ee7866649b8908ec209bfee2747 (the job_id of the restore to adopt); got {value!r}")
 
 
 def check_source(report: Report, source: Any, now_ms: int) -> Any:

@@ -46,7 +46,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from .input_rules import check_id, check_source, check_target
+from .input_rules import check_id, check_job_id, check_source, check_target
 from .models import RestoreSource, RestoreTarget
 from .restore_time import parse_restore_time
 
@@ -191,6 +191,8 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
         out["source"] = check_source(report, props["source"], int(clock() * 1000))
     if "target" in props:
         check_target(report, props["target"], source_instance_id)
+    if props.get("adopt_job_id") is not None:
+        check_job_id(report, "adopt_job_id", props["adopt_job_id"])
     inputs: Optional[MetadataRecoveryInputs] = None
     try:
         inputs = MetadataRecoveryInputs.model_validate(out)

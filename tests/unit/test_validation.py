@@ -120,6 +120,7 @@ BAD_INPUTS = [
     pytest.param(variant(("target.nodes", [DATA_NODE])), "target.nodes", "allowed here: instance_id, data_nodes",
                  id="unknown-key"),
     pytest.param(variant(("timeouts", {"create": "ten minutes"})), "timeouts.create", '"60m"', id="timeouts"),
+    pytest.param(variant(("adopt_job_id", "not a job")), "adopt_job_id", "the ID of a DDM job", id="adopt-not-a-job"),
 ]
 
 
@@ -212,3 +213,10 @@ def test_python_datetime_crosses_as_epoch_ms_and_naive_is_rejected(offline):
     naive = props(datetime(2024, 5, 20, 4, 40))
     assert naive["source"] == {"restore_time": "2024-05-20T04:40:00"}
     assert "no UTC offset" in failures(offline.check({}, naive))["source.restore_time"]
+
+
+@pytest.mark.parametrize("job_id", ["09902ee7866649b8908ec209bfee2747", "0f3c1d2e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"])
+def test_adopt_job_id_accepts_hex_and_uuid_job_ids(offline, job_id):
+    result = offline.check({}, variant(("adopt_job_id", job_id)))
+    assert result.failures == []
+    assert result.inputs["adopt_job_id"] == job_id
