@@ -128,7 +128,8 @@ class Recovery:
             ) from None
         if earlier is not None:
             self.say(f"found restore job {earlier.id} ({earlier.status}, created {earlier.created_time}) on "
-                     f"target {self.target}; adopting it instead of submitting a second restore")
+                     f"target {self.target}; adopting it instead of submitting a second restore (the job list "
+                     "does not show a job's source: it is taken to be this resource's restore)")
             return earlier.id
         if self.preflight:
             try:
