@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .clock import Clock, ScaledClock, format_iam_time
-from .errors import ERROR_STYLES, NotFoundError
+from .errors import ERROR_STYLES, NotFoundError, ServiceError
 from .faults import Fault, FaultRegistry
 from .iam import DEFAULT_TOKEN_TTL_SECONDS, IamDirectory
 from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob, new_hex_id
@@ -256,6 +256,16 @@ class DdmBackend(RestoreJobsMixin, RestoreQueriesMixin):
             if instance is None or instance.project_id != project_id:
                 raise NotFoundError(f"The DDM instance {instance_id} does not exist.")
             return instance
+
+    def get_target_instance(self, project_id: str, instance_id: str) -> FakeInstance:
+        """The instance named as a restore target, or a 400 `DBS.300372` (invalid destination)."""
+        with self.state():
+            target = self.instances.get(instance_id)
+            if target is None or target.project_id != project_id:
+                raise ServiceError(
+                    400, "DBS.300372", f"Invalid destination DDM instance: {instance_id} does not exist."
+                )
+            return target
 
     def list_instances(self, project_id: str) -> list[FakeInstance]:
         """The project's instances, oldest first."""

@@ -34,6 +34,8 @@ class RestoreQueriesMixin:
 
         def get_instance(self, project_id: str, instance_id: str) -> FakeInstance: ...
 
+        def get_target_instance(self, project_id: str, instance_id: str) -> FakeInstance: ...
+
         def nodes_of(self, instance: FakeInstance) -> list[FakeDataNode]: ...
 
         def _check_restore_time(
@@ -84,13 +86,7 @@ class RestoreQueriesMixin:
         """Nodes that could replace `source_dn_instance_id` under the target instance."""
         with self.state():
             source = self.get_instance(project_id, instance_id)
-            target = self.instances.get(target_instance_id)
-            if target is None or target.project_id != project_id:
-                raise ServiceError(
-                    400,
-                    "DBS.300372",
-                    f"Invalid destination DDM instance: {target_instance_id} does not exist.",
-                )
+            target = self.get_target_instance(project_id, target_instance_id)
             source_dn = self.data_nodes.get(source_dn_instance_id)
             if source_dn is None or source_dn.instance_id != source.id:
                 raise ServiceError(

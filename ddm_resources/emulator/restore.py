@@ -49,6 +49,8 @@ class RestoreJobsMixin:
 
         def get_instance(self, project_id: str, instance_id: str) -> FakeInstance: ...
 
+        def get_target_instance(self, project_id: str, instance_id: str) -> FakeInstance: ...
+
         def nodes_of(self, instance: FakeInstance) -> list[FakeDataNode]: ...
 
     def restore_metadata(
@@ -77,13 +79,7 @@ class RestoreJobsMixin:
                     raise ServiceError(400, "DBS.300363", f"Backup status is {backup.status}.")
             else:
                 self._check_restore_time(source, restore_time_ms, now)
-            target = self.instances.get(target_instance_id)
-            if target is None or target.project_id != project_id:
-                raise ServiceError(
-                    400,
-                    "DBS.300372",
-                    f"Invalid destination DDM instance: {target_instance_id} does not exist.",
-                )
+            target = self.get_target_instance(project_id, target_instance_id)
             if target.busy_job_id:
                 raise ConflictError("Other operations are being performed on the instance.")
             if reason := target_unavailable_reason(target, source):
