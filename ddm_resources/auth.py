@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Optional, Protocol
+from typing import Protocol
 
 import httpx
 import pydantic
@@ -65,7 +65,7 @@ class _TokenProject(BaseModel):
 class _TokenBody(BaseModel):
     model_config = ConfigDict(extra="allow")
     expires_at: datetime
-    project: Optional[_TokenProject] = None
+    project: _TokenProject | None = None
 
 
 class _TokenResponse(BaseModel):
@@ -94,8 +94,8 @@ class IamTokenManager:
         username: str,
         password: SecretStr,
         domain_name: str,
-        project_id: Optional[str] = None,
-        project_name: Optional[str] = None,
+        project_id: str | None = None,
+        project_name: str | None = None,
         timeout: httpx.Timeout,
         retry_policy: RetryPolicy = RetryPolicy(),
         clock: Callable[[], float] = time.time,
@@ -109,7 +109,7 @@ class IamTokenManager:
         self._retry_policy = retry_policy
         self._clock = clock
         self._lock = threading.Lock()
-        self._token: Optional[str] = None
+        self._token: str | None = None
         self._renew_at = 0.0
         self._project_id = project_id
         self.issued = 0

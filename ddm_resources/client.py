@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Optional, Union
+from typing import Any
 
 import httpx
 import pydantic
@@ -70,13 +70,13 @@ class DdmClient:
         self,
         endpoint: str,
         project_id: str,
-        token: Union[str, TokenSource],
+        token: str | TokenSource,
         *,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry_policy: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
-        on_retry: Optional[Callable[[BaseException, float], None]] = None,
-        transport: Optional[httpx.BaseTransport] = None,
+        on_retry: Callable[[BaseException, float], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.project_id = project_id
         self._token: TokenSource = StaticToken(SecretStr(token)) if isinstance(token, str) else token
@@ -220,8 +220,8 @@ class DdmClient:
         method: str,
         path: str,
         *,
-        json: Optional[dict[str, Any]] = None,
-        params: Optional[dict[str, Any]] = None,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
         should_retry: Callable[[BaseException], bool] = is_retryable_read,
         renew_on_401: bool = True,
     ) -> httpx.Response:

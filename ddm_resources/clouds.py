@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -54,7 +54,7 @@ def load_cloud(name: str, environ: Mapping[str, str]) -> CloudEntry:
     return {key: str(value) for key, value in flat.items() if value not in (None, "")}
 
 
-def _find(filename: str, override: Optional[str]) -> Optional[Path]:
+def _find(filename: str, override: str | None) -> Path | None:
     if override:
         return Path(override)
     for directory in _DIRS:

@@ -24,8 +24,6 @@ headers.
 
 from __future__ import annotations
 
-from typing import Optional
-
 __all__ = [
     "ApiError",
     "AuthenticationError",
@@ -65,7 +63,7 @@ class ApiError(DdmError):
         request_id: str = "",
         method: str = "",
         path: str = "",
-        retry_after: Optional[float] = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.retry_after = retry_after
@@ -151,7 +149,7 @@ class JobTimeoutError(JobError):
 class RecoveryError(DdmError):
     """A metadata recovery did not complete. `job_id` is set once the service accepted the restore."""
 
-    def __init__(self, message: str, *, target_instance_id: str, job_id: Optional[str] = None) -> None:
+    def __init__(self, message: str, *, target_instance_id: str, job_id: str | None = None) -> None:
         self.target_instance_id = target_instance_id
         self.job_id = job_id
         super().__init__(message)
@@ -169,7 +167,7 @@ def make_api_error(
     request_id: str,
     method: str,
     path: str,
-    retry_after: Optional[float] = None,
+    retry_after: float | None = None,
 ) -> ApiError:
     """Pick the `ApiError` subclass for an HTTP status and DDM error code."""
     cls: type[ApiError]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 from .restore_time import parse_restore_time, restore_time_problem
 
@@ -57,7 +57,7 @@ def _unknown(value: Any) -> bool:
     return is_unknown(value)
 
 
-def id_problem(value: Any, kind: str) -> Optional[str]:
+def id_problem(value: Any, kind: str) -> str | None:
     """Why `value` is not a plausible ID of a `kind` (`"DDM instance"`, `"backup"` or
     `"RDS instance"`), or `None`. The text has no property path."""
     example = _EXAMPLES.get(kind, _EXAMPLES["DDM instance"])

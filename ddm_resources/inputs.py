@@ -39,7 +39,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pydantic
 from pulumi.output import Unknown
@@ -95,12 +95,12 @@ class Timeouts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    create: Optional[str] = None
+    create: str | None = None
     """How long `create` waits for the job, as a duration such as `"60m"`; default `"60m"`."""
 
     @field_validator("create")
     @classmethod
-    def _duration(cls, value: Optional[str]) -> Optional[str]:
+    def _duration(cls, value: str | None) -> str | None:
         if value is not None:
             parse_duration(value)
         return value
@@ -115,8 +115,8 @@ class MetadataRecoveryInputs(BaseModel):
     """ID of the source DDM instance whose metadata is restored."""
     source: RestoreSource
     target: RestoreTarget
-    timeouts: Optional[Timeouts] = None
-    adopt_job_id: Optional[str] = None
+    timeouts: Timeouts | None = None
+    adopt_job_id: str | None = None
     """Wait on this existing restore job instead of submitting one (e.g. started from the console)."""
 
     @property
@@ -168,7 +168,7 @@ class CheckedInputs:
 
     props: dict[str, Any]
     problems: list[InputProblem] = field(default_factory=list)
-    inputs: Optional[MetadataRecoveryInputs] = None
+    inputs: MetadataRecoveryInputs | None = None
 
 
 def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.time) -> CheckedInputs:
@@ -193,7 +193,7 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
         check_target(report, props["target"], source_instance_id)
     if props.get("adopt_job_id") is not None:
         check_job_id(report, "adopt_job_id", props["adopt_job_id"])
-    inputs: Optional[MetadataRecoveryInputs] = None
+    inputs: MetadataRecoveryInputs | None = None
     try:
         inputs = MetadataRecoveryInputs.model_validate(out)
     except pydantic.ValidationError as exc:
@@ -210,7 +210,7 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
 
 def validate_inputs(
     props: dict[str, Any], *, clock: Callable[[], float] = time.time
-) -> tuple[Optional[MetadataRecoveryInputs], list[InputProblem]]:
+) -> tuple[MetadataRecoveryInputs | None, list[InputProblem]]:
     """`check_inputs` as a pair: the parsed inputs (or `None`) and the problems."""
     checked = check_inputs(props, clock=clock)
     return checked.inputs, checked.problems

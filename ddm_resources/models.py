@@ -9,8 +9,6 @@ job of a restore section 3.1, the job list section 3.2, error bodies section 5.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
@@ -49,9 +47,9 @@ class _Response(BaseModel):
 class RestoreSource(_Request):
     """Where the metadata comes from: exactly one of a backup or a point in time."""
 
-    backup_id: Optional[str] = None
+    backup_id: str | None = None
     """ID of a metadata backup of the source instance (for example `...br09`)."""
-    restore_time: Optional[int] = None
+    restore_time: int | None = None
     """Point in time to restore, epoch milliseconds, UTC; must equal the data nodes' PITR time."""
 
     @model_validator(mode="after")
@@ -114,7 +112,7 @@ class _JobFields(_Response):
 class Job(_JobFields):
     """A DDM task, as `GET /v3/{project_id}/jobs/{job_id}` returns it under `job`."""
 
-    instance: Optional[JobInstance] = None
+    instance: JobInstance | None = None
 
 
 class JobResponse(_Response):
@@ -129,7 +127,7 @@ class JobItem(_JobFields):
     instance_id: str = ""
     """The instance the job acts on; for a metadata recovery, the target."""
     instance_name: str = ""
-    fail_reason: Optional[str] = None
+    fail_reason: str | None = None
     """Why a `Failed` job failed, as the service words it."""
 
 

@@ -31,7 +31,7 @@ never sent on an unverified guess; the user decides.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Optional, TypeVar
+from typing import TypeVar
 
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError
@@ -130,7 +130,7 @@ class _Preflight:
         self.source_id = inputs.source_instance_id
         self.target_id = inputs.target.instance_id
         self.problems: list[InputProblem] = []
-        self._backups: Optional[list[BackupInfo]] = None
+        self._backups: list[BackupInfo] | None = None
 
     def report(self, path: str, reason: str) -> None:
         self.problems.append(InputProblem(path, f"{path}: {reason}"))
@@ -178,7 +178,7 @@ class _Preflight:
 
     # 2. the source: a point in time, or a backup -------------------------------------------
 
-    def _check_restore_time(self, when: int) -> tuple[Optional[int], list[str]]:
+    def _check_restore_time(self, when: int) -> tuple[int | None, list[str]]:
         intervals = _all_pages(
             lambda offset: self.client.restorable_time_intervals(self.source_id, offset=offset, limit=PAGE_SIZE),
             lambda page: page.restorable_time_intervals,
@@ -204,7 +204,7 @@ class _Preflight:
         )
         return when, [node.instance_id for node in related]
 
-    def _check_backup(self, backup_id: str) -> tuple[Optional[int], list[str]]:
+    def _check_backup(self, backup_id: str) -> tuple[int | None, list[str]]:
         try:
             detail = self.client.get_backup(self.source_id, backup_id)
         except NotFoundError as exc:
@@ -233,7 +233,7 @@ class _Preflight:
                     f"source_instance_id {self.source_id}. Use a backup of the source instance, or set "
                     f"source_instance_id to {owner_id}")
 
-    def _find_backup(self, backup_id: str) -> Optional[BackupInfo]:
+    def _find_backup(self, backup_id: str) -> BackupInfo | None:
         if self._backups is None:
             self._backups = _all_pages(
                 lambda offset: self.client.list_backups(offset=offset, limit=PAGE_SIZE),

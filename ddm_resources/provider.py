@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -65,7 +65,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         delete work without credentials. Runs in the provider process only."""
         self._config = {key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS}
         self._lock = threading.Lock()
-        self._tokens: Optional[tuple[ProviderSettings, TokenSource]] = None
+        self._tokens: tuple[ProviderSettings, TokenSource] | None = None
         self._replaced: dict[str, str] = {}
         """target instance ID -> job ID of a resource `diff` planned to replace on that target."""
         watch_engine()
@@ -212,7 +212,7 @@ class MetadataRecoveryProvider(ResourceProvider):
     def _client(self, settings: ProviderSettings) -> DdmClient:
         """A DDM client for `settings`; with password login this may call IAM for the project ID."""
         tokens = self._token_source(settings)
-        project_id = settings.project_id or getattr(tokens, "project_id")
+        project_id = settings.project_id or tokens.project_id
         return DdmClient(settings.endpoint, project_id, tokens,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
 
@@ -233,5 +233,5 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     return canonical(key, old) != canonical(key, new)
 
 
-def _job_outputs(job: Any) -> dict[str, Optional[str]]:
+def _job_outputs(job: Any) -> dict[str, str | None]:
     return {"job_id": job.id, "status": job.status, "created_time": job.created_time, "end_time": job.end_time}

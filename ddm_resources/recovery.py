@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
 
 import pydantic
 
@@ -55,7 +54,7 @@ _TIME = pydantic.TypeAdapter(datetime)
 def find_restore_job(
     client: DdmClient, target: str, since: float, until: float, *, include_failed: bool = False,
     exclude: Collection[str] = (),
-) -> Optional[JobItem]:
+) -> JobItem | None:
     """The newest restore job on instance `target` created between `since` and `until` (epoch s).
 
     Running (or any unfinished status) is preferred over Completed; Failed jobs count only
@@ -71,7 +70,7 @@ def find_restore_job(
     return jobs[0] if jobs else None
 
 
-def find_adoptable_job(client: DdmClient, target: str, now: float, exclude: Collection[str] = ()) -> Optional[JobItem]:
+def find_adoptable_job(client: DdmClient, target: str, now: float, exclude: Collection[str] = ()) -> JobItem | None:
     """A running or completed restore of `target` from the last `ADOPT_LOOKBACK` seconds, if any."""
     return find_restore_job(client, target, now - ADOPT_LOOKBACK, now + _SKEW, exclude=exclude)
 

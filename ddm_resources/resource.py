@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -42,9 +42,9 @@ __all__ = [
 class RestoreSourceArgs:
     """The metadata to restore: set exactly one of `backup_id` and `restore_time`."""
 
-    backup_id: Optional[pulumi.Input[str]] = None
+    backup_id: pulumi.Input[str] | None = None
     """ID of a metadata backup of the source instance (e.g. `defa45b24d314e878fde930a61732e9dbr09`)."""
-    restore_time: Optional[pulumi.Input[Union[int, str, datetime]]] = None
+    restore_time: pulumi.Input[int | str | datetime] | None = None
     """Point in time as epoch milliseconds, UTC; the same time the data nodes were restored to.
     Also accepted: an ISO 8601 string with a UTC offset (`"2024-05-20T04:40:00Z"`) or an aware
     `datetime`; the provider stores epoch ms. Times without an offset are rejected."""
@@ -64,7 +64,7 @@ class RestoreTargetArgs:
 class TimeoutsArgs:
     """Terraform-style deadlines; changing them never replaces the resource."""
 
-    create: Optional[str] = None
+    create: str | None = None
     """How long `pulumi up` waits for the restore job, e.g. `"60m"` (the default) or `"2h"`."""
 
 
@@ -86,8 +86,8 @@ class MetadataRecoveryArgs:
     """ID of the source DDM instance whose metadata is restored."""
     source: pulumi.Input[SourceInput]
     target: pulumi.Input[TargetInput]
-    timeouts: Optional[pulumi.Input[TimeoutsInput]] = None
-    adopt_job_id: Optional[pulumi.Input[str]] = None
+    timeouts: pulumi.Input[TimeoutsInput] | None = None
+    adopt_job_id: pulumi.Input[str] | None = None
     """Wait on this existing metadata-recovery job of the target instead of submitting a restore
     (a restore started from the console, or by an interrupted run). Never forces replacement."""
 
@@ -150,13 +150,13 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     source_instance_id: pulumi.Output[str]
     source: pulumi.Output[dict]
     target: pulumi.Output[dict]
-    timeouts: pulumi.Output[Optional[dict]]
+    timeouts: pulumi.Output[dict | None]
 
     def __init__(
         self,
         resource_name: str,
         args: MetadataRecoveryArgs,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {**args.to_props(), **{key: None for key in OUTPUT_KEYS}}
         props.setdefault("timeouts", None)

@@ -13,7 +13,6 @@ turns them into epoch milliseconds.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, Union
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,7 +37,7 @@ __all__ = [
 _DATETIME = pydantic.TypeAdapter(datetime)
 
 
-def parse_api_time(text: str) -> Optional[int]:
+def parse_api_time(text: str) -> int | None:
     """Epoch milliseconds of a service time (`2025-05-20T09:40:40+0000`, `...Z`); `None` if
     the text is empty, unparsable or has no UTC offset."""
     try:
@@ -90,12 +89,12 @@ class TimeInterval(_Response):
     end_time: str
 
     @property
-    def start_ms(self) -> Optional[int]:
+    def start_ms(self) -> int | None:
         """`start_time` as epoch milliseconds, `None` if unparsable."""
         return parse_api_time(self.start_time)
 
     @property
-    def end_ms(self) -> Optional[int]:
+    def end_ms(self) -> int | None:
         """`end_time` as epoch milliseconds, `None` if unparsable."""
         return parse_api_time(self.end_time)
 
@@ -113,7 +112,7 @@ class RelatedDataNode(_Response):
     instance_name: str = ""
     instance_status: str = ""
     engine_name: str = ""
-    data_volume_size: Union[str, int, float, None] = None
+    data_volume_size: str | int | float | None = None
     """Documented as a string; the example shows a number."""
     version: str = ""
 
@@ -156,7 +155,7 @@ class BackupInfo(_Response):
     instance_id: str = ""
     instance_name: str = ""
     instance_status: str = ""
-    file_size: Union[int, float, str, None] = None
+    file_size: int | float | str | None = None
     """KB."""
     created: str = ""
     """UTC, `yyyy-MM-ddTHH:mm:ss+0000`."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 
 import pydantic
 
@@ -110,7 +110,7 @@ def parse_restore_time(value: Any) -> int:
     return to_epoch_ms(moment)
 
 
-def restore_time_problem(ms: int, now_ms: int, *, number: bool = True) -> Optional[str]:
+def restore_time_problem(ms: int, now_ms: int, *, number: bool = True) -> str | None:
     """Why epoch milliseconds `ms` cannot be a restore time at `now_ms`, or `None`.
 
     `number` says the user wrote a number (not a date-time), so size hints apply: a value

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Optional
 
 import tenacity
 
@@ -58,7 +57,7 @@ class RetryPolicy:
     """Each computed delay is reduced by up to this fraction, at random."""
 
 
-def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> Optional[float]:
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; else `None`."""
     if not value:
         return None
@@ -76,7 +75,7 @@ def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> O
     return max(0.0, seconds)
 
 
-def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: Optional[float], rand: float) -> float:
+def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None, rand: float) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based).
 
     A server's `retry_after` wins, capped at `policy.max_retry_after`; otherwise
@@ -112,7 +111,7 @@ def retrying(
     should_retry: Callable[[BaseException], bool],
     *,
     sleep: Callable[[float], None] = time.sleep,
-    on_retry: Optional[Callable[[BaseException, float], None]] = None,
+    on_retry: Callable[[BaseException, float], None] | None = None,
 ) -> tenacity.Retrying:
     """A tenacity `Retrying` for `policy`: it re-raises the last error when attempts run out."""
 

@@ -25,7 +25,7 @@ password, domain and a project (name or ID) obtain tokens from IAM, renewed as t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Optional
+from typing import Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -38,7 +38,7 @@ __all__ = ["ProviderSettings", "resolve_settings"]
 DEFAULT_REGION = "eu-de"
 
 # setting -> (stack config key, environment variables, clouds.yaml key)
-_SOURCES: dict[str, tuple[str, tuple[str, ...], Optional[str]]] = {
+_SOURCES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "endpoint": ("endpoint", ("DDM_ENDPOINT",), None),
     "region": ("region", ("OS_REGION_NAME",), "region"),
     "auth_url": ("authUrl", ("OS_AUTH_URL",), "auth_url"),
@@ -63,14 +63,14 @@ class ProviderSettings(BaseModel):
     endpoint: str
     """Base URL of the DDM API, without a path."""
     region: str
-    project_id: Optional[str] = None
+    project_id: str | None = None
     """Known up front, or learnt from the IAM token (password authentication)."""
-    token: Optional[SecretStr] = None
+    token: SecretStr | None = None
     auth_url: str
-    username: Optional[str] = None
-    password: Optional[SecretStr] = None
-    domain_name: Optional[str] = None
-    project_name: Optional[str] = None
+    username: str | None = None
+    password: SecretStr | None = None
+    domain_name: str | None = None
+    project_name: str | None = None
     poll_interval: float = Field(default=10.0, gt=0, le=300)
     """Longest pause between two polls of a job, in seconds."""
     preflight: bool = True
@@ -88,7 +88,7 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
     Raises `ConfigurationError` naming what to set, with no secret in the message.
     """
 
-    def from_config(key: str) -> Optional[str]:
+    def from_config(key: str) -> str | None:
         value = config_get(f"ddm:{key}")
         return None if value in (None, "") else str(value)
 

@@ -7,7 +7,7 @@ header, so never a token.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 import pydantic
@@ -25,8 +25,8 @@ def send(
     path: str,
     *,
     headers: dict[str, str],
-    json: Optional[dict[str, Any]] = None,
-    params: Optional[dict[str, Any]] = None,
+    json: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> httpx.Response:
     """Send one request; return a 2xx response or raise `ApiError` / `TransportError`.
 

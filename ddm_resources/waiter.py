@@ -13,11 +13,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Optional
 
 from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError
-from .retry import is_retryable_read
 from .models import COMPLETED, FAILED, Job
+from .retry import is_retryable_read
 
 __all__ = ["PollSchedule", "Progress", "wait_for_job"]
 
@@ -61,7 +60,7 @@ def wait_for_job(
     *,
     timeout: float,
     schedule: PollSchedule = PollSchedule(),
-    on_progress: Optional[Callable[[Progress], None]] = None,
+    on_progress: Callable[[Progress], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Job:
@@ -84,10 +83,10 @@ def wait_for_job(
     start = clock()
     deadline = start + timeout
     last_report_at = -float("inf")
-    last_seen: Optional[tuple[str, str]] = None
-    missing_since: Optional[float] = None
-    last_error: Optional[DdmError] = None
-    job: Optional[Job] = None
+    last_seen: tuple[str, str] | None = None
+    missing_since: float | None = None
+    last_error: DdmError | None = None
+    job: Job | None = None
     for interval in schedule.intervals():
         now = clock()
         if now >= deadline:
@@ -138,7 +137,7 @@ def wait_for_job(
     )
 
 
-def _report(on_progress: Optional[Callable[[Progress], None]], job: Job, elapsed: float) -> None:
+def _report(on_progress: Callable[[Progress], None] | None, job: Job, elapsed: float) -> None:
     if on_progress is not None:
         on_progress(Progress(job=job, elapsed=elapsed))
 

@@ -12,14 +12,13 @@ import os
 import socket
 import sys
 import threading
-from typing import Optional
 
 __all__ = ["engine_address", "watch_engine"]
 
 _started = threading.Event()
 
 
-def engine_address(argv: list[str]) -> Optional[tuple[str, int]]:
+def engine_address(argv: list[str]) -> tuple[str, int] | None:
     """The engine's `(host, port)` from the provider process's arguments, if it gave one."""
     if len(argv) < 2 or ":" not in argv[1]:
         return None
@@ -27,7 +26,7 @@ def engine_address(argv: list[str]) -> Optional[tuple[str, int]]:
     return (host, int(port)) if port.isdigit() else None
 
 
-def watch_engine(interval: float = 10.0, argv: Optional[list[str]] = None) -> bool:
+def watch_engine(interval: float = 10.0, argv: list[str] | None = None) -> bool:
     """Start the watchdog thread once per process; False when there is no engine address."""
     address = engine_address(sys.argv if argv is None else argv)
     if address is None or _started.is_set():

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 from .clock import Clock, ScaledClock, format_iam_time
 from .errors import ERROR_STYLES, NotFoundError, ServiceError

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import ForbiddenError, IamError, UnauthorizedError
 from .models import FakeProject, FakeToken, FakeUser, new_hex_id

@@ -10,8 +10,9 @@ path arguments. Handlers return a werkzeug `Response` from `json_response`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response

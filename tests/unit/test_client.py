@@ -9,7 +9,14 @@ import pytest
 
 from ddm_resources.client import DdmClient
 from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
-from ddm_resources.errors import ApiError, AuthenticationError, NotFoundError, ServerError, ThrottledError, TransportError
+from ddm_resources.errors import (
+    ApiError,
+    AuthenticationError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+)
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.retry import RetryPolicy
 from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts

@@ -15,8 +15,15 @@ from pydantic import SecretStr
 from ddm_resources.auth import IamTokenManager
 from ddm_resources.client import DdmClient
 from ddm_resources.emulator import (
-    DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_PROJECT_NAME, DEMO_USER_NAME,
-    DdmBackend, EmulatorServer, Fault, ManualClock,
+    DEMO_DOMAIN_NAME,
+    DEMO_PASSWORD,
+    DEMO_PROJECT_ID,
+    DEMO_PROJECT_NAME,
+    DEMO_USER_NAME,
+    DdmBackend,
+    EmulatorServer,
+    Fault,
+    ManualClock,
 )
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
 from ddm_resources.inputs import MetadataRecoveryInputs

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ddm_resources.errors import AuthenticationError, JobError, JobFailedError, JobTimeoutError, NotFoundError, TransportError
+from ddm_resources.errors import (
+    AuthenticationError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    NotFoundError,
+    TransportError,
+)
 from ddm_resources.models import Job
 from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
 
