@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import __version__
 from .errors import ApiError
-from .retry import RetryPolicy, is_retryable_read, retrying
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retrying
 from .transport import send
 
 __all__ = ["IamTokenManager", "StaticToken", "TokenSource"]
@@ -78,7 +78,8 @@ class IamTokenManager:
 
     **Parameters:** `auth_url` (e.g. `https://iam.eu-de.otc.t-systems.com/v3`), `username`,
     `password`, `domain_name`, and `project_id` or `project_name` (the scope). `clock`
-    returns epoch seconds (injectable for tests).
+    returns epoch seconds (injectable for tests). `transport` is handed to `httpx.Client`
+    (e.g. `httpx.WSGITransport` over the emulator app, so tests open no socket).
 
     Raises `ApiError` (e.g. `AuthenticationError` for a wrong password) or
     `TransportError` from `get()`; neither message contains the password or a token.
@@ -97,8 +98,9 @@ class IamTokenManager:
         project_id: str | None = None,
         project_name: str | None = None,
         timeout: httpx.Timeout,
-        retry_policy: RetryPolicy = RetryPolicy(),
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._auth_url = auth_url.rstrip("/")
         self._username = username
@@ -108,6 +110,7 @@ class IamTokenManager:
         self._timeout = timeout
         self._retry_policy = retry_policy
         self._clock = clock
+        self._transport = transport
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
@@ -157,7 +160,7 @@ class IamTokenManager:
         }
         headers = {"Content-Type": "application/json;charset=utf8",
                    "User-Agent": f"ddm-resources/{__version__}"}
-        with httpx.Client(base_url=self._auth_url, timeout=self._timeout) as http:
+        with httpx.Client(base_url=self._auth_url, timeout=self._timeout, transport=self._transport) as http:
             for attempt in retrying(self._retry_policy, is_retryable_read):
                 with attempt:
                     response = send(http, "POST", "/auth/tokens", headers=headers, json=body)

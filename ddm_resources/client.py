@@ -38,7 +38,7 @@ from .restore_models import (
     TargetDataNodesPage,
     TimeIntervalsPage,
 )
-from .retry import RetryPolicy, is_retryable_read, is_retryable_restore, retrying
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retrying
 from .transport import send
 
 __all__ = ["DEFAULT_TIMEOUT", "DdmClient"]
@@ -60,7 +60,8 @@ class DdmClient:
     * **timeout** - an `httpx.Timeout`; defaults to `DEFAULT_TIMEOUT`.
     * **retry_policy** - attempts and backoff; `sleep` waits between attempts (tests inject it).
     * **on_retry** - called with the error and the wait before each retry (progress lines).
-    * **transport** - an optional `httpx.BaseTransport`.
+    * **transport** - an `httpx.BaseTransport` for the `httpx.Client` (e.g. `httpx.WSGITransport`
+      over the emulator app, so tests open no socket); default: httpx's own.
 
     Raises `ddm_resources.errors.ApiError` subclasses for non-2xx answers and
     `TransportError` when no answer arrives, once the retries allowed are spent.
@@ -73,7 +74,7 @@ class DdmClient:
         token: str | TokenSource,
         *,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retry_policy: RetryPolicy = RetryPolicy(),
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[BaseException, float], None] | None = None,
         transport: httpx.BaseTransport | None = None,

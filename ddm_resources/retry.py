@@ -30,6 +30,7 @@ from .errors import ApiError, ThrottledError, TransportError
 
 __all__ = [
     "BUSY_CODES",
+    "DEFAULT_RETRY_POLICY",
     "RetryPolicy",
     "backoff_delay",
     "is_retryable_read",
@@ -55,6 +56,9 @@ class RetryPolicy:
     """A longer `Retry-After` is capped to this."""
     jitter: float = 0.25
     """Each computed delay is reduced by up to this fraction, at random."""
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
