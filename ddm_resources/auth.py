@@ -1,9 +1,10 @@
-"""IAM tokens for the DDM API: a fixed token, or one obtained and renewed with a password.
+"""IAM tokens for the DDM API, from two token sources: `StaticToken` and `PasswordToken`.
 
-Both token sources offer `get()` (a valid token) and `renew_after_401(used)` (whether asking
-again can give a different token). `IamTokenManager` is shared by every resource the
-provider process handles: one IAM request serves them all, the token is renewed before its
-`expires_at`, and once more when DDM answers 401 to a poll. Tokens live in memory only.
+Both offer `get()` (a valid token) and `renew_after_401(used)` (whether asking again can give
+a different token). `StaticToken` is a ready token, used as is. `PasswordToken` obtains
+tokens from IAM with a password and is shared by every resource the provider process
+handles: one IAM request serves them all, the token is renewed before its `expires_at`, and
+once more when DDM answers 401 to a poll. Tokens live in memory only.
 
 IAM API: `POST {auth_url}/auth/tokens` with a password body scoped to a project; the answer
 is 201 with the token in `X-Subject-Token` and `token.expires_at` / `token.project.id` in
@@ -27,7 +28,7 @@ from .errors import ApiError
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retrying
 from .transport import send
 
-__all__ = ["IamTokenManager", "StaticToken", "TokenSource"]
+__all__ = ["PasswordToken", "StaticToken", "TokenSource"]
 
 
 class TokenSource(Protocol):
@@ -73,8 +74,8 @@ class _TokenResponse(BaseModel):
     token: _TokenBody
 
 
-class IamTokenManager:
-    """Obtains project-scoped tokens from IAM with a user name and password, and renews them.
+class PasswordToken:
+    """A token source: project-scoped tokens from IAM, obtained with a user name and password and renewed.
 
     **Parameters:** `auth_url` (e.g. `https://iam.eu-de.otc.t-systems.com/v3`), `username`,
     `password`, `domain_name`, and `project_id` or `project_name` (the scope). `clock`
@@ -115,11 +116,9 @@ class IamTokenManager:
         self._token: str | None = None
         self._renew_at = 0.0
         self._project_id = project_id
-        self.issued = 0
-        """How many tokens IAM issued to this manager (tests and diagnostics)."""
 
     def __repr__(self) -> str:
-        return f"IamTokenManager(auth_url={self._auth_url!r}, username={self._username!r}, password=**********)"
+        return f"PasswordToken(auth_url={self._auth_url!r}, username={self._username!r}, password=**********)"
 
     @property
     def project_id(self) -> str:
@@ -176,6 +175,5 @@ class IamTokenManager:
         life = max(0.0, parsed.expires_at.timestamp() - now)
         self._renew_at = now + life - min(self.REFRESH_MARGIN, life / 10)
         self._token = token
-        self.issued += 1
         if parsed.project is not None:
             self._project_id = parsed.project.id

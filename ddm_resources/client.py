@@ -56,7 +56,7 @@ class DdmClient:
 
     * **endpoint** - base URL, e.g. `https://ddm.eu-de.otc.t-systems.com` (no path).
     * **project_id** - the OTC project the token is scoped to.
-    * **token** - an IAM token, or a `TokenSource` (e.g. `IamTokenManager`).
+    * **token** - an IAM token, or a `TokenSource` (e.g. `PasswordToken`).
     * **timeout** - an `httpx.Timeout`; defaults to `DEFAULT_TIMEOUT`.
     * **retry_policy** - attempts and backoff; `sleep` waits between attempts (tests inject it).
     * **on_retry** - called with the error and the wait before each retry (progress lines).

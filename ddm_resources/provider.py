@@ -32,7 +32,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .auth import IamTokenManager, StaticToken, TokenSource
+from .auth import PasswordToken, StaticToken, TokenSource
 from .client import DEFAULT_TIMEOUT, DdmClient
 from .errors import ConfigurationError, DdmError, NotFoundError
 from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
@@ -202,7 +202,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                     source = StaticToken(settings.token)
                 else:
                     assert settings.username and settings.password and settings.domain_name
-                    source = IamTokenManager(
+                    source = PasswordToken(
                         auth_url=settings.auth_url, username=settings.username, password=settings.password,
                         domain_name=settings.domain_name, project_id=settings.project_id,
                         project_name=settings.project_name, timeout=DEFAULT_TIMEOUT)

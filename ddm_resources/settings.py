@@ -2,21 +2,9 @@
 
 Resolved in the provider process (never pickled into state). Each setting is taken from the
 stack config (namespace `ddm`), else the environment variables the OpenStack CLI and the
-OTC Terraform provider read, else the `clouds.yaml` entry named by `ddm:cloud` / `OS_CLOUD`:
-
-| setting        | stack config        | environment                                 | clouds.yaml              |
-|----------------|---------------------|---------------------------------------------|--------------------------|
-| DDM endpoint   | `ddm:endpoint`      | `DDM_ENDPOINT`                              | default `https://ddm.{region}.otc.t-systems.com` |
-| region         | `ddm:region`        | `OS_REGION_NAME`                            | `region_name`; default from the project name, else `eu-de` |
-| IAM URL        | `ddm:authUrl`       | `OS_AUTH_URL`                               | `auth.auth_url`; default `https://iam.{region}.otc.t-systems.com/v3` |
-| user name      | `ddm:username`      | `OS_USERNAME`                               | `auth.username`          |
-| password       | `ddm:password` (secret) | `OS_PASSWORD`                           | `auth.password`          |
-| domain         | `ddm:domainName`    | `OS_DOMAIN_NAME`, `OS_USER_DOMAIN_NAME`     | `auth.user_domain_name`  |
-| project name   | `ddm:projectName`   | `OS_PROJECT_NAME`, `OS_TENANT_NAME`         | `auth.project_name`      |
-| project ID     | `ddm:projectId`     | `OS_PROJECT_ID`, `OS_TENANT_ID`             | `auth.project_id`        |
-| ready token    | `ddm:token` (secret) | `OS_TOKEN`, `OS_AUTH_TOKEN`                | `auth.token`             |
-| poll interval  | `ddm:pollInterval`  | `DDM_POLL_INTERVAL`                         | default 10 (seconds, the longest pause between job polls) |
-| preflight      | `ddm:preflight`     | `DDM_PREFLIGHT`                             | default true             |
+OTC Terraform provider read, else the `clouds.yaml` entry named by `ddm:cloud` / `OS_CLOUD`.
+`_SOURCES` lists the keys and variables of each setting; the README's configuration table
+shows the same (a test compares them).
 
 Authentication: a ready token (with a project ID) is used as is; otherwise user name,
 password, domain and a project (name or ID) obtain tokens from IAM, renewed as they expire.
@@ -75,11 +63,6 @@ class ProviderSettings(BaseModel):
     """Longest pause between two polls of a job, in seconds."""
     preflight: bool = True
     """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
-
-    @property
-    def uses_password(self) -> bool:
-        """True when tokens come from IAM (no ready token was given)."""
-        return self.token is None
 
 
 def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str]) -> ProviderSettings:

@@ -1,6 +1,6 @@
 """The one place where an HTTP exchange becomes a response or a `ddm_resources.errors` error.
 
-Used by the DDM client and the IAM token manager alike. Error messages carry the status,
+Used by the DDM client and the IAM token source alike. Error messages carry the status,
 the service's error code and message, the request id and the method and path; never a
 header, so never a token.
 """

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ddm_resources.auth import IamTokenManager
+from ddm_resources.auth import PasswordToken
 from ddm_resources.emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_PROJECT_NAME, DEMO_USER_NAME
 from ddm_resources.errors import AuthenticationError, ConfigurationError
 from ddm_resources.settings import resolve_settings
@@ -40,7 +40,7 @@ def settings(config=None, env=None):
 
 def test_ready_token_with_project_id():
     s = settings(env={"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1"})
-    assert (s.token.get_secret_value(), s.project_id, s.uses_password) == ("gAAAAA-ready-token", "p1", False)
+    assert (s.token.get_secret_value(), s.project_id) == ("gAAAAA-ready-token", "p1")
     assert (s.region, s.endpoint) == ("eu-de", "https://ddm.eu-de.otc.t-systems.com")
     assert "gAAAAA" not in repr(s)
 
@@ -55,7 +55,7 @@ def test_password_login_from_os_variables():
     env = {"OS_AUTH_URL": "https://iam.eu-de.otc.t-systems.com/v3", "OS_USERNAME": "bob", "OS_PASSWORD": PASSWORD,
            "OS_USER_DOMAIN_NAME": "OTC0001", "OS_PROJECT_NAME": "eu-de", "OS_REGION_NAME": "eu-de"}
     s = settings(env=env)
-    assert s.uses_password and (s.username, s.domain_name, s.project_name) == ("bob", "OTC0001", "eu-de")
+    assert s.token is None and (s.username, s.domain_name, s.project_name) == ("bob", "OTC0001", "eu-de")
     assert s.project_id is None
     assert PASSWORD not in repr(s) and PASSWORD not in str(s)
 
@@ -65,7 +65,8 @@ def test_clouds_yaml_and_secure_yaml(tmp_path, monkeypatch):
     (tmp_path / "secure.yaml").write_text(SECURE)
     monkeypatch.chdir(tmp_path)
     s = settings(env={"OS_CLOUD": "otc"})
-    assert (s.username, s.domain_name, s.project_name, s.region) == ("alice", "OTC00000000001000000001", "eu-nl_dr", "eu-nl")
+    assert (s.username, s.domain_name) == ("alice", "OTC00000000001000000001")
+    assert (s.project_name, s.region) == ("eu-nl_dr", "eu-nl")
     assert s.password.get_secret_value() == PASSWORD
     assert s.auth_url == "https://iam.eu-nl.otc.t-systems.com/v3"
     assert s.endpoint == "https://ddm.eu-nl.otc.t-systems.com"
@@ -107,7 +108,7 @@ def test_bad_poll_interval_is_named():
 
 
 def manager(emulator, password=DEMO_PASSWORD):
-    return IamTokenManager(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME, password=SecretStr(password),
+    return PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME, password=SecretStr(password),
                            domain_name=DEMO_DOMAIN_NAME, project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0))
 
 
@@ -115,7 +116,6 @@ def test_iam_login_caches_the_token_and_learns_the_project(emulator):
     tokens = manager(emulator)
     assert tokens.project_id == DEMO_PROJECT_ID
     assert tokens.get() == tokens.get()
-    assert tokens.issued == 1
     [login] = emulator.backend.requests(method="POST", path_contains="/auth/tokens")
     assert DEMO_PASSWORD not in str(login.body)
     assert DEMO_PASSWORD not in repr(tokens)
