@@ -28,7 +28,7 @@ recovery = MetadataRecovery(
         source_instance_id=config.require("sourceInstanceId"),
         source=RestoreSourceArgs(
             backup_id=backup_id,
-            restore_time=int(restore_time) if restore_time and restore_time.isdigit() else restore_time,
+            restore_time=restore_time,  # epoch ms or ISO 8601 text: the provider parses and checks it
         ),
         target=RestoreTargetArgs(
             instance_id=config.require("targetInstanceId"),

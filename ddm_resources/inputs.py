@@ -1,4 +1,4 @@
-"""The inputs of a `MetadataRecovery` resource: validation for `check` and comparison for `diff`.
+"""The inputs of a `MetadataRecovery` resource: the rules `check` applies, and the form `diff` compares.
 
 Inputs use the API's argument names: `source_instance_id`, `source.backup_id`,
 `source.restore_time` (epoch milliseconds, UTC), `target.instance_id`, `target.data_nodes`,
@@ -10,27 +10,28 @@ During `pulumi preview` an input may be unknown: the engine sends the sentinel s
 hands it to `check`/`diff` as a `pulumi.output.Unknown` object (the plain string is
 accepted too). A rule that depends on an unknown value is skipped; the others still run.
 
-Offline rules (`check_inputs`, no network; every problem is reported at once, one
-`InputProblem` per property, each naming the property and the fix):
+The rules below are the only judge of user values. `check_inputs` runs them all (no network)
+and reports every problem at once, one `InputProblem` per property, each naming the property
+and the fix. Only when they all pass is `MetadataRecoveryInputs` built, which then cannot fail.
 
+* known keys only, and `source_instance_id`, `source` and `target` are required;
 * exactly one of `source.backup_id` and `source.restore_time`;
-* `source.restore_time` is epoch milliseconds, UTC. It also accepts an ISO 8601 / RFC 3339
-  string with a UTC offset (`"2024-05-20T04:40:00Z"`) or an aware `datetime`, and the
-  checked inputs carry it as int ms. Times without an offset are rejected, not guessed.
-  Rejected: values that look like seconds (below 10^11, with a hint to multiply by 1000),
-  micro/nanoseconds, negative values, and times more than 5 minutes (clock skew) in the
-  future. Details in `ddm_resources.restore_time`.
+* `source.restore_time` is epoch milliseconds, UTC; an ISO 8601 / RFC 3339 string with a UTC
+  offset or an aware `datetime` is accepted and carried on as int ms
+  (`ddm_resources.restore_time` parses and judges it);
 * `target.data_nodes`: a non-empty list, no duplicates, no blank entries;
 * IDs (`source_instance_id`, `source.backup_id`, `target.instance_id`, each data node)
-  follow the **ID rule**: exactly 32 lowercase hexadecimal characters followed by a
+  follow the **ID rule** (`ID_PATTERN`): 32 lowercase hexadecimal characters and a
   4-character type suffix of two lowercase letters and two digits, as in
   `1f5c9fd6cd984056ba89c8c87cc03278in09` (DDM instance), `...br09` (backup) and `...in01`
-  (RDS instance). Any such suffix is accepted; empty values, whitespace, quotes, upper
-  case, names such as `ddm-prod` and truncated IDs are rejected (`input_rules.ID_PATTERN`).
-* `target.instance_id` differs from `source_instance_id`.
+  (RDS instance). Any such suffix is accepted. Empty values, whitespace, quotes, upper case,
+  names such as `ddm-prod` and truncated IDs are rejected;
+* `target.instance_id` differs from `source_instance_id`;
+* `timeouts.create` is a duration longer than zero; `adopt_job_id` is a DDM job ID.
 
-What only the service knows (is the target empty, is the time restorable, does the backup
-exist, are the nodes usable) is checked by `ddm_resources.preflight`.
+Every rule runs in time linear in the size of its value, and a message quotes at most a short
+prefix of a bad value. What only the service knows (is the target empty, is the time
+restorable, does the backup exist, are the nodes usable) is checked by `ddm_resources.preflight`.
 """
 
 from __future__ import annotations
@@ -41,20 +42,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pydantic
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from .input_rules import check_id, check_job_id, check_source, check_target
-from .models import RestoreSource, RestoreTarget
-from .restore_time import parse_restore_time
+from .models import RestoreSource, RestoreTarget, source_choice_problem
+from .restore_time import parse_restore_time, restore_time_problem, shown
 
 __all__ = [
     "CheckedInputs",
     "DEFAULT_CREATE_TIMEOUT",
     "FORCE_NEW_INPUTS",
+    "ID_PATTERN",
     "InputProblem",
+    "JOB_ID_PATTERN",
     "MetadataRecoveryInputs",
     "Timeouts",
     "canonical",
@@ -71,8 +72,37 @@ DEFAULT_CREATE_TIMEOUT = "60m"
 FORCE_NEW_INPUTS = ("source_instance_id", "source", "target")
 """Inputs whose change replaces the resource (a new restore). `timeouts` is not among them."""
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+ID_PATTERN = re.compile(r"[0-9a-f]{32}[a-z]{2}[0-9]{2}")
+"""An OTC instance, backup or data node ID: 32 lowercase hex characters and a suffix like `in09`."""
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A DDM job ID: 32 lowercase hex characters, or a UUID (the documented examples show both)."""
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_LONGEST_DURATION = 32
+"""Longer texts are no duration anyone means; refusing them early keeps the parse linear."""
+
+_EXAMPLES = {
+    "DDM instance": "1f5c9fd6cd984056ba89c8c87cc03278in09",
+    "backup": "defa45b24d314e878fde930a61732e9dbr09",
+    "RDS instance": "f4e2949e9b9b4d60b42c89ed39bfe34cin01",
+}
+_QUOTES = "\"'`\u2018\u2019\u201c\u201d"
+_KEYS = {
+    "": ("source_instance_id", "source", "target", "timeouts", "adopt_job_id"),
+    "source": ("backup_id", "restore_time"),
+    "target": ("instance_id", "data_nodes"),
+    "timeouts": ("create",),
+}
+"""The keys allowed at each level of the inputs."""
+_HINTS = {
+    "source_instance_id": f"the ID of the source DDM instance, e.g. {_EXAMPLES['DDM instance']}",
+    "source": "an object with exactly one of backup_id or restore_time",
+    "target": "an object with instance_id and data_nodes",
+    "target.instance_id": "the ID of the new, empty target DDM instance",
+    "target.data_nodes": "a list of the IDs of the RDS instances already restored (PITR) for the target",
+    "timeouts": 'an object such as {"create": "60m"}',
+}
 
 
 def parse_duration(text: str) -> float:
@@ -81,12 +111,12 @@ def parse_duration(text: str) -> float:
     Raises `ValueError` for anything else, including zero and negative durations.
     """
     text = text.strip()
-    parts = _DURATION.findall(text)
+    parts = _DURATION_PART.findall(text) if len(text) <= _LONGEST_DURATION else []
     if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f'{text!r} is not a duration; write it like "60m", "1h30m" or "90s"')
+        raise ValueError(f'{shown(text)} is not a duration; write it like "60m", "1h30m" or "90s"')
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
+        raise ValueError(f"{shown(text)} must be longer than zero")
     return seconds
 
 
@@ -98,16 +128,9 @@ class Timeouts(BaseModel):
     create: str | None = None
     """How long `create` waits for the job, as a duration such as `"60m"`; default `"60m"`."""
 
-    @field_validator("create")
-    @classmethod
-    def _duration(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
-
 
 class MetadataRecoveryInputs(BaseModel):
-    """All inputs of a `MetadataRecovery`, as the provider receives them."""
+    """All inputs of a `MetadataRecovery`, as `check_inputs` accepted them."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -142,19 +165,6 @@ class InputProblem:
     reason: str
 
 
-_HINTS = {
-    "source_instance_id": "the ID of the source DDM instance, e.g. 1f5c9fd6cd984056ba89c8c87cc03278in09",
-    "source": "an object with exactly one of backup_id or restore_time",
-    "source.backup_id": "the ID of a metadata backup of the source instance, e.g. defa45b24d314e878fde930a61732e9dbr09",
-    "source.restore_time": "a point in time as epoch milliseconds, UTC, e.g. 1716180000000",
-    "target": "an object with instance_id and data_nodes",
-    "target.instance_id": "the ID of the new, empty target DDM instance",
-    "target.data_nodes": "a list of the IDs of the RDS instances already restored (PITR) for the target",
-    "timeouts": 'an object such as {"create": "60m"}',
-    "adopt_job_id": "the ID of an existing metadata-recovery job of this target, to wait on instead of submitting",
-}
-
-
 @dataclass(frozen=True)
 class CheckedInputs:
     """The outcome of `check_inputs`.
@@ -178,34 +188,11 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
     "in the future" means for `source.restore_time`. All problems are reported at once;
     problems that involve an unknown value are not reported. Raises nothing.
     """
-    found: list[InputProblem] = []
-
-    def report(path: str, reason: str) -> None:
-        found.append(InputProblem(path, reason))
-
-    out = dict(props)
-    source_instance_id = props.get("source_instance_id")
-    if source_instance_id is not None:
-        check_id(report, "source_instance_id", source_instance_id, "DDM instance")
-    if "source" in props:
-        out["source"] = check_source(report, props["source"], int(clock() * 1000))
-    if "target" in props:
-        check_target(report, props["target"], source_instance_id)
-    if props.get("adopt_job_id") is not None:
-        check_job_id(report, "adopt_job_id", props["adopt_job_id"])
-    inputs: MetadataRecoveryInputs | None = None
-    try:
-        inputs = MetadataRecoveryInputs.model_validate(out)
-    except pydantic.ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            path = _path(loc)
-            if _touches_unknown(out, loc) or any(_related(path, p.property) for p in found):
-                continue
-            found.append(InputProblem(path, _reason(loc, error)))
-    if found or contains_unknown(out):
-        return CheckedInputs(out, _dedupe(found), None)
-    return CheckedInputs(out, [], inputs)
+    rules = _Rules(int(clock() * 1000))
+    out = rules.inputs(props)
+    if rules.problems or contains_unknown(out):
+        return CheckedInputs(out, rules.problems, None)
+    return CheckedInputs(out, [], MetadataRecoveryInputs.model_validate(out))
 
 
 def validate_inputs(
@@ -216,9 +203,190 @@ def validate_inputs(
     return checked.inputs, checked.problems
 
 
-def _related(path: str, other: str) -> bool:
-    """True when one property path is the other or lies inside it."""
-    return path == other or path.startswith((other + ".", other + "[")) or other.startswith((path + ".", path + "["))
+class _Rules:
+    """One run of the rules over a property bag; `problems` collects what they find."""
+
+    def __init__(self, now_ms: int) -> None:
+        self.now_ms = now_ms
+        self.problems: list[InputProblem] = []
+
+    def report(self, path: str, reason: str) -> None:
+        self.problems.append(InputProblem(path, reason))
+
+    def inputs(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Check every input; return them with `source.restore_time` as int ms when it is good."""
+        out = dict(props)
+        present = self.keys("", props, required=("source_instance_id", "source", "target"))
+        source_instance_id = props.get("source_instance_id")
+        if "source_instance_id" in present:
+            self.id("source_instance_id", source_instance_id, "DDM instance")
+        if "source" in present:
+            out["source"] = self.source(props["source"])
+        if "target" in present:
+            self.target(props["target"], source_instance_id)
+        if "timeouts" in present:
+            self.timeouts(props["timeouts"])
+        if "adopt_job_id" in present:
+            self.job_id("adopt_job_id", props["adopt_job_id"])
+        return out
+
+    def keys(self, where: str, value: dict[str, Any], required: tuple[str, ...]) -> set[str]:
+        """Report unknown and missing keys of the object at `where`; return the keys set (not `None`)."""
+        allowed = _KEYS[where]
+        for key in value:
+            if key not in allowed:
+                path = (f"{where}.{key}" if where else str(key))[:60]
+                self.report(path, f"{path} is not a known input; check the spelling "
+                                  f"(allowed here: {', '.join(allowed)})")
+        for key in required:
+            if value.get(key) is None:
+                path = f"{where}.{key}" if where else key
+                self.report(path, f"{path} is required: set it to {_HINTS[path]}")
+        return {key for key in allowed if value.get(key) is not None}
+
+    def object(self, path: str, value: Any) -> bool:
+        """True when `value` is an object to look into; reports it at `path` when it is no object."""
+        if is_unknown(value):
+            return False
+        if not isinstance(value, dict):
+            self.report(path, f"{path} must be {_HINTS[path]}, not {_kind(value)}")
+            return False
+        return True
+
+    def id(self, path: str, value: Any, kind: str) -> bool:
+        """Report `value` at `path` unless it follows the ID rule; True when it does (or is unknown)."""
+        if is_unknown(value):
+            return True
+        problem = _id_problem(value, kind)
+        if problem is not None:
+            self.report(path, f"{path} {problem}")
+        return problem is None
+
+    def job_id(self, path: str, value: Any) -> None:
+        if is_unknown(value):
+            return
+        if not isinstance(value, str) or not JOB_ID_PATTERN.fullmatch(value):
+            self.report(path, f"{path} must be the ID of a DDM job, 32 lowercase hexadecimal characters or a UUID, "
+                              f"such as 09902ee7866649b8908ec209bfee2747 (the job_id of the restore to adopt); "
+                              f"got {shown(value)}")
+
+    def source(self, source: Any) -> Any:
+        """Check `source`; return it with `restore_time` as int epoch ms when that is good."""
+        if not self.object("source", source):
+            return source
+        self.keys("source", source, required=())
+        backup_id, restore_time = source.get("backup_id"), source.get("restore_time")
+        if not (is_unknown(backup_id) or is_unknown(restore_time)):
+            problem = source_choice_problem(backup_id is not None, restore_time is not None)
+            if problem is not None:
+                self.report("source", f"source: {problem}")
+        if backup_id is not None:
+            self.id("source.backup_id", backup_id, "backup")
+        if restore_time is None or is_unknown(restore_time):
+            return source
+        try:
+            parsed = parse_restore_time(restore_time)
+        except ValueError as exc:
+            self.report("source.restore_time", f"source.restore_time: {exc}")
+            return source
+        problem = restore_time_problem(parsed, self.now_ms)
+        if problem is not None:
+            self.report("source.restore_time", f"source.restore_time: {problem}")
+            return source
+        return {**source, "restore_time": parsed.ms}
+
+    def target(self, target: Any, source_instance_id: Any) -> None:
+        """`target.instance_id`: an ID, not the source; `target.data_nodes`: a non-empty list of
+        distinct IDs, no blank entries."""
+        if not self.object("target", target):
+            return
+        present = self.keys("target", target, required=("instance_id", "data_nodes"))
+        instance_id = target.get("instance_id")
+        if ("instance_id" in present and self.id("target.instance_id", instance_id, "DDM instance")
+                and not is_unknown(instance_id) and instance_id == source_instance_id):
+            self.report("target.instance_id", "target.instance_id is the same as source_instance_id: restore onto "
+                                              "a new, empty DDM instance, not onto the source")
+        if "data_nodes" in present:
+            self.data_nodes(target["data_nodes"])
+
+    def data_nodes(self, nodes: Any) -> None:
+        path = "target.data_nodes"
+        if is_unknown(nodes):
+            return
+        if isinstance(nodes, str):
+            fix = f'write ["{nodes}"]' if len(nodes) <= 60 else 'write ["<ID>", ...]'
+            self.report(path, f"{path} must be a list of RDS instance IDs, not a single string: {fix}")
+            return
+        if not isinstance(nodes, (list, tuple)):
+            self.report(path, f"{path} must be a list of the IDs of the RDS instances already restored (PITR) "
+                              f"for the target, e.g. [\"{_EXAMPLES['RDS instance']}\"]")
+            return
+        if not nodes:
+            self.report(path, f"{path} is empty: list at least one data node, the IDs of the RDS instances "
+                              "already restored (PITR) for the target")
+            return
+        seen: dict[str, int] = {}
+        for index, node in enumerate(nodes):
+            at = f"{path}[{index}]"
+            if is_unknown(node):
+                continue
+            if isinstance(node, str) and node.strip() == "":
+                self.report(at, f"{at} is blank: remove the empty entry from {path}")
+            elif not self.id(at, node, "RDS instance"):
+                continue
+            elif node in seen:
+                self.report(at, f"{at}: {node} is listed twice (also at {path}[{seen[node]}]); "
+                                "list each data node once")
+            else:
+                seen[node] = index
+
+    def timeouts(self, timeouts: Any) -> None:
+        if not self.object("timeouts", timeouts):
+            return
+        self.keys("timeouts", timeouts, required=())
+        create = timeouts.get("create")
+        if create is None or is_unknown(create):
+            return
+        if not isinstance(create, str):
+            self.report("timeouts.create", f'timeouts.create must be a duration such as "60m", not {_kind(create)}')
+            return
+        try:
+            parse_duration(create)
+        except ValueError as exc:
+            self.report("timeouts.create", f"timeouts.create: {exc}")
+
+
+def _id_problem(value: Any, kind: str) -> str | None:
+    """Why `value` is not a plausible ID of a `kind` (`"DDM instance"`, `"backup"` or
+    `"RDS instance"`), or `None`. The text has no property path."""
+    example = _EXAMPLES[kind]
+    if not isinstance(value, str):
+        return f"must be the ID of a {kind} as a string, e.g. {example}, not a {type(value).__name__}"
+    if value.strip() == "":
+        return f"is empty: set it to the ID of a {kind}, e.g. {example}"
+    if ID_PATTERN.fullmatch(value):
+        return None
+    if any(ch in _QUOTES for ch in value):
+        return f"{shown(value)} contains quote characters: remove them and keep only the ID, e.g. {example}"
+    if any(ch.isspace() for ch in value):
+        return f"{shown(value)} contains whitespace: remove spaces, tabs and line breaks from the ID"
+    if ID_PATTERN.fullmatch(value.lower()):
+        return f"{value!r} has upper-case letters; OTC IDs are lower case: use {value.lower()!r}"
+    return (f"{shown(value)} does not look like the ID of a {kind}: an ID is 32 lowercase hexadecimal "
+            "characters followed by a 4-character suffix of two letters and two digits, such as in09 "
+            f"(DDM instance), br09 (backup) or in01 (RDS instance), e.g. {example}. "
+            "Copy the ID (not the name) from the console or the API")
+
+
+def _kind(value: Any) -> str:
+    """`a list`, `a number`...: what a value of the wrong type is, for a message."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {shown(value)}"
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 def is_unknown(value: Any) -> bool:
@@ -240,72 +408,22 @@ def contains_unknown(value: Any) -> bool:
 def canonical(key: str, value: Any) -> Any:
     """A comparable form of one input, so `diff` ignores representation-only differences.
 
-    Numbers that arrive as floats (`1716180000000.0`) become ints, `source.restore_time`
-    written as an ISO 8601 string equals the same instant in epoch ms, absent optional fields
-    and `None` are the same (no `timeouts` equals `{}`), and the order of `target.data_nodes` does not matter.
+    Numbers that arrive as floats (`1716180000000.0`) equal ints, `source.restore_time`
+    written as an ISO 8601 string equals the same instant in epoch ms, and absent optional
+    fields equal `None` (no `timeouts` equals `{}`). The order of `target.data_nodes` does not
+    matter. Any value is accepted (state edited by hand included); raises nothing.
     """
-    model = {"source": RestoreSource, "target": RestoreTarget, "timeouts": Timeouts}.get(key)
     if key == "timeouts" and value is None:
         value = {}
-    if key == "source" and isinstance(value, dict) and value.get("restore_time") is not None:
+    if not isinstance(value, dict):
+        return value
+    data = {k: v for k, v in value.items() if v is not None}
+    if key == "source" and "restore_time" in data:
         try:
-            value = {**value, "restore_time": parse_restore_time(value["restore_time"])}
+            data["restore_time"] = parse_restore_time(data["restore_time"]).ms
         except ValueError:
             pass
-    if model is None or not isinstance(value, dict):
-        return value
-    try:
-        data = model.model_validate(value).model_dump(exclude_none=True)
-    except pydantic.ValidationError:
-        return value
-    if key == "target":
-        data["data_nodes"] = sorted(data["data_nodes"])
+    nodes = data.get("data_nodes")
+    if key == "target" and isinstance(nodes, (list, tuple)) and all(isinstance(n, str) for n in nodes):
+        data["data_nodes"] = sorted(nodes)
     return data
-
-
-def _touches_unknown(props: Any, loc: tuple) -> bool:
-    """True if the value at `loc` (or any value on the way to it) is or holds an unknown."""
-    node = props
-    for part in loc:
-        if is_unknown(node):
-            return True
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return False
-    return contains_unknown(node)
-
-
-def _path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "inputs"
-
-
-def _reason(loc: tuple, error: dict) -> str:
-    path = _path(loc)
-    field = ".".join(p for p in loc if isinstance(p, str))
-    hint = _HINTS.get(field)
-    kind = error["type"]
-    if kind == "missing":
-        return f"{path} is required: set it to {hint}" if hint else f"{path} is required"
-    if kind == "extra_forbidden":
-        owner = {"source": RestoreSource, "target": RestoreTarget, "timeouts": Timeouts}.get(
-            field.rpartition(".")[0], MetadataRecoveryInputs
-        )
-        known = ", ".join(owner.model_fields)
-        return f"{path} is not a known input; check the spelling (allowed here: {known})"
-    if kind == "too_short" and field == "target.data_nodes":
-        return f"{path} is empty: list at least one data node, {hint}"
-    if kind == "value_error":
-        message = str(error["msg"]).removeprefix("Value error, ")
-        return f"{path}: {message}"
-    return f"{path}: {error['msg']}" + (f"; expected {hint}" if hint else "")
-
-
-def _dedupe(problems: list[InputProblem]) -> list[InputProblem]:
-    seen: set[InputProblem] = set()
-    return [p for p in problems if not (p in seen or seen.add(p))]

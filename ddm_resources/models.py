@@ -25,6 +25,7 @@ __all__ = [
     "RUNNING",
     "RestoreSource",
     "RestoreTarget",
+    "source_choice_problem",
 ]
 
 RUNNING = "Running"
@@ -54,11 +55,19 @@ class RestoreSource(_Request):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RestoreSource:
-        if self.backup_id is None and self.restore_time is None:
-            raise ValueError("set source.backup_id or source.restore_time; neither is set")
-        if self.backup_id is not None and self.restore_time is not None:
-            raise ValueError("set only one of source.backup_id and source.restore_time; both are set")
+        problem = source_choice_problem(self.backup_id is not None, self.restore_time is not None)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+def source_choice_problem(backup_id_set: bool, restore_time_set: bool) -> str | None:
+    """The API's rule for `source`: exactly one of `backup_id` and `restore_time`. Why not, or `None`."""
+    if not (backup_id_set or restore_time_set):
+        return "set source.backup_id or source.restore_time; neither is set"
+    if backup_id_set and restore_time_set:
+        return "set only one of source.backup_id and source.restore_time; both are set"
+    return None
 
 
 class RestoreTarget(_Request):

@@ -27,7 +27,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
-from .restore_time import to_epoch_ms
+from .restore_time import parse_restore_time
 
 __all__ = [
     "MetadataRecovery",
@@ -120,14 +120,16 @@ def _source_props(value: Any) -> Any:
 
 
 def _wire_time(value: Any) -> Any:
-    """A `datetime` cannot cross Pulumi's serialization: an aware one becomes epoch ms (UTC), a
-    naive one its ISO text, which `check` rejects with a clear message. Other values pass."""
+    """A `date` or `datetime` cannot cross Pulumi's serialization: one that parses (an aware
+    `datetime`) becomes epoch ms, any other its ISO text, which `check` then judges (and
+    rejects with a clear message). Other values pass unchanged, to be judged by `check`."""
     if isinstance(value, pulumi.Output):
         return value.apply(_wire_time)
-    if isinstance(value, datetime):
-        return to_epoch_ms(value) if value.utcoffset() is not None else value.isoformat()
     if isinstance(value, date):
-        return value.isoformat()
+        try:
+            return parse_restore_time(value).ms
+        except ValueError:
+            return value.isoformat()
     return value
 
 

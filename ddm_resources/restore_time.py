@@ -10,30 +10,34 @@ may write:
   `"2024-05-20T06:40:00+02:00"` (parsed by pydantic); digits below a millisecond are dropped;
 * a timezone-aware `datetime` (Python programs; `MetadataRecoveryArgs` turns it into ms).
 
+`parse_restore_time` returns a `RestoreTime`: the milliseconds and the form they were written
+in (a number, or a date-time). `restore_time_problem` is the one judge of a parsed time.
+
 A time without an offset (`"2024-05-20T04:40:00"`, a date alone, a naive `datetime`) is
 rejected, not guessed: the restore must match the data nodes' PITR time exactly, and a
 guessed zone would be off by hours.
 
-`parse_restore_time` does the conversion (raises `ValueError`); `restore_time_problem`
-judges a number: negative, too small to be milliseconds (seconds pasted), too large
-(micro- or nanoseconds), or more than `MAX_CLOCK_SKEW_MS` in the future.
+It refuses a time that is negative or more than `MAX_CLOCK_SKEW_MS` in the future, and a
+number too small to be milliseconds (seconds pasted) or too large (micro- or nanoseconds).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal, NamedTuple
 
 import pydantic
 
 __all__ = [
     "EXAMPLE_MS",
     "MAX_CLOCK_SKEW_MS",
+    "RestoreTime",
     "format_ms",
     "parse_restore_time",
     "restore_time_problem",
+    "shown",
     "to_epoch_ms",
 ]
 
@@ -51,7 +55,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DATETIME = pydantic.TypeAdapter(datetime)
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?\d+\.\d*")
-_FORMS = f'epoch milliseconds such as {EXAMPLE_MS}, or an ISO 8601 time with a UTC offset such as "2024-05-20T04:40:00Z"'
+_LONGEST_TEXT = 64
+"""Longer texts are no time any form accepts; refusing them early keeps parsing linear."""
+_FORMS = (f"epoch milliseconds such as {EXAMPLE_MS}, or an ISO 8601 time with a UTC offset "
+          'such as "2024-05-20T04:40:00Z"')
 
 
 def to_epoch_ms(value: datetime) -> int:
@@ -70,54 +77,66 @@ def format_ms(ms: int) -> str:
     try:
         moment = _EPOCH + timedelta(milliseconds=ms)
     except OverflowError:
-        return str(ms)
+        return _digits(ms)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     return text + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
 
 
-def parse_restore_time(value: Any) -> int:
-    """Epoch milliseconds, UTC, from an int, a whole float, a digit string, an ISO 8601 /
-    RFC 3339 string with an offset, or an aware `datetime`.
+class RestoreTime(NamedTuple):
+    """A parsed `restore_time`: epoch milliseconds, UTC, and the form it was written in."""
+
+    ms: int
+    form: Literal["number", "datetime"]
+    """`"number"`: epoch ms written as a number or digits; `"datetime"`: ISO 8601 text or a `datetime`."""
+
+
+def parse_restore_time(value: Any) -> RestoreTime:
+    """Parse what a user wrote into a `RestoreTime`: an int, a whole float or a digit string
+    (form `"number"`), an ISO 8601 / RFC 3339 string with an offset or an aware `datetime`
+    (form `"datetime"`).
 
     Raises `ValueError` with a reason that says what to write instead. Does not judge the
-    number (see `restore_time_problem`), except that a fractional number below 10^11 is
-    reported as seconds.
+    time (that is `restore_time_problem`), except that a fractional number is refused: ms
+    are whole, and one below 10^11 is reported as seconds.
     """
     if isinstance(value, bool):
         raise ValueError(f"{str(value).lower()} is not a time; write {_FORMS}")
     if isinstance(value, int):
-        return value
+        return RestoreTime(value, "number")
     if isinstance(value, float):
-        return _from_float(value)
-    if isinstance(value, datetime):
-        try:
-            return to_epoch_ms(value)
-        except ValueError:
-            raise ValueError(_no_offset(value.isoformat())) from None
+        return RestoreTime(_from_float(value), "number")
+    if isinstance(value, date):
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise ValueError(_no_offset(value.isoformat()))
+        return RestoreTime(to_epoch_ms(value), "datetime")
     if not isinstance(value, str):
         raise ValueError(f"a {type(value).__name__} is not a time; write {_FORMS}")
     text = value.strip()
+    if len(text) > _LONGEST_TEXT:
+        raise ValueError(f"{shown(value)} is neither epoch milliseconds nor an ISO 8601 time; write {_FORMS}")
     if _INTEGER.fullmatch(text):
-        return int(text)
+        return RestoreTime(int(text), "number")
     if _DECIMAL.fullmatch(text):
-        return _from_float(float(text))
+        return RestoreTime(_from_float(float(text)), "number")
     try:
         moment = _DATETIME.validate_python(text)
     except pydantic.ValidationError:
-        raise ValueError(f"{value!r} is neither epoch milliseconds nor an ISO 8601 time; write {_FORMS}") from None
+        raise ValueError(f"{shown(value)} is neither epoch milliseconds nor an ISO 8601 time; write {_FORMS}") from None
     if moment.tzinfo is None or not re.search(r"\d[T t]\d", text):
         raise ValueError(_no_offset(value))
-    return to_epoch_ms(moment)
+    return RestoreTime(to_epoch_ms(moment), "datetime")
 
 
-def restore_time_problem(ms: int, now_ms: int, *, number: bool = True) -> str | None:
-    """Why epoch milliseconds `ms` cannot be a restore time at `now_ms`, or `None`.
+def restore_time_problem(time: RestoreTime, now_ms: int) -> str | None:
+    """Why `time` cannot be a restore time at `now_ms` (epoch ms), or `None`: the one judge.
 
-    `number` says the user wrote a number (not a date-time), so size hints apply: a value
-    that reads as seconds, or as micro/nanoseconds, is reported as such.
+    Negative values and times more than `MAX_CLOCK_SKEW_MS` ahead are refused in any form.
+    A value written as a number is also judged by its size: one that reads as seconds, or
+    as micro/nanoseconds, is reported as such.
     """
+    ms, number = time.ms, time.form == "number"
     if ms < 0:
-        return f"{ms} is negative; restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}"
+        return f"{_digits(ms)} is negative; restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}"
     if number and _SECONDS_FROM <= ms < _SECONDS_BELOW:
         return (f"{ms} looks like epoch seconds ({format_ms(ms * 1000)}); restore_time is epoch "
                 f"milliseconds: use {ms * 1000}")
@@ -125,12 +144,31 @@ def restore_time_problem(ms: int, now_ms: int, *, number: bool = True) -> str | 
         return (f"{ms} is {format_ms(ms)} when read as epoch milliseconds, which is far too early; "
                 f"restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}")
     if number and ms >= _TOO_FINE_FROM:
-        return (f"{ms} looks like epoch microseconds or nanoseconds; restore_time is epoch "
-                f"milliseconds (13 digits for current times), e.g. {ms // 1000} if it was microseconds")
+        hint = f", e.g. {ms // 1000} if it was microseconds" if ms < _TOO_FINE_FROM * 10**6 else ""
+        return (f"{_digits(ms)} looks like epoch microseconds or nanoseconds; restore_time is epoch "
+                f"milliseconds (13 digits for current times){hint}")
     if ms > now_ms + MAX_CLOCK_SKEW_MS:
-        return (f"{ms} ({format_ms(ms)}) is in the future (now is {format_ms(now_ms)}); pick a past time "
+        return (f"{_digits(ms)} ({format_ms(ms)}) is in the future (now is {format_ms(now_ms)}); pick a past time "
                 f"inside the restorable window: the time the data nodes were restored (PITR) to")
     return None
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to about `limit` characters, for quoting a user's value in a message."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + "..."
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _digits(value)
+    text = repr(value) if isinstance(value, (str, float, bool)) or value is None else f"a {type(value).__name__}"
+    return text if len(text) <= limit + 3 else text[:limit] + "..."
+
+
+def _digits(number: int) -> str:
+    """An int as digits, the middle cut out when it has more than 20."""
+    if abs(number) < 10**20:
+        return str(number)
+    text = f"{number:.3e}" if abs(number) < 10**300 else "a number"
+    return f"{text} (too many digits)"
 
 
 def _from_float(value: float) -> int:
@@ -146,5 +184,5 @@ def _from_float(value: float) -> int:
 
 
 def _no_offset(text: str) -> str:
-    return (f"{text!r} has no UTC offset, so the time is ambiguous; add one, e.g. "
+    return (f"{shown(text)} has no UTC offset, so the time is ambiguous; add one, e.g. "
             f'"2024-05-20T04:40:00Z" for UTC or "2024-05-20T06:40:00+02:00", or use epoch milliseconds')

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_resources.inputs import canonical, parse_duration, validate_inputs
+from ddm_resources.inputs import MetadataRecoveryInputs, canonical, check_inputs, parse_duration, validate_inputs
+from ddm_resources.restore_time import RestoreTime, parse_restore_time, restore_time_problem
 
 GOOD = {
     "source_instance_id": "1f5c9fd6cd984056ba89c8c87cc03278in09",
@@ -94,7 +97,8 @@ def test_unknown_value_does_not_hide_other_problems():
     assert set(found) == {"target.data_nodes", "source"}
 
 
-@pytest.mark.parametrize("text, seconds", [("90s", 90), ("60m", 3600), ("1h30m", 5400), ("1.5h", 5400), ("250ms", 0.25)])
+@pytest.mark.parametrize(
+    "text, seconds", [("90s", 90), ("60m", 3600), ("1h30m", 5400), ("1.5h", 5400), ("250ms", 0.25)])
 def test_parse_duration(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -106,7 +110,52 @@ def test_parse_duration_rejects(text):
 
 
 def test_canonical_ignores_representation_only_differences():
-    assert canonical("source", {"restore_time": 1716180000000.0}) == canonical("source", {"restore_time": 1716180000000, "backup_id": None})
-    assert canonical("target", {"instance_id": "t", "data_nodes": ["b", "a"]}) == canonical("target", {"instance_id": "t", "data_nodes": ["a", "b"]})
-    assert canonical("timeouts", None) == canonical("timeouts", {})
-    assert canonical("target", {"instance_id": "t", "data_nodes": ["a"]}) != canonical("target", {"instance_id": "u", "data_nodes": ["a"]})
+    def same(key, a, b):
+        return canonical(key, a) == canonical(key, b)
+
+    assert same("source", {"restore_time": 1716180000000.0}, {"restore_time": 1716180000000, "backup_id": None})
+    assert same("target", {"instance_id": "t", "data_nodes": ["b", "a"]},
+                {"instance_id": "t", "data_nodes": ["a", "b"]})
+    assert same("timeouts", None, {})
+    assert not same("target", {"instance_id": "t", "data_nodes": ["a"]}, {"instance_id": "u", "data_nodes": ["a"]})
+
+
+@pytest.mark.parametrize(
+    "written, ms, form",
+    [
+        (1716180000000, 1716180000000, "number"),
+        (1716180000000.0, 1716180000000, "number"),
+        (" 1716180000000 ", 1716180000000, "number"),
+        ("2024-05-20T06:40:00+02:00", 1716180000000, "datetime"),
+        (datetime(2024, 5, 20, 4, 40, tzinfo=timezone.utc), 1716180000000, "datetime"),
+    ],
+)
+def test_parse_restore_time_returns_ms_and_the_form_written(written, ms, form):
+    assert parse_restore_time(written) == RestoreTime(ms, form)
+
+
+def test_the_form_decides_whether_a_small_time_reads_as_seconds():
+    # 1970-01-21 is 1728000000 ms: written as a number it is seconds pasted; written as a date it is a date
+    as_number = parse_restore_time(1728000000)
+    as_date = parse_restore_time("1970-01-21T00:00:00Z")
+    assert as_number.ms == as_date.ms
+    assert "looks like epoch seconds" in restore_time_problem(as_number, 1716200000000)
+    assert restore_time_problem(as_date, 1716200000000) is None
+    assert problems(with_(source={"restore_time": "1970-01-21T00:00:00Z"})) == {}
+    assert "looks like epoch seconds" in problems(with_(source={"restore_time": "1728000000"}))["source.restore_time"]
+
+
+@pytest.mark.parametrize("value", [[1], "x", 3, None, {"create": "1m", "other": 1}])
+def test_a_timeouts_that_is_no_duration_object_is_one_problem(value):
+    found = problems(with_(timeouts=value))
+    if value is None:
+        assert found == {}
+    else:
+        assert len(found) == 1 and next(iter(found)).startswith("timeouts"), found
+
+
+def test_the_model_is_built_only_after_the_rules_pass():
+    checked = check_inputs(with_(target__data_nodes=[None, "x"]))
+    assert checked.inputs is None and {p.property for p in checked.problems} == {
+        "target.data_nodes[0]", "target.data_nodes[1]"}
+    assert check_inputs(GOOD).inputs == MetadataRecoveryInputs.model_validate(GOOD)
