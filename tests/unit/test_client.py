@@ -136,10 +136,10 @@ def test_repr_hides_the_token(emulator):
 
 
 def test_transport_seam_runs_client_and_token_source_in_process():
-    """`transport=` reaches the httpx clients of DdmClient and IamTokenManager: no socket is opened."""
+    """`transport=` reaches the httpx clients of DdmClient and PasswordToken: no socket is opened."""
     from pydantic import SecretStr
 
-    from ddm_resources.auth import IamTokenManager
+    from ddm_resources.auth import PasswordToken
     from ddm_resources.emulator import (
         DEMO_DOMAIN_NAME,
         DEMO_PASSWORD,
@@ -151,7 +151,7 @@ def test_transport_seam_runs_client_and_token_source_in_process():
 
     backend = DdmBackend(job_seconds=0.3)
     wsgi = httpx.WSGITransport(app=EmulatorApp(backend))
-    tokens = IamTokenManager(auth_url="http://emulator.invalid/v3", username=DEMO_USER_NAME,
+    tokens = PasswordToken(auth_url="http://emulator.invalid/v3", username=DEMO_USER_NAME,
                              password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), transport=wsgi)
     with DdmClient("http://emulator.invalid", DEMO_PROJECT_ID, tokens, transport=wsgi) as client:
