@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ddm_emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorServer  # noqa: E402
 from ddm_resources.client import DdmClient  # noqa: E402
-from ddm_resources.emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorServer  # noqa: E402
 from ddm_resources.models import Job, RestoreSource, RestoreTarget  # noqa: E402
 from ddm_resources.waiter import PollSchedule, wait_for_job  # noqa: E402
 

@@ -7,7 +7,8 @@ nodes were already restored to the same point in time, and waits for the job.
 Modules: `models`/`restore_models` (API bodies), `transport`/`client` (HTTP), `retry`,
 `auth`/`settings`/`clouds` (credentials), `inputs`/`restore_time` (check and
 diff rules), `preflight`, `waiter`/`recovery` (the exactly-once create flow), `provider`
-(the dynamic provider), `resource` (what programs declare), `emulator` (a local DDM API).
+(the dynamic provider), `resource` (what programs declare). The local DDM API emulator is the
+separate package `ddm_emulator`.
 """
 
 __version__ = "0.1.0"

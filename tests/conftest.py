@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ddm_resources.emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorServer
+from ddm_emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorServer
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "static-test-token-0123456789abcdef"

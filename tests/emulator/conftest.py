@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ddm_resources.emulator import SEED, DdmBackend, EmulatorServer, ManualClock
+from ddm_emulator import SEED, DdmBackend, EmulatorServer, ManualClock
 
 PROJECT = SEED.project_id
 SOURCE_PATH = f"/v3/{PROJECT}/instances/{SEED.source_instance_id}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ddm_resources.emulator import SEED, DdmBackend
+from ddm_emulator import SEED, DdmBackend
 
 from .conftest import JOB_SECONDS, PROJECT, RECOVERY, doc_body, password_body
 
@@ -23,7 +23,7 @@ def test_reset_restores_the_seed_and_clears_log_faults_and_jobs(client, auth, ba
     assert backend.requests() == []
     assert client.get("/_emulator/faults").json()["faults"] == []
     assert client.get("/_emulator/jobs").json()["jobs"] == []
-    assert backend.job_seconds == JOB_SECONDS
+    assert backend.settings.job_seconds == JOB_SECONDS
     assert backend.find_instance(SEED.target_instance_id).empty
     # issued tokens are gone with the reset; a new login works and the restore is accepted again
     assert client.get(f"/v3/{PROJECT}/backups", headers=auth).status_code == 401
@@ -50,7 +50,7 @@ def test_config_changes_settings(client, backend: DdmBackend):
     assert (body["job_seconds"], body["clock_scale"], body["token_ttl_seconds"]) == (10, 50, 120)
     assert body["error_style"] == "v1"
     assert client.get("/_emulator/config").json()["error_style"] == "v1"
-    assert (backend.job_seconds, backend.clock_scale) == (10, 50)
+    assert (backend.settings.job_seconds, backend.settings.clock_scale) == (10, 50)
 
 
 def test_config_fail_next_job_and_advance(client, auth):

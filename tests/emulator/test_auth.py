@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from ddm_resources.emulator import SEED, DdmBackend, ManualClock
+from ddm_emulator import SEED, DdmBackend, ManualClock
 
 from .conftest import PROJECT, RECOVERY, doc_body, password_body
 
@@ -102,7 +102,7 @@ def test_token_of_another_project_is_403(client: httpx.Client, backend: DdmBacke
 
 
 def test_token_expires_after_ttl(client: httpx.Client, backend: DdmBackend, clock: ManualClock):
-    backend.token_ttl_seconds = 60
+    backend.configure(token_ttl_seconds=60)
     token = client.post("/v3/auth/tokens", json=password_body()).headers["X-Subject-Token"]
     headers = {"X-Auth-Token": token}
     assert client.get(f"/v3/{PROJECT}/backups", headers=headers).status_code == 200

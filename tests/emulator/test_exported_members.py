@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-import ddm_resources.emulator as emulator
+import ddm_emulator as emulator
 
 
 def test_package_all_is_sorted_and_resolvable():

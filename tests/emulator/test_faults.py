@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from ddm_resources.emulator import DdmBackend, EmulatorServer, Fault
+from ddm_emulator import DdmBackend, EmulatorServer, Fault
 
 from .conftest import PROJECT, RECOVERY, SSL_CONTEXT, doc_body
 

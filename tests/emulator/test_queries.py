@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ddm_resources.emulator import SEED, DdmBackend
+from ddm_emulator import SEED, DdmBackend
 
 from .conftest import JOB_SECONDS, PROJECT, RECOVERY, SOURCE_PATH, doc_body
 

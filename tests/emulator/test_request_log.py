@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from ddm_resources.emulator import SEED, DdmBackend
+from ddm_emulator import SEED, DdmBackend
 
 from .conftest import PROJECT, RECOVERY, doc_body, password_body
 

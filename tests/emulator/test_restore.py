@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from ddm_resources.emulator import SEED, DdmBackend, EmulatorServer, ManualClock
+from ddm_emulator import SEED, DdmBackend, EmulatorServer, ManualClock
 
 from .conftest import JOB_SECONDS, PROJECT, RECOVERY, SSL_CONTEXT, doc_body, password_body
 

@@ -1,4 +1,4 @@
-"""The threaded server's lifecycle and the `python -m ddm_resources.emulator` command."""
+"""The threaded server's lifecycle and the `python -m ddm_emulator` command."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ddm_resources.emulator import DEMO_PROJECT_ID, EmulatorServer
+from ddm_emulator import DEMO_PROJECT_ID, EmulatorServer
 
 from .conftest import SSL_CONTEXT
 
@@ -51,7 +51,7 @@ def test_cli_prints_the_line_serves_and_exits_cleanly_on_sigterm(tmp_path):
     url_file = tmp_path / "url"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ddm_resources.emulator", "--port", "0", "--job-seconds", "1",
+        [sys.executable, "-m", "ddm_emulator", "--port", "0", "--job-seconds", "1",
          "--token", "cli-static-token", "--url-file", str(url_file)],
         cwd=REPO,
         env=env,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ddm_resources.emulator import SEED, DdmBackend
+from ddm_emulator import SEED, DdmBackend
 
 from .conftest import PROJECT, RECOVERY, SOURCE_PATH, doc_body
 

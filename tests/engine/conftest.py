@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ddm_resources.emulator import DEMO_PROJECT_ID
+from ddm_emulator import DEMO_PROJECT_ID
 from tests.conftest import BACKUP, DATA_NODE, REPO, SOURCE, TARGET, TOKEN
 
 PASSPHRASE = "engine-test-passphrase"

@@ -13,7 +13,7 @@ from pathlib import Path
 import dill
 import pytest
 
-from ddm_resources.emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_NAME, DEMO_USER_NAME
+from ddm_emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_NAME, DEMO_USER_NAME
 from tests.conftest import TARGET, TOKEN, recovery_posts
 
 pytestmark = pytest.mark.engine

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ddm_resources.emulator import Fault
+from ddm_emulator import Fault
 from tests.conftest import (
     DATA_NODE,
     DOC_EXAMPLE_BODY,

@@ -21,7 +21,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from ddm_resources.emulator import DEMO_PROJECT_ID
+from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import REPO, TOKEN
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_resources.emulator import Fault
+from ddm_emulator import Fault
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 from tests.grpc.conftest import ProviderProcess
 

@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_resources.emulator import DEMO_PROJECT_ID
+from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
 from tests.grpc.conftest import PROVIDER, ProviderProcess

@@ -7,8 +7,8 @@ import socket
 import httpx
 import pytest
 
+from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.client import DdmClient
-from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import (
     ApiError,
     AuthenticationError,

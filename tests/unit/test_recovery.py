@@ -12,9 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ddm_resources.auth import PasswordToken
-from ddm_resources.client import DdmClient
-from ddm_resources.emulator import (
+from ddm_emulator import (
     DEMO_DOMAIN_NAME,
     DEMO_PASSWORD,
     DEMO_PROJECT_ID,
@@ -25,6 +23,8 @@ from ddm_resources.emulator import (
     Fault,
     ManualClock,
 )
+from ddm_resources.auth import IamTokenManager, PasswordToken
+from ddm_resources.client import DdmClient
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
 from ddm_resources.inputs import MetadataRecoveryInputs
 from ddm_resources.models import RestoreSource, RestoreTarget

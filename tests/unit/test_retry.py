@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.client import DdmClient
-from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import ApiError, ConflictError, ServerError, ThrottledError, TransportError
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.retry import RetryPolicy, backoff_delay, is_retryable_read, is_retryable_restore, parse_retry_after

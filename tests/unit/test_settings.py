@@ -6,8 +6,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from ddm_emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_PROJECT_NAME, DEMO_USER_NAME
 from ddm_resources.auth import PasswordToken
-from ddm_resources.emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_PROJECT_NAME, DEMO_USER_NAME
 from ddm_resources.errors import AuthenticationError, ConfigurationError
 from ddm_resources.settings import resolve_settings
 

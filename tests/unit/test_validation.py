@@ -16,8 +16,8 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources import MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
-from ddm_resources.emulator import DEMO_PROJECT_ID
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
 

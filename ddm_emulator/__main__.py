@@ -1,9 +1,12 @@
 """
 Run the DDM API emulator from the command line.
 
-    python -m ddm_resources.emulator [--host 127.0.0.1] [--port 0] [--job-seconds 3]
-        [--clock-scale 1] [--token-ttl-seconds 86400] [--token TOKEN ...] [--url-file PATH]
-        [--verbose]
+    python -m ddm_emulator [--host 127.0.0.1] [--port 0] [--token TOKEN ...]
+        [--url-file PATH] [--verbose] [--<setting> VALUE ...]
+
+Every field of `EmulatorSettings` is an option (`job_seconds` is
+`--job-seconds`, a true/false setting is `--name` / `--no-name`), with the
+field's help text and choices.
 
 Prints one line with the URL and the demo credentials once listening, writes the
 bare URL to `--url-file` (so scripts can wait for it; removed again on exit),
@@ -22,40 +25,22 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .backend import DEFAULT_JOB_SECONDS, DdmBackend
-from .iam import DEFAULT_TOKEN_TTL_SECONDS
+from .backend import DdmBackend
 from .seed import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_USER_NAME
 from .server import EmulatorServer
+from .settings import EmulatorSettings, setting_fields
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "settings_from"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
-        prog="python -m ddm_resources.emulator",
+        prog="python -m ddm_emulator",
         description="Local emulator of the Open Telekom Cloud DDM API (metadata restore).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 (default) = any free one")
-    parser.add_argument(
-        "--job-seconds",
-        type=float,
-        default=DEFAULT_JOB_SECONDS,
-        help="emulated seconds a restore job runs (default %(default)s)",
-    )
-    parser.add_argument(
-        "--clock-scale",
-        type=float,
-        default=1.0,
-        help="emulated seconds per real second (default 1)",
-    )
-    parser.add_argument(
-        "--token-ttl-seconds",
-        type=float,
-        default=DEFAULT_TOKEN_TTL_SECONDS,
-        help="lifetime of issued tokens in emulated seconds (default 24 h)",
-    )
     parser.add_argument(
         "--token",
         action="append",
@@ -65,7 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--url-file", type=Path, help="write the bare URL here once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    group = parser.add_argument_group(
+        "settings", "what the emulated service does (also settable over POST /_emulator/config)"
+    )
+    for spec in setting_fields():
+        option = "--" + spec.name.replace("_", "-")
+        text = spec.metadata["help"] + " (default %(default)s)"
+        if isinstance(spec.default, bool):
+            group.add_argument(option, action=argparse.BooleanOptionalAction, default=spec.default, help=text)
+        else:
+            kind = type(spec.default)
+            choices = spec.metadata["choices"] or None
+            group.add_argument(option, type=kind, default=spec.default, choices=choices, help=text)
     return parser
+
+
+def settings_from(args: argparse.Namespace) -> EmulatorSettings:
+    """The settings named on the command line; `ValueError` on a bad value."""
+    return EmulatorSettings().replace(**{spec.name: getattr(args, spec.name) for spec in setting_fields()})
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -83,11 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        backend = DdmBackend(
-            job_seconds=args.job_seconds,
-            clock_scale=args.clock_scale,
-            token_ttl_seconds=args.token_ttl_seconds,
-        )
+        backend = DdmBackend(settings_from(args))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

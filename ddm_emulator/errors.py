@@ -4,15 +4,15 @@ Service errors as data, and the documented error body formats.
 The backend raises these; the HTTP layer renders them. Tree:
 
     ServiceError(status, code, message)      any DDM error, 400 unless told
-    ├── ParameterError                        400 DBS.280001, a bad request field
-    ├── NotFoundError                         404 DBS.300350 unless told
-    ├── ConflictError                         409 DBS.212033, another operation runs
-    ├── UnsupportedMediaTypeError             415 DBS.280001, POST without JSON
+    ├── BadParameter                        400 DBS.280001, a bad request field
+    ├── ResourceNotFound                         404 DBS.300350 unless told
+    ├── OperationConflict                         409 DBS.212033, another operation runs
+    ├── UnsupportedMediaType             415 DBS.280001, POST without JSON
     ├── GatewayError                          raised by the API gateway in front
-    │   ├── UnauthorizedError                 401 APIGW.0301, bad/missing/expired token
-    │   ├── ForbiddenError                    403 APIGW.0302, token of another project
-    │   ├── ApiNotFoundError                  404 APIGW.0101, no such API
-    │   └── ThrottledError                    429 APIGW.0308, request throttled
+    │   ├── GatewayUnauthorized                 401 APIGW.0301, bad/missing/expired token
+    │   ├── GatewayForbidden                    403 APIGW.0302, token of another project
+    │   ├── GatewayApiNotFound                  404 APIGW.0101, no such API
+    │   └── GatewayThrottled                    429 APIGW.0308, request throttled
     └── IamError                              IAM (Keystone) errors, own body format
 
 DDM bodies come in two styles (ddm-api.md section 5): V3 endpoints answer
@@ -26,18 +26,18 @@ from typing import Any, Literal
 
 __all__ = [
     "ERROR_STYLES",
-    "ApiNotFoundError",
-    "ConflictError",
+    "GatewayApiNotFound",
+    "OperationConflict",
     "ErrorStyle",
-    "ForbiddenError",
+    "GatewayForbidden",
     "GatewayError",
     "IamError",
-    "NotFoundError",
-    "ParameterError",
+    "ResourceNotFound",
+    "BadParameter",
     "ServiceError",
-    "ThrottledError",
-    "UnauthorizedError",
-    "UnsupportedMediaTypeError",
+    "GatewayThrottled",
+    "GatewayUnauthorized",
+    "UnsupportedMediaType",
     "resolve_style",
 ]
 
@@ -80,28 +80,28 @@ class ServiceError(Exception):
         return {"error_code": self.code, "error_msg": self.message}
 
 
-class ParameterError(ServiceError):
+class BadParameter(ServiceError):
     """Raised when a request field or query parameter is missing or malformed."""
 
     def __init__(self, message: str = "Parameter error.") -> None:
         super().__init__(400, "DBS.280001", message)
 
 
-class NotFoundError(ServiceError):
+class ResourceNotFound(ServiceError):
     """Raised when a resource named in the path does not exist."""
 
     def __init__(self, message: str, code: str = "DBS.300350") -> None:
         super().__init__(404, code, message)
 
 
-class ConflictError(ServiceError):
+class OperationConflict(ServiceError):
     """Raised when another operation is in progress on the instance."""
 
     def __init__(self, message: str, code: str = "DBS.212033") -> None:
         super().__init__(409, code, message)
 
 
-class UnsupportedMediaTypeError(ServiceError):
+class UnsupportedMediaType(ServiceError):
     """Raised when a POST body is not declared as `application/json`."""
 
     def __init__(self, content_type: str) -> None:
@@ -120,14 +120,14 @@ class GatewayError(ServiceError):
     """An error produced by the API gateway before the DDM service sees the request."""
 
 
-class UnauthorizedError(GatewayError):
+class GatewayUnauthorized(GatewayError):
     """Raised when the `X-Auth-Token` is missing, unknown or expired."""
 
     def __init__(self, message: str = "Incorrect IAM authentication information.") -> None:
         super().__init__(401, "APIGW.0301", message)
 
 
-class ForbiddenError(GatewayError):
+class GatewayForbidden(GatewayError):
     """Raised when the token is scoped to a different project than the path."""
 
     def __init__(
@@ -136,14 +136,14 @@ class ForbiddenError(GatewayError):
         super().__init__(403, "APIGW.0302", message)
 
 
-class ApiNotFoundError(GatewayError):
+class GatewayApiNotFound(GatewayError):
     """Raised when no API matches the method and path."""
 
     def __init__(self, message: str = "The API does not exist or has not been published.") -> None:
         super().__init__(404, "APIGW.0101", message)
 
 
-class ThrottledError(GatewayError):
+class GatewayThrottled(GatewayError):
     """Raised (or injected by a fault) when the request is throttled."""
 
     def __init__(

@@ -1,7 +1,7 @@
 """
 Shared HTTP plumbing for the handler modules: `Route`, `Call`, JSON answers.
 
-A handler module (`ddm_api`, `iam_api`) lists its endpoints as `Route`s; the
+A handler module (`ddm_api`, `iam_api`, `admin_api`) lists its endpoints as `Route`s; the
 WSGI app (`app.py`) builds one werkzeug `Map` from them, authenticates as the
 route says, parses the JSON body, and calls the handler with a `Call` plus the
 path arguments. Handlers return a werkzeug `Response` from `json_response`.
@@ -55,8 +55,8 @@ class Route:
     method: str
     handler: Callable[..., Response]
     auth: Auth = "project"
-    api: Literal["v3", "v1", "iam"] = "v3"
-    """Which family the endpoint belongs to; IAM errors use the Keystone body."""
+    api: Literal["v3", "v1", "iam", "admin"] = "v3"
+    """Which family the endpoint belongs to; IAM errors use the Keystone body, admin `{"error"}`."""
 
     @property
     def endpoint(self) -> str:

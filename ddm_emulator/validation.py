@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ParameterError
+from .errors import BadParameter
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -51,44 +51,44 @@ def _non_empty_str(value: Any) -> bool:
 
 
 def parse_restore_metadata(body: Any) -> RestoreMetadataRequest:
-    """Validate a metadata-recovery body; raise `ParameterError` naming the field."""
+    """Validate a metadata-recovery body; raise `BadParameter` naming the field."""
     if not isinstance(body, dict):
-        raise ParameterError("Parameter error: the request body must be a JSON object.")
+        raise BadParameter("Parameter error: the request body must be a JSON object.")
     source = body.get("source")
     if not isinstance(source, dict):
-        raise ParameterError("Parameter error: source is mandatory and must be an object.")
+        raise BadParameter("Parameter error: source is mandatory and must be an object.")
     backup_id = source.get("backup_id")
     restore_time = source.get("restore_time")
     if backup_id is not None and not _non_empty_str(backup_id):
-        raise ParameterError("Parameter error: source.backup_id must be a non-empty string.")
+        raise BadParameter("Parameter error: source.backup_id must be a non-empty string.")
     if restore_time is not None and (not _is_int(restore_time) or restore_time < 0):
-        raise ParameterError(
+        raise BadParameter(
             "Parameter error: source.restore_time must be an integer (epoch milliseconds)."
         )
     if (backup_id is None) == (restore_time is None):
-        raise ParameterError(
+        raise BadParameter(
             "Parameter error: exactly one of source.backup_id and source.restore_time "
             "must be given."
         )
     target = body.get("target")
     if not isinstance(target, dict):
-        raise ParameterError("Parameter error: target is mandatory and must be an object.")
+        raise BadParameter("Parameter error: target is mandatory and must be an object.")
     instance_id = target.get("instance_id")
     if not _non_empty_str(instance_id):
-        raise ParameterError("Parameter error: target.instance_id must be a non-empty string.")
+        raise BadParameter("Parameter error: target.instance_id must be a non-empty string.")
     data_nodes = target.get("data_nodes")
     if (
         not isinstance(data_nodes, list)
         or not data_nodes
         or not all(_non_empty_str(node) for node in data_nodes)
     ):
-        raise ParameterError(
+        raise BadParameter(
             "Parameter error: target.data_nodes must be a non-empty array of strings."
         )
     if len(set(data_nodes)) != len(data_nodes):
-        raise ParameterError("Parameter error: target.data_nodes must not repeat an id.")
+        raise BadParameter("Parameter error: target.data_nodes must not repeat an id.")
     return RestoreMetadataRequest(
-        target_instance_id=instance_id,
+        target_instance_id=str(instance_id),
         data_nodes=list(data_nodes),
         backup_id=backup_id,
         restore_time_ms=restore_time,
@@ -103,7 +103,7 @@ def _int_arg(args: Mapping[str, str], name: str, *, minimum: int, maximum: int |
         value = None
     if value is None or value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise ParameterError(f"Parameter error: {name} must be an integer {bound}.")
+        raise BadParameter(f"Parameter error: {name} must be an integer {bound}.")
     return value
 
 
@@ -121,7 +121,7 @@ def parse_paging(
 def required_int_arg(args: Mapping[str, str], name: str) -> int:
     """A mandatory non-negative integer query parameter (e.g. epoch ms)."""
     if name not in args:
-        raise ParameterError(f"Parameter error: {name} is mandatory.")
+        raise BadParameter(f"Parameter error: {name} is mandatory.")
     return _int_arg(args, name, minimum=0, maximum=None)
 
 
@@ -129,7 +129,7 @@ def required_str_arg(args: Mapping[str, str], name: str) -> str:
     """A mandatory non-empty string query parameter."""
     value = args.get(name, "").strip()
     if not value:
-        raise ParameterError(f"Parameter error: {name} is mandatory.")
+        raise BadParameter(f"Parameter error: {name} is mandatory.")
     return value
 
 

@@ -15,12 +15,10 @@ import secrets
 import threading
 from collections.abc import Callable
 
-from .errors import ForbiddenError, IamError, UnauthorizedError
+from .errors import GatewayForbidden, GatewayUnauthorized, IamError
 from .models import FakeProject, FakeToken, FakeUser, new_hex_id
 
-__all__ = ["DEFAULT_TOKEN_TTL_SECONDS", "IamDirectory"]
-
-DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600.0
+__all__ = ["IamDirectory"]
 
 
 class IamDirectory:
@@ -29,7 +27,7 @@ class IamDirectory:
     def __init__(
         self,
         now: Callable[[], float],
-        token_ttl_seconds: float = DEFAULT_TOKEN_TTL_SECONDS,
+        token_ttl_seconds: float,
     ) -> None:
         self._now = now
         self._lock = threading.Lock()
@@ -135,30 +133,25 @@ class IamDirectory:
         )
 
     def lookup(self, token: str | None) -> FakeToken:
-        """Return the valid token record for `token`; raise `UnauthorizedError`."""
+        """Return the valid token record for `token`; raise `GatewayUnauthorized`."""
         if not token:
-            raise UnauthorizedError("The X-Auth-Token header is missing.")
+            raise GatewayUnauthorized("The X-Auth-Token header is missing.")
         with self._lock:
             record = self._static_tokens.get(token) or self._tokens.get(token)
         if record is None:
-            raise UnauthorizedError("The token is invalid.")
+            raise GatewayUnauthorized("The token is invalid.")
         if record.expired(self._now()):
-            raise UnauthorizedError("The token has expired.")
+            raise GatewayUnauthorized("The token has expired.")
         return record
 
     def authenticate(self, token: str | None, project_id: str) -> FakeToken:
         """Check `token` for a request to `project_id`'s resources."""
         record = self.lookup(token)
         if record.project_id != project_id:
-            raise ForbiddenError(
+            raise GatewayForbidden(
                 "The token is scoped to another project than the one in the path."
             )
         return record
-
-    def user_of(self, record: FakeToken) -> FakeUser | None:
-        """Return the user a token belongs to (`None` for static tokens)."""
-        with self._lock:
-            return self.users.get(record.user_id) if record.user_id else None
 
     def visible_projects(self, record: FakeToken) -> list[FakeProject]:
         """Projects the token's owner can see (its domain's, or its own for static tokens)."""

@@ -9,7 +9,11 @@ project), require `Content-Type: application/json` on POST (415), parse the
 JSON body, call the handler and render `ServiceError`s in the body style of
 the endpoint (or the backend's forced style). Every answer carries an
 `X-Request-Id`. Requests under `/_emulator/` go to the admin API instead and
-are neither logged nor faulted.
+are neither logged nor faulted; their routes are in the same table.
+
+`wsgi_transport(backend)` is the in-process seam (like httpx's own examples
+and moto's decorators): an `httpx.WSGITransport` over the app, so a client
+talks to the emulator without opening a socket.
 """
 
 from __future__ import annotations
@@ -19,23 +23,24 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import httpx
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import ddm_api, iam_api
-from .admin_api import ADMIN_PREFIX, AdminApi
+from . import admin_api, ddm_api, iam_api
+from .admin_api import admin_body, is_admin_path
 from .backend import DdmBackend
 from .errors import (
-    ApiNotFoundError,
+    BadParameter,
+    GatewayApiNotFound,
+    GatewayThrottled,
     IamError,
-    ParameterError,
     ServiceError,
-    ThrottledError,
-    UnsupportedMediaTypeError,
+    UnsupportedMediaType,
     resolve_style,
 )
 from .faults import Fault
@@ -43,12 +48,12 @@ from .models import FakeToken
 from .requestlog import RequestRecord, redact
 from .routing import Call, Route, json_response, parse_json
 
-__all__ = ["ROUTES", "ConnectionDropped", "EmulatorApp"]
+__all__ = ["ROUTES", "ConnectionDropped", "EmulatorApp", "wsgi_transport"]
 
 log = logging.getLogger(__name__)
 
-ROUTES: list[Route] = [*iam_api.ROUTES, *ddm_api.ROUTES]
-"""Every emulated endpoint (IAM and DDM)."""
+ROUTES: list[Route] = [*iam_api.ROUTES, *ddm_api.ROUTES, *admin_api.ROUTES]
+"""Every endpoint: emulated IAM and DDM, and the admin API."""
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -69,7 +74,6 @@ class EmulatorApp:
         self.backend = backend
         # Set when the server stops, to cut `delay` faults short.
         self.stopping = stopping or threading.Event()
-        self.admin = AdminApi(backend)
         self._routes = {route.endpoint: route for route in ROUTES}
         self.url_map = Map(
             [Rule(r.path, endpoint=r.endpoint, methods=[r.method]) for r in ROUTES],
@@ -79,8 +83,8 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         request_id = uuid.uuid4().hex
-        if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
-            response = self.admin(request)
+        if is_admin_path(request.path):
+            response = self._serve_admin(request)
             response.headers["X-Request-Id"] = request_id
         else:
             response = self._serve(request, request_id)
@@ -119,6 +123,23 @@ class EmulatorApp:
             self._sever(request, record)
         return self._finish(record, response)
 
+    def _serve_admin(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+        except NotFound:
+            return json_response(404, {"error": f"unknown admin route {request.path}"})
+        except MethodNotAllowed:
+            return json_response(405, {"error": f"{request.method} not allowed on {request.path}"})
+        route = self._routes[endpoint]
+        try:
+            call = Call(request, self.backend, admin_body(request), None)
+            return route.handler(call, **args)
+        except (ValueError, TypeError) as exc:
+            return json_response(400, {"error": str(exc)})
+        except KeyError as exc:
+            return json_response(404, {"error": f"not found: {exc.args[0]}"})
+
     def _finish(self, record: RequestRecord, response: Response) -> Response:
         response.headers["X-Request-Id"] = record.request_id
         record.status = response.status_code
@@ -144,10 +165,10 @@ class EmulatorApp:
         headers = dict(fault.headers or {})
         body = fault.body
         if body is None and status == 429:
-            body = ThrottledError().body(resolve_style(self.backend.error_style, path))
+            body = GatewayThrottled().body(resolve_style(self.backend.settings.error_style, path))
         elif body is None and status >= 500:
             error = ServiceError(status, "DBS.200412", "Server failure.")
-            body = error.body(resolve_style(self.backend.error_style, path))
+            body = error.body(resolve_style(self.backend.settings.error_style, path))
         if isinstance(body, str):
             return Response(body, status=status, headers=headers, mimetype="text/plain")
         if body is None:
@@ -161,7 +182,7 @@ class EmulatorApp:
             try:
                 endpoint, args = adapter.match()
             except NotFound:
-                raise ApiNotFoundError() from None
+                raise GatewayApiNotFound() from None
             except MethodNotAllowed:
                 raise ServiceError(
                     405, "DBS.280001", f"Method {request.method} is not allowed on {request.path}."
@@ -174,11 +195,11 @@ class EmulatorApp:
             return self._error_response(error, request.path, route)
         except Exception:
             log.exception("unexpected error while serving %s %s", request.method, request.path)
-            error = ServiceError(500, "DBS.200412", "Server failure.")
-            return self._error_response(error, request.path, route)
+            failure = ServiceError(500, "DBS.200412", "Server failure.")
+            return self._error_response(failure, request.path, route)
 
     def _authenticate(
-        self, route: Route, request: Request, args: dict[str, str]
+        self, route: Route, request: Request, args: Mapping[str, str]
     ) -> FakeToken | None:
         if route.auth == "none":
             return None
@@ -190,14 +211,38 @@ class EmulatorApp:
     @staticmethod
     def _json_body(request: Request) -> Any:
         if request.mimetype != "application/json":
-            raise UnsupportedMediaTypeError(request.content_type or "")
+            raise UnsupportedMediaType(request.content_type or "")
         try:
             return parse_json(request.get_data(cache=True))
         except ValueError:
-            raise ParameterError("Parameter error: the request body is not valid JSON.") from None
+            raise BadParameter("Parameter error: the request body is not valid JSON.") from None
 
     def _error_response(self, error: ServiceError, path: str, route: Route | None) -> Response:
         if route is not None and route.api == "iam" and not isinstance(error, IamError):
             error = IamError(error.status, error.message)
-        body = error.body(resolve_style(self.backend.error_style, path))
+        body = error.body(resolve_style(self.backend.settings.error_style, path))
         return json_response(error.status, body, error.headers)
+
+
+class _InProcessTransport(httpx.WSGITransport):
+    """`httpx.WSGITransport` that turns a fault's dropped connection into httpx's own error."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except ConnectionDropped as exc:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from exc
+
+
+def wsgi_transport(backend: DdmBackend) -> httpx.WSGITransport:
+    """
+    An httpx transport that serves `backend` in-process, without a socket.
+
+    Usage: `httpx.Client(transport=wsgi_transport(backend), base_url="http://ddm.emulator")`.
+    Faults behave as on a socket, except that `drop` and `lose_response` raise
+    `httpx.RemoteProtocolError` at once (there is no connection to close) and a
+    `delay` blocks the calling thread.
+    """
+    return _InProcessTransport(app=EmulatorApp(backend))
