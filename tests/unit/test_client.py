@@ -139,22 +139,22 @@ def test_transport_seam_runs_client_and_token_source_in_process():
     """`transport=` reaches the httpx clients of DdmClient and PasswordToken: no socket is opened."""
     from pydantic import SecretStr
 
-    from ddm_resources.auth import PasswordToken
-    from ddm_resources.emulator import (
+    from ddm_emulator import (
         DEMO_DOMAIN_NAME,
         DEMO_PASSWORD,
         DEMO_PROJECT_NAME,
         DEMO_USER_NAME,
         DdmBackend,
+        wsgi_transport,
     )
-    from ddm_resources.emulator.app import EmulatorApp
+    from ddm_resources.auth import PasswordToken
 
     backend = DdmBackend(job_seconds=0.3)
-    wsgi = httpx.WSGITransport(app=EmulatorApp(backend))
+    wsgi = wsgi_transport(backend)
     tokens = PasswordToken(auth_url="http://emulator.invalid/v3", username=DEMO_USER_NAME,
-                             password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
-                             project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), transport=wsgi)
+                           password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
+                           project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), transport=wsgi)
     with DdmClient("http://emulator.invalid", DEMO_PROJECT_ID, tokens, transport=wsgi) as client:
         job_id = client.restore_metadata(*EXAMPLE)
-    assert tokens.issued == 1
+    assert len(backend.requests(method="POST", path_contains="/v3/auth/tokens")) == 1
     assert [job.id for job in backend.all_jobs()] == [job_id]

@@ -23,7 +23,7 @@ from ddm_emulator import (
     Fault,
     ManualClock,
 )
-from ddm_resources.auth import IamTokenManager, PasswordToken
+from ddm_resources.auth import PasswordToken
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
 from ddm_resources.inputs import MetadataRecoveryInputs
