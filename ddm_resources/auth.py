@@ -13,6 +13,7 @@ the body (ddm-api.md section 6).
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -24,8 +25,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import __version__
-from .errors import ApiError
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retrying
+from .errors import ApiError, DdmError
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 from .transport import send
 
 __all__ = ["PasswordToken", "StaticToken", "TokenSource"]
@@ -79,8 +80,9 @@ class PasswordToken:
 
     **Parameters:** `auth_url` (e.g. `https://iam.eu-de.otc.t-systems.com/v3`), `username`,
     `password`, `domain_name`, and `project_id` or `project_name` (the scope). `clock`
-    returns epoch seconds (injectable for tests). `transport` is handed to `httpx.Client`
-    (e.g. `httpx.WSGITransport` over the emulator app, so tests open no socket).
+    returns epoch seconds and `sleep` waits between attempts (both injectable for tests).
+    `transport` is handed to `httpx.Client` (e.g. `httpx.WSGITransport` over the emulator
+    app, so tests open no socket).
 
     Raises `ApiError` (e.g. `AuthenticationError` for a wrong password) or
     `TransportError` from `get()`; neither message contains the password or a token.
@@ -101,6 +103,7 @@ class PasswordToken:
         timeout: httpx.Timeout,
         retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._auth_url = auth_url.rstrip("/")
@@ -111,6 +114,7 @@ class PasswordToken:
         self._timeout = timeout
         self._retry_policy = retry_policy
         self._clock = clock
+        self._sleep = sleep
         self._transport = transport
         self._lock = threading.Lock()
         self._token: str | None = None
@@ -160,9 +164,17 @@ class PasswordToken:
         headers = {"Content-Type": "application/json;charset=utf8",
                    "User-Agent": f"ddm-resources/{__version__}"}
         with httpx.Client(base_url=self._auth_url, timeout=self._timeout, transport=self._transport) as http:
-            for attempt in retrying(self._retry_policy, is_retryable_read):
-                with attempt:
+            failures = 0
+            while True:
+                try:
                     response = send(http, "POST", "/auth/tokens", headers=headers, json=body)
+                    break
+                except DdmError as exc:  # asking for a token twice is harmless: retried as a read
+                    failures += 1
+                    delay = retry_delay(exc, failures, self._retry_policy, is_retryable_read, random.random())
+                    if delay is None:
+                        raise
+                    self._sleep(delay)
         token = response.headers.get("X-Subject-Token")
         try:
             parsed = _TokenResponse.model_validate_json(response.content).token

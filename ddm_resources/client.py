@@ -9,9 +9,10 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pydantic
@@ -38,7 +39,7 @@ from .restore_models import (
     TargetDataNodesPage,
     TimeIntervalsPage,
 )
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retrying
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
 from .transport import send
 
 __all__ = ["DEFAULT_TIMEOUT", "DdmClient"]
@@ -47,6 +48,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
 
 JOB_LIST_PAGE = 100
+
+
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+
+
+def _never(exc: BaseException) -> bool:
+    return False
 
 
 class DdmClient:
@@ -130,6 +138,12 @@ class DdmClient:
     def get_job(self, job_id: str) -> Job:
         """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
         response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}")
+        return self._parse(JobResponse, response).job
+
+    def poll_job(self, job_id: str) -> Job:
+        """`get_job` sent once (a 401 still renews the token once): for `waiter.wait_for_job`,
+        which owns the wait, so an outage is ridden out by its schedule and deadline."""
+        response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}", should_retry=_never)
         return self._parse(JobResponse, response).job
 
     # Read-only restore APIs (ddm-api.md section 2), used by `ddm_resources.preflight` ---------
@@ -226,25 +240,34 @@ class DdmClient:
         should_retry: Callable[[BaseException], bool] = is_retryable_read,
         renew_on_401: bool = True,
     ) -> httpx.Response:
-        """Send with retries; by default as a read (safe to repeat), renewing the token once on 401."""
+        """Send `method path` until it succeeds, `should_retry` says no or the attempts run out.
+
+        By default as a read (safe to repeat). A 401 renews the token once and sends again
+        (when `renew_on_401` and the token source can renew); that is not counted as a failure.
+        """
         content_type = {"Content-Type": "application/json"} if json is not None else {}
+        failures = 0
         renewed = False
         while True:
-            token = ""
+            token = self._token.get()
             try:
-                for attempt in retrying(self._retry_policy, should_retry, sleep=self._sleep, on_retry=self._on_retry):
-                    with attempt:
-                        token = self._token.get()
-                        headers = {"X-Auth-Token": token, **content_type}
-                        return send(self._http, method, path, headers=headers, json=json, params=params)
+                return send(self._http, method, path, headers={"X-Auth-Token": token, **content_type},
+                            json=json, params=params)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
                     raise
                 renewed = True
-        raise AssertionError("unreachable")  # pragma: no cover
+            except DdmError as exc:
+                failures += 1
+                delay = retry_delay(exc, failures, self._retry_policy, should_retry, random.random())
+                if delay is None:
+                    raise
+                if self._on_retry is not None:
+                    self._on_retry(exc, delay)
+                self._sleep(delay)
 
     @staticmethod
-    def _parse(model: type[pydantic.BaseModel], response: httpx.Response) -> Any:
+    def _parse(model: type[_M], response: httpx.Response) -> _M:
         try:
             return model.model_validate_json(response.content)
         except pydantic.ValidationError as exc:

@@ -197,7 +197,7 @@ class Recovery:
     def _wait(self, job_id: str, timeout: float) -> Job:
         try:
             return wait_for_job(
-                self.client.get_job, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
+                self.client.poll_job, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
                 on_progress=lambda p: self.say(f"{p.describe()} (target {self.target})"),
                 clock=self.monotonic, sleep=self.sleep,
             )

@@ -11,20 +11,17 @@ Two policies, split by what is safe:
   for the job instead of sending the POST again.
 
 Waits grow exponentially with jitter up to a cap; a `Retry-After` header (seconds or an HTTP
-date) is obeyed up to `max_retry_after`. The attempt loop is tenacity's; the delay is the pure
-function `backoff_delay`, tested on its own.
+date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
+(tested as tables); the one attempt loop over them is `DdmClient._send` (the IAM token request
+has the same small loop). Job polls are sent as single attempts: the waiter owns that wait.
 """
 
 from __future__ import annotations
 
 import email.utils
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
-import tenacity
 
 from .errors import ApiError, ThrottledError, TransportError
 
@@ -36,7 +33,7 @@ __all__ = [
     "is_retryable_read",
     "is_retryable_restore",
     "parse_retry_after",
-    "retrying",
+    "retry_delay",
 ]
 
 BUSY_CODES = frozenset({"DBS.200019", "DBS.212033"})
@@ -88,7 +85,7 @@ def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None, 
     """
     if retry_after is not None:
         return min(retry_after, policy.max_retry_after)
-    base = min(policy.initial_delay * 2 ** (attempt - 1), policy.max_delay)
+    base: float = min(policy.initial_delay * 2.0 ** (attempt - 1), policy.max_delay)
     return base * (1 - policy.jitter * rand)
 
 
@@ -110,28 +107,18 @@ def is_retryable_restore(exc: BaseException) -> bool:
     return isinstance(exc, ThrottledError)
 
 
-def retrying(
+def retry_delay(
+    exc: BaseException,
+    failures: int,
     policy: RetryPolicy,
     should_retry: Callable[[BaseException], bool],
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    on_retry: Callable[[BaseException, float], None] | None = None,
-) -> tenacity.Retrying:
-    """A tenacity `Retrying` for `policy`: it re-raises the last error when attempts run out."""
+    rand: float,
+) -> float | None:
+    """Seconds to wait before sending again after the `failures`-th failure `exc`, or `None` to give up.
 
-    def wait(state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        return backoff_delay(state.attempt_number, policy, getattr(exc, "retry_after", None), random.random())
-
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        if on_retry is not None and state.outcome is not None and state.next_action is not None:
-            on_retry(state.outcome.exception(), state.next_action.sleep)
-
-    return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(policy.max_attempts),
-        wait=wait,
-        retry=tenacity.retry_if_exception(should_retry),
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
-    )
+    `None` when `should_retry(exc)` is false or `policy.max_attempts` attempts were made;
+    else `backoff_delay` with the error's `retry_after` (set from a `Retry-After` header).
+    """
+    if failures >= policy.max_attempts or not should_retry(exc):
+        return None
+    return backoff_delay(failures, policy, getattr(exc, "retry_after", None), rand)

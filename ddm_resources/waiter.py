@@ -4,8 +4,8 @@
 `Failed` (raises `JobFailedError`), or until the deadline passes (raises
 `JobTimeoutError`). A job that DDM does not know (`DBS.300400`) or that shows no status is
 given `missing_grace` seconds to appear, then raises `JobError`. The clock and the sleep
-function are parameters, so tests run a 30-minute wait in microseconds. Poll intervals grow from `first_delay` by `growth` up to
-`max_interval`, and never sleep past the deadline.
+function are parameters, so tests run a 30-minute wait in microseconds. Poll intervals grow
+from `first_delay` by `growth` up to `max_interval`, and never sleep past the deadline.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError
 from .models import COMPLETED, FAILED, Job
-from .retry import is_retryable_read
+from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
 
 __all__ = ["PollSchedule", "Progress", "wait_for_job"]
 
@@ -68,8 +68,10 @@ def wait_for_job(
 
     `timeout` is the overall deadline in seconds from the call. An error of `get_job` that
     is worth retrying (`retry.is_retryable_read`: an outage, throttling, a 5xx) does not end
-    the wait, since the job runs on regardless: polling goes on until the deadline, and the
-    last such error is named if the deadline passes. Other errors propagate. Status handling:
+    the wait, since the job runs on regardless: polling goes on until the deadline (the next
+    poll waits at least the error's `Retry-After`, capped as in `RetryPolicy`), and the last
+    such error is named if the deadline passes. `get_job` should send a single attempt
+    (`DdmClient.poll_job`): this loop is the retry layer for polls. Other errors propagate. Status handling:
 
     * `Completed` → return the job;
     * `Failed` → raise `JobFailedError` naming the job;
@@ -91,7 +93,8 @@ def wait_for_job(
         now = clock()
         if now >= deadline:
             break
-        sleep(min(interval, deadline - now))
+        retry_after = getattr(last_error, "retry_after", None) or 0.0
+        sleep(min(max(interval, min(retry_after, DEFAULT_RETRY_POLICY.max_retry_after)), deadline - now))
         try:
             job = get_job(job_id)
             last_error = None

@@ -11,7 +11,14 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import ApiError, ConflictError, ServerError, ThrottledError, TransportError
 from ddm_resources.models import RestoreSource, RestoreTarget
-from ddm_resources.retry import RetryPolicy, backoff_delay, is_retryable_read, is_retryable_restore, parse_retry_after
+from ddm_resources.retry import (
+    RetryPolicy,
+    backoff_delay,
+    is_retryable_read,
+    is_retryable_restore,
+    parse_retry_after,
+    retry_delay,
+)
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 
 NOW = datetime(2026, 11, 29, 9, 0, 0, tzinfo=timezone.utc)
@@ -120,3 +127,54 @@ def test_reads_give_up_after_max_attempts(emulator):
             client.get_job("0" * 32)
         assert len(client.waits) == 3
     assert len(emulator.backend.requests(method="GET")) == 4
+
+
+def throttled(retry_after=None):
+    exc = api_error(429, "APIGW.0308")
+    exc.retry_after = retry_after
+    return exc
+
+
+@pytest.mark.parametrize(
+    "exc, failures, should_retry, delay",
+    [
+        (api_error(503), 1, is_retryable_read, 0.5), (api_error(503), 3, is_retryable_read, 2.0),
+        (api_error(503), 4, is_retryable_read, None),  # max_attempts=4 reached
+        (throttled(7.0), 1, is_retryable_read, 7.0), (throttled(600.0), 2, is_retryable_restore, 60.0),
+        (api_error(503), 1, is_retryable_restore, None), (api_error(400), 1, is_retryable_read, None),
+    ],
+)
+def test_retry_delay_or_give_up(exc, failures, should_retry, delay):
+    policy = RetryPolicy(max_attempts=4, initial_delay=0.5, max_delay=8.0, max_retry_after=60.0, jitter=0.25)
+    assert retry_delay(exc, failures, policy, should_retry, 0.0) == delay
+
+
+def test_a_poll_is_one_attempt_the_waiter_owns_the_wait(emulator):
+    emulator.backend.add_fault(Fault("GET", "/jobs/", "respond", status=503, times=1))
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+        with pytest.raises(ServerError):
+            client.poll_job(job_id)
+        assert client.waits == []
+        assert client.poll_job(job_id).id == job_id
+    assert [r.status for r in emulator.backend.requests(method="GET", path_contains="/jobs/")] == [503, 200]
+
+
+def test_a_poll_renews_the_token_once_on_401(emulator):
+    """A 401 is one branch: the token source is asked to renew, and the poll is sent once more."""
+    class Renewing:
+        def __init__(self):
+            self.tokens = ["expired-token-0000", TOKEN]
+
+        def get(self):
+            return self.tokens[0]
+
+        def renew_after_401(self, used):
+            self.tokens.pop(0)
+            return True
+
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, Renewing(), sleep=lambda s: None) as client:
+        assert client.poll_job(job_id).id == job_id
+    assert [r.status for r in emulator.backend.requests(method="GET", path_contains="/jobs/")] == [401, 200]

@@ -10,6 +10,7 @@ from ddm_resources.errors import (
     JobFailedError,
     JobTimeoutError,
     NotFoundError,
+    ThrottledError,
     TransportError,
 )
 from ddm_resources.models import Job
@@ -105,7 +106,7 @@ def test_progress_repeats_at_the_interval_even_without_change():
     wait_for_job(get_job, "j", timeout=3600, schedule=PollSchedule(max_interval=10, progress_every=60),
                  on_progress=reports.append, clock=clock, sleep=clock.sleep)
     running = [r.elapsed for r in reports if r.job.status == "Running"]
-    gaps = [b - a for a, b in zip(running, running[1:])]
+    gaps = [b - a for a, b in zip(running[:-1], running[1:], strict=True)]
     assert len(running) >= 5
     assert all(60 <= gap <= 70 for gap in gaps)
 
@@ -183,3 +184,16 @@ def test_empty_status_counts_as_missing():
     get_job, _ = scripted(("", ""))
     with pytest.raises(JobError, match="showed no status"):
         wait_for_job(get_job, "j", timeout=3600, clock=clock, sleep=clock.sleep)
+
+
+def test_a_throttled_poll_waits_at_least_its_retry_after():
+    clock = FakeClock()
+    answers = iter(["throttle", "done"])
+
+    def get_job(job_id: str) -> Job:
+        if next(answers) == "throttle":
+            raise ThrottledError("slow down", status_code=429, error_code="APIGW.0308", retry_after=25.0)
+        return Job(id=job_id, status="Completed")
+
+    assert wait_for_job(get_job, "j", timeout=600, clock=clock, sleep=clock.sleep).status == "Completed"
+    assert clock.sleeps == [1.0, 25.0]
