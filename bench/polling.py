@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ddm_emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorServer  # noqa: E402
+from ddm_emulator import DEMO_PROJECT_ID, SEED, DdmBackend, EmulatorServer  # noqa: E402
 from ddm_resources.client import DdmClient  # noqa: E402
 from ddm_resources.models import Job, RestoreSource, RestoreTarget  # noqa: E402
 from ddm_resources.waiter import PollSchedule, wait_for_job  # noqa: E402
@@ -53,9 +53,8 @@ def main() -> None:
     try:
         with DdmClient(server.url, DEMO_PROJECT_ID, "bench-token") as client:
             job_id = client.restore_metadata(
-                "1f5c9fd6cd984056ba89c8c87cc03278in09", RestoreSource(backup_id="defa45b24d314e878fde930a61732e9dbr09"),
-                RestoreTarget(instance_id="2f0324a93859487eb5566d75951fcd2din09",
-                              data_nodes=["f4e2949e9b9b4d60b42c89ed39bfe34cin01"]))
+                SEED.source_instance_id, RestoreSource(backup_id=SEED.backup_id),
+                RestoreTarget(instance_id=SEED.target_instance_id, data_nodes=[SEED.target_data_node_id]))
             samples = []
             for _ in range(300):
                 start = time.perf_counter()

@@ -1,23 +1,34 @@
-"""Fixtures shared by every test level: a fresh DDM API emulator on a real socket."""
+"""Fixtures shared by every test level: one DDM API emulator fixture, and the seed's ids.
+
+`emulator` is a seeded emulator on a real socket that accepts `TOKEN` for the seed's project.
+A directory or module changes what it starts with by overriding `emulator_settings` (e.g. the
+job length or a documented-open behaviour) or `emulator_clock` (a `ManualClock` moves jobs
+without sleeping). The ids below are the seed's (`ddm_emulator.SEED`), never written out again.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ddm_emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorServer
+from ddm_emulator import SEED, DdmBackend, EmulatorServer, EmulatorSettings
+from ddm_emulator.clock import Clock
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "static-test-token-0123456789abcdef"
 """The IAM token the tests hand to the provider; secret scans look for it."""
 
-SOURCE = "1f5c9fd6cd984056ba89c8c87cc03278in09"
-BACKUP = "defa45b24d314e878fde930a61732e9dbr09"
-TARGET = "2f0324a93859487eb5566d75951fcd2din09"
-DATA_NODE = "f4e2949e9b9b4d60b42c89ed39bfe34cin01"
-DOC_EXAMPLE_BODY = {
+PROJECT_ID = SEED.project_id
+SOURCE = SEED.source_instance_id
+SOURCE_DATA_NODE = SEED.source_data_node_id
+BACKUP = SEED.backup_id
+TARGET = SEED.target_instance_id
+DATA_NODE = SEED.target_data_node_id
+DOC_EXAMPLE_BODY: dict[str, Any] = {
     "source": {"backup_id": BACKUP},
     "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
 }
@@ -27,15 +38,24 @@ RECOVERY_PATH = "/backups/metadata-recovery"
 
 
 @pytest.fixture
-def emulator() -> Iterator[EmulatorServer]:
-    """A seeded emulator whose jobs take 0.3 s, accepting `TOKEN` for `DEMO_PROJECT_ID`."""
-    server = EmulatorServer(DdmBackend(job_seconds=0.3))
-    server.start()
-    server.backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
-    try:
+def emulator_settings() -> EmulatorSettings:
+    """What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its default."""
+    return EmulatorSettings(job_seconds=0.3)
+
+
+@pytest.fixture
+def emulator_clock() -> Clock:
+    """The emulator's source clock: real time here; override with a `ManualClock`."""
+    return time.time
+
+
+@pytest.fixture
+def emulator(emulator_settings: EmulatorSettings, emulator_clock: Clock) -> Iterator[EmulatorServer]:
+    """A seeded emulator on a free port, accepting `TOKEN` for `PROJECT_ID`."""
+    backend = DdmBackend(emulator_settings, clock=emulator_clock)
+    backend.add_static_token(TOKEN, PROJECT_ID)
+    with EmulatorServer(backend) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def recovery_posts(server: EmulatorServer) -> list:

@@ -1,8 +1,9 @@
-"""Fixtures for the emulator's own tests: a manual clock, a seeded backend on a real socket,
-an httpx client, and a token issued through the emulated IAM."""
+"""Fixtures for the emulator's own tests: the shared `emulator` on a manual clock with jobs of
+`JOB_SECONDS`, its backend, an httpx client, and a token issued through the emulated IAM."""
 
 from __future__ import annotations
 
+import copy
 import ssl
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ddm_emulator import SEED, DdmBackend, EmulatorServer, ManualClock
+from ddm_emulator import SEED, DdmBackend, EmulatorServer, EmulatorSettings, ManualClock
+from tests.conftest import DOC_EXAMPLE_BODY
 
 PROJECT = SEED.project_id
 SOURCE_PATH = f"/v3/{PROJECT}/instances/{SEED.source_instance_id}"
@@ -43,13 +45,7 @@ def password_body(
 
 def doc_body(**source: Any) -> dict[str, Any]:
     """The documented restore body; `source` replaces the backup id if given."""
-    return {
-        "source": source or {"backup_id": SEED.backup_id},
-        "target": {
-            "instance_id": SEED.target_instance_id,
-            "data_nodes": [SEED.target_data_node_id],
-        },
-    }
+    return {**copy.deepcopy(DOC_EXAMPLE_BODY), **({"source": source} if source else {})}
 
 
 @pytest.fixture
@@ -59,22 +55,27 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def backend(clock: ManualClock) -> DdmBackend:
-    """A seeded backend on the manual clock, jobs lasting `JOB_SECONDS` emulated seconds."""
-    return DdmBackend(clock=clock, job_seconds=JOB_SECONDS)
+def emulator_clock(clock: ManualClock) -> ManualClock:
+    """The shared `emulator` runs on the manual clock."""
+    return clock
 
 
 @pytest.fixture
-def server(backend: DdmBackend) -> Iterator[EmulatorServer]:
-    """The backend served on a free port."""
-    with EmulatorServer(backend) as running:
-        yield running
+def emulator_settings() -> EmulatorSettings:
+    """Jobs last `JOB_SECONDS` emulated seconds; every other setting at its default."""
+    return EmulatorSettings(job_seconds=JOB_SECONDS)
 
 
 @pytest.fixture
-def client(server: EmulatorServer) -> Iterator[httpx.Client]:
-    """An httpx client for the server (5 s timeout)."""
-    with httpx.Client(base_url=server.url, timeout=5.0, verify=SSL_CONTEXT) as http:
+def backend(emulator: EmulatorServer) -> DdmBackend:
+    """The state behind the shared `emulator`."""
+    return emulator.backend
+
+
+@pytest.fixture
+def client(emulator: EmulatorServer) -> Iterator[httpx.Client]:
+    """An httpx client for the emulator (5 s timeout)."""
+    with httpx.Client(base_url=emulator.url, timeout=5.0, verify=SSL_CONTEXT) as http:
         yield http
 
 

@@ -12,7 +12,7 @@ from ddm_emulator import SEED, DdmBackend, ManualClock
 from .conftest import PROJECT, RECOVERY, doc_body, password_body
 
 
-def test_token_issue_returns_201_header_and_documented_body(client: httpx.Client, server):
+def test_token_issue_returns_201_header_and_documented_body(client: httpx.Client, emulator):
     response = client.post("/v3/auth/tokens", json=password_body())
 
     assert response.status_code == 201
@@ -27,7 +27,7 @@ def test_token_issue_returns_201_header_and_documented_body(client: httpx.Client
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", token["expires_at"])
     assert token["expires_at"] > token["issued_at"]
     ddm = next(entry for entry in token["catalog"] if entry["type"] == "ddmv3")
-    assert ddm["endpoints"][0]["url"] == server.url
+    assert ddm["endpoints"][0]["url"] == emulator.url
     assert response.headers["X-Subject-Token"] not in response.text
 
 

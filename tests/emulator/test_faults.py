@@ -78,10 +78,10 @@ def test_fault_matches_method_and_path_only(client, auth, backend: DdmBackend):
     assert client.get(BACKUPS, headers=auth).status_code == 200
 
 
-def test_delay_is_slower_than_a_client_timeout_then_processes(server, auth, backend: DdmBackend):
+def test_delay_is_slower_than_a_client_timeout_then_processes(emulator, auth, backend: DdmBackend):
     backend.add_fault(Fault("POST", "metadata-recovery$", "delay", delay=0.5, times=1))
 
-    with httpx.Client(base_url=server.url, timeout=0.1, verify=SSL_CONTEXT) as impatient:
+    with httpx.Client(base_url=emulator.url, timeout=0.1, verify=SSL_CONTEXT) as impatient:
         with pytest.raises(httpx.ReadTimeout):
             impatient.post(RECOVERY, json=doc_body(), headers=auth)
 

@@ -10,14 +10,12 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from ddm_resources.inputs import MetadataRecoveryInputs, canonical, check_inputs, parse_duration, validate_inputs
 from ddm_resources.restore_time import RestoreTime, parse_restore_time, restore_time_problem
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET
 
 GOOD = {
-    "source_instance_id": "1f5c9fd6cd984056ba89c8c87cc03278in09",
-    "source": {"backup_id": "defa45b24d314e878fde930a61732e9dbr09"},
-    "target": {
-        "instance_id": "2f0324a93859487eb5566d75951fcd2din09",
-        "data_nodes": ["f4e2949e9b9b4d60b42c89ed39bfe34cin01"],
-    },
+    "source_instance_id": SOURCE,
+    "source": {"backup_id": BACKUP},
+    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
 }
 
 
@@ -84,7 +82,7 @@ def test_all_problems_are_reported_at_once():
         with_(source__backup_id=UNKNOWN, source__restore_time=1716180000000),
         with_(source__restore_time=UNKNOWN),
         with_(source_instance_id=UNKNOWN),
-        with_(target__instance_id=Unknown(), target__data_nodes=["f4e2949e9b9b4d60b42c89ed39bfe34cin01", Unknown()]),
+        with_(target__instance_id=Unknown(), target__data_nodes=[DATA_NODE, Unknown()]),
         with_(source=Unknown()),
     ],
 )

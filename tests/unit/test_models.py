@@ -13,14 +13,9 @@ from ddm_resources.models import (
     RestoreSource,
     RestoreTarget,
 )
+from tests.conftest import DOC_EXAMPLE_BODY
 
-DOC_EXAMPLE = {
-    "source": {"backup_id": "defa45b24d314e878fde930a61732e9dbr09"},
-    "target": {
-        "instance_id": "2f0324a93859487eb5566d75951fcd2din09",
-        "data_nodes": ["f4e2949e9b9b4d60b42c89ed39bfe34cin01"],
-    },
-}
+DOC_EXAMPLE = DOC_EXAMPLE_BODY
 
 
 def test_request_body_equals_documented_example():

@@ -24,9 +24,8 @@ from ddm_resources.preflight import (
 )
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import SOURCE_DATA_NODE as SOURCE_NODE
 
-SOURCE_NODE = "9a8b7c6d5e4f40312a1b0c9d8e7f6a5bin01"
-"""The seeded source instance's own data node."""
 GOOD = {
     "source_instance_id": SOURCE,
     "source": {"backup_id": BACKUP},

@@ -6,8 +6,6 @@ The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -18,8 +16,7 @@ from ddm_emulator import (
     DEMO_PROJECT_ID,
     DEMO_PROJECT_NAME,
     DEMO_USER_NAME,
-    DdmBackend,
-    EmulatorServer,
+    EmulatorSettings,
     Fault,
     ManualClock,
 )
@@ -38,153 +35,154 @@ INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
 
 
 @pytest.fixture
-def emu() -> Iterator[EmulatorServer]:
-    """An emulator on a ManualClock (`emu.clock`), jobs of 300 emulated seconds."""
-    clock = ManualClock()
-    server = EmulatorServer(DdmBackend(clock=clock, job_seconds=JOB_SECONDS)).start()
-    server.clock = clock
-    server.backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
-    yield server
-    server.stop()
+def emulator_clock() -> ManualClock:
+    """The emulator runs on a ManualClock; the flow's waits advance the emulator's time."""
+    return ManualClock()
 
 
-def run(emu, *, token=TOKEN, lines=None, **inputs):
+@pytest.fixture
+def emulator_settings() -> EmulatorSettings:
+    """Jobs of 300 emulated seconds."""
+    return EmulatorSettings(job_seconds=JOB_SECONDS)
+
+
+def run(emulator, *, token=TOKEN, lines=None, **inputs):
     """One create flow whose waits move the emulator's clock instead of sleeping."""
     said = lines if lines is not None else []
-    client = DdmClient(emu.url, DEMO_PROJECT_ID, token, sleep=emu.clock.advance, timeout=httpx.Timeout(2.0))
+    client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0))
     recovery = Recovery(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
-                        schedule=PollSchedule(first_delay=1, max_interval=10), clock=emu.clock,
-                        monotonic=emu.clock, sleep=emu.clock.advance)
+                        schedule=PollSchedule(first_delay=1, max_interval=10), clock=emulator.backend.now,
+                        monotonic=emulator.backend.now, sleep=emulator.backend.advance)
     with client:
         return recovery.run()
 
 
-def accepted_posts(emu) -> int:
-    return sum(1 for post in recovery_posts(emu) if post.status == 202)
+def accepted_posts(emulator) -> int:
+    return sum(1 for post in recovery_posts(emulator) if post.status == 202)
 
 
-def test_plain_run_submits_once_and_completes(emu):
+def test_plain_run_submits_once_and_completes(emulator):
     lines: list[str] = []
-    job = run(emu, lines=lines)
+    job = run(emulator, lines=lines)
     assert job.status == "Completed"
-    assert [j.id for j in emu.backend.all_jobs()] == [job.id]
-    assert len(recovery_posts(emu)) == 1
+    assert [j.id for j in emulator.backend.all_jobs()] == [job.id]
+    assert len(recovery_posts(emulator)) == 1
     assert any("Running" in line and "%" in line for line in lines)
 
 
-def test_throttled_post_is_resent_and_accepted_once(emu):
-    emu.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=429, times=1))
-    job = run(emu)
+def test_throttled_post_is_resent_and_accepted_once(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=429, times=1))
+    job = run(emulator)
     assert job.status == "Completed"
-    assert [p.status for p in recovery_posts(emu)] == [429, 202]
-    assert len(emu.backend.all_jobs()) == 1
+    assert [p.status for p in recovery_posts(emulator)] == [429, 202]
+    assert len(emulator.backend.all_jobs()) == 1
 
 
-def test_throttled_polls_every_third_time_still_complete(emu):
-    fault = emu.backend.add_fault(Fault("GET", r"/jobs/\w+$", "respond", status=429, every=3))
-    assert run(emu).status == "Completed"
+def test_throttled_polls_every_third_time_still_complete(emulator):
+    fault = emulator.backend.add_fault(Fault("GET", r"/jobs/\w+$", "respond", status=429, every=3))
+    assert run(emulator).status == "Completed"
     assert fault.fired >= 3
-    assert accepted_posts(emu) == 1
+    assert accepted_posts(emulator) == 1
 
 
-def test_lost_post_response_adopts_the_job_instead_of_resending(emu):
-    emu.backend.add_fault(Fault("POST", "metadata-recovery", "lose_response", times=1))
+def test_lost_post_response_adopts_the_job_instead_of_resending(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "lose_response", times=1))
     lines: list[str] = []
-    job = run(emu, lines=lines)
-    [only] = emu.backend.all_jobs()
+    job = run(emulator, lines=lines)
+    [only] = emulator.backend.all_jobs()
     assert job.id == only.id and job.status == "Completed"
-    assert len(recovery_posts(emu)) == 1
+    assert len(recovery_posts(emulator)) == 1
     assert any("looking for its job instead of sending it again" in line for line in lines)
 
 
-def test_unanswered_post_without_a_job_fails_naming_target_and_adoption(emu):
-    emu.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=503, times=1))
+def test_unanswered_post_without_a_job_fails_naming_target_and_adoption(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=503, times=1))
     with pytest.raises(OutcomeUnknownError) as info:
-        run(emu)
+        run(emulator)
     message = str(info.value)
     assert TARGET in message and "adopt_job_id" in message and "may or may not have started" in message
-    assert emu.backend.all_jobs() == []
-    assert len(recovery_posts(emu)) == 1
+    assert emulator.backend.all_jobs() == []
+    assert len(recovery_posts(emulator)) == 1
 
 
-def test_failed_job_reports_fail_reason_and_job_id_then_a_rerun_submits_again(emu):
-    emu.backend.fail_next_job("Metadata restoration failed: data node f4e2 is read-only.")
+def test_failed_job_reports_fail_reason_and_job_id_then_a_rerun_submits_again(emulator):
+    emulator.backend.fail_next_job("Metadata restoration failed: data node f4e2 is read-only.")
     with pytest.raises(RecoveryError) as info:
-        run(emu)
-    [failed] = emu.backend.all_jobs()
+        run(emulator)
+    [failed] = emulator.backend.all_jobs()
     assert info.value.job_id == failed.id
     assert f"DDM job {failed.id} ended Failed: Metadata restoration failed: data node f4e2 is read-only." in str(info.value)
-    job = run(emu)
+    job = run(emulator)
     assert job.status == "Completed" and job.id != failed.id
-    assert accepted_posts(emu) == 2
+    assert accepted_posts(emulator) == 2
 
 
-def test_deadline_then_rerun_adopts_the_running_job(emu):
+def test_deadline_then_rerun_adopts_the_running_job(emulator):
     with pytest.raises(RecoveryError) as info:
-        run(emu, timeouts={"create": "2m"})
-    [job] = emu.backend.all_jobs()
+        run(emulator, timeouts={"create": "2m"})
+    [job] = emulator.backend.all_jobs()
     assert info.value.job_id == job.id
     assert "may still be running" in str(info.value) and f'adopt_job_id = "{job.id}"' in str(info.value)
     lines: list[str] = []
-    assert run(emu, lines=lines).id == job.id
-    assert accepted_posts(emu) == 1
+    assert run(emulator, lines=lines).id == job.id
+    assert accepted_posts(emulator) == 1
     assert any(f"found restore job {job.id}" in line for line in lines)
 
 
-def test_completed_job_from_an_earlier_run_is_adopted(emu):
-    first = run(emu)
-    again = run(emu)
+def test_completed_job_from_an_earlier_run_is_adopted(emulator):
+    first = run(emulator)
+    again = run(emulator)
     assert again.id == first.id and again.status == "Completed"
-    assert accepted_posts(emu) == 1
+    assert accepted_posts(emulator) == 1
 
 
-def test_explicit_adopt_job_id_sends_no_post(emu):
-    with DdmClient(emu.url, DEMO_PROJECT_ID, TOKEN) as client:
+def test_explicit_adopt_job_id_sends_no_post(emulator):
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
-    assert run(emu, adopt_job_id=job_id).id == job_id
-    assert len(recovery_posts(emu)) == 1
+    assert run(emulator, adopt_job_id=job_id).id == job_id
+    assert len(recovery_posts(emulator)) == 1
 
 
-def test_adopt_job_id_of_another_instance_is_refused(emu):
-    with DdmClient(emu.url, DEMO_PROJECT_ID, TOKEN) as client:
+def test_adopt_job_id_of_another_instance_is_refused(emulator):
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
-    other = emu.backend.add_instance(DEMO_PROJECT_ID).id
+    other = emulator.backend.add_instance(DEMO_PROJECT_ID).id
     with pytest.raises(RecoveryError, match=f"acts on instance {TARGET}, not on target.instance_id {other}"):
-        run(emu, adopt_job_id=job_id, target={"instance_id": other, "data_nodes": [DATA_NODE]})
+        run(emulator, adopt_job_id=job_id, target={"instance_id": other, "data_nodes": [DATA_NODE]})
 
 
-def test_unreadable_job_list_submits_nothing(emu):
-    emu.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=500))
+def test_unreadable_job_list_submits_nothing(emulator):
+    emulator.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=500))
     with pytest.raises(RecoveryError, match="nothing was submitted"):
-        run(emu)
-    assert recovery_posts(emu) == []
+        run(emulator)
+    assert recovery_posts(emulator) == []
 
 
-def tokens_issued(emu):
-    return [r for r in emu.backend.requests(method="POST", path_contains="/auth/tokens") if r.status == 201]
+def tokens_issued(emulator):
+    return [r for r in emulator.backend.requests(method="POST", path_contains="/auth/tokens") if r.status == 201]
 
 
-def test_token_shorter_than_the_job_is_renewed_and_the_restore_completes(emu):
-    emu.backend.configure(token_ttl_seconds=60)
-    manager = PasswordToken(auth_url=f"{emu.url}/v3", username=DEMO_USER_NAME,
+def test_token_shorter_than_the_job_is_renewed_and_the_restore_completes(emulator):
+    emulator.backend.configure(token_ttl_seconds=60)
+    manager = PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME,
                               password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
-                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emu.clock)
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emulator.backend.now)
     assert manager.project_id == DEMO_PROJECT_ID
-    assert run(emu, token=manager).status == "Completed"
-    assert len(tokens_issued(emu)) >= JOB_SECONDS / 60
-    assert accepted_posts(emu) == 1
-    assert not [r for r in emu.backend.requests() if r.status == 401]
+    assert run(emulator, token=manager).status == "Completed"
+    assert len(tokens_issued(emulator)) >= JOB_SECONDS / 60
+    assert accepted_posts(emulator) == 1
+    assert not [r for r in emulator.backend.requests() if r.status == 401]
 
 
-def test_token_expired_early_is_renewed_once_on_401(emu):
-    emu.backend.configure(token_ttl_seconds=60)
+def test_token_expired_early_is_renewed_once_on_401(emulator):
+    emulator.backend.configure(token_ttl_seconds=60)
     frozen = ManualClock()  # the manager believes its token is fresh; DDM says it expired
-    manager = PasswordToken(auth_url=f"{emu.url}/v3", username=DEMO_USER_NAME,
+    manager = PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME,
                               password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
                               project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=frozen)
-    assert run(emu, token=manager).status == "Completed"
-    assert [r for r in emu.backend.requests() if r.status == 401]
-    assert accepted_posts(emu) == 1
-    assert len(tokens_issued(emu)) >= 2
+    assert run(emulator, token=manager).status == "Completed"
+    assert [r for r in emulator.backend.requests() if r.status == 401]
+    assert accepted_posts(emulator) == 1
+    assert len(tokens_issued(emulator)) >= 2
