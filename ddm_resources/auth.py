@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import __version__
 from .errors import ApiError, DdmError
+from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 from .transport import send
 
@@ -82,7 +83,8 @@ class PasswordToken:
     `password`, `domain_name`, and `project_id` or `project_name` (the scope). `clock`
     returns epoch seconds and `sleep` waits between attempts (both injectable for tests).
     `transport` is handed to `httpx.Client` (e.g. `httpx.WSGITransport` over the emulator
-    app, so tests open no socket).
+    app, so tests open no socket); `http_options` sets the CA bundle and verification
+    (`ddm_resources.http_options`).
 
     Raises `ApiError` (e.g. `AuthenticationError` for a wrong password) or
     `TransportError` from `get()`; neither message contains the password or a token.
@@ -105,6 +107,7 @@ class PasswordToken:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        http_options: HttpOptions = DEFAULT_HTTP_OPTIONS,
     ) -> None:
         self._auth_url = auth_url.rstrip("/")
         self._username = username
@@ -116,6 +119,7 @@ class PasswordToken:
         self._clock = clock
         self._sleep = sleep
         self._transport = transport
+        self._http_options = http_options
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
@@ -163,7 +167,8 @@ class PasswordToken:
         }
         headers = {"Content-Type": "application/json;charset=utf8",
                    "User-Agent": f"ddm-resources/{__version__}"}
-        with httpx.Client(base_url=self._auth_url, timeout=self._timeout, transport=self._transport) as http:
+        with httpx.Client(**self._http_options.client_kwargs(), base_url=self._auth_url, timeout=self._timeout,
+                          transport=self._transport) as http:
             failures = 0
             while True:
                 try:

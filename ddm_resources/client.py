@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from . import __version__
 from .auth import StaticToken, TokenSource
 from .errors import AuthenticationError, DdmError
+from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .models import (
     Job,
     JobItem,
@@ -70,6 +71,7 @@ class DdmClient:
     * **on_retry** - called with the error and the wait before each retry (progress lines).
     * **transport** - an `httpx.BaseTransport` for the `httpx.Client` (e.g. `httpx.WSGITransport`
       over the emulator app, so tests open no socket); default: httpx's own.
+    * **http_options** - CA bundle and verification (`ddm_resources.http_options`).
 
     Raises `ddm_resources.errors.ApiError` subclasses for non-2xx answers and
     `TransportError` when no answer arrives, once the retries allowed are spent.
@@ -86,6 +88,7 @@ class DdmClient:
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[BaseException, float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        http_options: HttpOptions = DEFAULT_HTTP_OPTIONS,
     ) -> None:
         self.project_id = project_id
         self._token: TokenSource = StaticToken(SecretStr(token)) if isinstance(token, str) else token
@@ -93,6 +96,7 @@ class DdmClient:
         self._sleep = sleep
         self._on_retry = on_retry
         self._http = httpx.Client(
+            **http_options.client_kwargs(),
             base_url=endpoint.rstrip("/"),
             timeout=timeout,
             transport=transport,

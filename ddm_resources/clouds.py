@@ -50,6 +50,8 @@ def load_cloud(name: str, environ: Mapping[str, str]) -> CloudEntry:
         "project_id": auth.get("project_id") or auth.get("tenant_id"),
         "token": auth.get("token"),
         "region": entry.get("region_name"),
+        "cacert": entry.get("cacert"),
+        "insecure": "true" if entry.get("verify") is False or entry.get("insecure") is True else None,
     }
     return {key: str(value) for key, value in flat.items() if value not in (None, "")}
 

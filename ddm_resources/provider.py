@@ -205,7 +205,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                     source = PasswordToken(
                         auth_url=settings.auth_url, username=settings.username, password=settings.password,
                         domain_name=settings.domain_name, project_id=settings.project_id,
-                        project_name=settings.project_name, timeout=DEFAULT_TIMEOUT)
+                        project_name=settings.project_name, timeout=DEFAULT_TIMEOUT, http_options=settings.http)
                 cached = self._tokens = (settings, source)
             return cached[1]
 
@@ -213,7 +213,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         """A DDM client for `settings`; with password login this may call IAM for the project ID."""
         tokens = self._token_source(settings)
         project_id = settings.project_id or tokens.project_id
-        return DdmClient(settings.endpoint, project_id, tokens,
+        return DdmClient(settings.endpoint, project_id, tokens, http_options=settings.http,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
 
 

@@ -12,6 +12,7 @@ password, domain and a project (name or ID) obtain tokens from IAM, renewed as t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .clouds import load_cloud
 from .errors import ConfigurationError
+from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment
 
-__all__ = ["ProviderSettings", "resolve_settings"]
+__all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
 
 DEFAULT_REGION = "eu-de"
 
@@ -36,11 +38,19 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "project_name": ("projectName", ("OS_PROJECT_NAME", "OS_TENANT_NAME"), "project_name"),
     "project_id": ("projectId", ("OS_PROJECT_ID", "OS_TENANT_ID"), "project_id"),
     "token": ("token", ("OS_TOKEN", "OS_AUTH_TOKEN"), "token"),
+    "cacert": ("cacert", ("OS_CACERT",), "cacert"),
+    "insecure": ("insecure", ("OS_INSECURE",), "insecure"),
+    "system_trust_store": ("systemTrustStore", ("DDM_SYSTEM_TRUST_STORE",), None),
     "poll_interval": ("pollInterval", ("DDM_POLL_INTERVAL",), None),
     "preflight": ("preflight", ("DDM_PREFLIGHT",), None),
 }
 CONFIG_KEYS = tuple(source[0] for source in _SOURCES.values()) + ("cloud",)
 """The `ddm:*` stack config keys the provider reads."""
+
+_SECRETS = ("password", "token")
+_CONTROL = {chr(c) for c in range(32)} | {chr(127)}
+_HTTP_FIELDS = ("cacert", "capath", "insecure", "system_trust_store")
+_warned: set[str] = set()
 
 
 class ProviderSettings(BaseModel):
@@ -63,27 +73,44 @@ class ProviderSettings(BaseModel):
     """Longest pause between two polls of a job, in seconds."""
     preflight: bool = True
     """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
+    http: HttpOptions = DEFAULT_HTTP_OPTIONS
+    """TLS options for every HTTP client (DDM and IAM)."""
+    origins: dict[str, str] = Field(default_factory=dict)
+    """Where each setting came from, e.g. `{"password": "OS_PASSWORD"}` (names, never values)."""
 
 
 def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str]) -> ProviderSettings:
     """Build `ProviderSettings` from a stack-config getter (`pulumi.dynamic.Config.get`) and env.
 
-    Raises `ConfigurationError` naming what to set, with no secret in the message.
+    Values lose surrounding whitespace and line breaks (a password keeps its spaces, only
+    line breaks are cut); a line break or control character inside a value is refused.
+    Raises `ConfigurationError` naming what to set, or which variable is wrong, with no
+    secret in the message.
     """
 
     def from_config(key: str) -> str | None:
         value = config_get(f"ddm:{key}")
         return None if value in (None, "") else str(value)
 
-    cloud_name = from_config("cloud") or environ.get("OS_CLOUD") or None
+    cloud_name = from_config("cloud") or environ.get("OS_CLOUD", "").strip() or None
     cloud = load_cloud(cloud_name, environ) if cloud_name else {}
+    cloud_label = f"clouds.yaml cloud {cloud_name!r}"
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for field, (key, env_names, cloud_key) in _SOURCES.items():
-        value = from_config(key) or next((environ[n] for n in env_names if environ.get(n)), None)
-        if value is None and cloud_key is not None:
-            value = cloud.get(cloud_key)
-        if value is not None:
-            values[field] = value
+        candidates = [(f"ddm:{key}", from_config(key))]
+        candidates += [(name, environ.get(name)) for name in env_names]
+        if cloud_key is not None:
+            candidates.append((f"{cloud_label} ({cloud_key})", cloud.get(cloud_key)))
+        for origin, raw in candidates:
+            value = _clean(field, origin, raw)
+            if value:
+                values[field], origins[field] = value, origin
+                break
+    for field, name in (("cacert", "SSL_CERT_FILE"), ("capath", "SSL_CERT_DIR")):
+        value = _clean(field, name, environ.get(name))
+        if value and field not in values:
+            values[field], origins[field] = value, name
 
     project_name = values.get("project_name")
     values.setdefault("region", project_name.split("_")[0] if project_name else DEFAULT_REGION)
@@ -91,11 +118,47 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
     values.setdefault("auth_url", f"https://iam.{values['region']}.otc.t-systems.com/v3")
     values["endpoint"] = values["endpoint"].rstrip("/")
     _require_credentials(values)
+    http = {field: values.pop(field) for field in _HTTP_FIELDS if field in values}
     try:
-        return ProviderSettings(**values)
+        options = HttpOptions(
+            cacert=http.get("cacert"), capath=http.get("capath"),
+            verify=not pydantic.TypeAdapter(bool).validate_python(http.get("insecure", False)),
+            system_trust_store=pydantic.TypeAdapter(bool).validate_python(http.get("system_trust_store", False)))
+    except pydantic.ValidationError:
+        names = " / ".join(origins[f] for f in ("insecure", "system_trust_store") if f in origins)
+        raise ConfigurationError(f"{names}: expected true or false") from None
+    check_environment(environ, options, origins)
+    if not options.verify:
+        _warn_once(f"warning: TLS certificate verification is off ({origins['insecure']}); "
+                   "anyone on the network path can read the credentials. Set a CA bundle instead (OS_CACERT).")
+    try:
+        return ProviderSettings(**values, http=options, origins=origins)
     except pydantic.ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
         raise ConfigurationError(f"DDM provider settings are invalid: {problems}") from None
+
+
+def _clean(field: str, origin: str, value: Any) -> str | None:
+    """`value` without surrounding whitespace (a password: without surrounding line breaks).
+
+    Raises `ConfigurationError` naming `origin` (never the value) if a control character
+    remains inside, e.g. a line break pasted into a token.
+    """
+    if value is None:
+        return None
+    text = str(value)
+    text = text.strip("\r\n") if field == "password" else text.strip()
+    if _CONTROL & set(text):
+        raise ConfigurationError(
+            f"{origin} contains a line break or control character inside the value; "
+            "set it again without one (the value is not shown)")
+    return text or None
+
+
+def _warn_once(line: str) -> None:
+    if line not in _warned:
+        _warned.add(line)
+        print(f"ddm-resources: {line}", file=sys.stdout, flush=True)
 
 
 def _require_credentials(values: dict[str, Any]) -> None:

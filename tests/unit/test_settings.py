@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
+
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -126,3 +129,167 @@ def test_iam_wrong_password_is_an_authentication_error_without_the_password(emul
         manager(emulator, password=PASSWORD).get()
     assert info.value.status_code == 401
     assert PASSWORD not in str(info.value)
+
+
+# credentials as they arrive from .env files and pasted values (issue 8 item 2) -----------------
+
+TOKEN_CR = "MIIsecretTOKEN42"
+
+
+def test_surrounding_line_breaks_and_spaces_are_stripped():
+    s = settings(env={"OS_TOKEN": f"{TOKEN_CR}\r", "OS_PROJECT_ID": " p1\r\n", "DDM_ENDPOINT": "http://127.0.0.1:1\r"})
+    assert (s.token.get_secret_value(), s.project_id, s.endpoint) == (TOKEN_CR, "p1", "http://127.0.0.1:1")
+    assert s.origins["token"] == "OS_TOKEN"
+
+
+def test_a_password_keeps_its_spaces_but_loses_its_line_ending():
+    env = {"OS_USERNAME": "u\r", "OS_PASSWORD": f" {PASSWORD} \r\n", "OS_DOMAIN_NAME": "d", "OS_PROJECT_NAME": "eu-de"}
+    assert settings(env=env).password.get_secret_value() == f" {PASSWORD} "
+
+
+@pytest.mark.parametrize("config, env, name", [
+    ({}, {"OS_TOKEN": "MIIsecret\nTOKEN42", "OS_PROJECT_ID": "p"}, "OS_TOKEN"),
+    ({"ddm:token": "MIIsecret\x1b[2JTOKEN42"}, {"OS_PROJECT_ID": "p"}, "ddm:token"),
+    ({}, {"OS_USERNAME": "u", "OS_PASSWORD": "MIIsecret\r\nTOKEN42", "OS_DOMAIN_NAME": "d", "OS_PROJECT_ID": "p"},
+     "OS_PASSWORD"),
+])
+def test_a_line_break_inside_a_credential_is_refused_naming_the_variable_not_the_value(config, env, name):
+    with pytest.raises(ConfigurationError) as info:
+        settings(config, env)
+    assert name in str(info.value) and "line break" in str(info.value)
+    assert "MIIsecret" not in str(info.value) and "TOKEN42" not in str(info.value)
+
+
+def test_a_token_with_a_windows_line_ending_works_against_the_api(emulator):
+    """The stripped token reaches DDM: one request, no retry, no 401 (was: retried as an outage)."""
+    from ddm_resources.client import DdmClient
+    from tests.conftest import TOKEN
+
+    s = settings(env={"OS_TOKEN": f"{TOKEN}\r", "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": emulator.url})
+    with DdmClient(s.endpoint, s.project_id, s.token.get_secret_value(), http_options=s.http) as client:
+        assert client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09") is not None
+    assert [r.status for r in emulator.backend.requests()] == [200]
+
+
+# TLS and proxy settings (issue 8 items 5 and 6) --------------------------------------------------
+
+READY = {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"}
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (its own CA) and its key, made with openssl."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def test_os_cacert_and_insecure_reach_the_http_options(tls, capsys):
+    bundle = tls[0]
+    s = settings(env={**READY, "OS_CACERT": str(bundle)})
+    assert (s.http.cacert, s.http.verify, s.origins["cacert"]) == (str(bundle), True, "OS_CACERT")
+    insecure = settings({"ddm:insecure": "true"}, READY)
+    assert insecure.http.verify is False and insecure.http.client_kwargs()["verify"] is False
+    assert "TLS certificate verification is off (ddm:insecure)" in capsys.readouterr().out
+
+
+def test_clouds_yaml_cacert_and_verify_false(tmp_path, tls, capsys):
+    bundle = tls[0]
+    path = tmp_path / "clouds.yaml"
+    path.write_text(f"clouds:\n  corp:\n    auth: {{token: t, project_id: p}}\n    cacert: {bundle}\n"
+                    "  lab:\n    auth: {token: t, project_id: p}\n    verify: false\n")
+    corp = settings({"ddm:cloud": "corp"}, {"OS_CLIENT_CONFIG_FILE": str(path)})
+    assert corp.http.cacert == str(bundle) and corp.http.verify
+    lab = settings({"ddm:cloud": "lab"}, {"OS_CLIENT_CONFIG_FILE": str(path)})
+    assert lab.http.verify is False
+    assert "verification is off" in capsys.readouterr().out
+
+
+def test_a_ca_file_that_is_no_certificate_is_named(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate")
+    with pytest.raises(ConfigurationError, match="^OS_CACERT: could not load the CA bundle"):
+        settings(env={**READY, "OS_CACERT": str(bundle)})
+
+
+@pytest.fixture
+def https_emulator(tls):
+    """The emulator app served over HTTPS with the self-signed certificate."""
+    from werkzeug.serving import make_server
+
+    from ddm_emulator import DdmBackend
+    from ddm_emulator.app import EmulatorApp
+    from tests.conftest import TOKEN
+
+    backend = DdmBackend(job_seconds=0.3)
+    backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
+    server = make_server("127.0.0.1", 0, EmulatorApp(backend), ssl_context=(str(tls[0]), str(tls[1])))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.port}", backend
+    server.shutdown()
+    thread.join()
+
+
+@pytest.mark.parametrize("extra, works", [({}, False), ("cacert", True), ({"OS_INSECURE": "1"}, True)])
+def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra, works):
+    """Against a real TLS server: certifi refuses the private CA, OS_CACERT or OS_INSECURE make it work."""
+    from ddm_resources.client import DdmClient
+    from ddm_resources.errors import TransportError
+    from ddm_resources.retry import RetryPolicy
+    from tests.conftest import TOKEN
+
+    url, backend = https_emulator
+    extra = {"OS_CACERT": str(tls[0])} if extra == "cacert" else extra
+    s = settings(env={"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url, **extra})
+    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
+        if works:
+            c.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+        else:
+            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+                c.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+    assert len(backend.requests()) == (1 if works else 0)
+
+
+@pytest.mark.parametrize("name", ["OS_CACERT", "SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_a_missing_ca_file_is_a_settings_error_naming_the_variable(tmp_path, name):
+    with pytest.raises(ConfigurationError, match=f"^{name} names a CA .* that does not exist"):
+        settings(env={**READY, name: str(tmp_path / "missing.pem")})
+
+
+def test_a_bad_insecure_value_is_named():
+    with pytest.raises(ConfigurationError, match="OS_INSECURE: expected true or false"):
+        settings(env={**READY, "OS_INSECURE": "maybe"})
+
+
+def test_socks_proxy_is_supported_with_socksio():
+    s = settings(env={**READY, "ALL_PROXY": "socks5://127.0.0.1:1080", "NO_PROXY": "127.0.0.1"})
+    assert s.http.verify
+
+
+def test_socks_proxy_without_socksio_names_the_variable_and_the_extra(monkeypatch):
+    from ddm_resources import http_options
+
+    real = http_options.importlib.util.find_spec
+    monkeypatch.setattr(http_options.importlib.util, "find_spec", lambda n, *a: None if n == "socksio" else real(n, *a))
+    with pytest.raises(ConfigurationError) as info:
+        settings(env={**READY, "ALL_PROXY": "socks5://user:proxy-pass@127.0.0.1:1080"})
+    assert "ALL_PROXY" in str(info.value) and "ddm-resources[socks]" in str(info.value)
+    assert "proxy-pass" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["ftp://user:proxy-pass@host:21", "http://user:proxy-pass@[::1"])
+def test_a_bad_proxy_url_names_the_variable_not_the_value(value):
+    with pytest.raises(ConfigurationError) as info:
+        settings(env={**READY, "HTTPS_PROXY": value})
+    assert "HTTPS_PROXY" in str(info.value) and "proxy-pass" not in str(info.value)
+
+
+def test_system_trust_store_uses_truststore():
+    s = settings({"ddm:systemTrustStore": "true"}, READY)
+    import truststore
+
+    assert isinstance(s.http.client_kwargs()["verify"], truststore.SSLContext)

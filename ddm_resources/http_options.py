@@ -1,0 +1,137 @@
+"""TLS and proxy options for the provider's `httpx.Client`s (DDM and IAM alike).
+
+`HttpOptions` holds what the settings decided: a CA bundle (`ddm:cacert`, `OS_CACERT`,
+clouds.yaml `cacert`, else `SSL_CERT_FILE`), a CA directory (`SSL_CERT_DIR`), whether to
+verify certificates at all (`ddm:insecure`, `OS_INSECURE`, clouds.yaml `verify: false` or
+`insecure: true`), and whether to trust the operating system's certificate store (the
+`truststore` package, `pip install 'ddm-resources[truststore]'`). Proxies come from the
+environment as httpx reads them (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`); a
+SOCKS proxy needs `pip install 'ddm-resources[socks]'`.
+
+`check_environment` turns every client-setup problem into a `ConfigurationError` that names
+the variable (never its value: a proxy URL may hold a password), so `pulumi preview` fails in
+one line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .errors import ConfigurationError
+
+__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "check_environment"]
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+"""The proxy variables httpx reads (with `trust_env`, its default)."""
+
+_SOCKS_SCHEMES = ("socks5", "socks5h", "socks4", "socks4a")
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """How the provider's HTTP clients verify servers. Paths are local file names."""
+
+    cacert: str | None = None
+    """A PEM bundle of CA certificates to trust instead of certifi's."""
+    capath: str | None = None
+    """A directory of hashed CA certificates (`SSL_CERT_DIR`), trusted besides the bundle."""
+    verify: bool = True
+    """False turns certificate verification off (a warning line says so)."""
+    system_trust_store: bool = False
+    """Trust the operating system's store (with `truststore`) instead of certifi's bundle."""
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `httpx.Client` (`verify`, `trust_env`).
+
+        With no CA setting and the default store this is httpx's own default (certifi's bundle).
+        Raises `ConfigurationError` when a CA file cannot be loaded or `truststore` is missing.
+        """
+        if not self.verify:
+            return {"verify": False, "trust_env": True}
+        if not (self.cacert or self.capath or self.system_trust_store):
+            return {"trust_env": True}
+        return {"verify": self.ssl_context(), "trust_env": True}
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The system store (with `truststore`) plus `cacert` / `capath`, or only those two.
+
+        Only the given bundle is trusted, as with `SSL_CERT_FILE` in httpx and OpenSSL.
+        """
+        if self.system_trust_store:
+            if importlib.util.find_spec("truststore") is None:
+                raise ConfigurationError(
+                    "ddm:systemTrustStore / DDM_SYSTEM_TRUST_STORE needs the truststore package: "
+                    "pip install 'ddm-resources[truststore]'")
+            import truststore
+
+            context: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        else:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if self.cacert or self.capath:
+            try:
+                context.load_verify_locations(cafile=self.cacert, capath=self.capath)
+            except (OSError, ssl.SSLError) as exc:
+                what = f"CA bundle {self.cacert}" if self.cacert else f"CA directory {self.capath}"
+                raise ConfigurationError(f"could not load the {what}: {type(exc).__name__}") from None
+        return context
+
+
+DEFAULT_HTTP_OPTIONS = HttpOptions()
+"""httpx's defaults: certifi's bundle, verification on, proxies from the environment."""
+
+
+def check_environment(environ: Mapping[str, str], options: HttpOptions, origins: Mapping[str, str]) -> None:
+    """Raise `ConfigurationError` naming the setting if an HTTP client cannot be set up.
+
+    `origins` maps `cacert` / `capath` to where the value came from (e.g. `OS_CACERT`).
+    """
+    for field, path in (("cacert", options.cacert), ("capath", options.capath)):
+        if path and not (Path(path).is_dir() if field == "capath" else Path(path).is_file()):
+            kind = "directory" if field == "capath" else "file"
+            raise ConfigurationError(
+                f"{origins.get(field, field)} names a CA {kind} that does not exist: {path}; "
+                "fix the path or unset it")
+    for name in PROXY_VARIABLES:
+        value = environ.get(name, "").strip()
+        if not value:
+            continue
+        scheme = value.split("://", 1)[0].lower() if "://" in value else "http"
+        if scheme in _SOCKS_SCHEMES:
+            if importlib.util.find_spec("socksio") is None:
+                raise ConfigurationError(
+                    f"{name} names a SOCKS proxy, which needs the socksio package: "
+                    f"pip install 'ddm-resources[socks]' (or use an HTTP proxy, or unset {name})")
+        elif scheme not in ("http", "https"):
+            raise ConfigurationError(
+                f"{name} is not a proxy URL httpx supports (http://, https://, socks5://); fix or unset it")
+    try:
+        kwargs = options.client_kwargs()
+    except ConfigurationError as exc:
+        names = " / ".join(dict.fromkeys(origins.get(f, f) for f in ("cacert", "capath") if getattr(options, f)))
+        raise ConfigurationError(f"{names or 'ddm:systemTrustStore'}: {exc}") from None
+    variables = [n for n in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy") if environ.get(n)]
+    try:
+        with httpx.Client(**kwargs, mounts=_env_mounts(environ)):
+            pass
+    except Exception as exc:  # httpx raises several kinds for a bad proxy URL
+        raise ConfigurationError(
+            f"the HTTP client cannot be set up from {', '.join(variables) or 'the TLS settings'}: "
+            f"{type(exc).__name__}; fix or unset them") from None
+
+
+def _env_mounts(environ: Mapping[str, str]) -> dict[str, httpx.HTTPTransport | None]:
+    """The proxy mounts httpx would build from `environ` (checked without touching os.environ)."""
+    mounts: dict[str, httpx.HTTPTransport | None] = {}
+    for scheme in ("https", "http", "all"):
+        url = environ.get(f"{scheme.upper()}_PROXY") or environ.get(f"{scheme}_proxy")
+        if url:
+            url = url if "://" in url else f"http://{url}"
+            mounts["all://" if scheme == "all" else f"{scheme}://"] = httpx.HTTPTransport(proxy=url)
+    return mounts
