@@ -4,7 +4,8 @@
 `restore_time` in epoch milliseconds, UTC) onto a new, empty target DDM instance whose data
 nodes were already restored to the same point in time, and waits for the job.
 
-Modules: `models`/`restore_models` (API bodies), `transport`/`client` (HTTP), `retry`,
+Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
+`http_boundary`/`client` (HTTP), `retry`,
 `auth`/`settings`/`clouds` (credentials), `inputs`/`restore_time` (check and
 diff rules), `preflight`, `waiter`/`recovery` (the exactly-once create flow), `provider`
 (the dynamic provider), `resource` (what programs declare). The local DDM API emulator is the

@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from . import __version__
 from .errors import ApiError, DdmError
+from .http_boundary import send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
-from .transport import send
 
 __all__ = ["PasswordToken", "StaticToken", "TokenSource"]
 

@@ -3,7 +3,7 @@
 One method per API call this project needs. Every request goes through `DdmClient._send`:
 it attaches the token, retries what is safe to retry (see `ddm_resources.retry`), renews
 the token once after a 401 on a read, and turns failures into `ddm_resources.errors`
-exceptions (in `ddm_resources.transport`). The token travels only in the `X-Auth-Token`
+exceptions (in `ddm_resources.http_boundary`). The token travels only in the `X-Auth-Token`
 header and is never part of an exception, a log line or a `repr`.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -21,37 +21,48 @@ from pydantic import SecretStr
 from . import __version__
 from .auth import StaticToken, TokenSource
 from .errors import AuthenticationError, DdmError
+from .http_boundary import send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
+from .lookup_models import (
+    BackupDetail,
+    BackupInfo,
+    BackupsPage,
+    RelatedDataNode,
+    RelatedDataNodesPage,
+    RestorableInstance,
+    RestorableInstancesPage,
+    TargetDataNode,
+    TargetDataNodesPage,
+    TimeInterval,
+    TimeIntervalsPage,
+)
 from .models import (
     Job,
     JobItem,
     JobListResponse,
     JobResponse,
-    MetadataRecoveryRequest,
-    MetadataRecoveryResponse,
+    Page,
+    RestoreMetadataRequest,
+    RestoreMetadataResponse,
     RestoreSource,
     RestoreTarget,
 )
-from .restore_models import (
-    BackupDetail,
-    BackupsPage,
-    RelatedDataNodesPage,
-    RestorableInstancesPage,
-    TargetDataNodesPage,
-    TimeIntervalsPage,
-)
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
-from .transport import send
 
-__all__ = ["DEFAULT_TIMEOUT", "DdmClient"]
+__all__ = ["DEFAULT_TIMEOUT", "MAX_PAGES", "PAGE_SIZE", "DdmClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
 
-JOB_LIST_PAGE = 100
+PAGE_SIZE = 128
+"""`limit` of every list call: the documented maximum (ddm-api.md section 1)."""
+MAX_PAGES = 200
+"""Longest list read (25,600 items at `PAGE_SIZE`): past it, a list call fails closed."""
 
 
 _M = TypeVar("_M", bound=pydantic.BaseModel)
+_P = TypeVar("_P", bound=Page)
+_T = TypeVar("_T")
 
 
 def _never(exc: BaseException) -> bool:
@@ -134,10 +145,10 @@ class DdmClient:
         restore may have started, and the caller must look for its job. A 401 is never
         answered by sending the POST again.
         """
-        body = MetadataRecoveryRequest(source=source, target=target).to_body()
+        body = RestoreMetadataRequest(source=source, target=target).to_body()
         path = f"/v3/{self.project_id}/instances/{source_instance_id}/backups/metadata-recovery"
         response = self._send("POST", path, json=body, should_retry=is_retryable_restore, renew_on_401=False)
-        return self._parse(MetadataRecoveryResponse, response).job_id
+        return self._parse(RestoreMetadataResponse, response).job_id
 
     def get_job(self, job_id: str) -> Job:
         """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
@@ -150,65 +161,50 @@ class DdmClient:
         response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}", should_retry=_never)
         return self._parse(JobResponse, response).job
 
-    # Read-only restore APIs (ddm-api.md section 2), used by `ddm_resources.preflight` ---------
-    # One page per call: `offset` >= 0, `limit` 1-128 (section 1); the caller pages through.
+    # Read-only restore lookups (ddm-api.md section 2), used by `ddm_resources.preflight` -------
+    # Each returns every item of the list (see `_all_items` for paging).
 
-    def restorable_instances(self, instance_id: str, *, offset: int = 0, limit: int = 128) -> RestorableInstancesPage:
-        """One page of the instances that can receive `instance_id`'s metadata (section 2.2).
+    def restorable_instances(self, instance_id: str) -> list[RestorableInstance]:
+        """The instances that can receive `instance_id`'s metadata (section 2.2).
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-instances`.
         """
         path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-instances"
-        return self._parse(RestorableInstancesPage, self._send("GET", path, params={"offset": offset, "limit": limit}))
+        return self._all_items(path, {}, RestorableInstancesPage, lambda page: page.instances)
 
-    def restorable_time_intervals(self, instance_id: str, *, offset: int = 0, limit: int = 128) -> TimeIntervalsPage:
-        """One page of `instance_id`'s restorable time ranges, UTC (section 2.3).
+    def restorable_time_intervals(self, instance_id: str) -> list[TimeInterval]:
+        """`instance_id`'s restorable time ranges, UTC (section 2.3).
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-time-interval`.
         """
         path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-time-interval"
-        return self._parse(TimeIntervalsPage, self._send("GET", path, params={"offset": offset, "limit": limit}))
+        return self._all_items(path, {}, TimeIntervalsPage, lambda page: page.restorable_time_intervals)
 
-    def related_data_nodes(
-        self, instance_id: str, restore_time: int, *, offset: int = 0, limit: int = 128
-    ) -> RelatedDataNodesPage:
-        """One page of the data nodes of `instance_id` at `restore_time` (epoch ms; section 2.4).
+    def related_data_nodes(self, instance_id: str, restore_time: int) -> list[RelatedDataNode]:
+        """The data nodes of `instance_id` at `restore_time` (epoch ms; section 2.4).
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/related-dn?restore_time=`.
         """
         path = f"/v3/{self.project_id}/instances/{instance_id}/backups/related-dn"
-        params = {"restore_time": restore_time, "offset": offset, "limit": limit}
-        return self._parse(RelatedDataNodesPage, self._send("GET", path, params=params))
+        return self._all_items(path, {"restore_time": restore_time}, RelatedDataNodesPage,
+                               lambda page: page.related_data_nodes)
 
     def restorable_data_nodes(
-        self,
-        instance_id: str,
-        *,
-        target_instance_id: str,
-        source_dn_instance_id: str,
-        restore_time: int,
-        offset: int = 0,
-        limit: int = 128,
-    ) -> TargetDataNodesPage:
-        """One page of the nodes that could replace `source_dn_instance_id` under the target
-        at `restore_time` (epoch ms), each with `available` / `unavailable_reason` (section 2.5).
+        self, instance_id: str, *, target_instance_id: str, source_dn_instance_id: str, restore_time: int
+    ) -> list[TargetDataNode]:
+        """The nodes that could replace `source_dn_instance_id` under the target at `restore_time`
+        (epoch ms), each with `available` / `unavailable_reason` (section 2.5).
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-data-node`.
         """
         path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-data-node"
-        params = {
-            "target_instance_id": target_instance_id,
-            "source_dn_instance_id": source_dn_instance_id,
-            "restore_time": restore_time,
-            "offset": offset,
-            "limit": limit,
-        }
-        return self._parse(TargetDataNodesPage, self._send("GET", path, params=params))
+        params = {"target_instance_id": target_instance_id, "source_dn_instance_id": source_dn_instance_id,
+                  "restore_time": restore_time}
+        return self._all_items(path, params, TargetDataNodesPage, lambda page: page.target_data_nodes)
 
-    def list_backups(self, *, offset: int = 0, limit: int = 128) -> BackupsPage:
-        """One page of the project's metadata backups (section 2.7): `GET /v3/{project_id}/backups`."""
-        path = f"/v3/{self.project_id}/backups"
-        return self._parse(BackupsPage, self._send("GET", path, params={"offset": offset, "limit": limit}))
+    def list_backups(self) -> list[BackupInfo]:
+        """The project's metadata backups (section 2.7): `GET /v3/{project_id}/backups`."""
+        return self._all_items(f"/v3/{self.project_id}/backups", {}, BackupsPage, lambda page: page.backups)
 
     def get_backup(self, instance_id: str, backup_id: str) -> BackupDetail:
         """One backup of `instance_id` with its data nodes (section 2.7); `NotFoundError` if none.
@@ -219,18 +215,52 @@ class DdmClient:
         return self._parse(BackupDetail, self._send("GET", path))
 
     def list_jobs(self, start_ms: int, end_ms: int) -> list[JobItem]:
-        """All jobs created between `start_ms` and `end_ms` (epoch ms, UTC), every page.
+        """All jobs created between `start_ms` and `end_ms` (epoch ms, UTC).
 
         `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (ddm-api.md
         section 3.2); the service accepts windows starting at most 30 days ago.
         """
-        jobs: list[JobItem] = []
-        while True:
-            params = {"start_time": start_ms, "end_time": end_ms, "offset": len(jobs), "limit": JOB_LIST_PAGE}
-            page = self._parse(JobListResponse, self._send("GET", f"/v3/{self.project_id}/jobs", params=params))
-            jobs.extend(page.jobs)
-            if not page.jobs or len(jobs) >= page.total:
-                return jobs
+        params = {"start_time": start_ms, "end_time": end_ms}
+        return self._all_items(f"/v3/{self.project_id}/jobs", params, JobListResponse, lambda page: page.jobs)
+
+    def _all_items(
+        self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]
+    ) -> list[_T]:
+        """Every item of a V3 list (ddm-api.md section 1), read page by page; at most `MAX_PAGES`.
+
+        `offset` is documented as an item index in the query but echoed as a page number in
+        the answer, so both readings are handled: pages are asked by item index
+        (`offset` = items seen) until a page comes back empty while `total` says more exist;
+        then by page number (`offset` = 1, 2, ...; a page that repeats items already seen is
+        passed over once, for numbering from 1). It ends when `total` items are seen or on a
+        page shorter than the `limit` asked (or echoed). Raises `DdmError` (fail closed) when
+        `MAX_PAGES` pages do not reach the end, or when pages stop bringing new items.
+        """
+        seen: dict[str, _T] = {}
+        by_page, offset, stalled = False, 0, 0
+        for _ in range(MAX_PAGES):
+            page = self._parse(model, self._send("GET", path, params={**params, "offset": offset, "limit": PAGE_SIZE}))
+            batch = items(page)
+            fresh = 0
+            for item in batch:
+                key = item.model_dump_json() if isinstance(item, pydantic.BaseModel) else repr(item)
+                if key not in seen:
+                    seen[key] = item
+                    fresh += 1
+            if len(seen) >= page.total or (batch and len(batch) < min(PAGE_SIZE, page.limit or PAGE_SIZE)):
+                return list(seen.values())
+            if not batch and not by_page and offset > 0:
+                by_page, offset = True, 1
+                continue
+            if not batch:
+                return list(seen.values())
+            stalled = 0 if fresh else stalled + 1
+            if stalled > 1:
+                raise DdmError(f"GET {path}: the list stopped advancing at {len(seen)} of {page.total} items "
+                               "(the service repeats pages); refusing to guess the rest")
+            offset = offset + 1 if by_page else len(seen)
+        raise DdmError(f"GET {path}: the list did not end within {MAX_PAGES} pages of {PAGE_SIZE} "
+                       f"({len(seen)} items read, the service claims {page.total}); refusing to guess the rest")
 
     # The one boundary ----------------------------------------------------------------------
 

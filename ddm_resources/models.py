@@ -3,11 +3,15 @@
 Request models are strict (unknown fields are a bug on our side); response models accept
 extra fields, so a server that adds fields never breaks parsing. Field names are the API's.
 
-API sections (see `shared/reference/ddm-api.md`): metadata recovery is section 2.1, the
-job of a restore section 3.1, the job list section 3.2, error bodies section 5.
+API sections (see `shared/reference/ddm-api.md`): metadata recovery is section 2.1 (the
+body names follow the API: RestoreMetadata request and response), the job of a restore
+section 3.1, the job list section 3.2, error bodies section 5. `ResponseBody` and `Page` are
+also the bases of the lookup bodies in `lookup_models`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -20,9 +24,11 @@ __all__ = [
     "JobItem",
     "JobListResponse",
     "JobResponse",
-    "MetadataRecoveryRequest",
-    "MetadataRecoveryResponse",
+    "Page",
     "RUNNING",
+    "ResponseBody",
+    "RestoreMetadataRequest",
+    "RestoreMetadataResponse",
     "RestoreSource",
     "RestoreTarget",
     "source_choice_problem",
@@ -39,10 +45,19 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _Response(BaseModel):
-    """Base of the bodies we read: fields the server adds are kept, never an error."""
+class ResponseBody(BaseModel):
+    """Base of every body we read: fields the server adds are kept, never an error."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Page(ResponseBody):
+    """The V3 list envelope (ddm-api.md section 1). `offset` is documented as an item index in
+    the query and as a page number in the answer; `DdmClient` pages right under both."""
+
+    offset: int = 0
+    limit: int = 0
+    total: int = 0
 
 
 class RestoreSource(_Request):
@@ -79,31 +94,31 @@ class RestoreTarget(_Request):
     """IDs of the RDS for MySQL instances restored to the same time, in the target's VPC."""
 
 
-class MetadataRecoveryRequest(_Request):
+class RestoreMetadataRequest(_Request):
     """Body of `POST /v3/{project_id}/instances/{instance_id}/backups/metadata-recovery`."""
 
     source: RestoreSource
     target: RestoreTarget
 
-    def to_body(self) -> dict:
+    def to_body(self) -> dict[str, Any]:
         """Return the JSON body, leaving out the source field that is not used."""
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class MetadataRecoveryResponse(_Response):
+class RestoreMetadataResponse(ResponseBody):
     """The 202 answer to a metadata recovery: the job to wait on."""
 
     job_id: str
 
 
-class JobInstance(_Response):
+class JobInstance(ResponseBody):
     """The instance a job acts on."""
 
     id: str = ""
     name: str = ""
 
 
-class _JobFields(_Response):
+class _JobFields(ResponseBody):
     """What a job and a job-list entry have in common."""
 
     id: str
@@ -124,7 +139,7 @@ class Job(_JobFields):
     instance: JobInstance | None = None
 
 
-class JobResponse(_Response):
+class JobResponse(ResponseBody):
     """Body of `GET /v3/{project_id}/jobs/{job_id}`."""
 
     job: Job
@@ -140,16 +155,13 @@ class JobItem(_JobFields):
     """Why a `Failed` job failed, as the service words it."""
 
 
-class JobListResponse(_Response):
+class JobListResponse(Page):
     """Body of `GET /v3/{project_id}/jobs` (ddm-api.md section 3.2)."""
 
     jobs: list[JobItem] = Field(default_factory=list)
-    offset: int = 0
-    limit: int = 0
-    total: int = 0
 
 
-class ApiErrorBody(_Response):
+class ApiErrorBody(ResponseBody):
     """A DDM error body in either documented format.
 
     V3 pages use `{"error_code", "error_msg"}`; v1 pages and the OTC appendix use

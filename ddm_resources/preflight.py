@@ -2,7 +2,7 @@
 
 `preflight(client, inputs)` asks the service what only it knows and returns one
 `InputProblem` per bad property, with the service's own `unavailable_reason` where it gives
-one (ddm-api.md section 2; every list is read page by page to the end):
+one (ddm-api.md section 2; every list is read to the end by the client):
 
 1. `target.instance_id` is listed by restorable-instances of the source (2.2) with
    `available: true`. A 404 there means `source_instance_id` does not exist.
@@ -30,24 +30,16 @@ never sent on an unverified guess; the user decides.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
+from .api_time import parse_api_time_ms
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError
 from .inputs import InputProblem, MetadataRecoveryInputs
-from .restore_models import (
-    BackupInfo,
-    Page,
-    RestorableInstance,
-    TargetDataNode,
-    parse_api_time,
-)
+from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
 
 __all__ = [
-    "MAX_PAGES",
-    "PAGE_SIZE",
     "SKIP_HINT",
     "PreflightError",
     "preflight",
@@ -55,15 +47,8 @@ __all__ = [
     "require_preflight",
 ]
 
-PAGE_SIZE = 128
-"""`limit` of every list call: the documented maximum (ddm-api.md section 1)."""
-MAX_PAGES = 200
-"""Stop paging after this many pages of one list (25,600 items), whatever `total` says."""
 SKIP_HINT = "`pulumi config set ddm:preflight false` (or the environment variable DDM_PREFLIGHT=false)"
 """How users switch the preflight off, quoted in messages."""
-
-_T = TypeVar("_T")
-
 
 class PreflightError(DdmError):
     """The preflight found problems; `problems` lists them. No restore was sent."""
@@ -109,18 +94,6 @@ def preflight_unavailable(exc: BaseException) -> InputProblem:
     )
 
 
-def _all_pages(fetch: Callable[[int], Page], items: Callable[[Page], list[_T]]) -> list[_T]:
-    """Every item of a V3 list: call `fetch(offset)` until `total` items or an empty page."""
-    found: list[_T] = []
-    for _ in range(MAX_PAGES):
-        page = fetch(len(found))
-        batch = items(page)
-        found.extend(batch)
-        if not batch or len(found) >= page.total:
-            break
-    return found
-
-
 class _Preflight:
     """One preflight run: the API calls in order, collecting problems."""
 
@@ -137,10 +110,7 @@ class _Preflight:
 
     def run(self) -> list[InputProblem]:
         try:
-            candidates = _all_pages(
-                lambda offset: self.client.restorable_instances(self.source_id, offset=offset, limit=PAGE_SIZE),
-                lambda page: page.instances,
-            )
+            candidates = self.client.restorable_instances(self.source_id)
         except NotFoundError as exc:
             self.report("source_instance_id", f"DDM instance {self.source_id} was not found "
                         f"({exc.service_message}); check the ID and that ddm:projectId and ddm:region "
@@ -179,10 +149,7 @@ class _Preflight:
     # 2. the source: a point in time, or a backup -------------------------------------------
 
     def _check_restore_time(self, when: int) -> tuple[int | None, list[str]]:
-        intervals = _all_pages(
-            lambda offset: self.client.restorable_time_intervals(self.source_id, offset=offset, limit=PAGE_SIZE),
-            lambda page: page.restorable_time_intervals,
-        )
+        intervals = self.client.restorable_time_intervals(self.source_id)
         windows = []
         for interval in intervals:
             start, end = interval.start_ms, interval.end_ms
@@ -198,10 +165,7 @@ class _Preflight:
                         "(restorable-time-interval, UTC). Pick a time inside it: the time the data nodes were "
                         "restored (PITR) to")
             return None, []
-        related = _all_pages(
-            lambda offset: self.client.related_data_nodes(self.source_id, when, offset=offset, limit=PAGE_SIZE),
-            lambda page: page.related_data_nodes,
-        )
+        related = self.client.related_data_nodes(self.source_id, when)
         return when, [node.instance_id for node in related]
 
     def _check_backup(self, backup_id: str) -> tuple[int | None, list[str]]:
@@ -224,7 +188,7 @@ class _Preflight:
             self.report("source.backup_id", f"backup {backup_id} has status {info.status!r}; only a backup with "
                         f"status 'normal' can be restored. Pick another backup of {self.source_id}")
             return None, []
-        when = parse_api_time(info.created) if info is not None and info.created else None
+        when = parse_api_time_ms(info.created) if info is not None and info.created else None
         return when, [node.instance_id for node in detail.related_data_nodes]
 
     def _wrong_owner(self, backup_id: str, owner_id: str, owner_name: str) -> None:
@@ -235,10 +199,7 @@ class _Preflight:
 
     def _find_backup(self, backup_id: str) -> BackupInfo | None:
         if self._backups is None:
-            self._backups = _all_pages(
-                lambda offset: self.client.list_backups(offset=offset, limit=PAGE_SIZE),
-                lambda page: page.backups,
-            )
+            self._backups = self.client.list_backups()
         return next((b for b in self._backups if b.id == backup_id), None)
 
     # 3. the data nodes ----------------------------------------------------------------------
@@ -247,12 +208,9 @@ class _Preflight:
         offers: dict[str, list[TargetDataNode]] = {}
         for source_node in source_nodes:
             try:
-                rows = _all_pages(
-                    lambda offset, node=source_node: self.client.restorable_data_nodes(
-                        self.source_id, target_instance_id=self.target_id, source_dn_instance_id=node,
-                        restore_time=when, offset=offset, limit=PAGE_SIZE),
-                    lambda page: page.target_data_nodes,
-                )
+                rows = self.client.restorable_data_nodes(
+                    self.source_id, target_instance_id=self.target_id, source_dn_instance_id=source_node,
+                    restore_time=when)
             except ApiError as exc:
                 if from_backup and exc.error_code == "DBS.300377":
                     return  # the backup is older than the restorable window: nodes cannot be checked
@@ -271,7 +229,8 @@ class _Preflight:
                             "(PITR) to that time, in the target's VPC and subnet")
             elif not any(row.available for row in rows):
                 name = f" ({rows[0].instance_name})" if rows[0].instance_name else ""
-                reason = next((r.unavailable_reason for r in rows if r.unavailable_reason), "the service gives no reason")
+                reason = next((r.unavailable_reason for r in rows if r.unavailable_reason),
+                              "the service gives no reason")
                 self.report(path, f"RDS instance {node}{name} cannot be a data node of {self.target_id}: {reason} "
                             "(restorable-data-node). Use another RDS instance restored (PITR) to the same time, "
                             "or resolve that first")

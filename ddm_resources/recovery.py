@@ -21,10 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
 
-import pydantic
-
+from .api_time import CLOCK_SKEW_MS, parse_api_time
 from .client import DdmClient
 from .errors import (
     ConflictError,
@@ -46,9 +44,8 @@ __all__ = ["ADOPT_LOOKBACK", "Recovery", "find_adoptable_job", "find_restore_job
 
 ADOPT_LOOKBACK = 29 * 24 * 3600.0
 """How far back (seconds) to look for an earlier restore of the target; the API allows 30 days."""
-_SKEW = 300.0
+_SKEW = CLOCK_SKEW_MS / 1000
 """Slack (seconds) for clock differences when searching around the time of a POST."""
-_TIME = pydantic.TypeAdapter(datetime)
 
 
 def find_restore_job(
@@ -218,10 +215,8 @@ class Recovery:
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
         now = self.clock()
-        try:
-            since = _TIME.validate_python(created_time).timestamp() - _SKEW
-        except pydantic.ValidationError:
-            since = now - ADOPT_LOOKBACK
+        created = parse_api_time(created_time)
+        since = created.timestamp() - _SKEW if created is not None else now - ADOPT_LOOKBACK
         try:
             jobs = self.client.list_jobs(int(since * 1000), int((now + _SKEW) * 1000))
             item = next((j for j in jobs if j.id == job_id), None)

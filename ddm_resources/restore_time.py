@@ -30,6 +30,8 @@ from typing import Any, Literal, NamedTuple
 
 import pydantic
 
+from .api_time import CLOCK_SKEW_MS, DATETIME
+
 __all__ = [
     "EXAMPLE_MS",
     "MAX_CLOCK_SKEW_MS",
@@ -43,8 +45,8 @@ __all__ = [
 
 EXAMPLE_MS = 1716180000000
 """2024-05-20T04:40:00Z, the example used in messages."""
-MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
-"""A `restore_time` up to 5 minutes ahead of the local clock is accepted (clock skew)."""
+MAX_CLOCK_SKEW_MS = CLOCK_SKEW_MS
+"""A `restore_time` this far (5 minutes) ahead of the local clock is accepted (clock skew)."""
 _SECONDS_BELOW = 10**11
 """Epoch ms below this are before 1973-03-03: such a number was meant as seconds."""
 _SECONDS_FROM = 10**9
@@ -52,7 +54,6 @@ _SECONDS_FROM = 10**9
 _TOO_FINE_FROM = 10**14
 """Epoch ms from this on are after the year 5000: micro- or nanoseconds were meant."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_DATETIME = pydantic.TypeAdapter(datetime)
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?\d+\.\d*")
 _LONGEST_TEXT = 64
@@ -119,7 +120,7 @@ def parse_restore_time(value: Any) -> RestoreTime:
     if _DECIMAL.fullmatch(text):
         return RestoreTime(_from_float(float(text)), "number")
     try:
-        moment = _DATETIME.validate_python(text)
+        moment = DATETIME.validate_python(text)
     except pydantic.ValidationError:
         raise ValueError(f"{shown(value)} is neither epoch milliseconds nor an ISO 8601 time; write {_FORMS}") from None
     if moment.tzinfo is None or not re.search(r"\d[T t]\d", text):

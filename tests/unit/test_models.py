@@ -8,8 +8,8 @@ import pytest
 from ddm_resources.models import (
     ApiErrorBody,
     JobResponse,
-    MetadataRecoveryRequest,
-    MetadataRecoveryResponse,
+    RestoreMetadataRequest,
+    RestoreMetadataResponse,
     RestoreSource,
     RestoreTarget,
 )
@@ -19,12 +19,12 @@ DOC_EXAMPLE = DOC_EXAMPLE_BODY
 
 
 def test_request_body_equals_documented_example():
-    request = MetadataRecoveryRequest.model_validate(DOC_EXAMPLE)
+    request = RestoreMetadataRequest.model_validate(DOC_EXAMPLE)
     assert request.to_body() == DOC_EXAMPLE
 
 
 def test_restore_time_is_sent_as_integer_milliseconds():
-    body = MetadataRecoveryRequest(
+    body = RestoreMetadataRequest(
         source=RestoreSource(restore_time=1716180000000.0),
         target=RestoreTarget(instance_id="t", data_nodes=["n"]),
     ).to_body()
@@ -55,7 +55,7 @@ def test_job_parses_and_keeps_unknown_fields():
 
 
 def test_202_response():
-    assert MetadataRecoveryResponse.model_validate({"job_id": "x", "more": 1}).job_id == "x"
+    assert RestoreMetadataResponse.model_validate({"job_id": "x", "more": 1}).job_id == "x"
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,9 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from ddm_emulator import DEMO_PROJECT_ID, Fault
-from ddm_resources.client import DdmClient
+from ddm_resources.client import PAGE_SIZE, DdmClient
 from ddm_resources.inputs import validate_inputs
 from ddm_resources.preflight import (
-    PAGE_SIZE,
     PreflightError,
     preflight,
     require_preflight,

@@ -1,4 +1,4 @@
-"""Pydantic models of the read-only DDM V3 restore APIs that the preflight reads.
+"""Pydantic models of the read-only DDM V3 restore lookups (the answers preflight reads).
 
 Response bodies only: fields the service adds are kept, never an error, and missing
 optional fields take harmless defaults. Field names are the API's. Every list answer is one
@@ -6,23 +6,22 @@ page of the V3 envelope `{<items>, offset, limit, total}` (ddm-api.md section 1)
 
 API sections (see `shared/reference/ddm-api.md`): restorable-instances 2.2,
 restorable-time-interval 2.3, related-dn 2.4, restorable-data-node 2.5, backups 2.7.
-Times in these bodies are UTC strings such as `2025-05-20T09:40:40+0000`; `parse_api_time`
-turns them into epoch milliseconds.
+Times in these bodies are UTC strings such as `2025-05-20T09:40:40+0000`
+(`api_time.parse_api_time_ms` turns them into epoch milliseconds).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import Field
 
-import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from .api_time import parse_api_time_ms
+from .models import Page, ResponseBody
 
 __all__ = [
     "BackupDetail",
     "BackupInfo",
     "BackupNode",
     "BackupsPage",
-    "Page",
     "RelatedDataNode",
     "RelatedDataNodesPage",
     "RestorableInstance",
@@ -31,39 +30,9 @@ __all__ = [
     "TargetDataNodesPage",
     "TimeInterval",
     "TimeIntervalsPage",
-    "parse_api_time",
 ]
 
-_DATETIME = pydantic.TypeAdapter(datetime)
-
-
-def parse_api_time(text: str) -> int | None:
-    """Epoch milliseconds of a service time (`2025-05-20T09:40:40+0000`, `...Z`); `None` if
-    the text is empty, unparsable or has no UTC offset."""
-    try:
-        value = _DATETIME.validate_python(text.strip())
-    except pydantic.ValidationError:
-        return None
-    if value.tzinfo is None or not any(ch in text for ch in "T "):
-        return None
-    return int(value.timestamp() * 1000)
-
-
-class _Response(BaseModel):
-    """Base of the bodies we read: unknown fields are kept, never an error."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-class Page(_Response):
-    """The V3 list envelope (ddm-api.md section 1): where this page starts and how many exist."""
-
-    offset: int = 0
-    limit: int = 0
-    total: int = 0
-
-
-class RestorableInstance(_Response):
+class RestorableInstance(ResponseBody):
     """A candidate target DDM instance (QueryDDM4RestoreResp, section 2.2)."""
 
     instance_id: str
@@ -82,7 +51,7 @@ class RestorableInstancesPage(Page):
     instances: list[RestorableInstance] = Field(default_factory=list)
 
 
-class TimeInterval(_Response):
+class TimeInterval(ResponseBody):
     """One restorable range (section 2.3): `start_time` to `end_time`, UTC strings."""
 
     start_time: str
@@ -91,12 +60,12 @@ class TimeInterval(_Response):
     @property
     def start_ms(self) -> int | None:
         """`start_time` as epoch milliseconds, `None` if unparsable."""
-        return parse_api_time(self.start_time)
+        return parse_api_time_ms(self.start_time)
 
     @property
     def end_ms(self) -> int | None:
         """`end_time` as epoch milliseconds, `None` if unparsable."""
-        return parse_api_time(self.end_time)
+        return parse_api_time_ms(self.end_time)
 
 
 class TimeIntervalsPage(Page):
@@ -105,7 +74,7 @@ class TimeIntervalsPage(Page):
     restorable_time_intervals: list[TimeInterval] = Field(default_factory=list)
 
 
-class RelatedDataNode(_Response):
+class RelatedDataNode(ResponseBody):
     """A data node associated with the source instance at a point in time (RelatedDn, 2.4)."""
 
     instance_id: str
@@ -124,7 +93,7 @@ class RelatedDataNodesPage(Page):
     latest_restorable_time: str = ""
 
 
-class TargetDataNode(_Response):
+class TargetDataNode(ResponseBody):
     """A candidate target data node for one source data node (TargetDn4Restore, 2.5)."""
 
     instance_id: str
@@ -144,7 +113,7 @@ class TargetDataNodesPage(Page):
     target_data_nodes: list[TargetDataNode] = Field(default_factory=list)
 
 
-class BackupInfo(_Response):
+class BackupInfo(ResponseBody):
     """One metadata backup in the backup list (BackupInfo, section 2.7)."""
 
     id: str
@@ -170,14 +139,14 @@ class BackupsPage(Page):
     backups: list[BackupInfo] = Field(default_factory=list)
 
 
-class BackupNode(_Response):
+class BackupNode(ResponseBody):
     """A data node recorded in a backup."""
 
     instance_id: str
     instance_name: str = ""
 
 
-class BackupDetail(_Response):
+class BackupDetail(ResponseBody):
     """`GET /v3/{project_id}/instances/{instance_id}/backups/{backup_id}` (section 2.7)."""
 
     id: str
