@@ -94,9 +94,10 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stack(pulumi_bin: str, project: Path, tmp_path: Path, emulator) -> Iterator[Stack]:
-    """A `test` stack configured for the documented example restore against the emulator."""
-    (tmp_path / "state").mkdir()
+def pulumi_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of every `pulumi` command of a test: offline, a `file://` backend in
+    `tmp_path/state`, a passphrase secrets provider, and no OS_/PULUMI_/DDM_ variable of the caller."""
+    (tmp_path / "state").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "PULUMI_", "DDM_"))}
     env.update(
         PULUMI_HOME=str(tmp_path / "pulumi-home"),
@@ -105,9 +106,31 @@ def stack(pulumi_bin: str, project: Path, tmp_path: Path, emulator) -> Iterator[
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
     )
-    stack = Stack(pulumi_bin, project, env)
-    subprocess.run([pulumi_bin, "stack", "init", stack.name, "--non-interactive"],
-                   cwd=project, env=env, check=True, capture_output=True, text=True)
+    return env
+
+
+def new_stack(pulumi_bin: str, workdir: Path, env: dict[str, str], name: str = "test") -> Stack:
+    """`pulumi stack init NAME` in `workdir`; the stack has no config yet."""
+    subprocess.run([pulumi_bin, "stack", "init", name, "--non-interactive"],
+                   cwd=workdir, env=env, check=True, capture_output=True, text=True)
+    return Stack(pulumi_bin, workdir, env, name)
+
+
+def python_project(workdir: Path, name: str, program: str) -> Path:
+    """A Pulumi Python project NAME in `workdir` whose `__main__.py` is `program`, run with the
+    repository's .venv (symlinked); returns `workdir`."""
+    workdir.mkdir(parents=True)
+    (workdir / "Pulumi.yaml").write_text(
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: .venv\n")
+    (workdir / "__main__.py").write_text(program)
+    (workdir / ".venv").symlink_to(REPO / ".venv")
+    return workdir
+
+
+@pytest.fixture
+def stack(pulumi_bin: str, project: Path, pulumi_env: dict[str, str], emulator) -> Iterator[Stack]:
+    """A `test` stack configured for the documented example restore against the emulator."""
+    stack = new_stack(pulumi_bin, project, pulumi_env)
     stack.config("ddm:endpoint", emulator.url)
     stack.config("ddm:projectId", DEMO_PROJECT_ID)
     stack.config("ddm:token", TOKEN, secret=True)

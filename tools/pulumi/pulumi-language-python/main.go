@@ -8,9 +8,14 @@
 //
 //   - Run: resolves the project's Python with upstream's python/toolchain package (the
 //     runtime options `toolchain` pip|uv|poetry and `virtualenv` from Pulumi.yaml),
-//     then runs `python -u pulumi-language-python-exec --monitor ... <entry point>`
-//     (the exec script must sit beside this binary), with PULUMI_CONFIG and
-//     PULUMI_CONFIG_SECRET_KEYS set; exit code 32 means "error already shown" (bail).
+//     then runs `python pulumi-language-python-exec --monitor ... <entry point> <args>`
+//     (the exec script must sit beside this binary) with the same arguments and environment
+//     as upstream's host: the flags monitor, engine, project, root_directory, stack, pwd,
+//     dry_run, parallel, tracing and organization, each only when non-empty, in that order;
+//     PULUMI_CONFIG (the config map as JSON) only when the engine sent a config map (a stack
+//     without config gets none, and the SDK reads that as no config), PULUMI_CONFIG_SECRET_KEYS
+//     (a JSON list, `[]` when none) always; no other variable and no interpreter flag.
+//     Exit code 32 means "error already shown" (bail).
 //   - InstallDependencies, About, GetProgramDependencies: via the same toolchain package.
 //   - GetRequiredPackages: returns none, so plugins of provider packages (pulumi-aws, ...)
 //     are not pre-installed; dynamic providers need no plugin beyond the bundled
@@ -211,7 +216,7 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 	host.mu.Lock()
 	engine := host.engineAddress
 	host.mu.Unlock()
-	args := []string{"-u", host.exec}
+	args := []string{host.exec}
 	add := func(k, v string) {
 		if v != "" {
 			args = append(args, "--"+k, v)
@@ -239,22 +244,14 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	config, err := json.Marshal(req.GetConfig())
+	env, err := programEnv(req)
 	if err != nil {
-		return nil, fmt.Errorf("failed to serialize configuration: %w", err)
-	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	keys, err := json.Marshal(secretKeys)
-	if err != nil {
-		return nil, fmt.Errorf("failed to serialize configuration secret keys: %w", err)
+		return nil, err
 	}
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
-	cmd.Env = append(cmd.Env, "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(keys))
+	cmd.Env = append(cmd.Env, env...)
 	logging.V(5).Infof("language host launching: %v", cmd.Args)
 
 	if err := cmd.Run(); err != nil {
@@ -277,6 +274,30 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 		}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// programEnv returns the variables the program gets on top of the host's environment, as
+// upstream's host sets them: PULUMI_CONFIG only when the engine sent a config map (protobuf
+// decodes an empty map as nil, which must not become the JSON `null`), and
+// PULUMI_CONFIG_SECRET_KEYS always (`[]` when there are none).
+func programEnv(req *pulumirpc.RunRequest) ([]string, error) {
+	var env []string
+	if config := req.GetConfig(); config != nil {
+		data, err := json.Marshal(config)
+		if err != nil {
+			return nil, fmt.Errorf("failed to serialize configuration: %w", err)
+		}
+		env = append(env, "PULUMI_CONFIG="+string(data))
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	data, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, fmt.Errorf("failed to serialize configuration secret keys: %w", err)
+	}
+	return append(env, "PULUMI_CONFIG_SECRET_KEYS="+string(data)), nil
 }
 
 func (host *pythonLanguageHost) InstallDependencies(
