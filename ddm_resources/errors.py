@@ -13,12 +13,13 @@ headers.
     │   ├── ThrottledError        429 / APIGW.0308
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
-    ├── JobError                  a job did not end `Completed`
+    ├── JobError                  a job did not end `Completed` (or was unknown for too long)
     │   ├── JobFailedError        the job ended `Failed`
     │   └── JobTimeoutError       the deadline passed while the job was still running
+    ├── PreflightError            (in `preflight`) the read-only restore APIs refuse the inputs
     └── RecoveryError             what `MetadataRecovery` create raises: the target, the job ID
-        │                         (when a job was started) and the cause, in one message
-        └── OutcomeUnknownError   the restore POST got no usable answer and no job for the
+        │                         (once a job exists) and the cause, in one message
+        └── OutcomeUnknownError   the restore POST got no usable answer, and no job for the
                                   target could be found: it may or may not have started
 """
 
@@ -129,7 +130,7 @@ class JobError(DdmError):
 
 
 class JobFailedError(JobError):
-    """The job ended with status `Failed` (or another terminal failure)."""
+    """The job ended with status `Failed`."""
 
     def __init__(self, message: str, *, job_id: str, status: str, created_time: str = "") -> None:
         self.status = status

@@ -89,7 +89,7 @@ _EXAMPLES = {
 }
 _QUOTES = "\"'`\u2018\u2019\u201c\u201d"
 _KEYS = {
-    "": ("source_instance_id", "source", "target", "timeouts", "adopt_job_id"),
+    "": ("source_instance_id", "source", "target", "timeouts", "adopt_job_id", "resource_name"),
     "source": ("backup_id", "restore_time"),
     "target": ("instance_id", "data_nodes"),
     "timeouts": ("create",),
@@ -141,6 +141,8 @@ class MetadataRecoveryInputs(BaseModel):
     timeouts: Timeouts | None = None
     adopt_job_id: str | None = None
     """Wait on this existing restore job instead of submitting one (e.g. started from the console)."""
+    resource_name: str | None = None
+    """The resource's Pulumi name, set by `MetadataRecovery`; used in messages, never compared."""
 
     @property
     def create_timeout_text(self) -> str:
@@ -228,6 +230,8 @@ class _Rules:
             self.timeouts(props["timeouts"])
         if "adopt_job_id" in present:
             self.job_id("adopt_job_id", props["adopt_job_id"])
+        if "resource_name" in present and not isinstance(props["resource_name"], str):
+            out.pop("resource_name")  # set by MetadataRecovery, only for messages: never a reason to fail
         return out
 
     def keys(self, where: str, value: dict[str, Any], required: tuple[str, ...]) -> set[str]:

@@ -1,22 +1,21 @@
 """The dynamic provider behind `MetadataRecovery`: check, diff, create, read, update, delete.
 
 Pulumi pickles an instance of `MetadataRecoveryProvider` *by reference* (module and class
-name) into the `__provider` input, and the provider process imports this module to run it.
-So this module has no import-time side effects, the instance holds no client and no
-credential, and `serialize_as_secret_always` is off: the pickle is a few dozen bytes with
-nothing secret in it. Settings and credentials are read in `configure`, which runs in the
-provider process only.
+name) into the `__provider` input. The provider process imports this module to run it. So
+this module has no import-time side effects, and the pickled instance holds no client and no
+credential; `serialize_as_secret_always` is off, since the pickle has nothing secret in it.
+In the provider process, `configure` makes the one `RunState` of the run (settings, tokens,
+the ledger of targets); every entry point strips `__provider` once and reads that state.
 
-A metadata recovery cannot be undone or changed, so the resource is create-only: a change
-to `source_instance_id`, `source` or `target` replaces it (a new restore); a change to
-`timeouts` is recorded without any API call; `delete` only forgets it.
+A metadata recovery cannot be undone or changed, so the resource is create-only. A change
+to `source_instance_id`, `source` or `target` replaces it (a new restore). A change to
+`timeouts` or `adopt_job_id` is recorded in place, without any API call. `delete` only
+forgets the resource.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,13 +31,13 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .auth import PasswordToken, StaticToken, TokenSource
-from .client import DEFAULT_TIMEOUT, DdmClient
+from .client import DdmClient
 from .errors import ConfigurationError, DdmError, NotFoundError
 from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
 from .preflight import preflight, preflight_unavailable
 from .recovery import Recovery, find_adoptable_job
-from .settings import CONFIG_KEYS, ProviderSettings, resolve_settings
+from .run_state import RunState
+from .settings import CONFIG_KEYS, ProviderSettings
 from .waiter import PollSchedule
 from .watchdog import watch_engine
 
@@ -47,7 +46,8 @@ __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 PROVIDER_KEY = "__provider"
 OUTPUT_KEYS = ("job_id", "status", "created_time", "end_time")
 """Outputs set by `create` and `read`, beside the echoed inputs."""
-_UPDATABLE_INPUTS = ("timeouts", "adopt_job_id")
+UPDATABLE_INPUTS = ("timeouts", "adopt_job_id")
+"""Inputs whose change is recorded in place (`update`), without any API call."""
 
 
 def _say(message: str) -> None:
@@ -60,38 +60,47 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     serialize_as_secret_always = False
 
-    def configure(self, req: ConfigureRequest) -> None:
-        """Keep this provider's stack config (`ddm:*` keys); resolved lazily, so preview and
-        delete work without credentials. Runs in the provider process only."""
-        self._config = {key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS}
-        self._lock = threading.Lock()
-        self._tokens: tuple[ProviderSettings, TokenSource] | None = None
-        self._replaced: dict[str, str] = {}
-        """target instance ID -> job ID of a resource `diff` planned to replace on that target."""
-        watch_engine()
-
-    # check / diff ------------------------------------------------------------------------------
-
     clock: Callable[[], float] = staticmethod(time.time)
     """Current time, epoch seconds: what "in the future" means for `restore_time` (tests replace it)."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Make this process's `RunState` from the stack config (`ddm:*` keys). Settings are
+        resolved lazily, so preview and delete work without credentials. Runs in the provider
+        process only, once, before any other call."""
+        self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS})
+        watch_engine()
+
+    @property
+    def state(self) -> RunState:
+        """The `RunState` made by `configure`; raises `RuntimeError` before `configure` (a bug)."""
+        try:
+            return self._state
+        except AttributeError:
+            raise RuntimeError("MetadataRecoveryProvider was used before Pulumi called configure()") from None
+
+    # check / diff ------------------------------------------------------------------------------
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs; one `CheckFailure` per bad property, all at once.
 
-        First the offline rules (`inputs.check_inputs`, no network; rules that depend on an
-        unknown value are skipped). Then, only when every input is known, the offline rules
-        passed, a restore would be submitted (a new resource, or a change to
-        `source_instance_id`, `source` or `target`; not with `adopt_job_id`, nor when the job
-        list shows a running or completed restore of the target, which `create` adopts), the
-        settings resolve and `ddm:preflight` is on: the preflight against the read-only restore APIs
-        (`ddm_resources.preflight`, ddm-api.md section 2), which fails closed when those
-        APIs fail. Incomplete settings skip the preflight silently (`create` reports them).
-        On success the returned inputs are normalised (`restore_time` as int epoch ms).
+        First the offline rules (`inputs.check_inputs`, no network). A rule that depends on an
+        unknown value is skipped. The preflight against the read-only restore APIs
+        (`ddm_resources.preflight`, ddm-api.md section 2) runs after them only when:
+
+        * every input is known and the offline rules passed;
+        * a restore would be submitted: a new resource, or a change to `source_instance_id`,
+          `source` or `target`; not with `adopt_job_id`, and not when the job list shows a
+          running or completed restore of the target (which `create` adopts);
+        * the settings resolve and `ddm:preflight` is on.
+
+        The preflight fails closed when those APIs fail. With incomplete settings it is
+        skipped, and a line says so (`create` reports the settings). On success the returned
+        inputs are normalised (`restore_time` as int epoch ms).
         """
-        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        props, old_props = _user_props(news), _user_props(olds)
         checked = check_inputs(props, clock=self.clock)
         problems = checked.problems
-        if not problems and checked.inputs is not None and _restores(olds, checked.props):
+        if not problems and checked.inputs is not None and _restores(old_props, checked.props):
             problems = self._preflight(checked.inputs)
         if problems:
             return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
@@ -103,9 +112,9 @@ class MetadataRecoveryProvider(ResourceProvider):
         if inputs.adopt_job_id:
             return []
         try:
-            settings = self._settings()
+            settings = self.state.settings()
         except ConfigurationError as exc:
-            _say(f"preflight skipped: {exc}")
+            _say(f"{_name(inputs)}: preflight skipped: {exc}")
             return []
         if not settings.preflight:
             return []
@@ -125,15 +134,16 @@ class MetadataRecoveryProvider(ResourceProvider):
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
 
         `olds` are the old *outputs*, which echo the inputs. `__provider` is never compared,
-        so a new version of this code does not re-run a restore. A replacement onto the same
-        target is remembered, so that `create` does not adopt the old resource's own job.
+        so a new version of this code does not re-run a restore. The job that the state
+        records on the old target goes into the run's ledger (`RunState.record`): a create
+        onto that target in this run, a replacement included, then fails before any POST.
         """
-        replaces = [k for k in FORCE_NEW_INPUTS if _changed(k, olds.get(k), news.get(k))]
-        updates = [k for k in _UPDATABLE_INPUTS if _changed(k, olds.get(k), news.get(k))]
-        old_target = (olds.get("target") or {}).get("instance_id")
-        if replaces and _id and old_target and old_target == (news.get("target") or {}).get("instance_id"):
-            with self._lock_or_new():
-                self._replaced = {**getattr(self, "_replaced", {}), old_target: _id}
+        old, new = _user_props(olds), _user_props(news)
+        replaces = [k for k in FORCE_NEW_INPUTS if _changed(k, old.get(k), new.get(k))]
+        updates = [k for k in UPDATABLE_INPUTS if _changed(k, old.get(k), new.get(k))]
+        old_target = _target_id(old)
+        if _id and old_target is not None:
+            self.state.record(old_target, str(old.get("job_id") or _id), _name(old))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     # create / read / update / delete ---------------------------------------------------------
@@ -144,15 +154,12 @@ class MetadataRecoveryProvider(ResourceProvider):
         The resource ID is the `job_id`. Raises `RecoveryError` naming the target and, once
         a job exists, its ID and the cause; nothing is recorded in the state then.
         """
-        inputs = MetadataRecoveryInputs.model_validate(
-            {k: v for k, v in props.items() if k != PROVIDER_KEY}
-        )
-        settings = self._settings()
+        inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
+        settings = self.state.settings()
         schedule = PollSchedule(first_delay=min(1.0, settings.poll_interval), max_interval=settings.poll_interval)
-        replaced = getattr(self, "_replaced", {}).get(inputs.target.instance_id)
         with self._client(settings) as client:
             job = Recovery(client, inputs, say=_say, schedule=schedule, preflight=settings.preflight,
-                           replaced_jobs=frozenset({replaced} if replaced else ())).run()
+                           ledger=self.state).run()
         return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -161,70 +168,63 @@ class MetadataRecoveryProvider(ResourceProvider):
         A restore stays done even after DDM forgets its job, so this never drops the
         resource from state (that would start a second restore on the next `up`).
         """
-        outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
-        with self._client(self._settings()) as client:
+        outs = _user_props(props)
+        with self._client(self.state.settings()) as client:
             try:
                 job = client.get_job(id_)
             except NotFoundError:
-                _say(f"job {id_} is no longer known to DDM; keeping the recorded outputs")
+                _say(f"{_name(outs)}: job {id_} is no longer known to DDM; keeping the recorded outputs")
                 return ReadResult(id_, outs)
         return ReadResult(id_, {**outs, **_job_outputs(job)})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Record new non-forcing inputs (`timeouts`) and keep every output; no API call."""
-        changed = {k: news[k] for k in _UPDATABLE_INPUTS if k in news}
-        outs = {k: v for k, v in olds.items() if k != PROVIDER_KEY and k not in _UPDATABLE_INPUTS}
+        """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
+        old, new = _user_props(olds), _user_props(news)
+        changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
+        outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
         return UpdateResult({**outs, **changed})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
-        target = (props.get("target") or {}).get("instance_id", "?")
-        _say(f"forgetting metadata recovery job {id_} (target {target}); "
+        old = _user_props(props)
+        _say(f"{_name(old)}: forgetting metadata recovery job {id_} (target {_target_id(old) or '?'}); "
              "nothing is undone on DDM, the restored metadata stays in place")
 
     # helpers --------------------------------------------------------------------------------
 
-    def _settings(self) -> ProviderSettings:
-        config: dict[str, Any] = getattr(self, "_config", {})
-        return resolve_settings(lambda key: config.get(key.removeprefix("ddm:")), os.environ)
-
-    def _lock_or_new(self) -> threading.Lock:
-        """The instance lock made by `configure` (a fresh one when called without it, in tests)."""
-        return getattr(self, "_lock", None) or threading.Lock()
-
-    def _token_source(self, settings: ProviderSettings) -> TokenSource:
-        """One token source per settings, shared by every operation of this process."""
-        with self._lock_or_new():
-            cached = getattr(self, "_tokens", None)
-            if cached is None or cached[0] != settings:
-                source: TokenSource
-                if settings.token is not None:
-                    source = StaticToken(settings.token)
-                else:
-                    assert settings.username and settings.password and settings.domain_name
-                    source = PasswordToken(
-                        auth_url=settings.auth_url, username=settings.username, password=settings.password,
-                        domain_name=settings.domain_name, project_id=settings.project_id,
-                        project_name=settings.project_name, timeout=DEFAULT_TIMEOUT, http_options=settings.http)
-                cached = self._tokens = (settings, source)
-            return cached[1]
-
     def _client(self, settings: ProviderSettings) -> DdmClient:
         """A DDM client for `settings`; with password login this may call IAM for the project ID."""
-        tokens = self._token_source(settings)
+        tokens = self.state.token_source(settings)
         project_id = settings.project_id or tokens.project_id
         return DdmClient(settings.endpoint, project_id, tokens, http_options=settings.http,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
+
+
+def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
+    """The properties without the pickled provider (`__provider`): what the user and we wrote."""
+    return {k: v for k, v in (props or {}).items() if k != PROVIDER_KEY}
+
+
+def _target_id(props: dict[str, Any]) -> str | None:
+    """`target.instance_id` when the (possibly hand-edited) properties hold it as a string."""
+    target = props.get("target")
+    instance_id = target.get("instance_id") if isinstance(target, dict) else None
+    return instance_id if isinstance(instance_id, str) else None
+
+
+def _name(props: Any) -> str:
+    """The resource's Pulumi name, for messages (`resource_name`, set by `MetadataRecovery`)."""
+    name = props.resource_name if isinstance(props, MetadataRecoveryInputs) else props.get("resource_name")
+    return name if isinstance(name, str) and name else "metadata recovery"
 
 
 def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     """True when these inputs lead to a restore: a new resource (no old inputs), or a change
     that replaces it. An unchanged existing resource is never preflighted: its target is
     rightly no longer empty."""
-    old_inputs = {k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY}
-    if not old_inputs:
+    if not olds:
         return True
-    return any(_changed(k, old_inputs.get(k), news.get(k)) for k in FORCE_NEW_INPUTS)
+    return any(_changed(k, olds.get(k), news.get(k)) for k in FORCE_NEW_INPUTS)
 
 
 def _changed(key: str, old: Any, new: Any) -> bool:

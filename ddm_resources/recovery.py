@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .api_time import CLOCK_SKEW_MS, parse_api_time
 from .client import DdmClient
@@ -38,6 +38,7 @@ from .errors import (
 from .inputs import MetadataRecoveryInputs
 from .models import COMPLETED, FAILED, Job, JobItem
 from .preflight import PreflightError, require_preflight
+from .run_state import RunState
 from .waiter import PollSchedule, wait_for_job
 
 __all__ = ["ADOPT_LOOKBACK", "Recovery", "find_adoptable_job", "find_restore_job"]
@@ -84,8 +85,10 @@ class Recovery:
     `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
     `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`,
     the read-only restore APIs are asked before the POST (`ddm_resources.preflight`).
-    `replaced_jobs` are jobs of the resource being replaced: never adopted, since their
-    restore is the one the user asked to redo.
+    `ledger` is the run's `RunState`: the create first takes the target there, and fails
+    before any request when another resource of this run took it, or when the stack state
+    already records a restore on it (the resource being replaced included: DDM restores only
+    onto an empty instance). `name` is the resource's Pulumi name, for every line and error.
     """
 
     client: DdmClient
@@ -93,7 +96,7 @@ class Recovery:
     say: Callable[[str], None]
     schedule: PollSchedule = PollSchedule()
     preflight: bool = True
-    replaced_jobs: frozenset[str] = field(default_factory=frozenset)
+    ledger: RunState | None = None
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -102,20 +105,53 @@ class Recovery:
     def target(self) -> str:
         return self.inputs.target.instance_id
 
+    @property
+    def name(self) -> str:
+        """The resource's Pulumi name, or a generic one."""
+        return self.inputs.resource_name or "metadata recovery"
+
     def run(self) -> Job:
         """Adopt or submit, then wait; return the `Completed` job or raise `RecoveryError`."""
         started = self.monotonic()
+        self._take_target()
         job_id = self._adopt_or_submit()
+        if self.ledger is not None:
+            self.ledger.claimed_job(self.target, job_id)
         remaining = self.inputs.create_timeout - (self.monotonic() - started)
         return self._wait(job_id, remaining)
 
     # adopt or submit -------------------------------------------------------------------------
 
+    def _take_target(self) -> None:
+        """One restore per target: refuse a target another resource took in this run, or one
+        the stack state records a restore on. Raises `RecoveryError`; no request is sent."""
+        if self.ledger is None:
+            return
+        other = self.ledger.claim(self.target, self.name)
+        if other is not None:
+            job = f"job {other.job_id}" if other.job_id else "its job (not started yet)"
+            raise RecoveryError(
+                f"{self.name}: target instance {self.target} is already restored in this run by resource "
+                f"{other.resource} ({job}); nothing was submitted. One restore per target: give {self.name} "
+                "its own new, empty DDM instance as target.instance_id, or remove one of the two resources.",
+                target_instance_id=self.target, job_id=other.job_id)
+        recorded = self.ledger.recorded(self.target)
+        if recorded is None:
+            return
+        job_id, resource = recorded
+        if self.inputs.adopt_job_id and (self.inputs.adopt_job_id != job_id or resource == self.name):
+            return
+        raise RecoveryError(
+            f"{self.name}: target instance {self.target} already holds the metadata restored by job {job_id} "
+            f"(recorded in this stack by {resource}); nothing was submitted. DDM restores only onto an empty "
+            "instance, so a new restore needs a new, empty target: point target.instance_id at one.",
+            target_instance_id=self.target, job_id=job_id)
+
     def _adopt_or_submit(self) -> str:
         if self.inputs.adopt_job_id:
             return self._adopt_given(self.inputs.adopt_job_id)
         try:
-            earlier = find_adoptable_job(self.client, self.target, self.clock(), exclude=self.replaced_jobs)
+            earlier = find_adoptable_job(self.client, self.target, self.clock())
         except DdmError as exc:
             raise RecoveryError(
                 f"could not check whether a restore of target instance {self.target} is already running "
@@ -163,13 +199,8 @@ class Recovery:
         return job_id
 
     def _not_started(self, exc: DdmError) -> RecoveryError:
-        hint = ""
-        if self.replaced_jobs:
-            hint = (f" Target {self.target} already holds the metadata restored by job "
-                    f"{', '.join(sorted(self.replaced_jobs))} (the resource being replaced), and DDM restores "
-                    "only onto an empty instance: point target.instance_id at a new, empty DDM instance.")
-        return RecoveryError(f"the metadata recovery onto target instance {self.target} was not started: {exc}.{hint}",
-                             target_instance_id=self.target)
+        return RecoveryError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
+                             f"started: {exc}.", target_instance_id=self.target)
 
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
         self.say(f"the restore request got no clear answer ({exc}); looking for its job instead of sending it again")

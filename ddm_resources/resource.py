@@ -160,6 +160,7 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         args: MetadataRecoveryArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {**args.to_props(), **{key: None for key in OUTPUT_KEYS}}
+        props: dict[str, Any] = {**args.to_props(), "resource_name": resource_name,
+                                 **{key: None for key in OUTPUT_KEYS}}
         props.setdefault("timeouts", None)
         super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)

@@ -64,8 +64,9 @@ def _no_ambient_settings(monkeypatch):
 
 @pytest.fixture
 def offline() -> MetadataRecoveryProvider:
-    """A provider with no credentials configured: preflight is skipped silently."""
+    """A provider with no credentials configured: preflight is skipped (a line says so)."""
     provider = MetadataRecoveryProvider()
+    provider.configure(ConfigureRequest(Config({}, "ddm-metadata-recovery")))
     provider.clock = lambda: NOW
     return provider
 

@@ -1,0 +1,97 @@
+"""What the provider process knows across the calls of one Pulumi run: one `RunState`.
+
+The engine starts one provider process per run and calls `configure` once, then `check`,
+`diff`, `create`... on several threads at once. `MetadataRecoveryProvider.configure` makes
+the `RunState`; every other call reads it. It holds:
+
+* the stack config (`ddm:*` keys), resolved into settings on demand, so that preview and
+  delete work without credentials;
+* one token source per settings, shared by every call (one IAM login per run);
+* the **ledger** of targets: which job the stack state records on a target (learned from
+  `diff`, which sees every existing resource's outputs), and which resource of this run
+  claimed a target for its create. `create` asks it before it adopts or submits anything.
+
+All methods are safe to call from any number of threads at once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .auth import PasswordToken, StaticToken, TokenSource
+from .client import DEFAULT_TIMEOUT
+from .settings import ProviderSettings, resolve_settings
+
+__all__ = ["Claim", "RunState"]
+
+
+@dataclass
+class Claim:
+    """A target taken by one resource's create in this run; `job_id` once its job is known."""
+
+    resource: str
+    job_id: str | None = None
+
+
+class RunState:
+    """Config, tokens and the ledger of targets of one provider process (see the module docstring)."""
+
+    def __init__(self, config: Mapping[str, object]) -> None:
+        self.config = dict(config)
+        """This provider's stack config (`CONFIG_KEYS`), keys without the `ddm:` prefix."""
+        self._lock = threading.Lock()
+        self._tokens: tuple[ProviderSettings, TokenSource] | None = None
+        self._recorded: dict[str, tuple[str, str]] = {}
+        self._claims: dict[str, Claim] = {}
+
+    def settings(self) -> ProviderSettings:
+        """The settings from the stack config and the environment; raises `ConfigurationError`."""
+        return resolve_settings(lambda key: self.config.get(key.removeprefix("ddm:")), os.environ)
+
+    def token_source(self, settings: ProviderSettings) -> TokenSource:
+        """One token source per settings, shared by every call of this process."""
+        with self._lock:
+            if self._tokens is None or self._tokens[0] != settings:
+                source: TokenSource
+                if settings.token is not None:
+                    source = StaticToken(settings.token)
+                else:
+                    assert settings.username and settings.password and settings.domain_name
+                    source = PasswordToken(
+                        auth_url=settings.auth_url, username=settings.username, password=settings.password,
+                        domain_name=settings.domain_name, project_id=settings.project_id,
+                        project_name=settings.project_name, timeout=DEFAULT_TIMEOUT, http_options=settings.http)
+                self._tokens = (settings, source)
+            return self._tokens[1]
+
+    # the ledger -----------------------------------------------------------------------------
+
+    def record(self, target: str, job_id: str, resource: str) -> None:
+        """Note that the stack state records `job_id` on `target` (for resource `resource`)."""
+        with self._lock:
+            self._recorded[target] = (job_id, resource)
+
+    def recorded(self, target: str) -> tuple[str, str] | None:
+        """`(job_id, resource)` that the stack state records on `target`, if `diff` saw one."""
+        with self._lock:
+            return self._recorded.get(target)
+
+    def claim(self, target: str, resource: str) -> Claim | None:
+        """Take `target` for `resource`'s create. Returns `None` when it is now this resource's,
+        else the other resource's `Claim` (the target stays with it for the whole run)."""
+        with self._lock:
+            held = self._claims.get(target)
+            if held is not None and held.resource != resource:
+                return Claim(held.resource, held.job_id)
+            self._claims[target] = Claim(resource, held.job_id if held else None)
+            return None
+
+    def claimed_job(self, target: str, job_id: str) -> None:
+        """Note the job that the create holding `target` adopted or submitted."""
+        with self._lock:
+            claim = self._claims.get(target)
+            if claim is not None:
+                claim.job_id = job_id
