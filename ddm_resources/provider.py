@@ -31,6 +31,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from .auth import PasswordToken
 from .client import DdmClient
 from .errors import ConfigurationError, DdmError, NotFoundError
 from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
@@ -195,7 +196,10 @@ class MetadataRecoveryProvider(ResourceProvider):
     def _client(self, settings: ProviderSettings) -> DdmClient:
         """A DDM client for `settings`; with password login this may call IAM for the project ID."""
         tokens = self.state.token_source(settings)
-        project_id = settings.project_id or tokens.project_id
+        project_id = settings.project_id
+        if project_id is None:
+            assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
+            project_id = tokens.project_id
         return DdmClient(settings.endpoint, project_id, tokens, http_options=settings.http,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
 
@@ -230,7 +234,7 @@ def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:
 def _changed(key: str, old: Any, new: Any) -> bool:
     if contains_unknown(new):
         return True
-    return canonical(key, old) != canonical(key, new)
+    return bool(canonical(key, old) != canonical(key, new))
 
 
 def _job_outputs(job: Any) -> dict[str, str | None]:

@@ -231,8 +231,8 @@ class Recovery:
             )
         except JobFailedError as exc:
             message = (f"metadata recovery onto target instance {self.target} failed: DDM job {job_id} ended "
-                       f"{exc.status}: {self._fail_reason(job_id, exc.created_time)}. Fix the cause, then run `pulumi up` "
-                       "again to start a new restore.")
+                       f"{exc.status}: {self._fail_reason(job_id, exc.created_time)}. Fix the cause, then run "
+                       "`pulumi up` again to start a new restore.")
         except JobTimeoutError as exc:
             message = (f"metadata recovery onto target instance {self.target}: job {job_id} was still "
                        f"{exc.last_status!r} when timeouts.create ({self.inputs.create_timeout_text}) ran out; "

@@ -29,7 +29,8 @@ def test_check_accepts_the_documented_example(provider, emulator):
 
 @pytest.mark.parametrize(
     "source, field, words",
-    [({}, "source", "neither is set"), ({"backup_id": BACKUP, "restore_time": 1716180000000}, "source", "both are set")],
+    [({}, "source", "neither is set"),
+     ({"backup_id": BACKUP, "restore_time": 1716180000000}, "source", "both are set")],
 )
 def test_check_rejects_bad_source(provider, emulator, source, field, words):
     _, failures = provider.check({**INPUTS, "source": source})

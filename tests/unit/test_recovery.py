@@ -111,7 +111,8 @@ def test_failed_job_reports_fail_reason_and_job_id_then_a_rerun_submits_again(em
         run(emulator)
     [failed] = emulator.backend.all_jobs()
     assert info.value.job_id == failed.id
-    assert f"DDM job {failed.id} ended Failed: Metadata restoration failed: data node f4e2 is read-only." in str(info.value)
+    reason = "Metadata restoration failed: data node f4e2 is read-only."
+    assert f"DDM job {failed.id} ended Failed: {reason}" in str(info.value)
     job = run(emulator)
     assert job.status == "Completed" and job.id != failed.id
     assert accepted_posts(emulator) == 2

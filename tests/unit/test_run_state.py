@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from ddm_resources.emulator import DEMO_PROJECT_ID, Fault
+from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import RecoveryError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.run_state import RunState
