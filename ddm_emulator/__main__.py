@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for spec in setting_fields():
         option = "--" + spec.name.replace("_", "-")
-        text = spec.metadata["help"] + " (default %(default)s)"
+        text = spec.metadata["help"].replace("%", "%%") + " (default %(default)s)"
         if isinstance(spec.default, bool):
             group.add_argument(option, action=argparse.BooleanOptionalAction, default=spec.default, help=text)
         else:

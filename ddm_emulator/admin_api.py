@@ -9,14 +9,15 @@ never affected by faults. Its routes are in the app's one route table
     DELETE /_emulator/requests                  clear the log
     POST   /_emulator/reset                     back to the seed; clears log and faults
     GET    /_emulator/config                    current settings
-    POST   /_emulator/config                    {job_seconds, clock_scale, token_ttl_seconds,
-                                                 error_style, fail_next_job: {reason},
-                                                 advance_seconds}
+    POST   /_emulator/config                    {any EmulatorSettings field, fail_next_job:
+                                                 {reason}, advance_seconds}
     GET    /_emulator/faults                    fault rules with their counters
     POST   /_emulator/faults                    add a rule (fields of `Fault`) → 201
     DELETE /_emulator/faults                    remove all rules
     GET    /_emulator/jobs                      every job, with all details
-    POST   /_emulator/jobs/<job_id>/status      {"status": "X"} force a status (null undoes)
+    POST   /_emulator/jobs/<job_id>/status      {"status": "X"} force a status (null undoes);
+                                                 "list_only": true, "field": "missing" | "null"
+    POST   /_emulator/jobs/<job_id>/progress    {"curve": "linear" | "stepwise" | "stalled-then-jump"}
     POST   /_emulator/tokens                    {"token", "project_id"?} accept a static token
     GET    /_emulator/seed                      the seeded ids
 """
@@ -107,17 +108,30 @@ def clear_faults(call: Call) -> Response:
 
 def list_jobs(call: Call) -> Response:
     """Every job with all details."""
-    now = call.backend.now()
-    return json_response(200, {"jobs": [views.job_admin(job, now) for job in call.backend.all_jobs()]})
+    now, settings = call.backend.now(), call.backend.settings
+    return json_response(200, {"jobs": [views.job_admin(job, now, settings) for job in call.backend.all_jobs()]})
 
 
 def override_job_status(call: Call, job_id: str) -> Response:
-    """Force the status clients see (`null` undoes)."""
+    """Force the status clients see: `{"status": "X" | null, "list_only"?: bool, "field"?: "missing" | "null"}`."""
     status = call.body.get("status")
+    list_only = call.body.get("list_only", False)
+    field = call.body.get("field", "present")
     if status is not None and not isinstance(status, str):
         raise ValueError("status must be a string or null")
-    job = call.backend.override_job_status(job_id, status)
-    return json_response(200, {"job": views.job_admin(job, call.backend.now())})
+    if not isinstance(list_only, bool) or not isinstance(field, str):
+        raise ValueError("list_only must be true or false, field a string")
+    job = call.backend.override_job_status(job_id, status, list_only=list_only, field=field)
+    return json_response(200, {"job": views.job_admin(job, call.backend.now(), call.backend.settings)})
+
+
+def set_job_progress(call: Call, job_id: str) -> Response:
+    """Choose one job's progress curve: `{"curve": "linear" | "stepwise" | "stalled-then-jump"}`."""
+    curve = call.body.get("curve")
+    if not isinstance(curve, str):
+        raise ValueError("curve (a string) is required")
+    job = call.backend.set_job_progress(job_id, curve)
+    return json_response(200, {"job": views.job_admin(job, call.backend.now(), call.backend.settings)})
 
 
 def add_token(call: Call) -> Response:
@@ -150,6 +164,7 @@ ROUTES: list[Route] = [
     _admin("/faults", "DELETE", clear_faults),
     _admin("/jobs", "GET", list_jobs),
     _admin("/jobs/<job_id>/status", "POST", override_job_status),
+    _admin("/jobs/<job_id>/progress", "POST", set_job_progress),
     _admin("/tokens", "POST", add_token),
     _admin("/seed", "GET", seed),
 ]

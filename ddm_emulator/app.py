@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.http import http_date
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -37,6 +38,8 @@ from .backend import DdmBackend
 from .errors import (
     BadParameter,
     GatewayApiNotFound,
+    GatewayBadRequest,
+    GatewayError,
     GatewayThrottled,
     IamError,
     ServiceError,
@@ -45,7 +48,7 @@ from .errors import (
 )
 from .faults import Fault
 from .models import FakeToken
-from .requestlog import RequestRecord, redact
+from .requestlog import RequestRecord, redact, redact_headers, redact_text
 from .routing import Call, Route, json_response, parse_json
 
 __all__ = ["ROUTES", "ConnectionDropped", "EmulatorApp", "wsgi_transport"]
@@ -104,6 +107,9 @@ class EmulatorApp:
             query=request.args.to_dict(),
             body=redact(_json_or_none(raw)),
             has_auth_token="X-Auth-Token" in request.headers,
+            query_string=request.query_string.decode("latin-1"),
+            headers=redact_headers(request.headers.items()),
+            body_text=redact_text(raw.decode("utf-8", errors="replace")),
         )
         fault = self.backend.faults.pick(request.method, request.path)
         if fault is not None:
@@ -164,8 +170,10 @@ class EmulatorApp:
         status = fault.status or 500
         headers = dict(fault.headers or {})
         body = fault.body
+        if status == 429 and not any(name.lower() == "retry-after" for name in headers):
+            headers.update(self._retry_after())
         if body is None and status == 429:
-            body = GatewayThrottled().body(resolve_style(self.backend.settings.error_style, path))
+            body = GatewayThrottled().body("v3")
         elif body is None and status >= 500:
             error = ServiceError(status, "DBS.200412", "Server failure.")
             body = error.body(resolve_style(self.backend.settings.error_style, path))
@@ -174,6 +182,22 @@ class EmulatorApp:
         if body is None:
             return Response(b"", status=status, headers=headers)
         return json_response(status, body, headers)
+
+    def _retry_after(self) -> dict[str, str]:
+        choice = self.backend.settings.retry_after_on_429
+        if choice == "seconds":
+            return {"Retry-After": "1"}
+        if choice == "http-date":
+            return {"Retry-After": http_date(time.time() + 1)}
+        return {}
+
+    def _check_content_type(self, request: Request) -> None:
+        """The gateway's 400 for a request without `Content-Type: application/json` (setting)."""
+        if not self.backend.settings.require_content_type:
+            return
+        if request.mimetype != "application/json" and not (request.method == "POST" and request.mimetype):
+            shown = request.content_type or "none"
+            raise GatewayBadRequest(f"API request error: Content-Type must be application/json (got {shown}).")
 
     def _handle(self, request: Request) -> Response:
         route: Route | None = None
@@ -188,6 +212,7 @@ class EmulatorApp:
                     405, "DBS.280001", f"Method {request.method} is not allowed on {request.path}."
                 ) from None
             route = self._routes[endpoint]
+            self._check_content_type(request)
             token = self._authenticate(route, request, args)
             body = self._json_body(request) if request.method == "POST" else None
             return route.handler(Call(request, self.backend, body, token), **args)
@@ -220,7 +245,8 @@ class EmulatorApp:
     def _error_response(self, error: ServiceError, path: str, route: Route | None) -> Response:
         if route is not None and route.api == "iam" and not isinstance(error, IamError):
             error = IamError(error.status, error.message)
-        body = error.body(resolve_style(self.backend.settings.error_style, path))
+        style = "v3" if isinstance(error, GatewayError) else resolve_style(self.backend.settings.error_style, path)
+        body = error.body(style)
         return json_response(error.status, body, error.headers)
 
 

@@ -31,7 +31,7 @@ from .clock import Clock, ScaledClock, format_iam_time, to_millis
 from .errors import OperationConflict, ResourceNotFound, ServiceError
 from .faults import Fault, FaultRegistry
 from .iam import IamDirectory
-from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob, new_hex_id
+from .models import PROGRESS_CURVES, FakeBackup, FakeDataNode, FakeInstance, FakeJob, new_hex_id
 from .requestlog import RequestLog, RequestRecord
 from .rules import (
     node_unavailable_reason,
@@ -261,6 +261,15 @@ class DdmBackend:
         with self._lock:
             return [self.data_nodes[n] for n in instance.data_node_ids if n in self.data_nodes]
 
+    def get_source(self, project_id: str, instance_id: str) -> FakeInstance:
+        """The source instance of a restore API, or the `missing_source_answer` error."""
+        with self.state():
+            instance = self.instances.get(instance_id)
+            if instance is None or instance.project_id != project_id:
+                status = int(self.settings.missing_source_answer.split()[0])
+                raise ServiceError(status, "DBS.300350", f"The DDM instance {instance_id} does not exist.")
+            return instance
+
     # Restore...
 
     def restore_metadata(
@@ -273,76 +282,135 @@ class DdmBackend:
         backup_id: str | None = None,
         restore_time_ms: int | None = None,
     ) -> FakeJob:
-        """Accept a metadata restore of `instance_id` (the source) and return its job."""
+        """
+        Accept a metadata restore of `instance_id` (the source) and return its job.
+
+        Checks in the service's order: source (404/400 `DBS.300350` by setting; version
+        `DBS.300360`), backup (`DBS.300350`, status `DBS.300363`), a second POST onto a
+        target that has a running or completed restore (`repost_*` settings), then the
+        refusals the state decides (`restore_refusal`: at once, or a job that fails):
+        time range `DBS.300377`, target `DBS.300372`, data nodes `DBS.300323`, node count
+        against the source `DBS.300375`.
+        """
         with self.state():
             now = self.now()
-            source = self.get_instance(project_id, instance_id)
+            source = self.get_source(project_id, instance_id)
             if reason := source_unsupported_reason(source):
                 raise ServiceError(400, "DBS.300360", reason)
-            if backup_id is not None:
-                backup = self.backups.get(backup_id)
-                if backup is None or backup.instance_id != source.id:
-                    raise ServiceError(
-                        400, "DBS.300350", f"Backup {backup_id} of instance {source.id} not found."
-                    )
-                if backup.status != "normal":
-                    raise ServiceError(400, "DBS.300363", f"Backup status is {backup.status}.")
-            else:
-                self._check_restore_time(source, restore_time_ms, now)
+            source_nodes = self._source_nodes_for(source, backup_id)
             target = self.get_target_instance(project_id, target_instance_id)
             if target.busy_job_id:
-                raise OperationConflict("Other operations are being performed on the instance.")
-            if reason := target_unavailable_reason(target, source):
-                raise ServiceError(
-                    400,
-                    "DBS.300372",
-                    f"Invalid destination DDM instance: {reason} "
-                    "Create a new DDM instance as the destination.",
-                )
-            nodes = [self._usable_node(project_id, node_id, target) for node_id in data_nodes]
-            job = FakeJob(
-                id=new_hex_id(),
-                project_id=project_id,
-                name=RESTORE_JOB_NAME,
-                instance_id=target.id,
-                instance_name=target.name,
-                created=now,
-                duration=self.settings.job_seconds,
-                source_instance_id=source.id,
-                data_node_ids=list(data_nodes),
-                backup_id=backup_id,
-                restore_time_ms=restore_time_ms,
-                fail_reason=self._fail_next,
-            )
+                running = self.jobs[target.busy_job_id]
+                if self.settings.repost_while_running == "202 same job":
+                    return running
+                status, code = self.settings.repost_while_running.split()
+                raise ServiceError(int(status), code, "Other operations are being performed on the instance.")
+            refusal = self._refusal(project_id, source, target, source_nodes, data_nodes, restore_time_ms, now)
+            completed = self._completed_restore_on(target)
+            if refusal is not None and completed is not None:
+                choice = self.settings.repost_after_completed
+                if choice == "409 DBS.212033":
+                    raise OperationConflict("Other operations are being performed on the instance.")
+            if refusal is not None and (
+                self.settings.restore_refusal == "immediate"
+                and not (completed is not None and self.settings.repost_after_completed == "202 then job fails")
+            ):
+                raise refusal
+            nodes = [self.data_nodes[n] for n in data_nodes if n in self.data_nodes]
+            fail_reason = f"{refusal.code}: {refusal.message}" if refusal is not None else self._fail_next
+            job = self._new_job(project_id, source, target, data_nodes, backup_id, restore_time_ms, now)
+            job.fail_reason = fail_reason
             self._fail_next = None
             target.busy_job_id = job.id
             for node in nodes:
-                node.reserved_by_job = job.id
+                if not node.instance_id and not node.reserved_by_job:
+                    node.reserved_by_job = job.id
             self.jobs[job.id] = job
             self._settle()
             return job
 
-    def _check_restore_time(
-        self, source: FakeInstance, restore_time_ms: int | None, now: float
-    ) -> None:
-        start, end = restorable_window(source, self.nodes_of(source), now)
-        if restore_time_ms is None or not to_millis(start) <= restore_time_ms <= to_millis(end):
-            raise ServiceError(
-                400,
-                "DBS.300377",
-                f"Invalid time range: restore_time must be between {to_millis(start)} "
-                f"and {to_millis(end)}.",
-            )
+    def _new_job(
+        self,
+        project_id: str,
+        source: FakeInstance,
+        target: FakeInstance,
+        data_nodes: list[str],
+        backup_id: str | None,
+        restore_time_ms: int | None,
+        now: float,
+    ) -> FakeJob:
+        named = source if self.settings.job_bound_to == "source" else target
+        return FakeJob(
+            id=new_hex_id(),
+            project_id=project_id,
+            name=self.settings.job_name,
+            instance_id=named.id,
+            instance_name=named.name,
+            created=now,
+            duration=self.settings.job_seconds,
+            source_instance_id=source.id,
+            target_instance_id=target.id,
+            data_node_ids=list(data_nodes),
+            backup_id=backup_id,
+            restore_time_ms=restore_time_ms,
+            progress_curve=self.settings.progress_curve,
+        )
 
-    def _usable_node(self, project_id: str, node_id: str, target: FakeInstance) -> FakeDataNode:
-        node = self.data_nodes.get(node_id)
-        if node is None or node.project_id != project_id:
-            raise ServiceError(400, "DBS.300323", f"The RDS instance {node_id} does not exist.")
-        if reason := node_unavailable_reason(node, target):
-            raise ServiceError(
-                400, "DBS.300323", f"The RDS instance {node_id} is unavailable: {reason}"
+    def _source_nodes_for(self, source: FakeInstance, backup_id: str | None) -> list[str]:
+        """The source's data nodes at the backup (checked here) or now."""
+        if backup_id is None:
+            return list(source.data_node_ids)
+        backup = self.backups.get(backup_id)
+        if backup is None or backup.instance_id != source.id:
+            raise ServiceError(400, "DBS.300350", f"Backup {backup_id} of instance {source.id} not found.")
+        if backup.status != "normal":
+            raise ServiceError(400, "DBS.300363", f"Backup status is {backup.status}.")
+        return list(backup.data_node_ids)
+
+    def _refusal(
+        self,
+        project_id: str,
+        source: FakeInstance,
+        target: FakeInstance,
+        source_nodes: list[str],
+        data_nodes: list[str],
+        restore_time_ms: int | None,
+        now: float,
+    ) -> ServiceError | None:
+        """Why the state forbids this restore (the first reason), or `None`."""
+        if restore_time_ms is not None:
+            start, end = restorable_window(source, self.nodes_of(source), now)
+            if not to_millis(start) <= restore_time_ms <= to_millis(end):
+                return _time_range_error(start, end)
+        if reason := target_unavailable_reason(target, source):
+            return ServiceError(
+                400,
+                "DBS.300372",
+                f"Invalid destination DDM instance: {reason} Create a new DDM instance as the destination.",
             )
-        return node
+        for node_id in data_nodes:
+            node = self.data_nodes.get(node_id)
+            if node is None or node.project_id != project_id:
+                return ServiceError(400, "DBS.300323", f"The RDS instance {node_id} does not exist.")
+            if reason := node_unavailable_reason(node, target):
+                return ServiceError(400, "DBS.300323", f"The RDS instance {node_id} is unavailable: {reason}")
+        if source_nodes and len(data_nodes) != len(source_nodes):
+            return ServiceError(
+                400,
+                "DBS.300375",
+                f"Invalid data_nodes: the source had {len(source_nodes)} data node(s) at the restore point, "
+                f"{len(data_nodes)} were given.",
+            )
+        return None
+
+    def _completed_restore_on(self, target: FakeInstance) -> FakeJob | None:
+        """The latest completed restore job onto `target`, if any (call with the lock held)."""
+        done = [
+            j
+            for j in self.jobs.values()
+            if j.target_instance_id == target.id and j.settled and j.fail_reason is None
+        ]
+        return max(done, key=lambda j: j.created, default=None)
 
     def _settle(self) -> None:
         """Apply the end effects of jobs whose time ran out (call with the lock held)."""
@@ -351,7 +419,7 @@ class DdmBackend:
             if job.settled or not job.finished_at(now):
                 continue
             job.settled = True
-            target = self.instances.get(job.instance_id)
+            target = self.instances.get(job.target_instance_id)
             nodes = [self.data_nodes[n] for n in job.data_node_ids if n in self.data_nodes]
             for node in nodes:
                 if node.reserved_by_job == job.id:
@@ -360,12 +428,15 @@ class DdmBackend:
                 continue
             if target.busy_job_id == job.id:
                 target.busy_job_id = None
+            source = self.instances.get(job.source_instance_id)
             if job.fail_reason is None:
                 for node in nodes:
-                    node.instance_id = target.id
-                    target.data_node_ids.append(node.id)
-                source = self.instances.get(job.source_instance_id)
+                    if not node.instance_id:
+                        node.instance_id = target.id
+                        target.data_node_ids.append(node.id)
                 target.schemas = list(source.schemas) if source else []
+            elif self.settings.failed_restore_leaves_target == "dirty":
+                target.schemas = sorted({*target.schemas, *(source.schemas if source else ["partial"])})
 
     # Jobs...
 
@@ -374,11 +445,33 @@ class DdmBackend:
         with self._lock:
             self._fail_next = reason
 
-    def override_job_status(self, job_id: str, status: str | None) -> FakeJob:
-        """Force the status clients see (`None` to undo); effects still follow time."""
+    def override_job_status(
+        self, job_id: str, status: str | None, *, list_only: bool = False, field: str = "present"
+    ) -> FakeJob:
+        """
+        Force the status clients see; effects still follow time.
+
+        `status` is shown as given (any string, e.g. a job-list-only state such as
+        `Rollbacking`, or an unknown value; `None` undoes), in the job list only when
+        `list_only`. `field` `missing` / `null` renders the job without a status.
+        Raises `KeyError` for an unknown job, `ValueError` for a bad `field`.
+        """
+        if field not in ("present", "missing", "null"):
+            raise ValueError("field must be present, missing or null")
         with self._lock:
             job = self.jobs[job_id]
             job.status_override = status
+            job.override_in_list_only = list_only
+            job.status_field = field
+            return job
+
+    def set_job_progress(self, job_id: str, curve: str) -> FakeJob:
+        """Choose how one job's `process` grows (`PROGRESS_CURVES`); `KeyError` / `ValueError`."""
+        if curve not in PROGRESS_CURVES:
+            raise ValueError(f"curve must be one of {', '.join(PROGRESS_CURVES)}")
+        with self._lock:
+            job = self.jobs[job_id]
+            job.progress_curve = curve
             return job
 
     def get_job(self, project_id: str, job_id: str) -> FakeJob:
@@ -394,10 +487,13 @@ class DdmBackend:
         with self.state():
             if end_ms < start_ms:
                 raise ServiceError(400, "DBS.300377", "Invalid time range: end_time < start_time.")
-            if start_ms < to_millis(self.now() - JOB_LIST_MAX_AGE_SECONDS):
+            now_ms = to_millis(self.now())
+            if start_ms < now_ms - JOB_LIST_MAX_AGE_SECONDS * 1000:
                 raise ServiceError(
                     400, "DBS.300377", "Invalid time range: start_time is more than 30 days ago."
                 )
+            if self.settings.job_list_refuses_future_end and end_ms > now_ms:
+                raise ServiceError(400, "DBS.300377", "Invalid time range: end_time is in the future.")
             found = [
                 j
                 for j in self.jobs.values()
@@ -412,12 +508,17 @@ class DdmBackend:
 
     # Read-only restore queries...
 
+    def _check_restore_time(self, source: FakeInstance, restore_time_ms: int, now: float) -> None:
+        start, end = restorable_window(source, self.nodes_of(source), now)
+        if not to_millis(start) <= restore_time_ms <= to_millis(end):
+            raise _time_range_error(start, end)
+
     def restorable_instances(
         self, project_id: str, instance_id: str
     ) -> list[tuple[FakeInstance, str]]:
         """Other instances of the project, each with its unavailable reason (`""` if usable)."""
         with self.state():
-            source = self.get_instance(project_id, instance_id)
+            source = self.get_source(project_id, instance_id)
             candidates = sorted(
                 (
                     i
@@ -431,7 +532,7 @@ class DdmBackend:
     def restorable_time_window(self, project_id: str, instance_id: str) -> tuple[float, float]:
         """The restorable range of the instance and all its data nodes."""
         with self.state():
-            source = self.get_instance(project_id, instance_id)
+            source = self.get_source(project_id, instance_id)
             return restorable_window(source, self.nodes_of(source), self.now())
 
     def related_data_nodes(
@@ -439,7 +540,7 @@ class DdmBackend:
     ) -> tuple[list[FakeDataNode], float]:
         """The data nodes associated at `restore_time_ms`, and the latest restorable time."""
         with self.state():
-            source = self.get_instance(project_id, instance_id)
+            source = self.get_source(project_id, instance_id)
             now = self.now()
             self._check_restore_time(source, restore_time_ms, now)
             return self.nodes_of(source), now
@@ -453,18 +554,29 @@ class DdmBackend:
         source_dn_instance_id: str,
         restore_time_ms: int,
     ) -> list[tuple[FakeDataNode, str]]:
-        """Nodes that could replace `source_dn_instance_id` under the target instance."""
+        """
+        Nodes that could replace `source_dn_instance_id` under the target instance.
+
+        `restore_time_ms` must lie in the restorable window, or be exactly the `created`
+        time (whole seconds, as epoch ms) of a backup of the source: that is what a tool
+        checking a `backup_id` restore sends, since the docs do not say which time this
+        call expects for a backup. For such a backup older than the window the answer is
+        the `old_backup_restore_time` setting.
+        """
         with self.state():
-            source = self.get_instance(project_id, instance_id)
+            source = self.get_source(project_id, instance_id)
             target = self.get_target_instance(project_id, target_instance_id)
             source_dn = self.data_nodes.get(source_dn_instance_id)
-            if source_dn is None or source_dn.instance_id != source.id:
+            backup_nodes = {
+                n for b in self.backups.values() if b.instance_id == source.id for n in b.data_node_ids
+            }
+            if source_dn is None or (source_dn.instance_id != source.id and source_dn.id not in backup_nodes):
                 raise ServiceError(
                     400,
                     "DBS.300350",
                     f"Data node {source_dn_instance_id} is not associated with {source.id}.",
                 )
-            self._check_restore_time(source, restore_time_ms, self.now())
+            self._check_data_node_time(source, restore_time_ms)
             candidates = sorted(
                 (
                     n
@@ -474,6 +586,23 @@ class DdmBackend:
                 key=lambda n: (n.name, n.id),
             )
             return [(n, node_unavailable_reason(n, target, source_dn)) for n in candidates]
+
+    def _check_data_node_time(self, source: FakeInstance, restore_time_ms: int) -> None:
+        start, end = restorable_window(source, self.nodes_of(source), self.now())
+        if to_millis(start) <= restore_time_ms <= to_millis(end):
+            return
+        backup_times = {
+            int(b.created) * 1000 for b in self.backups.values() if b.instance_id == source.id
+        }
+        if restore_time_ms not in backup_times or restore_time_ms > to_millis(end):
+            raise _time_range_error(start, end)
+        choice = self.settings.old_backup_restore_time
+        if choice == "accept":
+            return
+        status, code = choice.split()
+        raise ServiceError(
+            int(status), code, "Invalid time range: the backup is older than the restorable time range."
+        )
 
     def list_backups(
         self,
@@ -502,9 +631,17 @@ class DdmBackend:
     ) -> tuple[FakeBackup, FakeInstance, list[FakeDataNode]]:
         """A backup of the instance with its data nodes, or a 404 `DBS.300350`."""
         with self.state():
-            instance = self.get_instance(project_id, instance_id)
+            instance = self.get_source(project_id, instance_id)
             backup = self.backups.get(backup_id)
             if backup is None or backup.instance_id != instance.id:
                 raise ResourceNotFound(f"Backup {backup_id} of instance {instance_id} not found.")
             nodes = [self.data_nodes[n] for n in backup.data_node_ids if n in self.data_nodes]
             return backup, instance, nodes
+
+
+def _time_range_error(start: float, end: float) -> ServiceError:
+    return ServiceError(
+        400,
+        "DBS.300377",
+        f"Invalid time range: restore_time must be between {to_millis(start)} and {to_millis(end)}.",
+    )

@@ -7,10 +7,10 @@ seconds pass `scale` times faster than source seconds, and `advance()` jumps
 ahead. Tests inject a `ManualClock` as the source to move jobs forward without
 sleeping; scripts in other processes raise the scale instead.
 
-The DDM API uses three string formats for instants, all UTC: job times
-(`2025-05-20T09:40:40Z`), backup and restore-window times
-(`2025-05-20T09:40:40+0000`) and IAM token times
-(`2025-05-20T09:40:40.123000Z`).
+The DDM API uses these string formats for instants: job times as the docs show
+them (`2025-05-20T09:40:40+0000`, also seen with `+0100`; `...Z` as a setting),
+backup and restore-window times (`2025-05-20T09:40:40+0000`) and IAM token
+times (`2025-05-20T09:40:40.123000Z`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 __all__ = [
     "Clock",
@@ -116,9 +116,13 @@ def _utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=timezone.utc)
 
 
-def format_job_time(ts: float) -> str:
-    """Format like the jobs API: `yyyy-mm-ddThh:mm:ssZ`."""
-    return _utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+def format_job_time(ts: float, style: str = "+0000") -> str:
+    """Format like the jobs API: `yyyy-mm-ddThh:mm:ss+0000` (documented), `...+0100` (CET) or `...Z`."""
+    if style == "Z":
+        return _utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if style == "+0100":
+        return datetime.fromtimestamp(ts, tz=timezone(timedelta(hours=1))).strftime("%Y-%m-%dT%H:%M:%S+0100")
+    return format_offset_time(ts)
 
 
 def format_offset_time(ts: float) -> str:

@@ -8,6 +8,8 @@ scoped to the path's `project_id` (checked by the app before the handler).
 
 from __future__ import annotations
 
+from typing import Any
+
 from werkzeug.wrappers import Response
 
 from . import views
@@ -26,9 +28,13 @@ __all__ = ["ROUTES"]
 _BACKUPS = "/v3/<project_id>/instances/<instance_id>/backups"
 
 
+def _page(call: Call, key: str, items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    return views.page(key, items, offset, limit, call.backend.settings.offset_reading)
+
+
 def restore_metadata(call: Call, project_id: str, instance_id: str) -> Response:
     """POST .../backups/metadata-recovery → 202 `{"job_id"}`."""
-    req = parse_restore_metadata(call.body)
+    req = parse_restore_metadata(call.body, accept_float_time=call.backend.settings.float_restore_time == "accept")
     job = call.backend.restore_metadata(
         project_id,
         instance_id,
@@ -45,7 +51,7 @@ def restorable_instances(call: Call, project_id: str, instance_id: str) -> Respo
     offset, limit = parse_paging(call.args)
     rows = call.backend.restorable_instances(project_id, instance_id)
     items = [views.restorable_instance(instance, reason) for instance, reason in rows]
-    return json_response(200, views.page("instances", items, offset, limit))
+    return json_response(200, _page(call, "instances", items, offset, limit))
 
 
 def restorable_time_interval(call: Call, project_id: str, instance_id: str) -> Response:
@@ -53,7 +59,7 @@ def restorable_time_interval(call: Call, project_id: str, instance_id: str) -> R
     offset, limit = parse_paging(call.args)
     start, end = call.backend.restorable_time_window(project_id, instance_id)
     items = [views.time_interval(start, end)]
-    return json_response(200, views.page("restorable_time_intervals", items, offset, limit))
+    return json_response(200, _page(call, "restorable_time_intervals", items, offset, limit))
 
 
 def related_dn(call: Call, project_id: str, instance_id: str) -> Response:
@@ -61,7 +67,7 @@ def related_dn(call: Call, project_id: str, instance_id: str) -> Response:
     restore_time = required_int_arg(call.args, "restore_time")
     offset, limit = parse_paging(call.args)
     nodes, latest = call.backend.related_data_nodes(project_id, instance_id, restore_time)
-    body = views.page("related_data_nodes", [views.related_dn(n) for n in nodes], offset, limit)
+    body = _page(call, "related_data_nodes", [views.related_dn(n, call.backend.settings) for n in nodes], offset, limit)
     body["latest_restorable_time"] = format_offset_time(latest)
     return json_response(200, body)
 
@@ -79,8 +85,8 @@ def restorable_data_node(call: Call, project_id: str, instance_id: str) -> Respo
         source_dn_instance_id=source_dn_instance_id,
         restore_time_ms=restore_time,
     )
-    items = [views.target_dn(node, reason) for node, reason in rows]
-    return json_response(200, views.page("target_data_nodes", items, offset, limit))
+    items = [views.target_dn(node, reason, call.backend.settings) for node, reason in rows]
+    return json_response(200, _page(call, "target_data_nodes", items, offset, limit))
 
 
 def list_backups(call: Call, project_id: str) -> Response:
@@ -93,7 +99,7 @@ def list_backups(call: Call, project_id: str) -> Response:
         backup_name=optional_str_arg(call.args, "backup_name"),
     )
     items = [views.backup_info(b, call.backend.find_instance(b.instance_id)) for b in backups]
-    return json_response(200, views.page("backups", items, offset, limit))
+    return json_response(200, _page(call, "backups", items, offset, limit))
 
 
 def show_backup(call: Call, project_id: str, instance_id: str, backup_id: str) -> Response:
@@ -105,7 +111,7 @@ def show_backup(call: Call, project_id: str, instance_id: str, backup_id: str) -
 def show_job(call: Call, project_id: str, job_id: str) -> Response:
     """GET /v3/{project_id}/jobs/{job_id} → `{"job": JobInfo}`."""
     job = call.backend.get_job(project_id, job_id)
-    return json_response(200, {"job": views.job_info(job, call.backend.now())})
+    return json_response(200, {"job": views.job_info(job, call.backend.now(), call.backend.settings)})
 
 
 def list_jobs(call: Call, project_id: str) -> Response:
@@ -115,8 +121,8 @@ def list_jobs(call: Call, project_id: str) -> Response:
     offset, limit = parse_paging(call.args)
     jobs = call.backend.list_jobs(project_id, start_time, end_time)
     now = call.backend.now()
-    items = [views.job_item(job, now) for job in jobs]
-    return json_response(200, views.page("jobs", items, offset, limit))
+    items = [views.job_item(job, now, call.backend.settings) for job in jobs]
+    return json_response(200, _page(call, "jobs", items, offset, limit))
 
 
 def show_instance_v1(call: Call, project_id: str, instance_id: str) -> Response:

@@ -3,21 +3,23 @@ Service errors as data, and the documented error body formats.
 
 The backend raises these; the HTTP layer renders them. Tree:
 
-    ServiceError(status, code, message)      any DDM error, 400 unless told
-    ├── BadParameter                        400 DBS.280001, a bad request field
-    ├── ResourceNotFound                         404 DBS.300350 unless told
-    ├── OperationConflict                         409 DBS.212033, another operation runs
-    ├── UnsupportedMediaType             415 DBS.280001, POST without JSON
-    ├── GatewayError                          raised by the API gateway in front
-    │   ├── GatewayUnauthorized                 401 APIGW.0301, bad/missing/expired token
-    │   ├── GatewayForbidden                    403 APIGW.0302, token of another project
-    │   ├── GatewayApiNotFound                  404 APIGW.0101, no such API
-    │   └── GatewayThrottled                    429 APIGW.0308, request throttled
-    └── IamError                              IAM (Keystone) errors, own body format
+    ServiceError(status, code, message)   any DDM error, 400 unless told
+    ├── BadParameter                     400 DBS.280001, a bad request field
+    ├── ResourceNotFound                 404 DBS.300350 unless told
+    ├── OperationConflict                409 DBS.212033, another operation runs
+    ├── UnsupportedMediaType             415 DBS.280001, POST with a non-JSON body type
+    ├── GatewayError                     raised by the API gateway in front
+    │   ├── GatewayBadRequest            400 APIGW.0201, e.g. no JSON Content-Type
+    │   ├── GatewayUnauthorized          401 APIGW.0301, bad/missing/expired token
+    │   ├── GatewayForbidden             403 APIGW.0302, token of another project
+    │   ├── GatewayApiNotFound           404 APIGW.0101, no such API
+    │   └── GatewayThrottled             429 APIGW.0308, request throttled
+    └── IamError                         IAM (Keystone) errors, own body format
 
 DDM bodies come in two styles (ddm-api.md section 5): V3 endpoints answer
 `{"error_code", "error_msg"}`, v1 endpoints `{"errCode", "externalMessage"}`.
-A backend setting (`ErrorStyle`) can force one style for every DDM endpoint.
+A setting (`error_style`) can force one style for every DDM endpoint. The API
+gateway's own errors are always `{"error_code", "error_msg"}`, on v1 paths too.
 """
 
 from __future__ import annotations
@@ -25,18 +27,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 __all__ = [
-    "ERROR_STYLES",
-    "GatewayApiNotFound",
-    "OperationConflict",
-    "ErrorStyle",
-    "GatewayForbidden",
-    "GatewayError",
-    "IamError",
-    "ResourceNotFound",
     "BadParameter",
-    "ServiceError",
+    "ERROR_STYLES",
+    "ErrorStyle",
+    "GatewayApiNotFound",
+    "GatewayBadRequest",
+    "GatewayError",
+    "GatewayForbidden",
     "GatewayThrottled",
     "GatewayUnauthorized",
+    "IamError",
+    "OperationConflict",
+    "ResourceNotFound",
+    "ServiceError",
     "UnsupportedMediaType",
     "resolve_style",
 ]
@@ -118,6 +121,13 @@ class UnsupportedMediaType(ServiceError):
 
 class GatewayError(ServiceError):
     """An error produced by the API gateway before the DDM service sees the request."""
+
+
+class GatewayBadRequest(GatewayError):
+    """Raised when the gateway rejects the request itself (e.g. no JSON `Content-Type`)."""
+
+    def __init__(self, message: str = "API request error.") -> None:
+        super().__init__(400, "APIGW.0201", message)
 
 
 class GatewayUnauthorized(GatewayError):

@@ -21,7 +21,9 @@ __all__ = [
     "FakeProject",
     "FakeToken",
     "FakeUser",
+    "PROGRESS_CURVES",
     "new_hex_id",
+    "progress_percent",
 ]
 
 
@@ -118,7 +120,10 @@ class FakeDataNode:
     engine_version: str = "8.0"
     private_ip: str = "192.168.0.20"
     data_volume_size: int = 40
+    """Storage in GB (rendered in bytes where the docs say so)."""
     read_only: bool = False
+    pitr_completed: bool = True
+    """Whether a point-in-time restore (PITR) of this RDS instance completed; a restore target needs one."""
     instance_id: str | None = None
     """The DDM instance it is associated with, if any."""
     reserved_by_job: str | None = None
@@ -143,25 +148,48 @@ class FakeBackup:
     """The data nodes associated with the instance when the backup was taken."""
 
 
+PROGRESS_CURVES: tuple[str, ...] = ("linear", "stepwise", "stalled-then-jump")
+
+
+def progress_percent(curve: str, fraction: float) -> int:
+    """The `process` percentage (0-99) of a running job `fraction` (0-1) through its time."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if curve == "stepwise":
+        percent = int(fraction * 4) * 25
+    elif curve == "stalled-then-jump":
+        percent = 5 if fraction < 0.8 else 95
+    else:
+        percent = int(fraction * 100)
+    return min(99, percent)
+
+
 @dataclass
 class FakeJob:
-    """A restore job, bound to its TARGET instance."""
+    """A restore job. Its effects apply to `target_instance_id`; it names `instance_id`."""
 
     id: str
     project_id: str
     name: str
     instance_id: str
+    """The instance the job names (the target, or the source under `job_bound_to=source`)."""
     instance_name: str
     created: float
     duration: float
     source_instance_id: str
+    target_instance_id: str
     data_node_ids: list[str]
     backup_id: str | None = None
     restore_time_ms: int | None = None
     fail_reason: str | None = None
     """When set, the job ends `Failed` with this reason instead of `Completed`."""
+    progress_curve: str = "linear"
+    """How `process` grows while it runs (`PROGRESS_CURVES`)."""
     status_override: str | None = None
     """A status forced by a test; wins over the time-derived status."""
+    override_in_list_only: bool = False
+    """Show `status_override` in the job list only (the list-only states); the single job keeps its own."""
+    status_field: str = "present"
+    """`present`, or `missing` / `null` to render the job without a status (a test's choice)."""
     settled: bool = False
     """True once the end effects (association, busy flag) were applied."""
 
@@ -180,17 +208,18 @@ class FakeJob:
             return "Running"
         return "Failed" if self.fail_reason is not None else "Completed"
 
-    def status_at(self, now: float) -> str:
-        """The status a client sees at `now`."""
-        return self.status_override or self.natural_status(now)
+    def status_at(self, now: float, *, in_list: bool = False) -> str:
+        """The status a client sees at `now` (in the job list when `in_list`)."""
+        if self.status_override is not None and (in_list or not self.override_in_list_only):
+            return self.status_override
+        return self.natural_status(now)
 
     def process_at(self, now: float) -> str:
-        """The progress string: `"40%"` while running, `""` otherwise."""
+        """The progress string: `"40%"` while running, `""` otherwise (also under a forced status)."""
         if self.status_at(now) != "Running":
             return ""
-        elapsed = max(0.0, now - self.created)
-        percent = int(elapsed * 100 / self.duration) if self.duration > 0 else 99
-        return f"{min(99, percent)}%"
+        fraction = (now - self.created) / self.duration if self.duration > 0 else 1.0
+        return f"{progress_percent(self.progress_curve, fraction)}%"
 
     def end_time_at(self, now: float) -> float | None:
         """The end time once the job is over, else `None`."""
@@ -198,6 +227,6 @@ class FakeJob:
 
     def fail_reason_at(self, now: float) -> str:
         """The failure reason once the job failed, else `""`."""
-        if self.status_at(now) == "Failed":
+        if self.natural_status(now) == "Failed":
             return self.fail_reason or ""
         return ""

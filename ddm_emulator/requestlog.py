@@ -1,23 +1,41 @@
 """
 The request log: what clients sent, without secrets.
 
-Every non-admin request is recorded with its method, path, query, parsed JSON
-body, response status and time. The `X-Auth-Token` value is never stored (only
-whether the header was present), and password-like fields in bodies are
-replaced by `"***"` before they are recorded.
+Every non-admin request is recorded exactly as it arrived: method, path, raw
+query string and parsed query, every header, the body as text and as parsed
+JSON, plus the response status and time, so a test can assert the whole request
+(issue 12's table of expected requests). Secrets are never stored in clear: the
+values of credential headers (`X-Auth-Token`, `Authorization`, `Cookie`, ...)
+become `"***"` (only their presence is kept), and password-like fields in bodies
+are replaced by `"***"` in both the text and the parsed body.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["REDACTED", "RequestLog", "RequestRecord", "redact"]
+__all__ = ["REDACTED", "SECRET_HEADERS", "RequestLog", "RequestRecord", "redact", "redact_headers", "redact_text"]
 
 REDACTED = "***"
 _SECRET_KEYS = frozenset({"password", "passcode", "secret", "access_token"})
+SECRET_HEADERS = frozenset({"x-auth-token", "x-subject-token", "authorization", "cookie", "proxy-authorization"})
+_SECRET_TEXT = re.compile(r'("(?:password|passcode|secret|access_token)"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+_TOKEN_ID_TEXT = re.compile(r'("token"\s*:\s*\{[^{}]*?"id"\s*:\s*)"(?:[^"\\]|\\.)*"')
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The headers as sent (name as received), credential values replaced by `***`."""
+    return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
+
+
+def redact_text(text: str) -> str:
+    """A body's text with the values of password-like JSON fields replaced by `"***"`."""
+    text = _SECRET_TEXT.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    return _TOKEN_ID_TEXT.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
 
 
 def redact(value: Any) -> Any:
@@ -53,10 +71,17 @@ class RequestRecord:
     method: str
     path: str
     query: dict[str, str]
+    """The query parameters (the last value of a repeated name)."""
     body: Any
     """Parsed JSON body (redacted), `None` when empty or not JSON."""
     has_auth_token: bool
     """Whether an `X-Auth-Token` header was sent (its value is never stored)."""
+    query_string: str = ""
+    """The raw query string, exactly as sent."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Every request header as sent, credential values replaced by `***`."""
+    body_text: str = ""
+    """The body as text (UTF-8, undecodable bytes replaced), password-like values replaced."""
     status: int | None = None
     """Status of the answer; `None` if the connection was dropped before processing."""
     response: Any = None

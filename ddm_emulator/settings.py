@@ -40,8 +40,112 @@ class EmulatorSettings:
     )
     error_style: str = _setting(
         "auto",
-        "DDM error body: auto (v1 paths errCode/externalMessage, others error_code/error_msg), v3 or v1",
+        "DDM error body: auto (v1 paths errCode/externalMessage, others error_code/error_msg), v3 or v1; "
+        "API gateway errors are always error_code/error_msg",
         choices=("auto", "v3", "v1"),
+    )
+
+    # Strictness the docs ask for (issue 12): on by default.
+    require_content_type: bool = _setting(
+        True,
+        "answer a request without Content-Type: application/json (GETs too) with the gateway's "
+        "400 APIGW.0201, as OTC's 'Making an API Request' marks the header mandatory",
+    )
+    job_list_refuses_future_end: bool = _setting(
+        True, "the job list answers 400 DBS.300377 to an end_time later than now (the docs allow none)"
+    )
+
+    # Open in the docs (issue 13): each plausible answer is a choice.
+    job_bound_to: str = _setting(
+        "target",
+        "which instance a restore job names (instance.id / instance_id): the restore's target or its "
+        "source (the POST path carries the source)",
+        choices=("target", "source"),
+    )
+    job_name: str = _setting(
+        "RestoreMetadata",
+        "the name of a metadata restore job (the docs do not say; RestoreInstance and loadMetadata are "
+        "documented task names)",
+        choices=("RestoreMetadata", "restoreMetadata", "RestoreInstance", "loadMetadata"),
+    )
+    restore_refusal: str = _setting(
+        "immediate",
+        "a restore the state forbids (target not empty, unusable data node, time out of range, node count): "
+        "immediate = 400 at once; job_fails = 202, then the job ends Failed with the reason as fail_reason",
+        choices=("immediate", "job_fails"),
+    )
+    failed_restore_leaves_target: str = _setting(
+        "clean",
+        "after a Failed restore job the target is clean (a retry is accepted) or dirty (schemas were "
+        "written, so a retry is refused as DBS.300372)",
+        choices=("clean", "dirty"),
+    )
+    repost_while_running: str = _setting(
+        "409 DBS.212033",
+        "a second restore POST onto a target whose restore runs",
+        choices=("409 DBS.212033", "409 DBS.200019", "400 DBS.300372", "202 same job"),
+    )
+    repost_after_completed: str = _setting(
+        "400 DBS.300372",
+        "a second restore POST onto a target whose restore completed (the target is no longer empty)",
+        choices=("400 DBS.300372", "409 DBS.212033", "202 then job fails"),
+    )
+    missing_source_answer: str = _setting(
+        "404 DBS.300350",
+        "the answer for a source instance that does not exist (restorable-instances, time range, POST)",
+        choices=("404 DBS.300350", "400 DBS.300350"),
+    )
+    old_backup_restore_time: str = _setting(
+        "400 DBS.300377",
+        "restorable-data-node with the restore_time of a backup older than the restorable window",
+        choices=("400 DBS.300377", "400 DBS.300375", "accept"),
+    )
+    offset_reading: str = _setting(
+        "index",
+        "the V3 lists' offset: an item index (as the query is documented) or a page number starting at 0 "
+        "(as the response is documented)",
+        choices=("index", "page"),
+    )
+    retry_after_on_429: str = _setting(
+        "absent",
+        "Retry-After on a 429 whose fault names none: absent, seconds ('1') or an HTTP date one second ahead",
+        choices=("absent", "seconds", "http-date"),
+    )
+    float_restore_time: str = _setting(
+        "refuse",
+        "source.restore_time sent as a JSON float (the official SDK types it float): refuse (400 DBS.280001) "
+        "or accept when it is a whole number",
+        choices=("refuse", "accept"),
+    )
+
+    # Where the docs speak (issue 13 items 6-7): the documented shape by default.
+    job_time_format: str = _setting(
+        "+0000",
+        "job created_time / end_time: yyyy-mm-ddThh:mm:ss+0000 as documented, the same in +0100 "
+        "(CET), or ...Z",
+        choices=("+0000", "+0100", "Z"),
+    )
+    end_time_while_running: str = _setting(
+        "filled",
+        "a Running job's end_time: filled (the planned end, as the docs show) or empty",
+        choices=("filled", "empty"),
+    )
+    data_node_values: str = _setting(
+        "documented",
+        "data node fields: documented (engine_name mysql, status normal, data_volume_size in bytes) or "
+        "console (MySQL, Normal, GB)",
+        choices=("documented", "console"),
+    )
+    job_status_case: str = _setting(
+        "documented",
+        "letter case of job status values: documented (Running, Completed, Failed), lower or upper",
+        choices=("documented", "lower", "upper"),
+    )
+    progress_curve: str = _setting(
+        "linear",
+        "how a running job's process grows: linear, stepwise (in quarters) or stalled-then-jump "
+        "(stuck at 5% for 80% of the time, then 95%); per job over POST /_emulator/jobs/<id>/progress",
+        choices=("linear", "stepwise", "stalled-then-jump"),
     )
 
     def replace(self, **changes: Any) -> EmulatorSettings:

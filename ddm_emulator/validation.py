@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import BadParameter
+from .errors import BadParameter, ServiceError
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -50,8 +50,12 @@ def _non_empty_str(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
-def parse_restore_metadata(body: Any) -> RestoreMetadataRequest:
-    """Validate a metadata-recovery body; raise `BadParameter` naming the field."""
+def parse_restore_metadata(body: Any, *, accept_float_time: bool = False) -> RestoreMetadataRequest:
+    """Validate a metadata-recovery body; raise `BadParameter` naming the field.
+
+    `accept_float_time` lets a whole-number JSON float stand for `restore_time` (as the
+    official SDK, which types it float, may send it). Repeated data nodes answer
+    400 `DBS.300108` as documented."""
     if not isinstance(body, dict):
         raise BadParameter("Parameter error: the request body must be a JSON object.")
     source = body.get("source")
@@ -61,6 +65,8 @@ def parse_restore_metadata(body: Any) -> RestoreMetadataRequest:
     restore_time = source.get("restore_time")
     if backup_id is not None and not _non_empty_str(backup_id):
         raise BadParameter("Parameter error: source.backup_id must be a non-empty string.")
+    if accept_float_time and isinstance(restore_time, float) and restore_time.is_integer():
+        restore_time = int(restore_time)
     if restore_time is not None and (not _is_int(restore_time) or restore_time < 0):
         raise BadParameter(
             "Parameter error: source.restore_time must be an integer (epoch milliseconds)."
@@ -86,7 +92,7 @@ def parse_restore_metadata(body: Any) -> RestoreMetadataRequest:
             "Parameter error: target.data_nodes must be a non-empty array of strings."
         )
     if len(set(data_nodes)) != len(data_nodes):
-        raise BadParameter("Parameter error: target.data_nodes must not repeat an id.")
+        raise ServiceError(400, "DBS.300108", "Duplicate data nodes: target.data_nodes must not repeat an id.")
     return RestoreMetadataRequest(
         target_instance_id=str(instance_id),
         data_nodes=list(data_nodes),

@@ -5,7 +5,8 @@ One function per documented schema (ddm-api.md sections 2-4): JobInfo,
 JobItem, QueryDDM4RestoreResp, RestoreTimeInterval, RelatedDn,
 TargetDn4Restore, BackupInfo, backup details and the v1 instance details,
 plus `page` for the V3 `offset`/`limit`/`total` envelope. Times use the
-documented formats; nothing here reads the clock, `now` is passed in.
+documented formats; nothing here reads the clock, `now` is passed in, and the
+settings that change a shape (`EmulatorSettings`) are passed in too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from .clock import format_job_time, format_offset_time
 from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob
+from .settings import EmulatorSettings
 
 __all__ = [
     "backup_detail",
@@ -33,32 +35,55 @@ __all__ = [
 ACCESS_PORT = "5066"
 
 
-def page(key: str, items: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`."""
-    shown = items[offset : offset + limit]
+def page(key: str, items: list[Any], offset: int, limit: int, reading: str = "index") -> dict[str, Any]:
+    """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`.
+
+    `reading` is how `offset` is read: an item index, or a page number from 0 (`page`)."""
+    start = offset * limit if reading == "page" else offset
+    shown = items[start : start + limit]
     return {key: shown, "offset": offset, "limit": limit, "total": len(items)}
 
 
-def job_info(job: FakeJob, now: float) -> dict[str, Any]:
-    """JobInfo of GET /v3/{project_id}/jobs/{job_id} (no failure reason)."""
+def _status(job: FakeJob, now: float, settings: EmulatorSettings, *, in_list: bool) -> str:
+    status = job.status_at(now, in_list=in_list)
+    if settings.job_status_case == "lower":
+        return status.lower()
+    if settings.job_status_case == "upper":
+        return status.upper()
+    return status
+
+
+def _job_fields(job: FakeJob, now: float, settings: EmulatorSettings, *, in_list: bool) -> dict[str, Any]:
     end = job.end_time_at(now)
-    return {
+    if end is None and settings.end_time_while_running == "filled":
+        end = job.end
+    fields: dict[str, Any] = {
         "id": job.id,
         "name": job.name,
-        "status": job.status_at(now),
-        "created_time": format_job_time(job.created),
-        "end_time": format_job_time(end) if end is not None else "",
+        "status": _status(job, now, settings, in_list=in_list),
+        "created_time": format_job_time(job.created, settings.job_time_format),
+        "end_time": format_job_time(end, settings.job_time_format) if end is not None else "",
         "process": job.process_at(now),
+    }
+    if job.status_field == "missing":
+        del fields["status"]
+    elif job.status_field == "null":
+        fields["status"] = None
+    return fields
+
+
+def job_info(job: FakeJob, now: float, settings: EmulatorSettings) -> dict[str, Any]:
+    """JobInfo of GET /v3/{project_id}/jobs/{job_id} (no failure reason)."""
+    return {
+        **_job_fields(job, now, settings, in_list=False),
         "instance": {"id": job.instance_id, "name": job.instance_name},
     }
 
 
-def job_item(job: FakeJob, now: float) -> dict[str, Any]:
+def job_item(job: FakeJob, now: float, settings: EmulatorSettings) -> dict[str, Any]:
     """JobItem of GET /v3/{project_id}/jobs, which carries `fail_reason`."""
-    info = job_info(job, now)
-    del info["instance"]
     return {
-        **info,
+        **_job_fields(job, now, settings, in_list=True),
         "instance_id": job.instance_id,
         "instance_name": job.instance_name,
         "fail_reason": job.fail_reason_at(now),
@@ -67,12 +92,16 @@ def job_item(job: FakeJob, now: float) -> dict[str, Any]:
     }
 
 
-def job_admin(job: FakeJob, now: float) -> dict[str, Any]:
+def job_admin(job: FakeJob, now: float, settings: EmulatorSettings) -> dict[str, Any]:
     """Everything about a job, for the admin API."""
     return {
-        **job_item(job, now),
+        **job_item(job, now, settings),
         "project_id": job.project_id,
         "source_instance_id": job.source_instance_id,
+        "target_instance_id": job.target_instance_id,
+        "created": job.created,
+        "progress_curve": job.progress_curve,
+        "status_field": job.status_field,
         "data_nodes": list(job.data_node_ids),
         "backup_id": job.backup_id,
         "restore_time": job.restore_time_ms,
@@ -104,25 +133,37 @@ def time_interval(start: float, end: float) -> dict[str, str]:
     return {"start_time": format_offset_time(start), "end_time": format_offset_time(end)}
 
 
-def related_dn(node: FakeDataNode) -> dict[str, Any]:
+_GIB = 1024**3
+
+
+def _engine(node: FakeDataNode, settings: EmulatorSettings) -> str:
+    return node.engine_name.lower() if settings.data_node_values == "documented" else node.engine_name
+
+
+def _node_status(node: FakeDataNode, settings: EmulatorSettings) -> str:
+    return node.status.lower() if settings.data_node_values == "documented" else node.status
+
+
+def related_dn(node: FakeDataNode, settings: EmulatorSettings) -> dict[str, Any]:
     """RelatedDn: a data node associated with the source at the restore time."""
+    documented = settings.data_node_values == "documented"
     return {
         "instance_id": node.id,
         "instance_name": node.name,
-        "instance_status": node.status,
-        "engine_name": node.engine_name,
-        "data_volume_size": node.data_volume_size,
+        "instance_status": _node_status(node, settings),
+        "engine_name": _engine(node, settings),
+        "data_volume_size": node.data_volume_size * _GIB if documented else node.data_volume_size,
         "version": node.engine_version,
     }
 
 
-def target_dn(node: FakeDataNode, reason: str) -> dict[str, Any]:
+def target_dn(node: FakeDataNode, reason: str, settings: EmulatorSettings) -> dict[str, Any]:
     """TargetDn4Restore: a candidate target data node."""
     return {
         "instance_id": node.id,
         "instance_name": node.name,
-        "engine_name": node.engine_name,
-        "status": node.status,
+        "engine_name": _engine(node, settings),
+        "status": _node_status(node, settings),
         "available": not reason,
         "unavailable_reason": reason,
         "vpc_name": node.vpc_name,

@@ -18,6 +18,8 @@ PROJECT = SEED.project_id
 SOURCE_PATH = f"/v3/{PROJECT}/instances/{SEED.source_instance_id}"
 RECOVERY = f"{SOURCE_PATH}/backups/metadata-recovery"
 JOB_SECONDS = 3.0
+JSON = {"Content-Type": "application/json"}
+"""The header every request to the strict emulator needs (GETs too)."""
 SSL_CONTEXT = ssl.create_default_context()
 """Built once: creating one per httpx client costs ~50 ms (the emulator is plain HTTP anyway)."""
 
@@ -74,8 +76,8 @@ def backend(emulator: EmulatorServer) -> DdmBackend:
 
 @pytest.fixture
 def client(emulator: EmulatorServer) -> Iterator[httpx.Client]:
-    """An httpx client for the emulator (5 s timeout)."""
-    with httpx.Client(base_url=emulator.url, timeout=5.0, verify=SSL_CONTEXT) as http:
+    """An httpx client for the emulator (5 s timeout) that sends `Content-Type: application/json`."""
+    with httpx.Client(base_url=emulator.url, headers=JSON, timeout=5.0, verify=SSL_CONTEXT) as http:
         yield http
 
 

@@ -75,7 +75,7 @@ def test_related_dn_requires_restore_time(client, auth, clock):
     ).json()
     (node,) = body["related_data_nodes"]
     assert node["instance_id"] == SEED.source_data_node_id
-    assert node["engine_name"] == "MySQL"
+    assert node["engine_name"] == "mysql"
     assert OFFSET_TIME.fullmatch(body["latest_restorable_time"])
 
 
@@ -227,9 +227,12 @@ def test_backend_can_force_an_error_style(client, auth, backend: DdmBackend, sty
     assert set(response.json()) == keys
 
 
-def test_forced_style_applies_to_gateway_errors(client, backend: DdmBackend):
-    backend.configure(error_style="v1")
+@pytest.mark.parametrize("style", ["auto", "v1", "v3"])
+@pytest.mark.parametrize("path", [f"/v3/{PROJECT}/backups", f"/v1/{PROJECT}/instances/{SEED.source_instance_id}"])
+def test_gateway_errors_are_always_error_code_style(client, backend: DdmBackend, style, path):
+    backend.configure(error_style=style)
 
-    response = client.get(f"/v3/{PROJECT}/backups")
+    response = client.get(path)
 
-    assert response.json()["errCode"] == "APIGW.0301"
+    assert response.status_code == 401
+    assert response.json() == {"error_code": "APIGW.0301", "error_msg": "The X-Auth-Token header is missing."}

@@ -67,7 +67,7 @@ def test_cli_prints_the_line_serves_and_exits_cleanly_on_sigterm(tmp_path):
         assert project_id == DEMO_PROJECT_ID
         assert url_file.read_text().strip() == url
         with httpx.Client(base_url=url, timeout=5, verify=SSL_CONTEXT) as http:
-            headers = {"X-Auth-Token": "cli-static-token"}
+            headers = {"X-Auth-Token": "cli-static-token", "Content-Type": "application/json"}
             assert http.get(f"/v3/{project_id}/backups", headers=headers).status_code == 200
             assert http.get("/_emulator/config").json()["job_seconds"] == 1
 

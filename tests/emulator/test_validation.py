@@ -59,11 +59,6 @@ def changed(path: str, value: Any) -> dict[str, Any]:
             id="nodes-str",
         ),
         pytest.param(changed("target.data_nodes", [1]), "target.data_nodes", id="nodes-numbers"),
-        pytest.param(
-            changed("target.data_nodes", [SEED.target_data_node_id] * 2),
-            "target.data_nodes",
-            id="nodes-repeated",
-        ),
     ],
 )
 def test_bad_restore_body_is_400_naming_the_field(client, auth, backend: DdmBackend, body, field):
@@ -72,6 +67,16 @@ def test_bad_restore_body_is_400_naming_the_field(client, auth, backend: DdmBack
     assert response.status_code == 400
     assert response.json()["error_code"] == "DBS.280001"
     assert field in response.json()["error_msg"]
+    assert backend.all_jobs() == []
+
+
+def test_repeated_data_nodes_are_400_dbs_300108_as_documented(client, auth, backend: DdmBackend):
+    body = changed("target.data_nodes", [SEED.target_data_node_id] * 2)
+
+    response = client.post(RECOVERY, json=body, headers=auth)
+
+    assert (response.status_code, response.json()["error_code"]) == (400, "DBS.300108")
+    assert "target.data_nodes" in response.json()["error_msg"]
     assert backend.all_jobs() == []
 
 
