@@ -222,9 +222,9 @@ def https_emulator(tls):
 
     from ddm_emulator import DdmBackend
     from ddm_emulator.app import EmulatorApp
-    from tests.conftest import TOKEN
+    from tests.conftest import PENDING_PROVIDER_WORK, TOKEN
 
-    backend = DdmBackend(job_seconds=0.3)
+    backend = DdmBackend(job_seconds=0.3, **PENDING_PROVIDER_WORK)
     backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
     server = make_server("127.0.0.1", 0, EmulatorApp(backend), ssl_context=(str(tls[0]), str(tls[1])))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -240,17 +240,17 @@ def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra
     from ddm_resources.client import DdmClient
     from ddm_resources.errors import TransportError
     from ddm_resources.retry import RetryPolicy
-    from tests.conftest import TOKEN
+    from tests.conftest import SOURCE, TOKEN
 
     url, backend = https_emulator
     extra = {"OS_CACERT": str(tls[0])} if extra == "cacert" else extra
     s = settings(env={"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url, **extra})
     with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
         if works:
-            c.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+            c.restorable_instances(SOURCE)
         else:
             with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
-                c.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+                c.restorable_instances(SOURCE)
     assert len(backend.requests()) == (1 if works else 0)
 
 
