@@ -24,9 +24,8 @@ import httpx
 import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from . import __version__
 from .errors import ApiError, DdmError
-from .http_boundary import send
+from .http_boundary import SUBJECT_TOKEN, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 
@@ -165,8 +164,7 @@ class PasswordToken:
                 "scope": {"project": self._scope},
             }
         }
-        headers = {"Content-Type": "application/json;charset=utf8",
-                   "User-Agent": f"ddm-resources/{__version__}"}
+        headers = request_headers()
         with httpx.Client(**self._http_options.client_kwargs(), base_url=self._auth_url, timeout=self._timeout,
                           transport=self._transport) as http:
             failures = 0
@@ -180,7 +178,7 @@ class PasswordToken:
                     if delay is None:
                         raise
                     self._sleep(delay)
-        token = response.headers.get("X-Subject-Token")
+        token = response.headers.get(SUBJECT_TOKEN)
         try:
             parsed = _TokenResponse.model_validate_json(response.content).token
         except pydantic.ValidationError:

@@ -9,6 +9,7 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
+import email.utils
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -18,10 +19,9 @@ import httpx
 import pydantic
 from pydantic import SecretStr
 
-from . import __version__
 from .auth import StaticToken, TokenSource
-from .errors import AuthenticationError, DdmError
-from .http_boundary import send
+from .errors import ApiError, AuthenticationError, DdmError
+from .http_boundary import AUTH_TOKEN, DATE, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .lookup_models import (
     BackupDetail,
@@ -49,7 +49,7 @@ from .models import (
 )
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
 
-__all__ = ["DEFAULT_TIMEOUT", "MAX_PAGES", "PAGE_SIZE", "DdmClient"]
+__all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
@@ -58,6 +58,8 @@ PAGE_SIZE = 128
 """`limit` of every list call: the documented maximum (ddm-api.md section 1)."""
 MAX_PAGES = 200
 """Longest list read (25,600 items at `PAGE_SIZE`): past it, a list call fails closed."""
+JOB_LIST_MAX_AGE_MS = (30 * 24 - 1) * 3600 * 1000
+"""The job list's `start_time` lies at most 30 days back (ddm-api.md section 3.2), less an hour."""
 
 
 _M = TypeVar("_M", bound=pydantic.BaseModel)
@@ -83,6 +85,11 @@ class DdmClient:
     * **transport** - an `httpx.BaseTransport` for the `httpx.Client` (e.g. `httpx.WSGITransport`
       over the emulator app, so tests open no socket); default: httpx's own.
     * **http_options** - CA bundle and verification (`ddm_resources.http_options`).
+    * **clock** - the local wall clock, epoch seconds (tests inject an emulated one); the
+      service's clock is learned from the `Date` of its answers (`server_now_ms`).
+
+    Every request carries `http_boundary.request_headers` (`Content-Type: application/json`
+    on GETs too, `X-Project-Id`, a `User-Agent` naming this product and version) and the token.
 
     Raises `ddm_resources.errors.ApiError` subclasses for non-2xx answers and
     `TransportError` when no answer arrives, once the retries allowed are spent.
@@ -100,6 +107,7 @@ class DdmClient:
         on_retry: Callable[[BaseException, float], None] | None = None,
         transport: httpx.BaseTransport | None = None,
         http_options: HttpOptions = DEFAULT_HTTP_OPTIONS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.project_id = project_id
         self._token: TokenSource = StaticToken(SecretStr(token)) if isinstance(token, str) else token
@@ -111,11 +119,11 @@ class DdmClient:
             base_url=endpoint.rstrip("/"),
             timeout=timeout,
             transport=transport,
-            headers={
-                "Accept": "application/json",
-                "User-Agent": f"ddm-resources/{__version__} httpx/{httpx.__version__}",
-            },
+            headers=request_headers(project_id=project_id),
+            event_hooks={"response": [self._note_server_time]},
         )
+        self._clock = clock
+        self._server_offset: float | None = None
 
     def __repr__(self) -> str:
         return f"DdmClient(endpoint={str(self._http.base_url)!r}, project_id={self.project_id!r})"
@@ -202,9 +210,15 @@ class DdmClient:
                   "restore_time": restore_time}
         return self._all_items(path, params, TargetDataNodesPage, lambda page: page.target_data_nodes)
 
-    def list_backups(self) -> list[BackupInfo]:
-        """The project's metadata backups (section 2.7): `GET /v3/{project_id}/backups`."""
-        return self._all_items(f"/v3/{self.project_id}/backups", {}, BackupsPage, lambda page: page.backups)
+    def list_backups(self, instance_id: str) -> list[BackupInfo]:
+        """The metadata backups of DDM instance `instance_id` (section 2.7).
+
+        `GET /v3/{project_id}/backups?instance_id=` (the filter the official SDK sends; the
+        result is also filtered here, in case a service ignores it).
+        """
+        backups = self._all_items(f"/v3/{self.project_id}/backups", {"instance_id": instance_id}, BackupsPage,
+                                  lambda page: page.backups)
+        return [b for b in backups if not b.instance_id or b.instance_id == instance_id]
 
     def get_backup(self, instance_id: str, backup_id: str) -> BackupDetail:
         """One backup of `instance_id` with its data nodes (section 2.7); `NotFoundError` if none.
@@ -214,14 +228,51 @@ class DdmClient:
         path = f"/v3/{self.project_id}/instances/{instance_id}/backups/{backup_id}"
         return self._parse(BackupDetail, self._send("GET", path))
 
-    def list_jobs(self, start_ms: int, end_ms: int) -> list[JobItem]:
-        """All jobs created between `start_ms` and `end_ms` (epoch ms, UTC).
+    def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
+        """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).
 
         `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (ddm-api.md
-        section 3.2); the service accepts windows starting at most 30 days ago.
+        section 3.2). The docs do not say that a future `end_time` is allowed, nor a
+        `start_time` older than 30 days: `end_time` is clamped to now on the service's clock
+        (`server_now_ms`) and `start_time` to `JOB_LIST_MAX_AGE_MS` before it. A client that
+        has not heard the service's clock yet asks with its own; the answer's `Date` teaches
+        the service's, and when the two differ by more than a second (the service refused a
+        future `end_time` with a 400, or is ahead and newer jobs may be missing) the list is
+        asked once more, with the service's now. Synchronised clocks cost no extra request.
         """
-        params = {"start_time": start_ms, "end_time": end_ms}
+        knew_clock = self._server_offset is not None
+        asked_at = self.server_now_ms()
+        try:
+            jobs = self._jobs_until(start_ms, end_ms, asked_at)
+        except ApiError as exc:
+            if knew_clock or exc.status_code != 400 or self.server_now_ms() - asked_at >= -1000:
+                raise
+            return self._jobs_until(start_ms, end_ms, self.server_now_ms())  # the service is behind us
+        if knew_clock or self.server_now_ms() - asked_at <= 1000 or (end_ms is not None and end_ms <= asked_at):
+            return jobs
+        return self._jobs_until(start_ms, end_ms, self.server_now_ms())  # the service is ahead of us
+
+    def _jobs_until(self, start_ms: int, end_ms: int | None, now_ms: int) -> list[JobItem]:
+        end = now_ms if end_ms is None else min(end_ms, now_ms)
+        params = {"start_time": max(start_ms, end - JOB_LIST_MAX_AGE_MS), "end_time": end}
         return self._all_items(f"/v3/{self.project_id}/jobs", params, JobListResponse, lambda page: page.jobs)
+
+    def server_now_ms(self) -> int:
+        """Now on the service's clock, epoch ms: the local clock corrected by the `Date` of the
+        latest answer (never ahead of the service: `Date` has whole seconds); the local clock
+        until an answer has come."""
+        return int((self._clock() + (self._server_offset or 0.0)) * 1000)
+
+    def _note_server_time(self, response: httpx.Response) -> None:
+        date = response.headers.get(DATE)
+        if not date:
+            return
+        try:
+            when = email.utils.parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return
+        if when.tzinfo is not None:
+            self._server_offset = when.timestamp() - self._clock()
 
     def _all_items(
         self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]
@@ -279,13 +330,12 @@ class DdmClient:
         By default as a read (safe to repeat). A 401 renews the token once and sends again
         (when `renew_on_401` and the token source can renew); that is not counted as a failure.
         """
-        content_type = {"Content-Type": "application/json"} if json is not None else {}
         failures = 0
         renewed = False
         while True:
             token = self._token.get()
             try:
-                return send(self._http, method, path, headers={"X-Auth-Token": token, **content_type},
+                return send(self._http, method, path, headers={AUTH_TOKEN: token},
                             json=json, params=params)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):

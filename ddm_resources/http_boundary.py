@@ -3,6 +3,12 @@
 Used by the DDM client and the IAM token source alike. Error messages carry the status,
 the service's error code and message, the request id and the method and path; never a
 header, so never a token.
+
+Every header name the provider sends or reads is defined here, and `request_headers` gives
+what every request carries, matched against the official SDK (`huaweicloudsdkddm`) and the
+OTC "Making an API Request" page: `Content-Type: application/json` on every request (GETs
+too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter send it),
+`Accept`, a `User-Agent` naming this product and its version, and for DDM `X-Project-Id`.
 """
 
 from __future__ import annotations
@@ -12,11 +18,53 @@ from typing import Any
 import httpx
 import pydantic
 
+from . import __version__
 from .errors import TransportError, make_api_error
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 
-__all__ = ["parse_error_body", "send"]
+__all__ = [
+    "ACCEPT",
+    "AUTH_TOKEN",
+    "CONTENT_TYPE",
+    "DATE",
+    "JSON",
+    "PROJECT_ID",
+    "REQUEST_ID",
+    "RETRY_AFTER",
+    "SUBJECT_TOKEN",
+    "USER_AGENT",
+    "parse_error_body",
+    "request_headers",
+    "send",
+]
+
+ACCEPT = "Accept"
+AUTH_TOKEN = "X-Auth-Token"
+"""The IAM token on every DDM request (never logged, never in an error)."""
+CONTENT_TYPE = "Content-Type"
+DATE = "Date"
+"""The service's clock, read from every answer (`DdmClient.server_now_ms`)."""
+PROJECT_ID = "X-Project-Id"
+"""Optional per the OTC docs; the official SDK sends it with the project's ID."""
+REQUEST_ID = "X-Request-Id"
+RETRY_AFTER = "Retry-After"
+SUBJECT_TOKEN = "X-Subject-Token"
+"""Where IAM returns a new token."""
+USER_AGENT = "User-Agent"
+JSON = "application/json"
+
+
+def request_headers(*, project_id: str | None = None) -> dict[str, str]:
+    """The headers every request carries (the token is added per request by the client)."""
+    headers = {
+        ACCEPT: JSON,
+        CONTENT_TYPE: JSON,
+        USER_AGENT: f"ddm-resources/{__version__} httpx/{httpx.__version__}",
+    }
+    if project_id:
+        headers[PROJECT_ID] = project_id
+    return headers
 
 
 def send(
@@ -48,10 +96,10 @@ def send(
         response.status_code,
         error_code=body.code,
         message=body.message,
-        request_id=response.headers.get("X-Request-Id", ""),
+        request_id=response.headers.get(REQUEST_ID, ""),
         method=method,
         path=path,
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        retry_after=parse_retry_after(response.headers.get(RETRY_AFTER)),
     )
 
 

@@ -9,8 +9,10 @@ one (ddm-api.md section 2; every list is read to the end by the client):
 2. With `restore_time`: it lies inside a restorable-time-interval of the source (2.3; the
    service gives whole seconds, so the end second counts in full), and related-dn (2.4)
    gives the source's data nodes at that time. With `backup_id`: the backup details (2.7)
-   exist under the source instance, the backup list shows it `normal`, and the details give
-   the data nodes recorded in it; its `created` time is the time used for step 3.
+   exist under the source instance, the source's backup list (`instance_id` filter) shows it
+   `normal`, and the details give the data nodes recorded in it. **Assumption** (the docs do
+   not say which time restorable-data-node expects for a backup restore): the backup's
+   `created` time, in epoch ms, is passed as its `restore_time` in step 3.
 3. Every entry of `target.data_nodes` is offered by restorable-data-node (2.5) for the
    target, for at least one source data node, with `available: true`; not one of the
    source's own nodes; and known to the service at all.
@@ -172,13 +174,9 @@ class _Preflight:
         try:
             detail = self.client.get_backup(self.source_id, backup_id)
         except NotFoundError as exc:
-            owner = self._find_backup(backup_id)
-            if owner is not None and owner.instance_id and owner.instance_id != self.source_id:
-                self._wrong_owner(backup_id, owner.instance_id, owner.instance_name)
-            else:
-                self.report("source.backup_id", f"there is no backup {backup_id} of DDM instance {self.source_id} "
-                            f"({exc.service_message}). Copy the ID of a backup of the source instance with status "
-                            "normal from the backup list (GET /v3/{project_id}/backups)")
+            self.report("source.backup_id", f"there is no backup {backup_id} of DDM instance {self.source_id} "
+                        f"({exc.service_message}). Copy the ID of a backup of the source instance with status "
+                        "normal from its backup list (GET /v3/{project_id}/backups?instance_id=<source>)")
             return None, []
         if detail.instance_id and detail.instance_id != self.source_id:
             self._wrong_owner(backup_id, detail.instance_id, detail.instance_name)
@@ -199,7 +197,7 @@ class _Preflight:
 
     def _find_backup(self, backup_id: str) -> BackupInfo | None:
         if self._backups is None:
-            self._backups = self.client.list_backups()
+            self._backups = self.client.list_backups(self.source_id)
         return next((b for b in self._backups if b.id == backup_id), None)
 
     # 3. the data nodes ----------------------------------------------------------------------

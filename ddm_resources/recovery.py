@@ -46,21 +46,25 @@ __all__ = ["ADOPT_LOOKBACK", "Recovery", "find_adoptable_job", "find_restore_job
 ADOPT_LOOKBACK = 29 * 24 * 3600.0
 """How far back (seconds) to look for an earlier restore of the target; the API allows 30 days."""
 _SKEW = CLOCK_SKEW_MS / 1000
-"""Slack (seconds) for clock differences when searching around the time of a POST."""
+"""Slack (seconds) for clock differences when searching from the time of a POST."""
+_SETTLE = 1.5
+"""Seconds to wait after an unclear restore answer before looking for its job: the job list
+ends at the service's now, known from `Date` headers in whole seconds."""
 
 
 def find_restore_job(
-    client: DdmClient, target: str, since: float, until: float, *, include_failed: bool = False,
+    client: DdmClient, target: str, since: float, *, include_failed: bool = False,
     exclude: Collection[str] = (),
 ) -> JobItem | None:
-    """The newest restore job on instance `target` created between `since` and `until` (epoch s).
+    """The newest restore job on instance `target` created from `since` (epoch s) until now
+    (on the service's clock: `DdmClient.list_jobs`).
 
     Running (or any unfinished status) is preferred over Completed; Failed jobs count only
     with `include_failed`; jobs in `exclude` never count. Raises `ApiError`/`TransportError`
     if the job list cannot be read.
     """
     jobs = [
-        job for job in client.list_jobs(int(since * 1000), int(until * 1000))
+        job for job in client.list_jobs(int(since * 1000))
         if job.instance_id == target and _looks_like_restore(job.name)
         and (include_failed or job.status != FAILED) and job.id not in exclude
     ]
@@ -70,7 +74,7 @@ def find_restore_job(
 
 def find_adoptable_job(client: DdmClient, target: str, now: float, exclude: Collection[str] = ()) -> JobItem | None:
     """A running or completed restore of `target` from the last `ADOPT_LOOKBACK` seconds, if any."""
-    return find_restore_job(client, target, now - ADOPT_LOOKBACK, now + _SKEW, exclude=exclude)
+    return find_restore_job(client, target, now - ADOPT_LOOKBACK, exclude=exclude)
 
 
 def _looks_like_restore(name: str) -> bool:
@@ -204,9 +208,9 @@ class Recovery:
 
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
         self.say(f"the restore request got no clear answer ({exc}); looking for its job instead of sending it again")
+        self.sleep(_SETTLE)
         try:
-            job = find_restore_job(self.client, self.target, submitted_at - _SKEW, self.clock() + _SKEW,
-                                   include_failed=True)
+            job = find_restore_job(self.client, self.target, submitted_at - _SKEW, include_failed=True)
         except DdmError as lookup_error:
             job, exc = None, DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
         if job is None:
@@ -249,7 +253,7 @@ class Recovery:
         created = parse_api_time(created_time)
         since = created.timestamp() - _SKEW if created is not None else now - ADOPT_LOOKBACK
         try:
-            jobs = self.client.list_jobs(int(since * 1000), int((now + _SKEW) * 1000))
+            jobs = self.client.list_jobs(int(since * 1000))
             item = next((j for j in jobs if j.id == job_id), None)
         except DdmError as exc:
             return f"reason unknown (the job list could not be read: {exc})"

@@ -115,12 +115,21 @@ def test_unknown_backup_reports_the_service_message(client, emulator):
     assert f"Backup {missing} of instance {SOURCE} not found." in found["source.backup_id"]
 
 
-def test_backup_of_another_instance_names_its_owner(client, emulator):
+def test_backup_of_another_instance_is_not_a_backup_of_the_source(client, emulator):
+    """Only the source's backups are asked for (`instance_id` filter), never the whole project's."""
     backend = emulator.backend
     other = backend.add_instance(DEMO_PROJECT_ID, name="ddm-other")
     backup = backend.add_backup(DEMO_PROJECT_ID, other.id)
     found = run(client, emulator, source={"backup_id": backup.id})
-    assert f"belongs to DDM instance {other.id} (ddm-other)" in found["source.backup_id"]
+    assert f"there is no backup {backup.id} of DDM instance {SOURCE}" in found["source.backup_id"]
+    lists = backend.requests(method="GET", path_contains="/backups")
+    assert all(r.query.get("instance_id") == SOURCE for r in lists if r.path.endswith("/backups"))
+
+
+def test_backup_list_is_asked_for_the_source_only(client, emulator):
+    run(client, emulator, source={"backup_id": BACKUP})
+    [listing] = [r for r in emulator.backend.requests(method="GET") if r.path.endswith("/backups")]
+    assert listing.query == {"instance_id": SOURCE, "offset": "0", "limit": "128"}
 
 
 def test_backup_that_is_not_normal_is_refused(client, emulator):
