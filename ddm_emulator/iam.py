@@ -94,8 +94,15 @@ class IamDirectory:
         domain_name: str,
         project_id: str | None = None,
         project_name: str | None = None,
-    ) -> tuple[FakeToken, FakeUser, FakeProject]:
-        """Log a user in with a password and return a project-scoped token."""
+        scope: str = "project",
+    ) -> tuple[FakeToken, FakeUser, FakeProject | None]:
+        """
+        Log a user in with a password and return the token, its user and its project.
+
+        `scope` is `project` (by `project_id` or `project_name`), `domain` (the user's
+        domain) or `none` (an unscoped token, as IAM issues without a scope); the last
+        two have no project. Raises `IamError` 401 for a wrong password or project.
+        """
         with self._lock:
             user = next(
                 (
@@ -109,12 +116,21 @@ class IamDirectory:
                 user.password.encode(), password.encode()
             ):
                 raise IamError(401, "The username or password is wrong.")
-            project = self._find_project(user, project_id, project_name)
-            if project is None or project.id not in user.project_ids:
-                raise IamError(401, "The user has no access to the requested project.")
+            project = None
+            if scope == "project":
+                project = self._find_project(user, project_id, project_name)
+                if project is None or project.id not in user.project_ids:
+                    raise IamError(401, "The user has no access to the requested project.")
             now = self._now()
             value = "MIIemu" + secrets.token_urlsafe(48)
-            token = FakeToken(value, project.id, user.id, now, now + self.token_ttl_seconds)
+            token = FakeToken(
+                value,
+                project.id if project else None,
+                user.id,
+                now,
+                now + self.token_ttl_seconds,
+                domain_id=user.domain_id,
+            )
             self._tokens[value] = token
             return token, user, project
 
@@ -147,6 +163,8 @@ class IamDirectory:
     def authenticate(self, token: str | None, project_id: str) -> FakeToken:
         """Check `token` for a request to `project_id`'s resources."""
         record = self.lookup(token)
+        if record.project_id is None:
+            raise GatewayForbidden("The token is not scoped to a project; DDM needs a project-scoped token.")
         if record.project_id != project_id:
             raise GatewayForbidden(
                 "The token is scoped to another project than the one in the path."
@@ -156,7 +174,8 @@ class IamDirectory:
     def visible_projects(self, record: FakeToken) -> list[FakeProject]:
         """Projects the token's owner can see (its domain's, or its own for static tokens)."""
         with self._lock:
-            scoped = self.projects.get(record.project_id)
-            if scoped is None:
+            scoped = self.projects.get(record.project_id) if record.project_id else None
+            domain_id = scoped.domain_id if scoped is not None else record.domain_id
+            if domain_id is None:
                 return []
-            return [p for p in self.projects.values() if p.domain_id == scoped.domain_id]
+            return [p for p in self.projects.values() if p.domain_id == domain_id]

@@ -57,19 +57,20 @@ def _catalog_entry(service_type: str, name: str, url: str, region: str) -> dict[
 def token_body(
     token: FakeToken,
     user: FakeUser,
-    project: FakeProject,
+    project: FakeProject | None,
     base_url: str,
     *,
     catalog: bool = True,
+    domain_scoped: bool = False,
 ) -> dict[str, Any]:
-    """The body of a token answer (the token value itself is only in the header)."""
-    region = project.name.split("_")[0]
-    domain = {"id": project.domain_id, "name": project.domain_name}
+    """The body of a token answer (the token value itself is only in the header).
+
+    A project-scoped token carries `project` and a catalog; a domain-scoped one `domain`
+    and no DDM endpoints; an unscoped one neither."""
     body: dict[str, Any] = {
         "expires_at": format_iam_time(token.expires_at or token.issued_at),
         "issued_at": format_iam_time(token.issued_at),
         "methods": ["password"],
-        "project": {"id": project.id, "name": project.name, "domain": domain},
         "user": {
             "id": user.id,
             "name": user.name,
@@ -78,6 +79,13 @@ def token_body(
         },
         "roles": [{"id": "0" * 32, "name": "te_admin"}],
     }
+    if domain_scoped:
+        body["domain"] = {"id": user.domain_id, "name": user.domain_name}
+    if project is None:
+        return {"token": body}
+    region = project.name.split("_")[0]
+    domain = {"id": project.domain_id, "name": project.domain_name}
+    body["project"] = {"id": project.id, "name": project.name, "domain": domain}
     if catalog:
         body["catalog"] = [
             _catalog_entry("ddmv3", "ddm", base_url, region),
@@ -88,7 +96,10 @@ def token_body(
 
 
 def issue_token(call: Call) -> Response:
-    """POST /v3/auth/tokens with a password identity and a project scope → 201."""
+    """POST /v3/auth/tokens with a password identity → 201.
+
+    The scope may name a project (by id or name), a domain, or be left out: IAM accepts
+    all three as documented; only a project-scoped token is accepted by DDM."""
     identity = _dig(call.body, "auth", "identity")
     methods = _dig(identity, "methods")
     if not isinstance(methods, list) or "password" not in methods:
@@ -97,20 +108,31 @@ def issue_token(call: Call) -> Response:
     user_name = _required(call.body, *user_path, "name")
     password = _required(call.body, *user_path, "password")
     domain_name = _required(call.body, *user_path, "domain", "name")
-    scope = _dig(call.body, "auth", "scope", "project")
-    project_id = _dig(scope, "id")
-    project_name = _dig(scope, "name")
-    if not isinstance(project_id, str) and not isinstance(project_name, str):
-        raise IamError(400, "Invalid request body: auth.scope.project needs an id or a name.")
+    scope = _dig(call.body, "auth", "scope")
+    kind = "none"
+    project_id = project_name = None
+    if isinstance(scope, dict) and "project" in scope:
+        kind = "project"
+        project_id = _dig(scope, "project", "id")
+        project_name = _dig(scope, "project", "name")
+        if not isinstance(project_id, str) and not isinstance(project_name, str):
+            raise IamError(400, "Invalid request body: auth.scope.project needs an id or a name.")
+    elif isinstance(scope, dict) and "domain" in scope:
+        kind = "domain"
+        if not isinstance(_dig(scope, "domain", "id"), str) and not isinstance(_dig(scope, "domain", "name"), str):
+            raise IamError(400, "Invalid request body: auth.scope.domain needs an id or a name.")
+    elif scope is not None:
+        raise IamError(400, "Invalid request body: auth.scope must name a project or a domain.")
     token, user, project = call.backend.iam.issue_token(
         user_name=user_name,
         password=password,
         domain_name=domain_name,
         project_id=project_id if isinstance(project_id, str) else None,
         project_name=project_name if isinstance(project_name, str) else None,
+        scope=kind,
     )
     nocatalog = call.args.get("nocatalog", "").lower() in ("1", "true")
-    body = token_body(token, user, project, call.base_url, catalog=not nocatalog)
+    body = token_body(token, user, project, call.base_url, catalog=not nocatalog, domain_scoped=kind == "domain")
     return json_response(201, body, headers={"X-Subject-Token": token.value})
 
 

@@ -56,13 +56,16 @@ class FakeUser:
 
 @dataclass
 class FakeToken:
-    """An IAM token; static tokens have no user and never expire."""
+    """An IAM token; static tokens have no user and never expire.
+
+    A domain-scoped or unscoped token has no `project_id` (DDM refuses it)."""
 
     value: str = field(repr=False)
-    project_id: str
+    project_id: str | None
     user_id: str | None
     issued_at: float
     expires_at: float | None
+    domain_id: str | None = None
 
     def expired(self, now: float) -> bool:
         """Return whether the token is no longer valid at `now`."""

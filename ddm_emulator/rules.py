@@ -7,7 +7,9 @@ report the same reason as `available: false` / `unavailable_reason`.
 The rules follow the user guide (ddm-api.md section 2.1): the target DDM
 instance must be empty (no data nodes, schemas or accounts), idle, not frozen
 and at least version 3.0.8; the source at least 2.3.2.11; data nodes must be
-RDS for MySQL, normal, writable, unassociated and in the target's VPC.
+RDS for MySQL, normal, writable, unassociated, with a completed point-in-time
+restore (PITR), and in the target's VPC and subnet. The restore POST also
+checks the number of data nodes against the source's (`DdmBackend`).
 """
 
 from __future__ import annotations
@@ -88,6 +90,10 @@ def node_unavailable_reason(
             return "The instance version is earlier than that of the source instance."
     if node.vpc_id != target.vpc_id:
         return "The instance is in a different VPC from the DDM instance."
+    if node.subnet_id != target.subnet_id:
+        return "The instance is in a different subnet from the DDM instance."
+    if not node.pitr_completed:
+        return "The instance has not completed a point-in-time restoration."
     return ""
 
 

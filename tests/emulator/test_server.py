@@ -81,3 +81,31 @@ def test_cli_prints_the_line_serves_and_exits_cleanly_on_sigterm(tmp_path):
     assert process.returncode == 0, stderr
     assert "cli-static-token" not in line + stdout + stderr
     assert not url_file.exists()
+
+
+def test_cli_help_lists_every_setting_with_its_choices():
+    import dataclasses
+
+    from ddm_emulator import EmulatorSettings
+
+    help_text = subprocess.run(
+        [sys.executable, "-m", "ddm_emulator", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(help_text.split())
+    for spec in dataclasses.fields(EmulatorSettings):
+        option = "--" + spec.name.replace("_", "-")
+        assert option in help_text, option
+        for choice in spec.metadata["choices"]:
+            assert choice in flat, (option, choice)
+
+
+def test_cli_settings_reach_the_backend():
+    from ddm_emulator.__main__ import build_parser, settings_from
+
+    args = build_parser().parse_args(
+        ["--job-bound-to", "source", "--no-require-content-type", "--repost-while-running", "202 same job"]
+    )
+    settings = settings_from(args)
+
+    assert (settings.job_bound_to, settings.require_content_type) == ("source", False)
+    assert settings.repost_while_running == "202 same job"
