@@ -91,6 +91,7 @@ class EmulatorApp:
             response.headers["X-Request-Id"] = request_id
         else:
             response = self._serve(request, request_id)
+        response.headers["Date"] = http_date(self.backend.now())  # the service's (emulated) clock
         return response(environ, start_response)
 
     # The pipeline...
@@ -148,7 +149,6 @@ class EmulatorApp:
 
     def _finish(self, record: RequestRecord, response: Response) -> Response:
         response.headers["X-Request-Id"] = record.request_id
-        response.headers["Date"] = http_date(self.backend.now())  # the service's (emulated) clock
         record.status = response.status_code
         if response.mimetype == "application/json":
             record.response = _json_or_none(response.get_data())

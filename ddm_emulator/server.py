@@ -39,6 +39,12 @@ class _RequestHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
         log.debug("%s - %s", self.address_string(), message % args)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """As http.server's, without its `Date` of the real clock: the app sends the emulated one."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 class EmulatorServer:
     """

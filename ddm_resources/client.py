@@ -236,16 +236,16 @@ class DdmClient:
         `start_time` older than 30 days: `end_time` is clamped to now on the service's clock
         (`server_now_ms`) and `start_time` to `JOB_LIST_MAX_AGE_MS` before it. A client that
         has not heard the service's clock yet asks with its own; the answer's `Date` teaches
-        the service's, and when the two differ by more than a second (the service refused a
-        future `end_time` with a 400, or is ahead and newer jobs may be missing) the list is
-        asked once more, with the service's now. Synchronised clocks cost no extra request.
+        the service's, and the list is asked once more with the service's now when the first
+        was refused with a 400 and ended after it, or when the service is more than a second
+        ahead (newer jobs may be missing). Synchronised clocks cost no extra request.
         """
         knew_clock = self._server_offset is not None
         asked_at = self.server_now_ms()
         try:
             jobs = self._jobs_until(start_ms, end_ms, asked_at)
         except ApiError as exc:
-            if knew_clock or exc.status_code != 400 or self.server_now_ms() - asked_at >= -1000:
+            if knew_clock or exc.status_code != 400 or self.server_now_ms() >= asked_at:
                 raise
             return self._jobs_until(start_ms, end_ms, self.server_now_ms())  # the service is behind us
         if knew_clock or self.server_now_ms() - asked_at <= 1000 or (end_ms is not None and end_ms <= asked_at):

@@ -38,8 +38,6 @@ RECOVERY_PATH = "/backups/metadata-recovery"
 
 
 PENDING_PROVIDER_WORK: dict[str, Any] = {
-    "require_content_type": False,  # issue 12 item 1: the client sends Content-Type on GETs too
-    "job_list_refuses_future_end": False,  # issue 12 item 2: the job list's end_time is clamped to now
     "job_time_format": "Z",  # issue 13 item 6: created_time / end_time outputs normalised from +0000
 }
 """Emulator defaults the provider does not meet yet, relaxed for the provider's tests only.

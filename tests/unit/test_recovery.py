@@ -49,7 +49,8 @@ def emulator_settings() -> EmulatorSettings:
 def run(emulator, *, token=TOKEN, lines=None, **inputs):
     """One create flow whose waits move the emulator's clock instead of sleeping."""
     said = lines if lines is not None else []
-    client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0))
+    client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0),
+                       clock=emulator.backend.now)
     recovery = Recovery(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
                         schedule=PollSchedule(first_delay=1, max_interval=10), clock=emulator.backend.now,
                         monotonic=emulator.backend.now, sleep=emulator.backend.advance)
