@@ -91,13 +91,14 @@ class IamDirectory:
         *,
         user_name: str,
         password: str,
-        domain_name: str,
+        domain_name: str | None,
+        domain_id: str | None = None,
         project_id: str | None = None,
         project_name: str | None = None,
         scope: str = "project",
     ) -> tuple[FakeToken, FakeUser, FakeProject | None]:
         """
-        Log a user in with a password and return the token, its user and its project.
+        Log a user in with a password (domain by name or ID); return the token, user and project.
 
         `scope` is `project` (by `project_id` or `project_name`), `domain` (the user's
         domain) or `none` (an unscoped token, as IAM issues without a scope); the last
@@ -108,7 +109,7 @@ class IamDirectory:
                 (
                     u
                     for u in self.users.values()
-                    if u.name == user_name and u.domain_name == domain_name
+                    if u.name == user_name and (u.domain_id == domain_id if domain_id else u.domain_name == domain_name)
                 ),
                 None,
             )

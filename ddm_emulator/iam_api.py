@@ -107,7 +107,10 @@ def issue_token(call: Call) -> Response:
     user_path = ("auth", "identity", "password", "user")
     user_name = _required(call.body, *user_path, "name")
     password = _required(call.body, *user_path, "password")
-    domain_name = _required(call.body, *user_path, "domain", "name")
+    domain_id = _dig(call.body, *user_path, "domain", "id")  # Keystone accepts the domain by ID or name
+    if not (isinstance(domain_id, str) and domain_id):
+        domain_id = None
+    domain_name = None if domain_id else _required(call.body, *user_path, "domain", "name")
     scope = _dig(call.body, "auth", "scope")
     kind = "none"
     project_id = project_name = None
@@ -127,6 +130,7 @@ def issue_token(call: Call) -> Response:
         user_name=user_name,
         password=password,
         domain_name=domain_name,
+        domain_id=domain_id,
         project_id=project_id if isinstance(project_id, str) else None,
         project_name=project_name if isinstance(project_name, str) else None,
         scope=kind,

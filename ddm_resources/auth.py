@@ -16,20 +16,23 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from .errors import ApiError, DdmError
+from .errors import ApiError, DdmError, TransportError
 from .http_boundary import SUBJECT_TOKEN, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 
-__all__ = ["PasswordToken", "StaticToken", "TokenSource"]
+if TYPE_CHECKING:
+    from .settings import ProviderSettings
+
+__all__ = ["PasswordToken", "StaticToken", "TokenSource", "ddm_endpoint", "token_source"]
 
 
 class TokenSource(Protocol):
@@ -64,10 +67,25 @@ class _TokenProject(BaseModel):
     name: str = ""
 
 
+class _CatalogEndpoint(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    url: str
+    interface: str = "public"
+    region: str | None = None
+    region_id: str | None = None
+
+
+class _CatalogService(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    endpoints: list[_CatalogEndpoint] = []
+
+
 class _TokenBody(BaseModel):
     model_config = ConfigDict(extra="allow")
     expires_at: datetime
     project: _TokenProject | None = None
+    catalog: list[_CatalogService] = []
 
 
 class _TokenResponse(BaseModel):
@@ -98,7 +116,8 @@ class PasswordToken:
         auth_url: str,
         username: str,
         password: SecretStr,
-        domain_name: str,
+        domain_name: str | None = None,
+        domain_id: str | None = None,
         project_id: str | None = None,
         project_name: str | None = None,
         timeout: httpx.Timeout,
@@ -107,11 +126,14 @@ class PasswordToken:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         http_options: HttpOptions = DEFAULT_HTTP_OPTIONS,
+        origins: Mapping[str, str] | None = None,
     ) -> None:
         self._auth_url = auth_url.rstrip("/")
         self._username = username
         self._password = password
-        self._domain_name = domain_name
+        self._domain = {"id": domain_id} if domain_id else {"name": domain_name}
+        self._origins = dict(origins or {})
+        self._catalog: list[_CatalogService] = []
         self._scope = {"id": project_id} if project_id else {"name": project_name}
         self._timeout = timeout
         self._retry_policy = retry_policy
@@ -157,7 +179,7 @@ class PasswordToken:
                         "user": {
                             "name": self._username,
                             "password": self._password.get_secret_value(),
-                            "domain": {"name": self._domain_name},
+                            "domain": self._domain,
                         }
                     },
                 },
@@ -176,7 +198,7 @@ class PasswordToken:
                     failures += 1
                     delay = retry_delay(exc, failures, self._retry_policy, is_retryable_read, random.random())
                     if delay is None:
-                        raise
+                        raise self._explain(exc) from None
                     self._sleep(delay)
         token = response.headers.get(SUBJECT_TOKEN)
         try:
@@ -192,3 +214,74 @@ class PasswordToken:
         self._token = token
         if parsed.project is not None:
             self._project_id = parsed.project.id
+        self._catalog = parsed.catalog
+
+    def service_url(self, service_types: tuple[str, ...], region: str) -> str | None:
+        """The public URL of the first of `service_types` in the token's catalog for `region`.
+
+        Only `http(s)://host[:port]` is kept: the catalog comes from the server, and the DDM
+        client adds the `/v3/{project_id}` paths itself. None when the catalog has no entry.
+        """
+        if not self._catalog:
+            self.get()
+        for service_type in service_types:
+            for service in self._catalog:
+                if service.type != service_type:
+                    continue
+                for endpoint in service.endpoints:
+                    if endpoint.interface == "public" and region in (endpoint.region, endpoint.region_id):
+                        url = _base_url(endpoint.url)
+                        if url:
+                            return url
+        return None
+
+    def _explain(self, exc: DdmError) -> DdmError:
+        """`exc` with a first line naming IAM, the auth URL, the user and where each credential came from."""
+        scope = next(iter(self._scope.values()))
+        domain = next(iter(self._domain.values()))
+        came = ", ".join(f"{what} from {self._origins[field]}" for field, what in (
+            ("username", "user"), ("password", "password"), ("domain_name", "domain"), ("domain_id", "domain"),
+            ("project_name", "project"), ("project_id", "project")) if field in self._origins)
+        where = f"IAM login at {self._auth_url} for user {self._username!r} (domain {domain}, project {scope}"
+        where += f"; {came})" if came else ")"
+        if isinstance(exc, ApiError):
+            error = type(exc)(f"{where} failed: {exc.service_message}", status_code=exc.status_code,
+                              error_code=exc.error_code, request_id=exc.request_id, method="POST",
+                              path="/auth/tokens", retry_after=exc.retry_after)
+            return error
+        if isinstance(exc, TransportError):
+            return TransportError(f"{where}: IAM did not answer: {exc}", request_sent=exc.request_sent)
+        return exc
+
+
+def _base_url(url: str) -> str | None:
+    """`scheme://host[:port]` of a catalog URL, or None when it is not an http(s) URL."""
+    try:
+        parsed = httpx.URL(url)
+    except Exception:  # httpx raises several kinds for malformed URLs
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return None
+    port = f":{parsed.port}" if parsed.port else ""
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    return f"{parsed.scheme}://{host}{port}"
+
+
+def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> TokenSource:
+    """The token source for `settings`: a `StaticToken` for a ready token, else a `PasswordToken`."""
+    if settings.token is not None:
+        return StaticToken(settings.token)
+    assert settings.username and settings.password, "resolve_settings requires a complete IAM login"
+    return PasswordToken(
+        auth_url=settings.auth_url, username=settings.username, password=settings.password,
+        domain_name=settings.domain_name, domain_id=settings.domain_id, project_id=settings.project_id,
+        project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins)
+
+
+def ddm_endpoint(settings: ProviderSettings, tokens: TokenSource) -> str:
+    """Where the DDM API is: `ddm:endpoint` / `DDM_ENDPOINT` if set, else the `ddmv3` entry of the
+    IAM token's service catalog for the region (password login), else
+    `https://ddm.{region}.otc.t-systems.com`."""
+    if "endpoint" not in settings.origins and isinstance(tokens, PasswordToken):
+        return tokens.service_url(("ddmv3", "ddm"), settings.region) or settings.endpoint
+    return settings.endpoint

@@ -31,7 +31,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .auth import PasswordToken
+from .auth import PasswordToken, ddm_endpoint
 from .client import DdmClient
 from .errors import ConfigurationError, DdmError, NotFoundError
 from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
@@ -200,7 +200,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         if project_id is None:
             assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
             project_id = tokens.project_id
-        return DdmClient(settings.endpoint, project_id, tokens, http_options=settings.http,
+        return DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
 
 

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .auth import PasswordToken, StaticToken, TokenSource
+from .auth import TokenSource, token_source
 from .client import DEFAULT_TIMEOUT
 from .settings import ProviderSettings, resolve_settings
 
@@ -55,15 +55,7 @@ class RunState:
         """One token source per settings, shared by every call of this process."""
         with self._lock:
             if self._tokens is None or self._tokens[0] != settings:
-                source: TokenSource
-                if settings.token is not None:
-                    source = StaticToken(settings.token)
-                else:
-                    assert settings.username and settings.password and settings.domain_name
-                    source = PasswordToken(
-                        auth_url=settings.auth_url, username=settings.username, password=settings.password,
-                        domain_name=settings.domain_name, project_id=settings.project_id,
-                        project_name=settings.project_name, timeout=DEFAULT_TIMEOUT, http_options=settings.http)
+                source = token_source(settings, timeout=DEFAULT_TIMEOUT)
                 self._tokens = (settings, source)
             return self._tokens[1]
 

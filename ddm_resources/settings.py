@@ -35,9 +35,12 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "username": ("username", ("OS_USERNAME",), "username"),
     "password": ("password", ("OS_PASSWORD",), "password"),
     "domain_name": ("domainName", ("OS_DOMAIN_NAME", "OS_USER_DOMAIN_NAME"), "domain_name"),
+    "domain_id": ("domainId", ("OS_DOMAIN_ID", "OS_USER_DOMAIN_ID"), "domain_id"),
     "project_name": ("projectName", ("OS_PROJECT_NAME", "OS_TENANT_NAME"), "project_name"),
     "project_id": ("projectId", ("OS_PROJECT_ID", "OS_TENANT_ID"), "project_id"),
     "token": ("token", ("OS_TOKEN", "OS_AUTH_TOKEN"), "token"),
+    "access_key": ("accessKey", ("OS_ACCESS_KEY",), "access_key"),
+    "secret_key": ("secretKey", ("OS_SECRET_KEY",), "secret_key"),
     "cacert": ("cacert", ("OS_CACERT",), "cacert"),
     "insecure": ("insecure", ("OS_INSECURE",), "insecure"),
     "system_trust_store": ("systemTrustStore", ("DDM_SYSTEM_TRUST_STORE",), None),
@@ -47,7 +50,6 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
 CONFIG_KEYS = tuple(source[0] for source in _SOURCES.values()) + ("cloud",)
 """The `ddm:*` stack config keys the provider reads."""
 
-_SECRETS = ("password", "token")
 _CONTROL = {chr(c) for c in range(32)} | {chr(127)}
 _HTTP_FIELDS = ("cacert", "capath", "insecure", "system_trust_store")
 _warned: set[str] = set()
@@ -68,6 +70,11 @@ class ProviderSettings(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     domain_name: str | None = None
+    domain_id: str | None = None
+    """The user's domain by ID (`user_domain_id`), instead of `domain_name`."""
+    access_key: str | None = None
+    """AK/SK authentication: the access key ID; requests are signed with `secret_key`."""
+    secret_key: SecretStr | None = None
     project_name: str | None = None
     poll_interval: float = Field(default=10.0, gt=0, le=300)
     """Longest pause between two polls of a job, in seconds."""
@@ -92,8 +99,12 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
         value = config_get(f"ddm:{key}")
         return None if value in (None, "") else str(value)
 
-    cloud_name = from_config("cloud") or environ.get("OS_CLOUD", "").strip() or None
-    cloud = load_cloud(cloud_name, environ) if cloud_name else {}
+    def first(key: str, env_name: str) -> str | None:
+        return _clean(key, f"ddm:{key}", from_config(key)) or _clean(key, env_name, environ.get(env_name))
+
+    cloud_name = first("cloud", "OS_CLOUD")
+    region = first("region", "OS_REGION_NAME")
+    cloud = load_cloud(cloud_name, environ, region) if cloud_name else {}
     cloud_label = f"clouds.yaml cloud {cloud_name!r}"
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
@@ -162,25 +173,32 @@ def _warn_once(line: str) -> None:
 
 
 def _require_credentials(values: dict[str, Any]) -> None:
-    if values.get("token"):
+    if values.get("token") or values.get("access_key") or values.get("secret_key"):
+        if values.get("access_key") and not values.get("secret_key"):
+            raise ConfigurationError("an access key needs its secret key: OS_SECRET_KEY or "
+                                     "`pulumi config set --secret ddm:secretKey <sk>`")
+        if values.get("secret_key") and not values.get("access_key"):
+            raise ConfigurationError("a secret key needs its access key: OS_ACCESS_KEY or ddm:accessKey")
         if not values.get("project_id"):
+            what = "a ready IAM token" if values.get("token") else "AK/SK authentication"
             raise ConfigurationError(
-                "a ready IAM token needs the project ID it is scoped to: "
-                "`pulumi config set ddm:projectId <id>` or OS_PROJECT_ID"
+                f"{what} needs the project ID it is scoped to: `pulumi config set ddm:projectId <id>` or OS_PROJECT_ID"
             )
         return
     missing = [
         label for field, label in (
             ("username", "user name (ddm:username or OS_USERNAME)"),
             ("password", "password (`pulumi config set --secret ddm:password` or OS_PASSWORD)"),
-            ("domain_name", "domain (ddm:domainName or OS_DOMAIN_NAME)"),
         ) if not values.get(field)
     ]
+    if not (values.get("domain_name") or values.get("domain_id")):
+        missing.append("domain (ddm:domainName / OS_DOMAIN_NAME, or ddm:domainId / OS_USER_DOMAIN_ID)")
     if not (values.get("project_name") or values.get("project_id")):
         missing.append("project (ddm:projectName / OS_PROJECT_NAME, or ddm:projectId / OS_PROJECT_ID)")
     if missing:
         raise ConfigurationError(
-            "DDM credentials are incomplete. Either give a ready token (`pulumi config set --secret "
-            "ddm:token <token>` or OS_TOKEN, plus the project ID), or the IAM login; missing: "
+            "DDM credentials are incomplete. Give a ready token (`pulumi config set --secret "
+            "ddm:token <token>` or OS_TOKEN, plus the project ID), an access key pair (OS_ACCESS_KEY, "
+            "OS_SECRET_KEY, plus the project ID), or the IAM login; missing: "
             + "; ".join(missing) + ". OS_CLOUD with clouds.yaml works too."
         )

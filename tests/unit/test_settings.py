@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 
 import httpx
@@ -309,3 +310,143 @@ def test_the_readme_configuration_table_matches_the_code():
     readme_env = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row[2])}
     assert readme_keys == set(CONFIG_KEYS)
     assert readme_env == {name for _, names, _ in _SOURCES.values() for name in names} | {"OS_CLOUD"}
+
+
+# clouds.yaml as users write it, read by openstack.config (issue 10 item 4) ----------------------
+
+USER_FILES = """
+clouds:
+  flat:                      # auth keys at the cloud's top level, domain by ID, a regions list
+    auth_url: https://iam.eu-nl.otc.t-systems.com/v3
+    username: alice
+    password: flat-Passw0rd
+    user_domain_id: 0123456789abcdef0123456789abcdef
+    project_domain_id: 0123456789abcdef0123456789abcdef
+    project_name: eu-nl_dr
+    regions: [eu-nl, eu-de]
+  profiled:                  # the OTC vendor profile supplies the IAM URL for the region
+    profile: otc
+    region_name: eu-de
+    auth:
+      username: bob
+      password: prof-Passw0rd
+      user_domain_name: OTC00000000001000000001
+      project_id: 0123456789abcdef0123456789abcdef
+    cacert: /etc/ssl/certs/ca-certificates.crt
+  keys:                      # an access key pair, as otcextensions reads it
+    region_name: eu-de
+    auth:
+      ak: AKEXAMPLE0000000
+      sk: sk-Secret0000
+      project_id: 0123456789abcdef0123456789abcdef
+"""
+
+
+@pytest.fixture
+def user_files(tmp_path):
+    path = tmp_path / "clouds.yaml"
+    path.write_text(USER_FILES)
+    return {"OS_CLIENT_CONFIG_FILE": str(path)}
+
+
+def test_clouds_yaml_auth_at_top_level_with_domain_id_and_regions(user_files):
+    s = settings(env={**user_files, "OS_CLOUD": "flat"})
+    assert (s.username, s.password.get_secret_value()) == ("alice", "flat-Passw0rd")
+    assert s.domain_id == "0123456789abcdef" * 2
+    assert (s.project_name, s.region, s.auth_url) == ("eu-nl_dr", "eu-nl", "https://iam.eu-nl.otc.t-systems.com/v3")
+    assert s.origins["password"] == "clouds.yaml cloud 'flat' (password)"
+    assert settings({"ddm:region": "eu-de"}, {**user_files, "OS_CLOUD": "flat"}).region == "eu-de"
+
+
+def test_clouds_yaml_vendor_profile_and_cacert(user_files):
+    s = settings(env={**user_files, "OS_CLOUD": "profiled"})
+    assert s.auth_url == "https://iam.eu-de.otc.t-systems.com/v3"
+    assert (s.domain_name, s.http.cacert) == ("OTC00000000001000000001", "/etc/ssl/certs/ca-certificates.crt")
+
+
+def test_clouds_yaml_access_keys(user_files):
+    s = settings(env={**user_files, "OS_CLOUD": "keys"})
+    assert (s.access_key, s.secret_key.get_secret_value()) == ("AKEXAMPLE0000000", "sk-Secret0000")
+    assert "sk-Secret0000" not in repr(s)
+
+
+@pytest.mark.parametrize("env, words", [
+    ({"OS_CLOUD": "prod"}, "cloud 'prod' is not in"),
+    ({"OS_CLOUD": "flat", "OS_CLIENT_CONFIG_FILE": "/nonexistent/clouds.yaml"}, "no clouds.yaml was found"),
+])
+def test_a_cloud_that_cannot_work_fails_in_one_line(user_files, env, words):
+    with pytest.raises(ConfigurationError) as info:
+        settings(env={**user_files, **env})
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_clouds_yaml_without_openstacksdk_names_the_extra(user_files, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openstack", None)  # import openstack fails as if not installed
+    with pytest.raises(ConfigurationError, match=r"needs openstacksdk, pip install 'ddm-resources\[clouds\]'"):
+        settings(env={**user_files, "OS_CLOUD": "flat"})
+
+
+def test_openstacksdk_is_imported_only_when_a_cloud_is_named():
+    code = ("import sys; from ddm_resources.settings import resolve_settings; "
+            "resolve_settings({}.get, {'OS_TOKEN': 't', 'OS_PROJECT_ID': 'p'}); print('openstack' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+# endpoints from the IAM catalog, IAM messages (issue 10 items 5 and 6) ----------------------------
+
+def login_env(emulator, **extra):
+    return {"OS_AUTH_URL": f"{emulator.url}/v3", "OS_USERNAME": DEMO_USER_NAME, "OS_PASSWORD": DEMO_PASSWORD,
+            "OS_USER_DOMAIN_NAME": DEMO_DOMAIN_NAME, "OS_PROJECT_NAME": DEMO_PROJECT_NAME, **extra}
+
+
+def test_the_ddm_endpoint_comes_from_the_iam_catalog_when_unset(emulator):
+    from ddm_resources.auth import ddm_endpoint, token_source
+
+    s = settings(env=login_env(emulator))
+    assert s.endpoint == "https://ddm.eu-de.otc.t-systems.com"  # the pattern, before any login
+    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0))) == emulator.url
+    pinned = settings(env=login_env(emulator, DDM_ENDPOINT="http://127.0.0.1:9"))
+    assert ddm_endpoint(pinned, token_source(pinned, timeout=httpx.Timeout(2.0))) == "http://127.0.0.1:9"
+
+
+def test_no_catalog_entry_falls_back_to_the_host_pattern(emulator):
+    from ddm_resources.auth import ddm_endpoint, token_source
+
+    s = settings(env=login_env(emulator, OS_REGION_NAME="eu-nl"))  # the catalog lists eu-de only
+    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0))) == "https://ddm.eu-nl.otc.t-systems.com"
+
+
+def test_login_by_domain_id(emulator):
+    from ddm_emulator.seed import DEMO_DOMAIN_ID
+    from ddm_resources.auth import token_source
+
+    env = login_env(emulator, OS_USER_DOMAIN_ID=DEMO_DOMAIN_ID)
+    del env["OS_USER_DOMAIN_NAME"]
+    assert token_source(settings(env=env), timeout=httpx.Timeout(2.0)).project_id == DEMO_PROJECT_ID
+
+
+def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
+    from ddm_resources.auth import token_source
+
+    s = settings({"ddm:username": DEMO_USER_NAME}, login_env(emulator, OS_PASSWORD=PASSWORD))
+    with pytest.raises(AuthenticationError) as info:
+        token_source(s, timeout=httpx.Timeout(2.0)).get()
+    text = str(info.value)
+    assert f"IAM login at {emulator.url}/v3 for user 'demo'" in text
+    assert "user from ddm:username" in text and "password from OS_PASSWORD" in text
+    assert PASSWORD not in text
+
+
+def test_an_unreachable_iam_names_its_url():
+    from ddm_resources.auth import token_source
+    from ddm_resources.errors import TransportError
+
+    s = settings(env={"OS_AUTH_URL": "http://127.0.0.1:9/v3", "OS_USERNAME": "u", "OS_PASSWORD": PASSWORD,
+                      "OS_DOMAIN_NAME": "d", "OS_PROJECT_ID": "p"})
+    tokens = token_source(s, timeout=httpx.Timeout(1.0))
+    tokens._retry_policy = type(tokens._retry_policy)(max_attempts=1)
+    with pytest.raises(TransportError, match=r"IAM login at http://127.0.0.1:9/v3 .*IAM did not answer"):
+        tokens.get()
