@@ -25,7 +25,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from .errors import ApiError, DdmError, TransportError
-from .http_boundary import SUBJECT_TOKEN, request_headers, send
+from .http_boundary import SUBJECT_TOKEN, request_headers, send, url_origin
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 
@@ -262,9 +262,7 @@ def _base_url(url: str) -> str | None:
         return None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         return None
-    port = f":{parsed.port}" if parsed.port else ""
-    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
-    return f"{parsed.scheme}://{host}{port}"
+    return url_origin(parsed)
 
 
 def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> TokenSource:

@@ -25,6 +25,7 @@ from .retry import parse_retry_after
 
 __all__ = [
     "ACCEPT",
+    "API_NOT_PUBLISHED",
     "AUTH_TOKEN",
     "CONTENT_TYPE",
     "DATE",
@@ -37,6 +38,7 @@ __all__ = [
     "parse_error_body",
     "request_headers",
     "send",
+    "url_origin",
 ]
 
 ACCEPT = "Accept"
@@ -67,6 +69,17 @@ def request_headers(*, project_id: str | None = None) -> dict[str, str]:
     return headers
 
 
+API_NOT_PUBLISHED = "APIGW.0101"
+"""The API gateway's answer for an API it does not publish at this host."""
+
+
+def url_origin(url: httpx.URL) -> str:
+    """`scheme://host[:port]` of `url`, without any user info (it could hold a password)."""
+    port = f":{url.port}" if url.port else ""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{url.scheme}://{host}{port}"
+
+
 def send(
     http: httpx.Client,
     method: str,
@@ -81,21 +94,27 @@ def send(
     A `TransportError` has `request_sent=False` only when the connection could not be
     opened (nothing reached the server).
     """
+    where = f"{method} {path} at {url_origin(http.base_url)}"
     try:
         response = http.request(method, path, json=json, params=params, headers=headers)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}", request_sent=False) from exc
+        raise TransportError(f"{where}: {type(exc).__name__}: {exc}", request_sent=False) from exc
     except httpx.TimeoutException as exc:
-        raise TransportError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
+        raise TransportError(f"{where}: timed out ({type(exc).__name__})") from exc
     except httpx.TransportError as exc:
-        raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        raise TransportError(f"{where}: {type(exc).__name__}: {exc}") from exc
     if response.is_success:
         return response
     body = parse_error_body(response)
+    message = body.message
+    if body.code == API_NOT_PUBLISHED:
+        message = (f"the DDM API is not available at {url_origin(http.base_url)} (the gateway does not publish it "
+                   "there: wrong host, or DDM is not offered in this region); set the DDM endpoint of your region "
+                   "with `pulumi config set ddm:endpoint https://ddm.<region>.otc.t-systems.com` or DDM_ENDPOINT")
     raise make_api_error(
         response.status_code,
         error_code=body.code,
-        message=body.message,
+        message=message,
         request_id=response.headers.get(REQUEST_ID, ""),
         method=method,
         path=path,

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from .api_time import parse_api_time_ms
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError
+from .http_boundary import API_NOT_PUBLISHED
 from .inputs import InputProblem, MetadataRecoveryInputs
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
@@ -86,7 +87,7 @@ def preflight_unavailable(exc: BaseException) -> InputProblem:
     Refused credentials are named as such (switching the preflight off would not help);
     any other failure says how to skip the checks.
     """
-    if isinstance(exc, AuthenticationError):
+    if isinstance(exc, AuthenticationError) or getattr(exc, "error_code", "") == API_NOT_PUBLISHED:
         return InputProblem("", f"preflight could not ask the DDM restore APIs: {exc}. Nothing was restored.")
     return InputProblem(
         "",

@@ -450,3 +450,31 @@ def test_an_unreachable_iam_names_its_url():
     tokens._retry_policy = type(tokens._retry_policy)(max_attempts=1)
     with pytest.raises(TransportError, match=r"IAM login at http://127.0.0.1:9/v3 .*IAM did not answer"):
         tokens.get()
+
+
+def test_a_connection_error_names_the_host():
+    from ddm_resources.client import DdmClient
+    from ddm_resources.errors import TransportError
+    from ddm_resources.retry import RetryPolicy
+
+    with DdmClient("http://user:proxy-pass@127.0.0.1:9", "p", "t", retry_policy=RetryPolicy(max_attempts=1)) as client:
+        with pytest.raises(TransportError) as info:
+            client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+    assert "at http://127.0.0.1:9: ConnectError" in str(info.value) and "proxy-pass" not in str(info.value)
+
+
+def test_api_not_published_says_ddm_is_not_at_that_host_and_how_to_set_the_endpoint(emulator):
+    """APIGW.0101 (the emulator answers it for paths it does not publish): no retry, no "skip preflight"."""
+    from ddm_resources.client import DdmClient
+    from ddm_resources.errors import NotFoundError
+    from ddm_resources.preflight import preflight_unavailable
+    from tests.conftest import TOKEN
+
+    with DdmClient(f"{emulator.url}/not-ddm", DEMO_PROJECT_ID, TOKEN) as client:
+        with pytest.raises(NotFoundError) as info:
+            client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+    text = str(info.value)
+    assert f"the DDM API is not available at {emulator.url}" in text and "ddm:endpoint" in text
+    assert len(emulator.backend.requests()) == 1
+    reason = preflight_unavailable(info.value).reason
+    assert "ddm:endpoint" in reason and "preflight false" not in reason and "Retry" not in reason
