@@ -38,6 +38,7 @@ from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, cano
 from .preflight import preflight, preflight_unavailable
 from .recovery import Recovery, find_adoptable_job
 from .run_state import RunState
+from .server_pool import widen_provider_pool
 from .settings import CONFIG_KEYS, ProviderSettings
 from .waiter import PollSchedule
 from .watchdog import watch_engine
@@ -70,6 +71,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         process only, once, before any other call."""
         self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS})
         watch_engine()
+        widen_provider_pool()  # every restore of the run at once, not 4 (server_pool.py)
 
     @property
     def state(self) -> RunState:

@@ -140,3 +140,26 @@ def stack(pulumi_bin: str, project: Path, pulumi_env: dict[str, str], emulator) 
     stack.config("targetInstanceId", TARGET)
     stack.config("dataNodes[0]", DATA_NODE, path=True)
     yield stack
+
+
+MANY_RESTORES_PROGRAM = '''"""One MetadataRecovery per entry of config `targets` (JSON: [[target, data node], ...])."""
+import json
+
+import pulumi
+
+from ddm_resources import MetadataRecovery, MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
+
+config = pulumi.Config()
+for index, (target, node) in enumerate(json.loads(config.require("targets"))):
+    MetadataRecovery(f"restore-{index}", MetadataRecoveryArgs(
+        source_instance_id=config.require("sourceInstanceId"),
+        source=RestoreSourceArgs(backup_id=config.require("backupId")),
+        target=RestoreTargetArgs(instance_id=target, data_nodes=[node]),
+    ))
+'''
+
+
+def use_many_restores(stack: Stack, targets: list[tuple[str, str]]) -> None:
+    """Make `stack`'s program restore onto each `(target instance, data node)` at once."""
+    (stack.workdir / "__main__.py").write_text(MANY_RESTORES_PROGRAM)
+    stack.config("targets", json.dumps(targets))

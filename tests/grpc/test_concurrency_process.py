@@ -1,0 +1,79 @@
+"""The real provider process serves more than the SDK's 4 Creates at once (server_pool.py).
+
+The emulator's clock stands still, so no restore job can finish until the test moves it: every
+Create stays in flight. With the SDK's 4 worker threads only 4 jobs would ever be submitted; the
+test waits (bounded) until all of them are, then lets them finish.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ddm_emulator import EmulatorSettings, ManualClock
+from tests.conftest import BACKUP, SOURCE
+from tests.grpc.conftest import ProviderProcess
+from tests.restore_targets import add_restore_targets
+
+pytestmark = pytest.mark.grpc
+
+CREATES = 8
+JOB_SECONDS = 60.0
+
+
+@pytest.fixture
+def emulator_settings() -> EmulatorSettings:
+    return EmulatorSettings(job_seconds=JOB_SECONDS)
+
+
+@pytest.fixture
+def emulator_clock() -> ManualClock:
+    """Emulated time moves only when the test advances it."""
+    return ManualClock()
+
+
+def wait_for(condition, timeout: float) -> bool:
+    """Check `condition` every 50 ms until it holds or `timeout` seconds passed."""
+    done = threading.Event()
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return True
+        done.wait(0.05)
+    return condition()
+
+
+def test_more_than_four_creates_run_at_once(emulator, provider_config):
+    backend = emulator.backend
+    targets = add_restore_targets(backend, CREATES)
+    process = ProviderProcess(provider_config)
+    results: dict[str, object] = {}
+
+    def create(target) -> None:
+        try:
+            results[target.instance_id] = process.create({
+                "source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
+                "target": {"instance_id": target.instance_id, "data_nodes": [target.data_node]},
+            })
+        except Exception as exc:  # reported by the assertion below
+            results[target.instance_id] = exc
+
+    threads = [threading.Thread(target=create, args=(t,), daemon=True) for t in targets]
+    try:
+        for thread in threads:
+            thread.start()
+        all_submitted = wait_for(lambda: len(backend.all_jobs()) == CREATES, timeout=30)
+        running_at_once = len(backend.all_jobs())
+        backend.advance(JOB_SECONDS + 1)
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        out, err = process.close()
+    assert all_submitted, f"only {running_at_once} of {CREATES} restores were submitted at once\n{out}\n{err}"
+    jobs = backend.all_jobs()
+    assert {job.instance_id for job in jobs} == {t.instance_id for t in targets}
+    assert len({job.created for job in jobs}) == 1, "all accepted before emulated time moved"
+    assert sorted(results) == sorted(t.instance_id for t in targets)
+    assert all(not isinstance(r, Exception) for r in results.values()), results
+    assert {r[0] for r in results.values()} == {job.id for job in jobs}  # type: ignore[index]
+    assert "at most 4" not in out

@@ -1,0 +1,34 @@
+"""More restore targets in an emulator, for tests and benchmarks that run many restores at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ddm_emulator import DdmBackend
+from tests.conftest import DATA_NODE, PROJECT_ID, TARGET
+
+
+@dataclass(frozen=True)
+class RestoreTarget:
+    """An empty target DDM instance and the PITR-restored RDS instance meant for it."""
+
+    instance_id: str
+    data_node: str
+
+
+def add_restore_targets(backend: DdmBackend, count: int) -> list[RestoreTarget]:
+    """`count` new targets, each a copy of the seeded target and its data node (same network)."""
+    model = backend.find_instance(TARGET)
+    node = backend.data_nodes[DATA_NODE]
+    assert model is not None
+    targets = []
+    for index in range(count):
+        instance = backend.add_instance(
+            PROJECT_ID, name=f"ddm-target-{index}", created=model.created,
+            restorable_since=model.restorable_since, vpc_id=model.vpc_id, vpc_name=model.vpc_name,
+            subnet_id=model.subnet_id, security_group_id=model.security_group_id)
+        data_node = backend.add_data_node(
+            PROJECT_ID, name=f"rds-restored-{index}", restorable_since=node.restorable_since,
+            vpc_id=node.vpc_id, vpc_name=node.vpc_name, subnet_id=node.subnet_id)
+        targets.append(RestoreTarget(instance.id, data_node.id))
+    return targets

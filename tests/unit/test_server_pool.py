@@ -1,0 +1,101 @@
+"""server_pool: finds the SDK's gRPC executor where `pulumi.dynamic.__main__` keeps it, widens it,
+and degrades to one line, never an error, when those internals look different."""
+
+from __future__ import annotations
+
+import threading
+from concurrent import futures
+from types import SimpleNamespace
+
+import grpc
+import pytest
+
+from ddm_resources import server_pool
+
+
+def run_fake_main(module: str, body: str) -> tuple[threading.Thread, threading.Event, dict]:
+    """Run `def main(): <body>; parked.wait()` in a module named `module`, in a thread."""
+    parked, ready = threading.Event(), threading.Event()
+    namespace = {"__name__": "__main__", "__spec__": SimpleNamespace(name=module), "grpc": grpc,
+                 "futures": futures, "SimpleNamespace": SimpleNamespace, "parked": parked, "ready": ready}
+    exec(f"def main():\n    {body}\n    ready.set()\n    parked.wait()\n", namespace)  # noqa: S102
+    thread = threading.Thread(target=namespace["main"], daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    return thread, parked, namespace
+
+
+def frames_of(thread: threading.Thread) -> dict:
+    import sys
+    return {thread.ident: sys._current_frames()[thread.ident]}
+
+
+SDK_MAIN = "pulumi.dynamic.__main__"
+REAL = "server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))"
+
+
+@pytest.mark.parametrize("module, body, problem", [
+    (SDK_MAIN, REAL, ""),
+    ("some.other.module", REAL, "no main() of pulumi.dynamic on the main thread"),
+    (SDK_MAIN, "srv = grpc.server(futures.ThreadPoolExecutor(max_workers=4))", "has no local 'server'"),
+    (SDK_MAIN, "server = SimpleNamespace()", "no ThreadPoolExecutor at _state.thread_pool"),
+    (SDK_MAIN, "server = SimpleNamespace(_state=SimpleNamespace(thread_pool=object()))",
+     "no ThreadPoolExecutor at _state.thread_pool"),
+])
+def test_find_provider_pool(module, body, problem):
+    thread, parked, _ = run_fake_main(module, body)
+    try:
+        pool, found_problem = server_pool.find_provider_pool(frames_of(thread), thread.ident)
+    finally:
+        parked.set()
+    assert problem in found_problem
+    assert (pool is not None) == (problem == "")
+    if pool is not None:
+        assert pool._max_workers == 4
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """A process in which widening has not run yet, started by the SDK."""
+    monkeypatch.setattr(server_pool, "_done", threading.Event())
+    monkeypatch.setattr(server_pool, "_in_provider_process", lambda: True)
+
+
+def test_widening_raises_the_limit_and_serves_calls_already_queued(fresh, monkeypatch):
+    pool = futures.ThreadPoolExecutor(max_workers=2)
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def call() -> None:
+        started.release()
+        release.wait(10)
+
+    calls = [pool.submit(call) for _ in range(6)]  # 2 run, 4 wait in the queue
+    monkeypatch.setattr(server_pool, "find_provider_pool", lambda: (pool, ""))
+    try:
+        assert server_pool.widen_provider_pool(8, say=pytest.fail) == 8
+        assert all(started.acquire(timeout=10) for _ in range(6)), "the queued calls got threads"
+    finally:
+        release.set()
+    assert all(c.result(10) is None for c in calls)
+    assert server_pool.widen_provider_pool(16, say=pytest.fail) is None  # once per process
+
+
+@pytest.mark.parametrize("finder", [
+    lambda: (None, "main() of pulumi.dynamic has no local 'server'"),
+    lambda: 1 / 0,
+])
+def test_changed_sdk_internals_give_one_line_never_an_error(fresh, monkeypatch, finder):
+    lines: list[str] = []
+    monkeypatch.setattr(server_pool, "find_provider_pool", finder)
+    assert server_pool.widen_provider_pool(8, say=lines.append) is None
+    assert server_pool.widen_provider_pool(8, say=lines.append) is None
+    assert len(lines) == 1
+    assert lines[0].startswith("restores run at most 4 at a time in this provider process (")
+    assert "pulumi up still works" in lines[0]
+
+
+def test_outside_a_provider_process_nothing_happens(monkeypatch):
+    monkeypatch.setattr(server_pool, "_done", threading.Event())
+    monkeypatch.setattr(server_pool, "find_provider_pool", pytest.fail)
+    assert server_pool.widen_provider_pool(8, say=pytest.fail) is None  # pytest's __main__ is no pulumi.*
