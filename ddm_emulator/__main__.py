@@ -37,9 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
         prog="python -m ddm_emulator",
-        description="Local emulator of the Open Telekom Cloud DDM API (metadata restore).",
+        description=(
+            "Local emulator of the Open Telekom Cloud DDM API (metadata restore), for tests and demos on this "
+            "machine only: its admin API (/_emulator/) has no authentication, so keep the default loopback --host."
+        ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default 127.0.0.1); any other than loopback exposes the unauthenticated "
+        "admin API to the network, and a warning says so",
+    )
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 (default) = any free one")
     parser.add_argument(
         "--token",
@@ -106,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if not server.local_only:
+        print(
+            f"warning: listening on {server.bound_host}, reachable from other machines; the emulator has no "
+            "authentication and is meant for local use only (use --host 127.0.0.1)",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         if args.url_file is not None:  # before the line, so both are ready when either is
             _write_atomically(args.url_file, server.url + "\n")

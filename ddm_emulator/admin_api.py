@@ -1,8 +1,12 @@
 """
 The admin API under `/_emulator/`, for tests and scripts in other processes.
 
-Like moto's `/moto-api`: no authentication, never recorded in the request log,
-never affected by faults. Its routes are in the app's one route table
+Like moto's `/moto-api`: no authentication, so for local use only; never
+recorded in the request log, never affected by faults. Because a browser on the
+same machine could be tricked into calling it, it answers only requests whose
+`Host` is a loopback name or address (or the address the server was bound to;
+against DNS rebinding), and a POST only with `Content-Type: application/json`
+(a cross-origin form or `text/plain` POST is refused with 415). Its routes are in the app's one route table
 (`api="admin"`); bad input answers 400 `{"error": "..."}`, an unknown job 404.
 
     GET    /_emulator/requests[?method=&path_contains=&path_regex=]  the request log
@@ -24,7 +28,9 @@ never affected by faults. Its routes are in the app's one route table
 
 from __future__ import annotations
 
+import ipaddress
 import json
+from collections.abc import Collection
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -34,7 +40,7 @@ from .faults import Fault
 from .routing import Call, Route, json_response
 from .seed import DEMO_PROJECT_ID, SEED
 
-__all__ = ["ADMIN_PREFIX", "ROUTES", "admin_body", "is_admin_path"]
+__all__ = ["ADMIN_PREFIX", "ROUTES", "admin_body", "admin_refusal", "is_admin_path", "is_loopback_host"]
 
 ADMIN_PREFIX = "/_emulator"
 
@@ -44,6 +50,32 @@ def is_admin_path(path: str) -> bool:
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
+def is_loopback_host(host_header: str, also: Collection[str] = ()) -> bool:
+    """Whether a `Host` header names this machine's loopback (or one of `also`)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.rsplit(":", 1)[0]
+    if host in ("localhost", "localhost.") or host in also:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def admin_refusal(request: Request, allowed_hosts: Collection[str] | None) -> Response | None:
+    """The answer refusing an admin request from outside (`None` when it may proceed).
+
+    `allowed_hosts` `None` means any `Host` (in process, where no network is involved)."""
+    if allowed_hosts is not None and not is_loopback_host(request.host, allowed_hosts):
+        return json_response(403, {"error": "the admin API answers only loopback Host headers (local use only)"})
+    if request.method == "POST" and request.mimetype != "application/json":
+        return json_response(415, {"error": "admin POSTs need Content-Type: application/json"})
+    return None
+
+
 def admin_body(request: Request) -> dict[str, Any]:
     """The JSON object body of an admin request (`{}` when empty); `ValueError` otherwise."""
     raw = request.get_data(cache=True)
@@ -51,8 +83,8 @@ def admin_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except ValueError as exc:
-        raise ValueError(f"invalid JSON body: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"invalid JSON body: {exc}") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
     return body

@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -33,7 +33,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import admin_api, ddm_api, iam_api
-from .admin_api import admin_body, is_admin_path
+from .admin_api import admin_body, admin_refusal, is_admin_path
 from .backend import DdmBackend
 from .errors import (
     BadParameter,
@@ -73,8 +73,16 @@ def _json_or_none(raw: bytes) -> Any:
 class EmulatorApp:
     """The emulator as a WSGI callable over one `DdmBackend`."""
 
-    def __init__(self, backend: DdmBackend, *, stopping: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        backend: DdmBackend,
+        *,
+        stopping: threading.Event | None = None,
+        admin_hosts: Collection[str] | None = (),
+    ) -> None:
         self.backend = backend
+        self.admin_hosts = admin_hosts
+        """`Host` values the admin API accepts besides loopback ones; `None` accepts any (in process)."""
         # Set when the server stops, to cut `delay` faults short.
         self.stopping = stopping or threading.Event()
         self._routes = {route.endpoint: route for route in ROUTES}
@@ -131,6 +139,9 @@ class EmulatorApp:
         return self._finish(record, response)
 
     def _serve_admin(self, request: Request) -> Response:
+        refusal = admin_refusal(request, self.admin_hosts)
+        if refusal is not None:
+            return refusal
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
@@ -272,4 +283,4 @@ def wsgi_transport(backend: DdmBackend) -> httpx.WSGITransport:
     `httpx.RemoteProtocolError` at once (there is no connection to close) and a
     `delay` blocks the calling thread.
     """
-    return _InProcessTransport(app=EmulatorApp(backend))
+    return _InProcessTransport(app=EmulatorApp(backend, admin_hosts=None))

@@ -45,6 +45,8 @@ from .settings import EmulatorSettings
 __all__ = ["JOB_LIST_MAX_AGE_SECONDS", "RESTORE_JOB_NAME", "DdmBackend"]
 
 RESTORE_JOB_NAME = "RestoreMetadata"
+_MAX_ADVANCE = 10 * 365 * 86400.0
+"""The longest jump of emulated time one `advance_seconds` may ask for (ten years)."""
 JOB_LIST_MAX_AGE_SECONDS = 30 * 86400
 
 
@@ -111,8 +113,10 @@ class DdmBackend:
         """
         fail_next = changes.pop("fail_next_job", None)
         advance = changes.pop("advance_seconds", None)
-        if advance is not None and (isinstance(advance, bool) or not isinstance(advance, (int, float)) or advance < 0):
-            raise ValueError("advance_seconds must be a number >= 0")
+        if advance is not None and (
+            isinstance(advance, bool) or not isinstance(advance, (int, float)) or not 0 <= advance <= _MAX_ADVANCE
+        ):
+            raise ValueError(f"advance_seconds must be a number from 0 to {_MAX_ADVANCE:g}")
         self._apply(self.settings.replace(**changes))
         if fail_next is not None:
             reason = fail_next.get("reason") if isinstance(fail_next, dict) else fail_next

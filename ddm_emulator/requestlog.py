@@ -123,8 +123,11 @@ class RequestLog:
         path_contains: str | None = None,
         path_regex: str | None = None,
     ) -> list[RequestRecord]:
-        """Return the records matching all the given filters, oldest first."""
-        pattern = re.compile(path_regex) if path_regex else None
+        """Return the records matching all the given filters, oldest first; `ValueError` for a bad regex."""
+        try:
+            pattern = re.compile(path_regex) if path_regex else None
+        except re.error as exc:
+            raise ValueError(f"invalid path_regex: {exc}") from None
         with self._lock:
             records = list(self._records)
         return [

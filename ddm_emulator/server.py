@@ -3,7 +3,8 @@
 
 Like moto's `ThreadedMotoServer`: werkzeug's threaded server runs
 `EmulatorApp` in the background so tests, the demo and the Pulumi engine in
-another process can talk HTTP to it. Port 0 picks a free port; `url` tells
+another process can talk HTTP to it. It is for local use: bind it to a loopback
+address (the default); `local_only` tells whether it is. Port 0 picks a free port; `url` tells
 which. `stop()` returns promptly (pending `delay` faults are cut short) and
 releases the port.
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .admin_api import is_loopback_host
 from .app import EmulatorApp
 from .backend import DdmBackend
 
@@ -76,12 +78,24 @@ class EmulatorServer:
         return self._server.port
 
     @property
+    def bound_host(self) -> str:
+        """The address the socket is bound to (after `start()`), e.g. `127.0.0.1` or `0.0.0.0`."""
+        if self._server is None:
+            raise RuntimeError("the emulator server is not running")
+        return str(self._server.socket.getsockname()[0])
+
+    @property
     def url(self) -> str:
-        """The base URL, e.g. `http://127.0.0.1:43123`."""
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        """The base URL of the bound socket, e.g. `http://127.0.0.1:43123` (`http://0.0.0.0:...` when so bound)."""
+        host = self.bound_host
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def local_only(self) -> bool:
+        """Whether only this machine can reach the server (it is bound to a loopback address)."""
+        return is_loopback_host(self.bound_host)
 
     def start(self) -> EmulatorServer:
         """Bind and start serving; return `self`."""
@@ -99,6 +113,7 @@ class EmulatorServer:
         except SystemExit as exc:  # werkzeug exits when it cannot bind
             raise OSError(f"cannot listen on {self.host}:{self._requested_port}") from exc
         self._server = server
+        self.app.admin_hosts = {self.bound_host}
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": _POLL_SECONDS},

@@ -18,12 +18,19 @@ __all__ = ["DEFAULT_JOB_SECONDS", "DEFAULT_TOKEN_TTL_SECONDS", "EmulatorSettings
 
 DEFAULT_JOB_SECONDS = 3.0
 DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600.0
+_TEN_YEARS = 10 * 365 * 86400.0
 
 
 def _setting(
-    default: Any, help: str, *, choices: tuple[str, ...] = (), minimum: float | None = None, positive: bool = False
+    default: Any,
+    help: str,  # noqa: A002 - the argparse word
+    *,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+    positive: bool = False,
 ) -> Any:
-    metadata = {"help": help, "choices": choices, "minimum": minimum, "positive": positive}
+    metadata = {"help": help, "choices": choices, "minimum": minimum, "maximum": maximum, "positive": positive}
     return field(default=default, metadata=metadata)
 
 
@@ -32,11 +39,11 @@ class EmulatorSettings:
     """What the emulated service does where the DDM docs leave a choice, plus its speed."""
 
     job_seconds: float = _setting(
-        DEFAULT_JOB_SECONDS, "emulated seconds a restore job runs", minimum=0.0
+        DEFAULT_JOB_SECONDS, "emulated seconds a restore job runs", minimum=0.0, maximum=_TEN_YEARS
     )
-    clock_scale: float = _setting(1.0, "emulated seconds per real second", positive=True)
+    clock_scale: float = _setting(1.0, "emulated seconds per real second", positive=True, maximum=1e6)
     token_ttl_seconds: float = _setting(
-        DEFAULT_TOKEN_TTL_SECONDS, "lifetime of issued IAM tokens, emulated seconds", positive=True
+        DEFAULT_TOKEN_TTL_SECONDS, "lifetime of issued IAM tokens, emulated seconds", positive=True, maximum=_TEN_YEARS
     )
     error_style: str = _setting(
         "auto",
@@ -184,6 +191,9 @@ def _check(spec: dataclasses.Field[Any], value: Any) -> Any:
             raise ValueError(f"{name} must be > 0")
         if minimum is not None and value < minimum:
             raise ValueError(f"{name} must be >= {minimum:g}")
+        maximum: float | None = spec.metadata["maximum"]
+        if maximum is not None and value > maximum:
+            raise ValueError(f"{name} must be <= {maximum:g}")
         return type(default)(value)
     if not isinstance(value, str) or (choices and value not in choices):
         raise ValueError(f"{name} must be one of {', '.join(choices)}")
