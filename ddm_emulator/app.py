@@ -34,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import admin_api, ddm_api, iam_api
 from .admin_api import admin_body, admin_refusal, is_admin_path
+from .aksk import ALGORITHM, SignatureError, verify_signature
 from .backend import DdmBackend
 from .errors import (
     BadParameter,
@@ -41,6 +42,7 @@ from .errors import (
     GatewayBadRequest,
     GatewayError,
     GatewayThrottled,
+    GatewayUnauthorized,
     IamError,
     ServiceError,
     UnsupportedMediaType,
@@ -241,6 +243,15 @@ class EmulatorApp:
         if route.auth == "none":
             return None
         token = request.headers.get("X-Auth-Token")
+        if route.auth == "project" and request.headers.get("Authorization", "").startswith(ALGORITHM):
+            try:
+                access_key = verify_signature(
+                    method=request.method, path=request.path, query=list(request.args.items(multi=True)),
+                    headers={k.lower(): v for k, v in request.headers.items()},
+                    body=request.get_data(cache=True), secret_of=self.backend.iam.secret_of)
+            except SignatureError as exc:
+                raise GatewayUnauthorized(str(exc)) from None
+            return self.backend.iam.authenticate_signed(access_key, args["project_id"])
         if route.auth == "token":
             return self.backend.iam.lookup(token)
         return self.backend.iam.authenticate(token, args["project_id"])

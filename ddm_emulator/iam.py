@@ -36,6 +36,7 @@ class IamDirectory:
         self.users: dict[str, FakeUser] = {}
         self._tokens: dict[str, FakeToken] = {}
         self._static_tokens: dict[str, FakeToken] = {}
+        self._access_keys: dict[str, tuple[str, str]] = {}
 
     def reset(self) -> None:
         """Forget projects, users and issued tokens; static tokens stay."""
@@ -76,6 +77,29 @@ class IamDirectory:
             user = FakeUser(new_hex_id(), name, password, domain_id, domain_name, list(project_ids))
             self.users[user.id] = user
             return user
+
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id`."""
+        if not access_key or not secret_key:
+            raise ValueError("an access key pair must not be empty")
+        with self._lock:
+            self._access_keys[access_key] = (secret_key, project_id)
+
+    def secret_of(self, access_key: str) -> str | None:
+        """The secret key of `access_key`, or None when it is unknown."""
+        with self._lock:
+            pair = self._access_keys.get(access_key)
+        return pair[0] if pair else None
+
+    def authenticate_signed(self, access_key: str, project_id: str) -> FakeToken:
+        """Check a verified signature's key against the project in the path."""
+        with self._lock:
+            pair = self._access_keys.get(access_key)
+        if pair is None:
+            raise GatewayUnauthorized("The access key is unknown.")
+        if pair[1] != project_id:
+            raise GatewayForbidden("The access key belongs to another project than the one in the path.")
+        return FakeToken(access_key, pair[1], None, self._now(), None)
 
     def add_static_token(self, token: str, project_id: str) -> None:
         """Accept `token` as is, for `project_id`, until the process ends."""

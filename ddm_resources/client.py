@@ -119,6 +119,7 @@ class DdmClient:
             base_url=endpoint.rstrip("/"),
             timeout=timeout,
             transport=transport,
+            auth=self._token if isinstance(self._token, httpx.Auth) else None,  # AK/SK signing
             headers=request_headers(project_id=project_id),
             event_hooks={"response": [self._note_server_time]},
         )
@@ -335,7 +336,7 @@ class DdmClient:
         while True:
             token = self._token.get()
             try:
-                return send(self._http, method, path, headers={AUTH_TOKEN: token},
+                return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
                             json=json, params=params)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):

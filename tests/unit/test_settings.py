@@ -478,3 +478,48 @@ def test_api_not_published_says_ddm_is_not_at_that_host_and_how_to_set_the_endpo
     assert len(emulator.backend.requests()) == 1
     reason = preflight_unavailable(info.value).reason
     assert "ddm:endpoint" in reason and "preflight false" not in reason and "Retry" not in reason
+
+
+# AK/SK request signing (issue 10 item 7) ----------------------------------------------------------
+
+AK, SK = "AKEXAMPLE0000000", "sk-Secret0000-0123456789"
+
+
+@pytest.mark.parametrize("secret, works", [(SK, True), ("sk-wrong", False)])
+def test_access_key_signing_is_verified_by_the_emulator(emulator, secret, works):
+    """Signed with huaweicloudsdkcore's signer, verified by the emulator's own implementation."""
+    from ddm_resources.auth import AkSkSigner, token_source
+    from ddm_resources.client import DdmClient
+
+    emulator.backend.add_access_key(AK, SK, DEMO_PROJECT_ID)
+    s = settings(env={"OS_ACCESS_KEY": AK, "OS_SECRET_KEY": secret, "OS_PROJECT_ID": DEMO_PROJECT_ID,
+                      "DDM_ENDPOINT": emulator.url})
+    signer = token_source(s, timeout=httpx.Timeout(2.0))
+    assert isinstance(signer, AkSkSigner) and secret not in repr(signer)
+    with DdmClient(s.endpoint, s.project_id, signer) as client:
+        if works:  # a GET with a query and a POST with a body, both signed
+            assert client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09") is not None
+            from tests.unit.test_client import EXAMPLE
+
+            assert client.restore_metadata(*EXAMPLE)
+        else:
+            with pytest.raises(AuthenticationError):
+                client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
+    statuses = [r.status for r in emulator.backend.requests()]
+    assert statuses == ([200, 202] if works else [401])
+    assert not [r for r in emulator.backend.requests() if r.has_auth_token]
+
+
+def test_an_access_key_without_its_secret_is_refused():
+    with pytest.raises(ConfigurationError, match="OS_SECRET_KEY"):
+        settings(env={"OS_ACCESS_KEY": AK, "OS_PROJECT_ID": "p"})
+
+
+def test_access_keys_without_the_signer_package_name_the_extra(monkeypatch):
+    from ddm_resources.auth import token_source
+
+    for name in [n for n in sys.modules if n.startswith("huaweicloudsdkcore")] + ["huaweicloudsdkcore"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
+    s = settings(env={"OS_ACCESS_KEY": AK, "OS_SECRET_KEY": SK, "OS_PROJECT_ID": "p"})
+    with pytest.raises(ConfigurationError, match=r"ddm-resources\[aksk\]"):
+        token_source(s, timeout=httpx.Timeout(2.0))
