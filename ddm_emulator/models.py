@@ -156,7 +156,7 @@ PROGRESS_CURVES: tuple[str, ...] = ("linear", "stepwise", "stalled-then-jump")
 
 def progress_percent(curve: str, fraction: float) -> int:
     """The `process` percentage (0-99) of a running job `fraction` (0-1) through its time."""
-    fraction = min(max(fraction, 0.0), 1.0)
+    fraction = min(max(fraction, 0.0), 1.0) + 1e-6  # epoch floats land a hair below a step
     if curve == "stepwise":
         percent = int(fraction * 4) * 25
     elif curve == "stalled-then-jump":
