@@ -114,6 +114,7 @@ def test_gateway_and_server_errors_map_to_their_class_after_the_retries(emulator
     assert len(emulator.backend.requests(method="GET", path_contains="/jobs/")) == 3
 
 
+@pytest.mark.real_socket
 def test_silent_server_hits_the_read_timeout(emulator):
     emulator.backend.add_fault(Fault("GET", r"/jobs/", "delay", delay=2.0))
     timeout = httpx.Timeout(connect=1.0, read=0.2, write=1.0, pool=1.0)
@@ -122,6 +123,7 @@ def test_silent_server_hits_the_read_timeout(emulator):
             client.get_job("0" * 32)
 
 
+@pytest.mark.real_socket
 def test_connection_refused_is_a_transport_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -93,7 +93,7 @@ def test_post_throttled_once_is_sent_again_and_accepted_once(emulator):
 @pytest.mark.parametrize("fault", [
     Fault("POST", "metadata-recovery", "respond", status=503),
     Fault("POST", "metadata-recovery", "lose_response"),
-    Fault("POST", "metadata-recovery", "delay", delay=1.0),
+    pytest.param(Fault("POST", "metadata-recovery", "delay", delay=1.0), marks=pytest.mark.real_socket),
 ], ids=["5xx", "response-lost", "read-timeout"])
 def test_post_with_unknown_outcome_is_never_resent(emulator, fault):
     emulator.backend.add_fault(fault)

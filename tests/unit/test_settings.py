@@ -235,6 +235,7 @@ def https_emulator(tls):
     thread.join()
 
 
+@pytest.mark.real_socket
 @pytest.mark.parametrize("extra, works", [({}, False), ("cacert", True), ({"OS_INSECURE": "1"}, True)])
 def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra, works):
     """Against a real TLS server: certifi refuses the private CA, OS_CACERT or OS_INSECURE make it work."""
@@ -440,6 +441,7 @@ def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
     assert PASSWORD not in text
 
 
+@pytest.mark.real_socket
 def test_an_unreachable_iam_names_its_url():
     from ddm_resources.auth import token_source
     from ddm_resources.errors import TransportError
@@ -452,6 +454,7 @@ def test_an_unreachable_iam_names_its_url():
         tokens.get()
 
 
+@pytest.mark.real_socket
 def test_a_connection_error_names_the_host():
     from ddm_resources.client import DdmClient
     from ddm_resources.errors import TransportError
