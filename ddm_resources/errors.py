@@ -6,6 +6,7 @@ headers.
 
     DdmError
     ├── ConfigurationError        settings missing or malformed (no API call was made)
+    │   └── NoCredentialsError    no credential is configured at all (a credential-less preview)
     ├── ApiError                  the API answered with a non-2xx status
     │   ├── AuthenticationError   401 / 403: token missing, expired or not for this project
     │   ├── NotFoundError         404, or DBS.300400 (job not found)
@@ -29,6 +30,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",
+    "NoCredentialsError",
     "ConflictError",
     "DdmError",
     "JobError",
@@ -50,6 +52,12 @@ class DdmError(Exception):
 
 class ConfigurationError(DdmError):
     """Provider settings are missing or malformed; raised before any API call."""
+
+
+class NoCredentialsError(ConfigurationError):
+    """No credential at all is configured: `preview` checks the inputs offline only.
+
+    Any other `ConfigurationError` is a configuration that cannot work and fails `preview`."""
 
 
 class ApiError(DdmError):

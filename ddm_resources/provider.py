@@ -33,7 +33,7 @@ from pulumi.dynamic import (
 
 from .auth import PasswordToken, ddm_endpoint
 from .client import DdmClient
-from .errors import ConfigurationError, DdmError, NotFoundError
+from .errors import ConfigurationError, DdmError, NoCredentialsError, NotFoundError
 from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
 from .preflight import preflight, preflight_unavailable
 from .recovery import Recovery, find_adoptable_job
@@ -116,9 +116,11 @@ class MetadataRecoveryProvider(ResourceProvider):
             return []
         try:
             settings = self.state.settings()
-        except ConfigurationError as exc:
+        except NoCredentialsError as exc:  # a credential-less preview (e.g. of a pull request)
             _say(f"{_name(inputs)}: preflight skipped: {exc}")
             return []
+        except ConfigurationError as exc:  # configured, but it cannot work: fail now, in one line
+            return [InputProblem("", f"DDM provider settings: {exc}")]
         if not settings.preflight:
             return []
         try:

@@ -20,7 +20,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .clouds import load_cloud
-from .errors import ConfigurationError
+from .errors import ConfigurationError, NoCredentialsError
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment
 
 __all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
@@ -196,7 +196,9 @@ def _require_credentials(values: dict[str, Any]) -> None:
     if not (values.get("project_name") or values.get("project_id")):
         missing.append("project (ddm:projectName / OS_PROJECT_NAME, or ddm:projectId / OS_PROJECT_ID)")
     if missing:
-        raise ConfigurationError(
+        given = ("username", "password", "domain_name", "domain_id", "project_name", "project_id")
+        kind = ConfigurationError if any(values.get(field) for field in given) else NoCredentialsError
+        raise kind(
             "DDM credentials are incomplete. Give a ready token (`pulumi config set --secret "
             "ddm:token <token>` or OS_TOKEN, plus the project ID), an access key pair (OS_ACCESS_KEY, "
             "OS_SECRET_KEY, plus the project ID), or the IAM login; missing: "
