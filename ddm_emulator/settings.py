@@ -109,9 +109,9 @@ class EmulatorSettings:
     )
     offset_reading: str = _setting(
         "index",
-        "the V3 lists' offset: an item index (as the query is documented) or a page number starting at 0 "
-        "(as the response is documented)",
-        choices=("index", "page"),
+        "the V3 lists' offset: an item index (as the query is documented), or a page number (as the "
+        "response is documented) counted from 0 or from 1 (where 0 also means the first page)",
+        choices=("index", "page", "page-from-1"),
     )
     retry_after_on_429: str = _setting(
         "absent",

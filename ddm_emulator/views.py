@@ -38,8 +38,14 @@ ACCESS_PORT = "5066"
 def page(key: str, items: list[Any], offset: int, limit: int, reading: str = "index") -> dict[str, Any]:
     """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`.
 
-    `reading` is how `offset` is read: an item index, or a page number from 0 (`page`)."""
-    start = offset * limit if reading == "page" else offset
+    `reading` is how `offset` is read: an item index, or a page number from 0 (`page`) or
+    from 1 (`page-from-1`, where 0 is the first page too)."""
+    if reading == "page":
+        start = offset * limit
+    elif reading == "page-from-1":
+        start = max(offset - 1, 0) * limit
+    else:
+        start = offset
     shown = items[start : start + limit]
     return {key: shown, "offset": offset, "limit": limit, "total": len(items)}
 

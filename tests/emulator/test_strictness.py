@@ -86,7 +86,15 @@ def test_job_list_refuses_a_start_time_older_than_30_days(client, auth, clock: M
 
 @pytest.mark.parametrize(
     ("reading", "offset", "expected_slice"),
-    [("index", 1, slice(1, 3)), ("index", 2, slice(2, 4)), ("page", 1, slice(2, 4)), ("page", 2, slice(4, 6))],
+    [
+        ("index", 1, slice(1, 3)),
+        ("index", 2, slice(2, 4)),
+        ("page", 1, slice(2, 4)),
+        ("page", 2, slice(4, 6)),
+        ("page-from-1", 0, slice(0, 2)),
+        ("page-from-1", 1, slice(0, 2)),
+        ("page-from-1", 2, slice(2, 4)),
+    ],
 )
 def test_offset_is_read_as_index_or_page(client, auth, backend: DdmBackend, reading, offset, expected_slice):
     for _ in range(4):
