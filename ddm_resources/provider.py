@@ -161,7 +161,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         """
         inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
         settings = self.state.settings()
-        schedule = PollSchedule(first_delay=min(1.0, settings.poll_interval), max_interval=settings.poll_interval)
+        schedule = PollSchedule(max_interval=settings.poll_interval)
         with self._client(settings) as client:
             job = Recovery(client, inputs, say=_say, schedule=schedule, preflight=settings.preflight,
                            ledger=self.state).run()

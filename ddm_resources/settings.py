@@ -76,8 +76,8 @@ class ProviderSettings(BaseModel):
     """AK/SK authentication: the access key ID; requests are signed with `secret_key`."""
     secret_key: SecretStr | None = None
     project_name: str | None = None
-    poll_interval: float = Field(default=10.0, gt=0, le=300)
-    """Longest pause between two polls of a job, in seconds."""
+    poll_interval: float = Field(default=300.0, gt=0, le=300)
+    """Longest pause between two polls of a job, in seconds (poll_plan polls densely near the end)."""
     preflight: bool = True
     """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
     http: HttpOptions = DEFAULT_HTTP_OPTIONS

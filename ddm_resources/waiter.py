@@ -4,18 +4,22 @@
 `Failed` (raises `JobFailedError`), or until the deadline passes (raises
 `JobTimeoutError`). A job that DDM does not know (`DBS.300400`) or that shows no status is
 given `missing_grace` seconds to appear, then raises `JobError`. The clock and the sleep
-function are parameters, so tests run a 30-minute wait in microseconds. Poll intervals grow
-from `first_delay` by `growth` up to `max_interval`, and never sleep past the deadline.
+function are parameters, so tests run a 30-minute wait in microseconds. When to poll is
+`poll_plan.next_delay` of the polls so far (the first at once; sparse while the job's reported
+progress puts its end far away, dense near it, growing intervals without usable progress),
+at most `max_interval` apart, never past the deadline.
 """
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError
 from .models import COMPLETED, FAILED, Job
+from .poll_plan import Observation, PollPlan, next_delay, parse_progress
 from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
 
 __all__ = ["PollSchedule", "Progress", "wait_for_job"]
@@ -23,22 +27,27 @@ __all__ = ["PollSchedule", "Progress", "wait_for_job"]
 
 @dataclass(frozen=True)
 class PollSchedule:
-    """When to poll, in seconds: `first_delay`, then intervals growing by `growth` up to `max_interval`."""
+    """When to poll, in seconds: `plan` (see `poll_plan`), no pause longer than `max_interval`."""
 
-    first_delay: float = 1.0
-    growth: float = 1.5
-    max_interval: float = 10.0
+    max_interval: float = 300.0
+    """The longest pause between polls (`ddm:pollInterval`); also bounds the plan's shorter intervals."""
     progress_every: float = 30.0
     """Report progress at least this often, even when nothing changed."""
     missing_grace: float = 60.0
     """How long a job may be unknown to DDM (or show no status) before the wait gives up."""
+    plan: PollPlan = PollPlan()
+    rand: Callable[[], float] = field(default=random.random, compare=False)
+    """Random numbers in [0, 1) for the jitter (tests pass a fixed one)."""
 
-    def intervals(self) -> Iterator[float]:
-        """Yield the sleep before each poll, forever."""
-        delay = self.first_delay
-        while True:
-            yield min(delay, self.max_interval)
-            delay = max(delay, 0.001) * self.growth
+    def next_delay(self, observations: Sequence[Observation], *, elapsed: float, time_left: float,
+                   polls: int) -> float:
+        """Seconds to sleep before the next poll (`poll_plan.next_delay`), capped at `max_interval`."""
+        cap = self.max_interval
+        plan = replace(self.plan, min_interval=min(self.plan.min_interval, cap),
+                       fallback_interval=min(self.plan.fallback_interval, cap),
+                       max_interval=min(self.plan.max_interval, cap))
+        return next_delay(observations, elapsed=elapsed, time_left=time_left, plan=plan, polls=polls,
+                          rand=self.rand())
 
 
 @dataclass(frozen=True)
@@ -89,10 +98,14 @@ def wait_for_job(
     missing_since: float | None = None
     last_error: DdmError | None = None
     job: Job | None = None
-    for interval in schedule.intervals():
+    seen_progress: list[Observation] = []
+    polls = 0
+    while True:
         now = clock()
         if now >= deadline:
             break
+        interval = schedule.next_delay(seen_progress, elapsed=now - start, time_left=deadline - now, polls=polls)
+        polls += 1
         retry_after = getattr(last_error, "retry_after", None) or 0.0
         sleep(min(max(interval, min(retry_after, DEFAULT_RETRY_POLICY.max_retry_after)), deadline - now))
         try:
@@ -106,6 +119,7 @@ def wait_for_job(
             last_error = exc
             continue
         now = clock()
+        seen_progress.append(Observation(now - start, parse_progress(job.process)))
         if not job.status:
             missing_since = now if missing_since is None else missing_since
             if now - missing_since >= schedule.missing_grace:

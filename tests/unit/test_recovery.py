@@ -52,7 +52,7 @@ def run(emulator, *, token=TOKEN, lines=None, **inputs):
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0),
                        clock=emulator.backend.now)
     recovery = Recovery(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
-                        schedule=PollSchedule(first_delay=1, max_interval=10), clock=emulator.backend.now,
+                        schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
                         monotonic=emulator.backend.now, sleep=emulator.backend.advance)
     with client:
         return recovery.run()

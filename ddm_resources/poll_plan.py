@@ -1,0 +1,124 @@
+"""When to poll a restore job next: a pure function of what the polls so far have seen.
+
+A job reports `process` (`"60%"`, ddm-api.md section 3.1) while it runs. Read as "at least
+60 % of the job's time has passed", each observation `(t, f)` (seconds since the wait began,
+fraction done) bounds the job's total length T: `t / (f + q) < T <= t / f`, where `q` is the
+step in which the service reports progress (1 % for a smooth job, 25 % for one that reports
+quarters). `completion_window` intersects those bounds over every observation, taking the
+smallest step `q` in `STEPS` that they fit; the result `(lo, hi]` is when the job can end.
+`next_delay` then polls sparsely while the earliest end is far away (it sleeps until it, at
+most `max_interval` at a time), densely inside the window (the window's width divided by
+`window_polls`, at least `min_interval`), and when progress is absent, flat, contradicts every
+step or goes backwards (only the observations since then count), or the window has passed,
+it falls back to intervals that grow with the time waited (`growth` x elapsed). Jitter only
+shortens a delay (by up to `jitter`, from the caller's random number), and no delay goes past
+the deadline. The first poll is at once: a job can have ended as soon as it was accepted.
+
+The wait is assumed to begin when the job starts (true for a job this provider submitted);
+for an adopted job the bounds contradict each other or the window passes, and the fallback
+takes over.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["STEPS", "Observation", "PollPlan", "completion_window", "next_delay", "parse_progress"]
+
+STEPS = (0.01, 0.05, 0.10, 0.25, 0.50)
+"""Progress steps tried, smallest first, when fitting the observations."""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One poll: `elapsed` seconds since the wait began, `progress` done as a fraction 0-1 (None: absent)."""
+
+    elapsed: float
+    progress: float | None
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """Bounds and shape of the schedule, in seconds (see the module docstring)."""
+
+    min_interval: float = 2.0
+    max_interval: float = 300.0
+    fallback_interval: float = 60.0
+    growth: float = 1.0
+    window_polls: float = 6.0
+    jitter: float = 0.1
+
+
+def parse_progress(process: str | None) -> float | None:
+    """`"60%"` -> 0.6; None for an absent, empty or unreadable value or one outside 0-100 %."""
+    if not process:
+        return None
+    text = process.strip().removesuffix("%").strip()
+    try:
+        percent = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(percent) or not 0.0 <= percent <= 100.0:
+        return None
+    return percent / 100.0
+
+
+def completion_window(observations: Sequence[Observation]) -> tuple[float, float] | None:
+    """`(lo, hi)`: the job ends after `lo` and at the latest at `hi` seconds into the wait, or None
+    when the observations give no usable progress (none above 0) or fit no step in `STEPS`.
+
+    After progress went backwards (the job started over), only the observations since then
+    count, timed from the poll before the setback."""
+    origin, seen = _since_last_setback([o for o in observations if o.progress is not None])
+    if not any(o.progress for o in seen):
+        return None
+    for step in STEPS:
+        lo, hi = 0.0, math.inf
+        for o in seen:
+            assert o.progress is not None
+            lo = max(lo, (o.elapsed - origin) / min(o.progress + step, 1.0 + step))
+            if o.progress > 0:
+                hi = min(hi, (o.elapsed - origin) / o.progress)
+        if lo <= hi:
+            return origin + lo, origin + hi
+    return None
+
+
+def next_delay(observations: Sequence[Observation], *, elapsed: float, time_left: float,
+               plan: PollPlan = PollPlan(), polls: int | None = None, rand: float = 0.0) -> float:
+    """Seconds to sleep before the next poll: 0 before the first.
+
+    `observations` are the polls that answered, oldest first; `polls` how many were sent (failed
+    ones too; default: as many as observations); `elapsed` the seconds since the wait began;
+    `time_left` the seconds to the deadline; `rand` a random number in [0, 1) for the jitter.
+    """
+    if (len(observations) if polls is None else polls) == 0:
+        return 0.0
+    now = elapsed
+    window = completion_window(observations)
+    cap = plan.max_interval
+    if window is None:
+        base, cap = plan.growth * now, plan.fallback_interval
+    else:
+        lo, hi = window
+        if now < lo:
+            base = lo - now
+        elif now <= hi:
+            base = (hi - lo) / plan.window_polls
+        else:  # the window passed without an end: the reading was wrong, back off from it
+            base, cap = plan.growth * (now - lo), plan.fallback_interval
+    delay = min(max(base, plan.min_interval), cap, plan.max_interval)
+    delay *= 1.0 - plan.jitter * min(max(rand, 0.0), 1.0)
+    return max(0.0, min(delay, time_left))
+
+
+def _since_last_setback(seen: list[Observation]) -> tuple[float, list[Observation]]:
+    """The time the job last started over (0, or the poll before progress went backwards) and
+    the observations since then."""
+    start = 0
+    for index in range(1, len(seen)):
+        if seen[index].progress < seen[index - 1].progress:  # type: ignore[operator]
+            start = index
+    return (seen[start - 1].elapsed if start else 0.0), seen[start:]

@@ -1,0 +1,75 @@
+"""poll_plan as tables: reading `process`, the completion window, and the next delay."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ddm_resources.poll_plan import Observation, PollPlan, completion_window, next_delay, parse_progress
+
+
+def obs(*pairs: tuple[float, float | None]) -> list[Observation]:
+    return [Observation(t, f) for t, f in pairs]
+
+
+@pytest.mark.parametrize("process, fraction", [
+    ("60%", 0.6), ("0%", 0.0), ("100%", 1.0), (" 7 % ", 0.07), ("42", 0.42), ("12.5%", 0.125),
+    ("", None), (None, None), ("abc", None), ("-5%", None), ("101%", None), ("nan%", None), ("inf", None),
+])
+def test_parse_progress(process, fraction):
+    assert parse_progress(process) == fraction
+
+
+@pytest.mark.parametrize("observations, window", [
+    # smooth 1 % steps: 40 % after 120 s and 41 % after 123 s -> the job is 293-300 s long
+    (obs((3, 0.01), (120, 0.40)), (120 / 0.41, 300.0)),
+    (obs((60, 0.20), (120, 0.40)), (120 / 0.41, 300.0)),
+    # quarters: 1 % steps cannot explain 25 % seen at 80 s and again at 140 s; 25 % steps can
+    (obs((80, 0.25), (140, 0.25)), (140 / 0.5, 320.0)),
+    # no progress above 0, or none at all: no window
+    (obs((0, 0.0), (10, 0.0)), None),
+    (obs((5, None), (10, None)), None),
+    # 5 % from the start and still 5 % much later fits no step
+    (obs((1, 0.05), (200, 0.05)), None),
+    # progress went backwards (the job started over after the poll at 100 s): only the
+    # observations since then count, timed from 100 s; 2 % at +10 s and 40 % at +100 s fit 5 % steps
+    (obs((100, 0.50), (110, 0.02), (200, 0.40)), (100 + 100 / 0.45, 100 + 100 / 0.40)),
+])
+def test_completion_window(observations, window):
+    found = completion_window(observations)
+    if window is None:
+        assert found is None
+    else:
+        assert found == pytest.approx(window)
+
+
+PLAN = PollPlan(min_interval=2, max_interval=300, fallback_interval=60, growth=1.0, window_polls=6, jitter=0.1)
+
+
+@pytest.mark.parametrize("observations, elapsed, polls, time_left, rand, delay", [
+    ([], 0.0, 0, 3600, 0.5, 0.0),                                       # the first poll at once
+    ([], 0.5, 1, 3600, 0.0, 2.0),                                       # it failed: the minimum, not a busy loop
+    (obs((0, 0.0)), 0.0, 1, 3600, 0.0, 2.0),                            # no progress yet: the minimum
+    (obs((0, 0.0), (2, 0.0), (4, 0.0)), 4.0, 3, 3600, 0.0, 4.0),        # flat: grows with the time waited
+    (obs((0, None), (100, None)), 100.0, 2, 3600, 0.0, 60.0),           # absent: up to the fallback bound
+    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 3600, 0.0, 120 / 0.41 - 120),  # sleep until the earliest end
+    (obs((60, 0.01), (1200, 0.10)), 1200.0, 2, 36000, 0.0, 300.0),      # far away: at most max_interval
+    (obs((3, 0.01), (120, 0.40), (294, 0.98)), 294.0, 3, 3600, 0.0, 294 / 0.99 - 294),  # the window narrows
+    (obs((3, 0.01), (120, 0.40), (298, 0.99)), 298.0, 3, 3600, 0.0, 2.0),  # inside the window: dense
+    (obs((3, 0.01), (120, 0.40), (400, 0.99)), 400.0, 3, 3600, 0.0, 60.0),  # window passed: fall back
+    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 3600, 0.5, (120 / 0.41 - 120) * 0.95),  # jitter only shortens
+    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 30.0, 0.0, 30.0),           # never past the deadline
+    (obs((0, None)), 10.0, 1, 0.0, 0.0, 0.0),                           # deadline reached
+])
+def test_next_delay(observations, elapsed, polls, time_left, rand, delay):
+    got = next_delay(observations, elapsed=elapsed, time_left=time_left, plan=PLAN, polls=polls, rand=rand)
+    assert got == pytest.approx(delay)
+    assert got <= time_left
+
+
+def test_no_delay_exceeds_the_bounds_whatever_the_observations():
+    for f in (None, 0.0, 0.01, 0.5, 0.99, 1.0):
+        for t in (0.0, 1.0, 60.0, 3600.0, 7200.0):
+            got = next_delay(obs((t / 2, f), (t, f)), elapsed=t, time_left=math.inf, plan=PLAN, rand=0.999)
+            assert 2 * 0.9 <= got <= 300
