@@ -23,7 +23,7 @@ Importing this package has no side effects: nothing listens until `start()`.
 from __future__ import annotations
 
 from .app import EmulatorApp, wsgi_transport
-from .backend import RESTORE_JOB_NAME, DdmBackend
+from .backend import DdmBackend
 from .clock import ManualClock
 from .errors import ServiceError
 from .faults import Fault
@@ -53,7 +53,6 @@ __all__ = [
     "EmulatorSettings",
     "Fault",
     "ManualClock",
-    "RESTORE_JOB_NAME",
     "SEED",
     "SeedIds",
     "ServiceError",

@@ -2,14 +2,17 @@
 The WSGI application: route table, request pipeline, request log, faults.
 
 For every non-admin request `EmulatorApp` does, in order: record the request
-(without the token value), apply a matching fault rule (`respond`, `drop`,
+(exactly, credentials masked), apply a matching fault rule (`respond`, `drop`,
 `delay`; `lose_response` after processing), match the route (404
-`APIGW.0101` / 405), check the token (401 `APIGW.0301`, 403 for another
-project), require `Content-Type: application/json` on POST (415), parse the
-JSON body, call the handler and render `ServiceError`s in the body style of
-the endpoint (or the backend's forced style). Every answer carries an
-`X-Request-Id`. Requests under `/_emulator/` go to the admin API instead and
-are neither logged nor faulted; their routes are in the same table.
+`APIGW.0101` / 405), require `Content-Type: application/json` (the gateway's
+400 `APIGW.0201`, GETs too, unless `require_content_type` is off), check the
+token (401 `APIGW.0301`, 403 `APIGW.0302` for another project or no project,
+or a verified AK/SK signature), parse the JSON body of a POST (415 for another
+body type), call the handler and render `ServiceError`s in the body style of
+the endpoint (gateway errors always `error_code`/`error_msg`). Every answer
+carries an `X-Request-Id`. Requests under `/_emulator/` go to the admin API
+instead (loopback `Host` only, JSON POSTs only) and are neither logged nor
+faulted; their routes are in the same table.
 
 `wsgi_transport(backend)` is the in-process seam (like httpx's own examples
 and moto's decorators): an `httpx.WSGITransport` over the app, so a client

@@ -42,9 +42,8 @@ from .rules import (
 from .seed import seed_documented_example
 from .settings import EmulatorSettings
 
-__all__ = ["JOB_LIST_MAX_AGE_SECONDS", "RESTORE_JOB_NAME", "DdmBackend"]
+__all__ = ["JOB_LIST_MAX_AGE_SECONDS", "DdmBackend"]
 
-RESTORE_JOB_NAME = "RestoreMetadata"
 _MAX_ADVANCE = 10 * 365 * 86400.0
 """The longest jump of emulated time one `advance_seconds` may ask for (ten years)."""
 JOB_LIST_MAX_AGE_SECONDS = 30 * 86400

@@ -28,8 +28,6 @@ from typing import Any, Literal
 
 __all__ = [
     "BadParameter",
-    "ERROR_STYLES",
-    "ErrorStyle",
     "GatewayApiNotFound",
     "GatewayBadRequest",
     "GatewayError",
@@ -44,14 +42,10 @@ __all__ = [
     "resolve_style",
 ]
 
-ErrorStyle = Literal["auto", "v3", "v1"]
-"""`auto` picks the style from the path (`/v1/...` → v1); `v3`/`v1` force one."""
-
-ERROR_STYLES: tuple[str, ...] = ("auto", "v3", "v1")
-
 
 def resolve_style(setting: str, path: str) -> Literal["v3", "v1"]:
-    """Return the body style for a response to `path` under the `setting`."""
+    """Return the body style for a response to `path` under the `error_style` setting
+    (`auto` picks v1 for `/v1/...` paths and v3 elsewhere; `v3` / `v1` force one)."""
     if setting == "v1":
         return "v1"
     if setting == "v3":
