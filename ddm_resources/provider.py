@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -31,17 +31,16 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .auth import PasswordToken, ddm_endpoint
-from .client import DdmClient
 from .errors import ConfigurationError, DdmError, NoCredentialsError, NotFoundError
-from .inputs import FORCE_NEW_INPUTS, InputProblem, MetadataRecoveryInputs, canonical, check_inputs, contains_unknown
-from .preflight import preflight, preflight_unavailable
-from .recovery import Recovery, find_adoptable_job
-from .run_state import RunState
 from .server_pool import widen_provider_pool
-from .settings import CONFIG_KEYS, ProviderSettings
-from .waiter import PollSchedule
 from .watchdog import watch_engine
+
+if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
+    # (to pickle the provider) then loads neither httpx nor pydantic (README, "Overhead")
+    from .client import DdmClient
+    from .inputs import InputProblem, MetadataRecoveryInputs
+    from .run_state import RunState
+    from .settings import ProviderSettings
 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
@@ -69,6 +68,9 @@ class MetadataRecoveryProvider(ResourceProvider):
         """Make this process's `RunState` from the stack config (`ddm:*` keys). Settings are
         resolved lazily, so preview and delete work without credentials. Runs in the provider
         process only, once, before any other call."""
+        from .run_state import RunState
+        from .settings import CONFIG_KEYS
+
         self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS})
         watch_engine()
         widen_provider_pool()  # every restore of the run at once, not 4 (server_pool.py)
@@ -100,6 +102,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         skipped, and a line says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
+        from .inputs import check_inputs
+
         props, old_props = _user_props(news), _user_props(olds)
         checked = check_inputs(props, clock=self.clock)
         problems = checked.problems
@@ -112,6 +116,10 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _preflight(self, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
         """Preflight problems of `inputs`; none when preflight is off or settings are incomplete."""
+        from .inputs import InputProblem
+        from .preflight import preflight, preflight_unavailable
+        from .recovery import find_adoptable_job
+
         if inputs.adopt_job_id:
             return []
         try:
@@ -143,6 +151,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         records on the old target goes into the run's ledger (`RunState.record`): a create
         onto that target in this run, a replacement included, then fails before any POST.
         """
+        from .inputs import FORCE_NEW_INPUTS
+
         old, new = _user_props(olds), _user_props(news)
         replaces = [k for k in FORCE_NEW_INPUTS if _changed(k, old.get(k), new.get(k))]
         updates = [k for k in UPDATABLE_INPUTS if _changed(k, old.get(k), new.get(k))]
@@ -159,6 +169,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         The resource ID is the `job_id`. Raises `RecoveryError` naming the target and, once
         a job exists, its ID and the cause; nothing is recorded in the state then.
         """
+        from .inputs import MetadataRecoveryInputs
+        from .recovery import Recovery
+        from .waiter import PollSchedule
+
         inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
@@ -199,6 +213,9 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _client(self, settings: ProviderSettings) -> DdmClient:
         """A DDM client for `settings`; with password login this may call IAM for the project ID."""
+        from .auth import PasswordToken, ddm_endpoint
+        from .client import DdmClient
+
         tokens = self.state.token_source(settings)
         project_id = settings.project_id
         if project_id is None:
@@ -222,6 +239,8 @@ def _target_id(props: dict[str, Any]) -> str | None:
 
 def _name(props: Any) -> str:
     """The resource's Pulumi name, for messages (`resource_name`, set by `MetadataRecovery`)."""
+    from .inputs import MetadataRecoveryInputs
+
     name = props.resource_name if isinstance(props, MetadataRecoveryInputs) else props.get("resource_name")
     return name if isinstance(name, str) and name else "metadata recovery"
 
@@ -230,12 +249,16 @@ def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     """True when these inputs lead to a restore: a new resource (no old inputs), or a change
     that replaces it. An unchanged existing resource is never preflighted: its target is
     rightly no longer empty."""
+    from .inputs import FORCE_NEW_INPUTS
+
     if not olds:
         return True
     return any(_changed(k, olds.get(k), news.get(k)) for k in FORCE_NEW_INPUTS)
 
 
 def _changed(key: str, old: Any, new: Any) -> bool:
+    from .inputs import canonical, contains_unknown
+
     if contains_unknown(new):
         return True
     return bool(canonical(key, old) != canonical(key, new))

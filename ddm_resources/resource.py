@@ -27,7 +27,6 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
-from .restore_time import parse_restore_time
 
 __all__ = [
     "MetadataRecovery",
@@ -127,6 +126,8 @@ def _wire_time(value: Any) -> Any:
         return value.apply(_wire_time)
     if isinstance(value, date):
         try:
+            from .restore_time import parse_restore_time  # pydantic: only when a time is given
+
             return parse_restore_time(value).ms
         except ValueError:
             return value.isoformat()
