@@ -141,7 +141,10 @@ class MetadataRecoveryProvider(ResourceProvider):
                     return []
             except DdmError as exc:
                 return [preflight_unavailable(exc)]
-            return preflight(client, inputs)
+            problems = preflight(client, inputs)
+        if not problems:
+            self.state.preflight_passed(inputs.model_dump_json())
+        return problems
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -177,7 +180,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         with self._client(settings) as client:
-            job = Recovery(client, inputs, say=_say, schedule=schedule, preflight=settings.preflight,
+            # one preflight per resource and run: `check` of this process passed it for these very
+            # inputs a moment ago (the preview of `pulumi up` is another process, so its check counts not)
+            again = settings.preflight and not self.state.has_passed_preflight(inputs.model_dump_json())
+            job = Recovery(client, inputs, say=_say, schedule=schedule, preflight=again,
                            ledger=self.state).run()
         return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job)})
 

@@ -9,7 +9,9 @@ the `RunState`; every other call reads it. It holds:
 * one token source per settings, shared by every call (one IAM login per run);
 * the **ledger** of targets: which job the stack state records on a target (learned from
   `diff`, which sees every existing resource's outputs), and which resource of this run
-  claimed a target for its create. `create` asks it before it adopts or submits anything.
+  claimed a target for its create. `create` asks it before it adopts or submits anything;
+* the inputs whose preflight passed in `check`, so that `create` does not ask the same
+  read-only APIs again a moment later (one preflight per resource per run).
 
 All methods are safe to call from any number of threads at once.
 """
@@ -46,6 +48,7 @@ class RunState:
         self._tokens: tuple[ProviderSettings, TokenSource] | None = None
         self._recorded: dict[str, tuple[str, str]] = {}
         self._claims: dict[str, Claim] = {}
+        self._preflighted: set[str] = set()
 
     def settings(self) -> ProviderSettings:
         """The settings from the stack config and the environment; raises `ConfigurationError`."""
@@ -87,3 +90,15 @@ class RunState:
             claim = self._claims.get(target)
             if claim is not None:
                 claim.job_id = job_id
+
+    # preflight ------------------------------------------------------------------------------
+
+    def preflight_passed(self, inputs_key: str) -> None:
+        """Note that the preflight of these inputs (`MetadataRecoveryInputs.model_dump_json()`) passed."""
+        with self._lock:
+            self._preflighted.add(inputs_key)
+
+    def has_passed_preflight(self, inputs_key: str) -> bool:
+        """Whether `check` in this process already preflighted exactly these inputs, successfully."""
+        with self._lock:
+            return inputs_key in self._preflighted

@@ -91,3 +91,24 @@ def test_failing_read_only_apis_fail_check_until_preflight_is_switched_off(provi
         switched_off.close()
     assert failures == []
     assert recovery_posts(emulator) == []
+
+
+def preflight_reads(emulator) -> int:
+    """Requests to the read-only restore APIs (`restorable-instances` is asked once per preflight)."""
+    return len(emulator.backend.requests(method="GET", path_contains="restorable-instance"))
+
+
+def test_create_does_not_repeat_the_preflight_that_check_passed_for_the_same_inputs(provider, emulator):
+    _, failures = provider.check(INPUTS)
+    assert failures == [] and preflight_reads(emulator) == 1
+    provider.create(INPUTS)
+    assert preflight_reads(emulator) == 1
+    assert len(recovery_posts(emulator)) == 1
+
+
+def test_create_runs_the_preflight_when_check_did_not_pass_these_inputs(provider, emulator):
+    provider.check({**INPUTS, "source": {"backup_id": "0" * 32 + "br09"}})  # another input, refused
+    reads = preflight_reads(emulator)
+    provider.create(INPUTS)
+    assert preflight_reads(emulator) == reads + 1
+    assert len(recovery_posts(emulator)) == 1
