@@ -160,3 +160,17 @@ def test_transport_seam_runs_client_and_token_source_in_process():
         job_id = client.restore_metadata(*EXAMPLE)
     assert len(backend.requests(method="POST", path_contains="/v3/auth/tokens")) == 1
     assert [job.id for job in backend.all_jobs()] == [job_id]
+
+
+@pytest.mark.parametrize("reading, offsets", [
+    ("index", ["0", "128", "256"]),
+    ("page", ["0", "128", "1", "2"]),  # page numbers: offset=128 is an empty page, then pages 1, 2
+])
+def test_lists_are_read_whole_under_both_readings_of_offset(emulator, reading, offsets):
+    emulator.backend.configure(offset_reading=reading)
+    added = {emulator.backend.add_backup(DEMO_PROJECT_ID, SOURCE).id for _ in range(299)}
+    with client_for(emulator) as client:
+        backups = client.list_backups(SOURCE)
+    assert len(backups) == 300 and added < {b.id for b in backups} and BACKUP in {b.id for b in backups}
+    listed = [r for r in emulator.backend.requests(method="GET") if r.path.endswith("/backups")]
+    assert [r.query["offset"] for r in listed] == offsets
