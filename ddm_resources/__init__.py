@@ -5,7 +5,7 @@
 nodes were already restored to the same point in time, and waits for the job.
 
 Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
-`http_boundary`/`client` (HTTP), `retry`,
+`http_boundary`/`sanitize`/`client` (HTTP), `retry`,
 `auth`/`settings`/`clouds` (credentials), `inputs`/`restore_time` (check and
 diff rules), `preflight`, `waiter`/`recovery` (the exactly-once create flow), `provider`
 (the dynamic provider), `resource` (what programs declare). The local DDM API emulator is the

@@ -26,9 +26,10 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError
-from .http_boundary import SUBJECT_TOKEN, request_headers, send, url_origin
+from .http_boundary import SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
+from .sanitize import hold_secret
 
 if TYPE_CHECKING:
     from .settings import ProviderSettings
@@ -51,6 +52,7 @@ class StaticToken:
 
     def __init__(self, token: SecretStr) -> None:
         self._token = token
+        hold_secret(token.get_secret_value())  # masked in every server text (sanitize)
 
     def __repr__(self) -> str:
         return "StaticToken(**********)"
@@ -132,6 +134,7 @@ class PasswordToken:
         self._auth_url = auth_url.rstrip("/")
         self._username = username
         self._password = password
+        hold_secret(password.get_secret_value())  # masked in every server text (sanitize)
         self._domain = {"id": domain_id} if domain_id else {"name": domain_name}
         self._origins = dict(origins or {})
         self._catalog: list[_CatalogService] = []
@@ -188,8 +191,8 @@ class PasswordToken:
             }
         }
         headers = request_headers()
-        with httpx.Client(**self._http_options.client_kwargs(), base_url=self._auth_url, timeout=self._timeout,
-                          transport=self._transport) as http:
+        with bound_client(httpx.Client(**self._http_options.client_kwargs(), base_url=self._auth_url,
+                                       timeout=self._timeout, transport=self._transport)) as http:
             failures = 0
             while True:
                 try:
@@ -212,6 +215,7 @@ class PasswordToken:
         now = self._clock()
         life = max(0.0, parsed.expires_at.timestamp() - now)
         self._renew_at = now + life - min(self.REFRESH_MARGIN, life / 10)
+        hold_secret(token)
         self._token = token
         if parsed.project is not None:
             self._project_id = parsed.project.id
@@ -291,6 +295,7 @@ class AkSkSigner(httpx.Auth):
                 "pip install 'ddm-resources[aksk]'") from None
         self._access_key = access_key
         self._signer = Signer(BasicCredentials(ak=access_key, sk=secret_key.get_secret_value()))
+        hold_secret(secret_key.get_secret_value())  # masked in every server text (sanitize)
         self._request_class = SdkRequest
         self._clock = clock
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -20,8 +21,8 @@ import pydantic
 from pydantic import SecretStr
 
 from .auth import StaticToken, TokenSource
-from .errors import ApiError, AuthenticationError, DdmError
-from .http_boundary import AUTH_TOKEN, DATE, request_headers, send
+from .errors import ApiError, AuthenticationError, DdmError, TransportError
+from .http_boundary import AUTH_TOKEN, DATE, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from .lookup_models import (
     BackupDetail,
@@ -71,6 +72,17 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
+_JOB_ID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _job_id(value: str, path: str) -> str:
+    """`value` if it has the shape of a DDM job ID (32 hex characters or a UUID), else `DdmError`:
+    a job ID becomes the resource's ID and an output, so odd text never enters the state."""
+    if not _JOB_ID.fullmatch(value):
+        raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({len(value)} characters)")
+    return value
+
+
 class DdmClient:
     """Client for one DDM endpoint and one project.
 
@@ -85,6 +97,7 @@ class DdmClient:
     * **transport** - an `httpx.BaseTransport` for the `httpx.Client` (e.g. `httpx.WSGITransport`
       over the emulator app, so tests open no socket); default: httpx's own.
     * **http_options** - CA bundle and verification (`ddm_resources.http_options`).
+    * **deadline** - seconds one request may take in all (`http_boundary.REQUEST_DEADLINE`).
     * **clock** - the local wall clock, epoch seconds (tests inject an emulated one); the
       service's clock is learned from the `Date` of its answers (`server_now_ms`).
 
@@ -108,13 +121,15 @@ class DdmClient:
         transport: httpx.BaseTransport | None = None,
         http_options: HttpOptions = DEFAULT_HTTP_OPTIONS,
         clock: Callable[[], float] = time.time,
+        deadline: float = REQUEST_DEADLINE,
     ) -> None:
         self.project_id = project_id
         self._token: TokenSource = StaticToken(SecretStr(token)) if isinstance(token, str) else token
         self._retry_policy = retry_policy
         self._sleep = sleep
         self._on_retry = on_retry
-        self._http = httpx.Client(
+        self._deadline = deadline
+        self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(),
             base_url=endpoint.rstrip("/"),
             timeout=timeout,
@@ -122,7 +137,7 @@ class DdmClient:
             auth=self._token if isinstance(self._token, httpx.Auth) else None,  # AK/SK signing
             headers=request_headers(project_id=project_id),
             event_hooks={"response": [self._note_server_time]},
-        )
+        ))
         self._clock = clock
         self._server_offset: float | None = None
 
@@ -157,18 +172,25 @@ class DdmClient:
         body = RestoreMetadataRequest(source=source, target=target).to_body()
         path = f"/v3/{self.project_id}/instances/{source_instance_id}/backups/metadata-recovery"
         response = self._send("POST", path, json=body, should_retry=is_retryable_restore, renew_on_401=False)
-        return self._parse(RestoreMetadataResponse, response).job_id
+        try:
+            return _job_id(self._parse(RestoreMetadataResponse, response).job_id, path)
+        except DdmError as exc:  # accepted, but no usable job ID: the outcome is unknown
+            raise TransportError(f"{exc}; the restore may have been accepted", request_sent=True) from None
 
     def get_job(self, job_id: str) -> Job:
         """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
-        response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}")
-        return self._parse(JobResponse, response).job
+        path = f"/v3/{self.project_id}/jobs/{job_id}"
+        job = self._parse(JobResponse, self._send("GET", path)).job
+        _job_id(job.id, path)
+        return job
 
     def poll_job(self, job_id: str) -> Job:
         """`get_job` sent once (a 401 still renews the token once): for `waiter.wait_for_job`,
         which owns the wait, so an outage is ridden out by its schedule and deadline."""
-        response = self._send("GET", f"/v3/{self.project_id}/jobs/{job_id}", should_retry=_never)
-        return self._parse(JobResponse, response).job
+        path = f"/v3/{self.project_id}/jobs/{job_id}"
+        job = self._parse(JobResponse, self._send("GET", path, should_retry=_never)).job
+        _job_id(job.id, path)
+        return job
 
     # Read-only restore lookups (ddm-api.md section 2), used by `ddm_resources.preflight` -------
     # Each returns every item of the list (see `_all_items` for paging).
@@ -256,7 +278,11 @@ class DdmClient:
     def _jobs_until(self, start_ms: int, end_ms: int | None, now_ms: int) -> list[JobItem]:
         end = now_ms if end_ms is None else min(end_ms, now_ms)
         params = {"start_time": max(start_ms, end - JOB_LIST_MAX_AGE_MS), "end_time": end}
-        return self._all_items(f"/v3/{self.project_id}/jobs", params, JobListResponse, lambda page: page.jobs)
+        path = f"/v3/{self.project_id}/jobs"
+        jobs = self._all_items(path, params, JobListResponse, lambda page: page.jobs)
+        for job in jobs:
+            _job_id(job.id, path)
+        return jobs
 
     def server_now_ms(self) -> int:
         """Now on the service's clock, epoch ms: the local clock corrected by the `Date` of the
@@ -337,7 +363,7 @@ class DdmClient:
             token = self._token.get()
             try:
                 return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
-                            json=json, params=params)
+                            json=json, params=params, deadline=self._deadline)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
                     raise

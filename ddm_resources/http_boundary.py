@@ -13,8 +13,13 @@ too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter sen
 
 from __future__ import annotations
 
+import contextvars
+import ssl
+import time
+from collections.abc import Iterable
 from typing import Any
 
+import httpcore
 import httpx
 import pydantic
 
@@ -22,6 +27,7 @@ from . import __version__
 from .errors import TransportError, make_api_error
 from .models import ApiErrorBody
 from .retry import parse_retry_after
+from .sanitize import TEXT_LIMIT, clean_text
 
 __all__ = [
     "ACCEPT",
@@ -34,7 +40,10 @@ __all__ = [
     "REQUEST_ID",
     "RETRY_AFTER",
     "SUBJECT_TOKEN",
+    "MAX_BODY",
+    "REQUEST_DEADLINE",
     "USER_AGENT",
+    "bound_client",
     "parse_error_body",
     "request_headers",
     "send",
@@ -80,6 +89,16 @@ def url_origin(url: httpx.URL) -> str:
     return f"{url.scheme}://{host}{port}"
 
 
+MAX_BODY = 1 << 20
+"""Bytes of an answer read at most (1 MiB; a page of 128 jobs is about 60 KB). A longer 2xx
+answer is an error; a longer error answer is read only this far."""
+REQUEST_DEADLINE = 60.0
+"""Seconds one request may take in all (connect, send, every byte of the answer), whatever
+the per-read timeouts: a server trickling a byte every few seconds cannot hold a call longer."""
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("ddm_request_deadline", default=None)
+
+
 def send(
     http: httpx.Client,
     method: str,
@@ -88,38 +107,68 @@ def send(
     headers: dict[str, str],
     json: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
+    deadline: float = REQUEST_DEADLINE,
 ) -> httpx.Response:
-    """Send one request; return a 2xx response or raise `ApiError` / `TransportError`.
+    """Send one request; return a 2xx response (its body read) or raise `ApiError` / `TransportError`.
 
     A `TransportError` has `request_sent=False` only when the connection could not be
-    opened (nothing reached the server).
+    opened (nothing reached the server). The whole exchange ends within `deadline` seconds
+    (on clients prepared by `bound_client`), and at most `MAX_BODY` bytes are read. Every
+    text taken from the answer or from the failure passes `sanitize.clean_text`.
     """
     where = f"{method} {path} at {url_origin(http.base_url)}"
+    token = _deadline.set(time.monotonic() + deadline)
     try:
-        response = http.request(method, path, json=json, params=params, headers=headers)
+        response = http.send(http.build_request(method, path, json=json, params=params, headers=headers),
+                             stream=True)
+        try:
+            content, complete = _read_bounded(response)
+        finally:
+            response.close()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TransportError(f"{where}: {type(exc).__name__}: {exc}", request_sent=False) from exc
+        raise TransportError(f"{where}: {type(exc).__name__}: {clean_text(exc)}", request_sent=False) from None
     except httpx.TimeoutException as exc:
-        raise TransportError(f"{where}: timed out ({type(exc).__name__})") from exc
+        raise TransportError(f"{where}: timed out ({type(exc).__name__}; each request ends within "
+                             f"{deadline:g}s)") from None
     except httpx.TransportError as exc:
-        raise TransportError(f"{where}: {type(exc).__name__}: {exc}") from exc
+        raise TransportError(f"{where}: {type(exc).__name__}: {clean_text(exc)}") from None
+    finally:
+        _deadline.reset(token)
+    headers_read = httpx.Headers([(k, v) for k, v in response.headers.multi_items()
+                                  if k.lower() not in ("content-encoding", "transfer-encoding")])
+    response = httpx.Response(response.status_code, headers=headers_read, content=content,
+                              request=response.request, extensions=response.extensions)
     if response.is_success:
+        if not complete:
+            raise TransportError(f"{where}: the answer is longer than {MAX_BODY} bytes; not read")
         return response
     body = parse_error_body(response)
-    message = body.message
+    message = clean_text(body.message)
     if body.code == API_NOT_PUBLISHED:
         message = (f"the DDM API is not available at {url_origin(http.base_url)} (the gateway does not publish it "
                    "there: wrong host, or DDM is not offered in this region); set the DDM endpoint of your region "
                    "with `pulumi config set ddm:endpoint https://ddm.<region>.otc.t-systems.com` or DDM_ENDPOINT")
     raise make_api_error(
         response.status_code,
-        error_code=body.code,
+        error_code=clean_text(body.code, 64),
         message=message,
-        request_id=response.headers.get(REQUEST_ID, ""),
+        request_id=clean_text(response.headers.get(REQUEST_ID, ""), 64),
         method=method,
         path=path,
         retry_after=parse_retry_after(response.headers.get(RETRY_AFTER)),
     )
+
+
+def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:
+    """The (decoded) body, at most `MAX_BODY` bytes, and whether it is complete."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY:
+            return b"".join(chunks)[:MAX_BODY], False
+    return b"".join(chunks), True
 
 
 def parse_error_body(response: httpx.Response) -> ApiErrorBody:
@@ -140,5 +189,66 @@ def parse_error_body(response: httpx.Response) -> ApiErrorBody:
             body = ApiErrorBody()
         if body.code or body.message:
             return body
-    text = response.text.strip().replace("\n", " ")
-    return ApiErrorBody(code="", message=text[:300] or response.reason_phrase)
+    return ApiErrorBody(code="", message=clean_text(response.text[: 4 * TEXT_LIMIT]) or response.reason_phrase)
+
+
+def bound_client(http: httpx.Client) -> httpx.Client:
+    """Make every connection of `http` (direct or through a proxy) honour `send`'s deadline:
+    each socket operation waits at most until the deadline. Transports other than httpx's own
+    (e.g. `httpx.WSGITransport` in tests) are left as they are. Returns `http`."""
+    transports = [http._transport, *http._mounts.values()]  # httpx keeps no public list
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return http
+
+
+def _remaining(timeout: float | None) -> float | None:
+    """`timeout`, shortened to what is left until the current request's deadline."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the request's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _remaining(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _remaining(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _remaining(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _remaining(timeout), local_address,
+                                                       socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _remaining(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)

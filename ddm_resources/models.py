@@ -11,9 +11,13 @@ also the bases of the lookup bodies in `lookup_models`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .api_time import format_utc, parse_api_time
+from .sanitize import clean_text
 
 __all__ = [
     "ApiErrorBody",
@@ -34,6 +38,9 @@ __all__ = [
     "source_choice_problem",
 ]
 
+_STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_ -]{0,39}")
+_PERCENT = re.compile(r"\d{1,3}(?:\.\d{1,2})?%")
+
 RUNNING = "Running"
 COMPLETED = "Completed"
 FAILED = "Failed"
@@ -46,9 +53,29 @@ class _Request(BaseModel):
 
 
 class ResponseBody(BaseModel):
-    """Base of every body we read: fields the server adds are kept, never an error."""
+    """Base of every body we read: fields the server adds are kept, never an error.
+
+    Every string the server sends (at this level and in lists of strings; nested bodies do
+    the same) passes `sanitize.clean_text` first: credentials masked, control characters and
+    escapes removed, at most `sanitize.TEXT_LIMIT` characters.
+    """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_strings(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: _clean(value) for key, value in data.items()}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_text(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 class Page(ResponseBody):
@@ -119,18 +146,45 @@ class JobInstance(ResponseBody):
 
 
 class _JobFields(ResponseBody):
-    """What a job and a job-list entry have in common."""
+    """What a job and a job-list entry have in common. The values that become outputs are
+    checked and normalised as they are read, so the state never holds a server's odd text."""
 
     id: str
     name: str = ""
     status: str = ""
-    """`Running`, `Completed` or `Failed` for a restore; other values are kept as they come."""
+    """`Running`, `Completed` or `Failed` for a restore (in this letter case, whatever case the
+    service uses); other values are kept when they are a plain word (letters, digits, `_`,
+    `-`, spaces; at most 40), anything else is refused as an unreadable body."""
     created_time: str = ""
-    """UTC, `yyyy-mm-ddThh:mm:ssZ`."""
+    """UTC, `yyyy-mm-ddThh:mm:ssZ`, normalised from any offset the service writes (`+0000`,
+    `+0100`, `Z`); empty when absent or unreadable."""
     end_time: str = ""
-    """UTC, `yyyy-mm-ddThh:mm:ssZ`; empty while the job runs."""
+    """As `created_time`; empty or a planned end while the job runs."""
     process: str = ""
-    """Progress such as `"60%"` while running, otherwise empty."""
+    """Progress such as `"60%"` while running, otherwise empty (also when not of that shape)."""
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        value = value.strip()
+        known = {s.lower(): s for s in (RUNNING, COMPLETED, FAILED)}
+        if value.lower() in known:
+            return known[value.lower()]
+        if value and not _STATUS.fullmatch(value):
+            raise ValueError("status is not a plain word")
+        return value
+
+    @field_validator("created_time", "end_time")
+    @classmethod
+    def _utc_time(cls, value: str) -> str:
+        parsed = parse_api_time(value)
+        return format_utc(parsed) if parsed is not None else ""
+
+    @field_validator("process")
+    @classmethod
+    def _percent(cls, value: str) -> str:
+        value = value.strip()
+        return value if _PERCENT.fullmatch(value) else ""
 
 
 class Job(_JobFields):

@@ -1,0 +1,75 @@
+"""The one sanitising step for text that came from a server (or from an exception about a request).
+
+Every such text passes `clean_text` before it reaches an error, a log line or an output:
+
+* each credential the provider process holds is masked: the configured token and password
+  and every token IAM issued (the token sources call `hold_secret`), whatever the text
+  around it;
+* anything shaped like a credential is masked too: `X-Auth-Token: ...`, `X-Subject-Token`,
+  `Authorization`, `"password": "..."`, `token=...`, and IAM's `MII...` tokens;
+* ANSI escape sequences and control characters are removed (line breaks become spaces), so a
+  server cannot rewrite the terminal or forge a log line;
+* the text is cut to `limit` characters (with `...`); apart from masking the held secrets
+  (a plain search), the work done is bounded by that limit.
+
+`ResponseBody` (in `models`) applies it to every string of every DDM answer as it is parsed;
+`http_boundary` applies it to error texts. The rules are a safety net: messages are written
+to never quote a header or a request body in the first place.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+__all__ = ["MASK", "TEXT_LIMIT", "clean_text", "forget_secrets", "hold_secret"]
+
+MASK = "***"
+TEXT_LIMIT = 300
+"""Characters of server text kept in an error message."""
+_MIN_SECRET = 4
+"""Shorter values are not masked on their own (they would mask ordinary words)."""
+
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_NAMED = re.compile(
+    r"(?i)(x-auth-token|x-subject-token|authorization|proxy-authorization|password|passwd|secret|token)"
+    r"(\\?[\"']?\s*[:=]\s*\\?[\"']?\s*(?:bearer\s+|basic\s+)?)([^\s\"'\\,;}&]+)"
+)
+_IAM_TOKEN = re.compile(r"MII[A-Za-z0-9+/=_-]{16,}")
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def hold_secret(value: str | None) -> None:
+    """Mask `value` in every text cleaned from now on in this process (a token, a password)."""
+    if value and len(value.strip()) >= _MIN_SECRET:
+        with _lock:
+            _secrets.add(value)
+            _secrets.add(value.strip())
+
+
+def forget_secrets() -> None:
+    """Forget every held secret (tests)."""
+    with _lock:
+        _secrets.clear()
+
+
+def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
+    """`text` as it may be shown: credentials masked, escapes and control characters removed,
+    whitespace collapsed, at most `limit` characters."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    value = str(text)
+    for secret in secrets:  # on the whole text: a cut must not leave part of a secret behind
+        value = value.replace(secret, MASK)
+    value = value[: 4 * limit + 64]  # bounds the work below
+    value = _ANSI.sub("", value)
+    value = _CONTROL.sub(" ", value)
+    value = _NAMED.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", value)
+    value = _IAM_TOKEN.sub(MASK, value)
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[: max(limit - 3, 0)].rstrip() + "..."
+    return value
