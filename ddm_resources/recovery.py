@@ -48,8 +48,9 @@ ADOPT_LOOKBACK = 29 * 24 * 3600.0
 _SKEW = CLOCK_SKEW_MS / 1000
 """Slack (seconds) for clock differences when searching from the time of a POST."""
 _SETTLE = 1.5
-"""Seconds to wait after an unclear restore answer before looking for its job: the job list
-ends at the service's now, known from `Date` headers in whole seconds."""
+"""Seconds to wait before looking in the job list for a job that may have been created (or
+ended) just now: after an unclear restore answer, and for a failed job's `fail_reason`. The
+list ends at the service's now, which `Date` headers give in whole seconds."""
 
 
 def find_restore_job(
@@ -249,6 +250,7 @@ class Recovery:
 
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
+        self.sleep(_SETTLE)
         now = self.clock()
         created = parse_api_time(created_time)
         since = created.timestamp() - _SKEW if created is not None else now - ADOPT_LOOKBACK
