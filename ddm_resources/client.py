@@ -10,6 +10,7 @@ header and is never part of an exception, a log line or a `repr`.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import re
 import time
@@ -136,10 +137,11 @@ class DdmClient:
             transport=transport,
             auth=self._token if isinstance(self._token, httpx.Auth) else None,  # AK/SK signing
             headers=request_headers(project_id=project_id),
-            event_hooks={"response": [self._note_server_time]},
+            event_hooks={"request": [self._note_sent], "response": [self._note_server_time]},
         ))
         self._clock = clock
         self._server_offset: float | None = None
+        self._server_floor: float | None = None
 
     def __repr__(self) -> str:
         return f"DdmClient(endpoint={str(self._http.base_url)!r}, project_id={self.project_id!r})"
@@ -259,18 +261,20 @@ class DdmClient:
         `start_time` older than 30 days: `end_time` is clamped to now on the service's clock
         (`server_now_ms`) and `start_time` to `JOB_LIST_MAX_AGE_MS` before it. A client that
         has not heard the service's clock yet asks with its own; the answer's `Date` teaches
-        the service's, and the list is asked once more with the service's now when the first
-        was refused with a 400 and ended after it, or when the service is more than a second
-        ahead (newer jobs may be missing). Synchronised clocks cost no extra request.
+        the service's, and the list is asked once more when the service is more than a second
+        ahead (newer jobs may be missing). A 400 to an `end_time` later than the service's
+        clock can be (`Date` has whole seconds, so an agreeing clock may be up to a second
+        ahead) is asked once more with that lower bound. Synchronised clocks cost no extra request.
         """
         knew_clock = self._server_offset is not None
         asked_at = self.server_now_ms()
         try:
             jobs = self._jobs_until(start_ms, end_ms, asked_at)
         except ApiError as exc:
-            if knew_clock or exc.status_code != 400 or self.server_now_ms() >= asked_at:
+            floor = self._server_floor_ms()
+            if exc.status_code != 400 or floor >= asked_at:
                 raise
-            return self._jobs_until(start_ms, end_ms, self.server_now_ms())  # the service is behind us
+            return self._jobs_until(start_ms, end_ms, floor)  # the service is behind us
         if knew_clock or self.server_now_ms() - asked_at <= 1000 or (end_ms is not None and end_ms <= asked_at):
             return jobs
         return self._jobs_until(start_ms, end_ms, self.server_now_ms())  # the service is ahead of us
@@ -285,10 +289,17 @@ class DdmClient:
         return jobs
 
     def server_now_ms(self) -> int:
-        """Now on the service's clock, epoch ms: the local clock corrected by the `Date` of the
-        latest answer (never ahead of the service: `Date` has whole seconds); the local clock
-        until an answer has come."""
+        """Now on the service's clock, epoch ms, as far as its answers' `Date` (whole seconds)
+        tell: the local clock when the latest `Date` agrees with it (or none came yet), else
+        the local clock corrected by the latest `Date` (a lower bound of the service's now)."""
         return int((self._clock() + (self._server_offset or 0.0)) * 1000)
+
+    def _server_floor_ms(self) -> int:
+        """A lower bound of the service's now from the latest `Date` (the local clock if none)."""
+        return int((self._clock() + (self._server_floor or 0.0)) * 1000)
+
+    def _note_sent(self, request: httpx.Request) -> None:
+        request.extensions["ddm_sent_at"] = self._clock()
 
     def _note_server_time(self, response: httpx.Response) -> None:
         date = response.headers.get(DATE)
@@ -298,8 +309,14 @@ class DdmClient:
             when = email.utils.parsedate_to_datetime(date)
         except (TypeError, ValueError):
             return
-        if when.tzinfo is not None:
-            self._server_offset = when.timestamp() - self._clock()
+        if when.tzinfo is None:
+            return
+        received = self._clock()
+        sent = response.request.extensions.get("ddm_sent_at", received)
+        served = when.timestamp()  # the service's clock while answering, cut to the second
+        self._server_floor = served - received
+        agrees = math.floor(sent) <= served <= received
+        self._server_offset = 0.0 if agrees else self._server_floor
 
     def _all_items(
         self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]

@@ -5,7 +5,8 @@
 one (ddm-api.md section 2; every list is read to the end by the client):
 
 1. `target.instance_id` is listed by restorable-instances of the source (2.2) with
-   `available: true`. A 404 there means `source_instance_id` does not exist.
+   `available: true`. "Not found" there (HTTP 404, or `DBS.300350` under any status) means
+   `source_instance_id` does not exist.
 2. With `restore_time`: it lies inside a restorable-time-interval of the source (2.3; the
    service gives whole seconds, so the end second counts in full), and related-dn (2.4)
    gives the source's data nodes at that time. With `backup_id`: the backup details (2.7)
@@ -19,37 +20,53 @@ one (ddm-api.md section 2; every list is read to the end by the client):
 
 Steps that depend on an earlier failed step are skipped (an unknown source stops all; a
 time outside the window skips step 3). For a backup whose `created` time the service
-rejects for restorable-data-node (`DBS.300377`, older than the window), step 3 is skipped.
+rejects for restorable-data-node (`DBS.300377` or `DBS.300375`, older than the window),
+step 3 is skipped.
 
-**Failing closed.** If the read-only APIs themselves fail (an `ApiError` other than the
-404 above, a `TransportError`, an unreadable body), `preflight` returns a single problem on
-the whole resource (property `""`) saying so, that nothing was restored, and how to skip
-the checks: `pulumi config set ddm:preflight false` (or `DDM_PREFLIGHT=false`). A restore is
-never sent on an unverified guess; the user decides.
+**Cannot tell.** A check that the service answers with another 4xx code (not about
+credentials, not throttling) is skipped, and a note names the API and the code: the code
+says nothing this preflight can read, so it never holds back a restore that may be valid;
+the restore POST is judged by the service itself.
+
+**Failing closed.** If the read-only APIs themselves fail (5xx, 429 after the retries, a
+`TransportError`, an unreadable body), `preflight` returns a single problem on the whole
+resource (property `""`) saying so, that nothing was restored, and how to skip the checks:
+`pulumi config set ddm:preflight false` (or `DDM_PREFLIGHT=false`). Refused credentials are
+named as such.
 
 `require_preflight` raises `PreflightError` instead of returning problems, for `create`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from .api_time import parse_api_time_ms
 from .client import DdmClient
-from .errors import ApiError, AuthenticationError, DdmError, NotFoundError
+from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError
 from .http_boundary import API_NOT_PUBLISHED
 from .inputs import InputProblem, MetadataRecoveryInputs
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
 
 __all__ = [
+    "NOT_FOUND_CODES",
+    "OLD_BACKUP_CODES",
     "SKIP_HINT",
     "PreflightError",
+    "is_not_found",
     "preflight",
     "preflight_unavailable",
     "require_preflight",
 ]
 
+NOT_FOUND_CODES = frozenset({"DBS.300350"})
+"""DDM codes for "the instance or backup does not exist" (with HTTP 400 or 404)."""
+OLD_BACKUP_CODES = frozenset({"DBS.300377", "DBS.300375"})
+"""Codes restorable-data-node may give for a backup's `created` time older than the restorable
+window (the docs do not say which); the data-node check is then skipped."""
+_T = TypeVar("_T")
 SKIP_HINT = "`pulumi config set ddm:preflight false` (or the environment variable DDM_PREFLIGHT=false)"
 """How users switch the preflight off, quoted in messages."""
 
@@ -62,21 +79,38 @@ class PreflightError(DdmError):
         super().__init__(f"preflight found {len(self.problems)} problem(s), no restore was sent: {lines}")
 
 
-def preflight(client: DdmClient, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
+def preflight(
+    client: DdmClient, inputs: MetadataRecoveryInputs, *, note: Callable[[str], None] | None = None
+) -> list[InputProblem]:
     """Check `inputs` against the read-only restore APIs; `[]` when all is well.
 
     Sends only GET requests (ddm-api.md section 2). Never raises `DdmError`: a failure of
-    those APIs becomes one problem on property `""` (see `preflight_unavailable`).
+    those APIs becomes one problem on property `""` (see `preflight_unavailable`). A check
+    the service answers with a code this preflight does not know is skipped, and `note`
+    receives a line naming the code ("cannot tell").
     """
+    run = _Preflight(client, inputs)
     try:
-        return _Preflight(client, inputs).run()
+        problems = run.run()
     except DdmError as exc:
-        return [preflight_unavailable(exc)]
+        problems = [preflight_unavailable(exc)]
+    for line in run.notes:
+        if note is not None:
+            note(line)
+    return problems
 
 
-def require_preflight(client: DdmClient, inputs: MetadataRecoveryInputs) -> None:
+def is_not_found(exc: ApiError) -> bool:
+    """"Not found" in every documented form: HTTP 404, or `DBS.300350` under any status (the
+    docs list it under 400; the emulator answers 404 or 400 by setting)."""
+    return isinstance(exc, NotFoundError) or exc.error_code in NOT_FOUND_CODES
+
+
+def require_preflight(
+    client: DdmClient, inputs: MetadataRecoveryInputs, *, note: Callable[[str], None] | None = None
+) -> None:
     """Run `preflight`; raise `PreflightError` listing the problems if there are any."""
-    problems = preflight(client, inputs)
+    problems = preflight(client, inputs, note=note)
     if problems:
         raise PreflightError(problems)
 
@@ -106,20 +140,51 @@ class _Preflight:
         self.source_id = inputs.source_instance_id
         self.target_id = inputs.target.instance_id
         self.problems: list[InputProblem] = []
+        self.notes: list[str] = []
         self._backups: list[BackupInfo] | None = None
 
     def report(self, path: str, reason: str) -> None:
         self.problems.append(InputProblem(path, f"{path}: {reason}"))
 
+    def _ask(self, path: str, api: str, call: Callable[[], _T], *, not_found: bool = False) -> _T | None:
+        """`call()`; `None` when the service answers with a code this preflight cannot read (noted).
+
+        With `not_found`, a "not found" answer (`is_not_found`) is raised for the caller to
+        report. Outages, throttling and refused credentials are raised (fail closed)."""
+        try:
+            return call()
+        except ApiError as exc:
+            if not_found and is_not_found(exc):
+                raise
+            if self._cannot_tell(path, api, exc):
+                return None
+            raise
+
+    def _cannot_tell(self, path: str, api: str, exc: ApiError) -> bool:
+        """True (and a note) for a 4xx answer that is not about credentials or throttling: a code
+        this preflight does not know. It holds nothing back: the restore itself will be judged
+        by the service."""
+        if isinstance(exc, (AuthenticationError, ThrottledError)) or not 400 <= exc.status_code < 500:
+            return False
+        if exc.error_code == API_NOT_PUBLISHED:
+            return False
+        self.notes.append(f"preflight cannot tell whether {path} is right: {api} answered "
+                          f"HTTP {exc.status_code} {exc.error_code or '(no code)'} ({exc.service_message}); "
+                          "not checked, the restore is not held back by it")
+        return True
+
     def run(self) -> list[InputProblem]:
         try:
-            candidates = self.client.restorable_instances(self.source_id)
-        except NotFoundError as exc:
+            candidates = self._ask("target.instance_id", "restorable-instances",
+                                   lambda: self.client.restorable_instances(self.source_id), not_found=True)
+        except ApiError as exc:
+            if not is_not_found(exc):
+                raise
             self.report("source_instance_id", f"DDM instance {self.source_id} was not found "
                         f"({exc.service_message}); check the ID and that ddm:projectId and ddm:region "
                         "name the project it lives in")
             return self.problems
-        target_listed = self._check_target(candidates)
+        target_listed = candidates is None or self._check_target(candidates)
         if self.inputs.source.restore_time is not None:
             when, source_nodes = self._check_restore_time(self.inputs.source.restore_time)
             from_backup = False
@@ -152,7 +217,10 @@ class _Preflight:
     # 2. the source: a point in time, or a backup -------------------------------------------
 
     def _check_restore_time(self, when: int) -> tuple[int | None, list[str]]:
-        intervals = self.client.restorable_time_intervals(self.source_id)
+        intervals = self._ask("source.restore_time", "restorable-time-interval",
+                              lambda: self.client.restorable_time_intervals(self.source_id))
+        if intervals is None:
+            return self._source_nodes_at(when)
         windows = []
         for interval in intervals:
             start, end = interval.start_ms, interval.end_ms
@@ -168,16 +236,25 @@ class _Preflight:
                         "(restorable-time-interval, UTC). Pick a time inside it: the time the data nodes were "
                         "restored (PITR) to")
             return None, []
-        related = self.client.related_data_nodes(self.source_id, when)
-        return when, [node.instance_id for node in related]
+        return self._source_nodes_at(when)
+
+    def _source_nodes_at(self, when: int) -> tuple[int | None, list[str]]:
+        related = self._ask("target.data_nodes", "related-dn", lambda: self.client.related_data_nodes(self.source_id,
+                                                                                                     when))
+        return when, [node.instance_id for node in related or []]
 
     def _check_backup(self, backup_id: str) -> tuple[int | None, list[str]]:
         try:
-            detail = self.client.get_backup(self.source_id, backup_id)
-        except NotFoundError as exc:
+            detail = self._ask("source.backup_id", "backup details",
+                               lambda: self.client.get_backup(self.source_id, backup_id), not_found=True)
+        except ApiError as exc:
+            if not is_not_found(exc):
+                raise
             self.report("source.backup_id", f"there is no backup {backup_id} of DDM instance {self.source_id} "
                         f"({exc.service_message}). Copy the ID of a backup of the source instance with status "
                         "normal from its backup list (GET /v3/{project_id}/backups?instance_id=<source>)")
+            return None, []
+        if detail is None:
             return None, []
         if detail.instance_id and detail.instance_id != self.source_id:
             self._wrong_owner(backup_id, detail.instance_id, detail.instance_name)
@@ -198,7 +275,8 @@ class _Preflight:
 
     def _find_backup(self, backup_id: str) -> BackupInfo | None:
         if self._backups is None:
-            self._backups = self.client.list_backups(self.source_id)
+            self._backups = self._ask("source.backup_id", "backup list",
+                                      lambda: self.client.list_backups(self.source_id)) or []
         return next((b for b in self._backups if b.id == backup_id), None)
 
     # 3. the data nodes ----------------------------------------------------------------------
@@ -211,8 +289,10 @@ class _Preflight:
                     self.source_id, target_instance_id=self.target_id, source_dn_instance_id=source_node,
                     restore_time=when)
             except ApiError as exc:
-                if from_backup and exc.error_code == "DBS.300377":
+                if from_backup and exc.error_code in OLD_BACKUP_CODES:
                     return  # the backup is older than the restorable window: nodes cannot be checked
+                if self._cannot_tell("target.data_nodes", "restorable-data-node", exc):
+                    return
                 raise
             for row in rows:
                 offers.setdefault(row.instance_id, []).append(row)

@@ -141,7 +141,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                     return []
             except DdmError as exc:
                 return [preflight_unavailable(exc)]
-            problems = preflight(client, inputs)
+            problems = preflight(client, inputs, note=lambda line: _say(f"{_name(inputs)}: {line}"))
         if not problems:
             self.state.preflight_passed(inputs.model_dump_json())
         return problems

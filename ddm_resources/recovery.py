@@ -170,7 +170,7 @@ class Recovery:
             return earlier.id
         if self.preflight:
             try:
-                require_preflight(self.client, self.inputs)
+                require_preflight(self.client, self.inputs, note=self.say)
             except PreflightError as exc:
                 raise self._not_started(exc) from None
         return self._submit()

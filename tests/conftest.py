@@ -37,9 +37,7 @@ DOC_EXAMPLE_BODY: dict[str, Any] = {
 RECOVERY_PATH = "/backups/metadata-recovery"
 
 
-PENDING_PROVIDER_WORK: dict[str, Any] = {
-    "job_time_format": "Z",  # issue 13 item 6: created_time / end_time outputs normalised from +0000
-}
+PENDING_PROVIDER_WORK: dict[str, Any] = {}
 """Emulator defaults the provider does not meet yet, relaxed for the provider's tests only.
 
 Each entry names the issue item whose landing removes it; the emulator's own tests run strict."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -165,6 +166,7 @@ def test_transport_seam_runs_client_and_token_source_in_process():
 @pytest.mark.parametrize("reading, offsets", [
     ("index", ["0", "128", "256"]),
     ("page", ["0", "128", "1", "2"]),  # page numbers: offset=128 is an empty page, then pages 1, 2
+    ("page-from-1", ["0", "128", "1", "2", "3"]),  # 0 and 1 are both the first page: 1 repeats, passed over
 ])
 def test_lists_are_read_whole_under_both_readings_of_offset(emulator, reading, offsets):
     emulator.backend.configure(offset_reading=reading)
@@ -174,3 +176,46 @@ def test_lists_are_read_whole_under_both_readings_of_offset(emulator, reading, o
     assert len(backups) == 300 and added < {b.id for b in backups} and BACKUP in {b.id for b in backups}
     listed = [r for r in emulator.backend.requests(method="GET") if r.path.endswith("/backups")]
     assert [r.query["offset"] for r in listed] == offsets
+
+
+@pytest.mark.parametrize("shape", ["+0000", "+0100", "Z"])
+def test_job_times_are_normalised_to_utc_whatever_shape_the_service_writes(emulator, shape):
+    emulator.backend.configure(job_time_format=shape)
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+        job = client.get_job(job_id)
+        [item] = client.list_jobs(int(emulator.backend.now() * 1000) - 3_600_000)
+    [fake] = emulator.backend.all_jobs()
+    expected = datetime.fromtimestamp(int(fake.created), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert job.created_time == item.created_time == expected
+
+
+@pytest.mark.parametrize("header", ["absent", "seconds", "http-date"])
+def test_a_429_is_waited_out_with_or_without_retry_after(emulator, header):
+    emulator.backend.configure(retry_after_on_429=header)
+    emulator.backend.add_fault(Fault("GET", r"/jobs/", "respond", status=429, times=1))
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+        assert client.get_job(job_id).id == job_id
+        [wait] = client.waits
+    assert 0.3 <= wait <= 0.5 if header == "absent" else 0.0 <= wait <= 2.0
+
+
+@pytest.mark.parametrize("floats", ["refuse", "accept"])
+def test_restore_time_is_sent_as_an_integer_whatever_the_service_does_with_floats(emulator, floats):
+    emulator.backend.configure(float_restore_time=floats)
+    when = int(emulator.backend.now() * 1000) - 3_600_000
+    with client_for(emulator) as client:
+        client.restore_metadata(SOURCE, RestoreSource(restore_time=when),
+                                RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
+    [post] = recovery_posts(emulator)
+    assert post.status == 202 and post.body["source"] == {"restore_time": when}
+    assert isinstance(post.body["source"]["restore_time"], int)
+
+
+@pytest.mark.parametrize("case", ["documented", "lower", "upper"])
+def test_job_status_is_read_in_any_letter_case(emulator, case):
+    emulator.backend.configure(job_status_case=case, job_seconds=0.0)
+    with client_for(emulator) as client:
+        job_id = client.restore_metadata(*EXAMPLE)
+        assert client.get_job(job_id).status == "Completed"

@@ -7,6 +7,7 @@ import pytest
 
 from ddm_resources.models import (
     ApiErrorBody,
+    JobItem,
     JobResponse,
     RestoreMetadataRequest,
     RestoreMetadataResponse,
@@ -69,3 +70,10 @@ def test_202_response():
 def test_both_error_formats(body):
     error = ApiErrorBody.model_validate(body)
     assert (error.code, error.message) == ("DBS.280001", "Parameter error.")
+
+
+def test_job_times_are_normalised_so_jobs_order_by_time_not_by_the_raw_string():
+    later = JobItem(id="a" * 32, created_time="2026-11-29T10:00:00+0000")
+    earlier = JobItem(id="b" * 32, created_time="2026-11-29T10:30:00+0100")  # 09:30 UTC, the larger raw string
+    assert (earlier.created_time, later.created_time) == ("2026-11-29T09:30:00Z", "2026-11-29T10:00:00Z")
+    assert sorted([later, earlier], key=lambda job: job.created_time) == [earlier, later]

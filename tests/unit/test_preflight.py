@@ -288,3 +288,60 @@ def test_check_skips_preflight_when_adopting_a_job(provider, emulator):
     emulator.backend.instances[TARGET].frozen = True
     assert provider.check({}, {**GOOD, "adopt_job_id": "a" * 32}).failures == []
     assert emulator.backend.requests() == []
+
+
+# Where the docs are silent (issue 13 items 4-5): right under each of the emulator's answers ------
+
+@pytest.mark.parametrize("answer", ["404 DBS.300350", "400 DBS.300350"])
+def test_unknown_source_in_every_documented_form(client, emulator, answer):
+    emulator.backend.configure(missing_source_answer=answer)
+    missing = "1" * 32 + "in09"
+    found = run(client, emulator, source_instance_id=missing)
+    assert set(found) == {"source_instance_id"} and "was not found" in found["source_instance_id"]
+
+
+@pytest.mark.parametrize("answer", ["400 DBS.300377", "400 DBS.300375", "accept"])
+def test_a_backup_older_than_the_window_is_not_refused(client, emulator, answer):
+    emulator.backend.configure(old_backup_restore_time=answer)
+    old = emulator.backend.add_backup(DEMO_PROJECT_ID, SOURCE, created=emulator.backend.now() - 20 * 86400)
+    notes: list[str] = []
+    inputs, _ = validate_inputs({**GOOD, "source": {"backup_id": old.id}}, clock=emulator.backend.now)
+    assert preflight(client, inputs, note=notes.append) == []
+    assert notes == []
+
+
+@pytest.mark.parametrize("api, path", [
+    ("restorable-instances", r"/restorable-instances$"),
+    ("backup details", r"/backups/" + BACKUP + "$"),
+    ("backup list", r"/backups$"),
+    ("restorable-data-node", r"/restorable-data-node$"),
+])
+def test_an_unexpected_code_means_cannot_tell_not_a_fail_closed_stop(client, emulator, api, path):
+    emulator.backend.add_fault(Fault("GET", path, "respond", status=400,
+                                     body={"error_code": "DBS.299999", "error_msg": "Something new."}))
+    notes: list[str] = []
+    inputs, _ = validate_inputs(GOOD, clock=emulator.backend.now)
+    assert preflight(client, inputs, note=notes.append) == []
+    [note] = notes
+    assert api in note and "HTTP 400 DBS.299999" in note and "cannot tell" in note
+    assert "ddm:preflight false" not in note
+
+
+def test_check_passes_and_announces_what_it_cannot_tell(provider, emulator, capsys):
+    emulator.backend.add_fault(Fault("GET", r"/restorable-data-node$", "respond", status=400,
+                                     body={"error_code": "DBS.299999", "error_msg": "Something new."}))
+    assert provider.check({}, GOOD).failures == []
+    out = capsys.readouterr().out
+    assert "cannot tell whether target.data_nodes is right" in out and "DBS.299999" in out
+
+
+@pytest.mark.parametrize("reading", ["index", "page", "page-from-1"])
+def test_lookups_are_read_whole_under_both_readings_of_offset(client, emulator, reading):
+    emulator.backend.configure(offset_reading=reading)
+    for index in range(PAGE_SIZE + 5):
+        emulator.backend.add_instance(DEMO_PROJECT_ID, instance_id=f"{index:032x}in09")
+    assert run(client, emulator) == {}
+    pages = emulator.backend.requests(path_contains="restorable-instances")
+    expected = {"index": ["0", str(PAGE_SIZE)], "page": ["0", str(PAGE_SIZE), "1"],
+                "page-from-1": ["0", str(PAGE_SIZE), "1", "2"]}[reading]
+    assert [r.query.get("offset") for r in pages] == expected
