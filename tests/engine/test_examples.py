@@ -80,7 +80,8 @@ def test_acceptance_a_fresh_venv_outside_the_checkout_runs_pulumi_up(user_venv, 
     stack.config("dataNodes[0]", DATA_NODE, path=True)
     stack.up()
     assert stack.outputs()["job_id"] == emulator.backend.all_jobs()[0].id
-    installed = subprocess.run([str(user_venv / "bin/python"), "-c", "import ddm_resources; print(ddm_resources.__file__)"],
+    python = str(user_venv / "bin/python")
+    installed = subprocess.run([python, "-c", "import ddm_resources; print(ddm_resources.__file__)"],
                                capture_output=True, text=True, check=True).stdout
     assert str(REPO) not in installed and "site-packages" in installed
     assert subprocess.run([str(user_venv / "bin/python"), "-m", "ddm_emulator", "--help"],
