@@ -4,9 +4,13 @@ The time must be the one the RDS data nodes were restored to. `restore_time` tak
 milliseconds (UTC) or an ISO 8601 string with an offset, normalised to milliseconds.
 `timeouts.create` gives a large instance more time; changing it never re-runs the restore.
 
+    pulumi config set sourceInstanceId <source DDM instance ID>
+    pulumi config set targetInstanceId <new, empty DDM instance ID>
     pulumi config set restoreTime 2026-11-28T02:00:00Z
-    pulumi config set --path 'dataNodes[0]' f4e2949e9b9b4d60b42c89ed39bfe34cin01
+    pulumi config set --path 'dataNodes[0]' <RDS instance ID restored (PITR) to that time>
     pulumi up
+
+Every value is required: the program refuses to run without it (no example IDs).
 """
 
 import pulumi
@@ -18,10 +22,10 @@ config = pulumi.Config()
 recovery = MetadataRecovery(
     "prod-to-staging-metadata",
     MetadataRecoveryArgs(
-        source_instance_id=config.get("sourceInstanceId") or "1f5c9fd6cd984056ba89c8c87cc03278in09",
+        source_instance_id=config.require("sourceInstanceId"),
         source=RestoreSourceArgs(restore_time=config.require("restoreTime")),
         target=RestoreTargetArgs(
-            instance_id=config.get("targetInstanceId") or "2f0324a93859487eb5566d75951fcd2din09",
+            instance_id=config.require("targetInstanceId"),
             data_nodes=config.require_object("dataNodes"),
         ),
         timeouts=TimeoutsArgs(create="2h"),

@@ -216,3 +216,15 @@ def test_runner_names_what_the_plan_lacks(user_venv, tmp_path, pulumi_env, emula
     result = run_runner(user_venv, tmp_path, credentials(pulumi_env, emulator),
                         [{"name": "db0", "source_instance_id": SOURCE, "target_instance_id": TARGET}])
     assert result.returncode == 2 and "lacks data_nodes, backup_id or restore_time" in result.stderr
+
+
+def test_pitr_restore_refuses_missing_config_then_restores(user_venv, tmp_path, pulumi_bin, pulumi_env, emulator):
+    stack = new_stack(pulumi_bin, example("pitr-restore", tmp_path, user_venv), credentials(pulumi_env, emulator))
+    stack.config("restoreTime", an_hour_ago())
+    stack.config("dataNodes[0]", DATA_NODE, path=True)
+    result = stack.preview(check=False)
+    assert result.returncode != 0 and "sourceInstanceId" in result.stdout + result.stderr  # no example IDs
+    stack.config("sourceInstanceId", SOURCE)
+    stack.config("targetInstanceId", TARGET)
+    stack.up()
+    assert stack.outputs()["status"] == "Completed"
