@@ -82,9 +82,9 @@ def test_acceptance_a_fresh_venv_outside_the_checkout_runs_pulumi_up(user_venv, 
     assert stack.outputs()["job_id"] == emulator.backend.all_jobs()[0].id
     python = str(user_venv / "bin/python")
     installed = subprocess.run([python, "-c", "import ddm_resources; print(ddm_resources.__file__)"],
-                               capture_output=True, text=True, check=True).stdout
+                               cwd=workdir, capture_output=True, text=True, check=True).stdout
     assert str(REPO) not in installed and "site-packages" in installed
-    assert subprocess.run([str(user_venv / "bin/python"), "-m", "ddm_emulator", "--help"],
+    assert subprocess.run([python, "-m", "ddm_emulator", "--help"], cwd=workdir,
                           capture_output=True, check=False).returncode == 0
 
 
