@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     def on_event(event: auto.EngineEvent) -> None:
         diagnostic = event.diagnostic_event
         if diagnostic is not None and diagnostic.severity == "error" and "failed" in diagnostic.message:
-            errors.append(" ".join(diagnostic.message.split()))
+            # the provider's error is the last line (Pulumi may print a traceback before it)
+            lines = [line.strip() for line in diagnostic.message.splitlines() if line.strip()]
+            errors.append(re.sub(r"^[\w.]*(Error|Exception): ", "", lines[-1]))
 
     try:
         if args.destroy:
