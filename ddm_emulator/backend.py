@@ -257,12 +257,6 @@ class DdmBackend:
                 )
             return target
 
-    def list_instances(self, project_id: str) -> list[FakeInstance]:
-        """The project's instances, oldest first."""
-        with self.state():
-            found = [i for i in self.instances.values() if i.project_id == project_id]
-        return sorted(found, key=lambda i: (i.created, i.id))
-
     def nodes_of(self, instance: FakeInstance) -> list[FakeDataNode]:
         """The data nodes associated with an instance."""
         with self._lock:

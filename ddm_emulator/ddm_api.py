@@ -131,25 +131,6 @@ def show_instance_v1(call: Call, project_id: str, instance_id: str) -> Response:
     return json_response(200, views.instance_v1(instance))
 
 
-def list_instances_v1(call: Call, project_id: str) -> Response:
-    """GET /v1/{project_id}/instances (v1 paging envelope)."""
-    offset, limit = parse_paging(call.args, default_limit=128)
-    instances = call.backend.list_instances(project_id)
-    shown = [views.instance_v1(i) for i in instances[offset : offset + limit]]
-    total = len(instances)
-    return json_response(
-        200,
-        {
-            "instances": shown,
-            "instance_num": len(shown),
-            "page_no": offset // limit + 1,
-            "page_size": limit,
-            "total_record": total,
-            "total_page": (total + limit - 1) // limit,
-        },
-    )
-
-
 ROUTES: list[Route] = [
     Route(f"{_BACKUPS}/metadata-recovery", "POST", restore_metadata),
     Route(f"{_BACKUPS}/restorable-instances", "GET", restorable_instances),
@@ -161,5 +142,4 @@ ROUTES: list[Route] = [
     Route("/v3/<project_id>/jobs/<job_id>", "GET", show_job),
     Route("/v3/<project_id>/jobs", "GET", list_jobs),
     Route("/v1/<project_id>/instances/<instance_id>", "GET", show_instance_v1, api="v1"),
-    Route("/v1/<project_id>/instances", "GET", list_instances_v1, api="v1"),
 ]

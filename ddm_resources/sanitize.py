@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import threading
 
-__all__ = ["MASK", "TEXT_LIMIT", "clean_text", "forget_secrets", "hold_secret"]
+__all__ = ["MASK", "TEXT_LIMIT", "clean_text", "hold_secret"]
 
 MASK = "***"
 TEXT_LIMIT = 300
@@ -48,12 +48,6 @@ def hold_secret(value: str | None) -> None:
         with _lock:
             _secrets.add(value)
             _secrets.add(value.strip())
-
-
-def forget_secrets() -> None:
-    """Forget every held secret (tests)."""
-    with _lock:
-        _secrets.clear()
 
 
 def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:

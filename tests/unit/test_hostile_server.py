@@ -22,7 +22,7 @@ from ddm_resources.errors import ApiError, AuthenticationError, DdmError, Transp
 from ddm_resources.http_boundary import MAX_BODY
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.retry import RetryPolicy
-from ddm_resources.sanitize import MASK, clean_text, forget_secrets, hold_secret
+from ddm_resources.sanitize import MASK, clean_text, hold_secret
 from tests.conftest import BACKUP, DATA_NODE, PROJECT_ID, SOURCE, TARGET
 
 pytestmark = pytest.mark.real_socket
@@ -95,7 +95,6 @@ def hostile() -> Iterator[Callable[[Handler], Hostile]]:
     yield start
     for server in servers:
         server.stop()
-    forget_secrets()
 
 
 def answer(status: int, body: bytes | str | dict, headers: dict[str, str] | None = None) -> Handler:
@@ -170,12 +169,9 @@ def test_clean_text(text, shown):
 
 
 def test_clean_text_masks_held_secrets_even_where_the_text_is_cut():
-    hold_secret("held-secret-value-123")
-    try:
-        assert clean_text("\x00" * 1000 + "held-secret-value-123" + "y" * 100) == "***" + "y" * 100
-        assert "held" not in clean_text(" " * 1190 + "held-secret-value-123")
-    finally:
-        forget_secrets()
+    hold_secret("held-secret-value-123")  # held for the rest of the process: it only masks more
+    assert clean_text("\x00" * 1000 + "held-secret-value-123" + "y" * 100) == "***" + "y" * 100
+    assert "held" not in clean_text(" " * 1190 + "held-secret-value-123")
 
 
 # 3. server values that become outputs are checked -----------------------------------------------
