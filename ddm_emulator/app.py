@@ -137,6 +137,8 @@ class EmulatorApp:
                 if self.stopping.is_set():
                     self._sever(request, record)
         response = self._handle(request)
+        if fault is not None and fault.action == "replace_response":
+            response = self._fault_response(fault, request.path)
         if fault is not None and fault.action == "lose_response":
             record.status = response.status_code
             record.response = _json_or_none(response.get_data())

@@ -10,6 +10,8 @@ instead of (or around) normal processing:
 * `drop`: close the TCP connection before processing; nothing happens.
 * `lose_response`: process the request fully (a job IS created), then close
   the connection without answering.
+* `replace_response`: process the request fully (a job IS created), then answer
+  with `status`/`body`/`headers` as `respond` does (e.g. a 202 without `job_id`).
 
 `every=k` fires on every k-th matching request (the k-th, 2k-th, ...);
 `times=N` stops the rule after it fired N times. A `FaultRegistry` holds the
@@ -27,7 +29,7 @@ from typing import Any
 
 __all__ = ["FAULT_ACTIONS", "Fault", "FaultRegistry"]
 
-FAULT_ACTIONS: tuple[str, ...] = ("respond", "delay", "drop", "lose_response")
+FAULT_ACTIONS: tuple[str, ...] = ("respond", "delay", "drop", "lose_response", "replace_response")
 
 
 @dataclass
@@ -52,8 +54,8 @@ class Fault:
     def __post_init__(self) -> None:
         if self.action not in FAULT_ACTIONS:
             raise ValueError(f"action must be one of {', '.join(FAULT_ACTIONS)}")
-        if self.action == "respond" and not isinstance(self.status, int):
-            raise ValueError("a respond fault needs an integer status")
+        if self.action in ("respond", "replace_response") and not isinstance(self.status, int):
+            raise ValueError(f"a {self.action} fault needs an integer status")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError("status must be an HTTP status code")
         if self.every < 1:

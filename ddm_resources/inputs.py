@@ -56,6 +56,7 @@ __all__ = [
     "ID_PATTERN",
     "InputProblem",
     "JOB_ID_PATTERN",
+    "MAX_PROBLEMS",
     "MetadataRecoveryInputs",
     "Timeouts",
     "canonical",
@@ -76,6 +77,9 @@ ID_PATTERN = re.compile(r"[0-9a-f]{32}[a-z]{2}[0-9]{2}")
 """An OTC instance, backup or data node ID: 32 lowercase hex characters and a suffix like `in09`."""
 JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 """A DDM job ID: 32 lowercase hex characters, or a UUID (the documented examples show both)."""
+
+MAX_PROBLEMS = 20
+"""At most this many problems are reported; the last one then says how many more there are."""
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -192,8 +196,12 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
     """
     rules = _Rules(int(clock() * 1000))
     out = rules.inputs(props)
-    if rules.problems or contains_unknown(out):
-        return CheckedInputs(out, rules.problems, None)
+    problems = rules.problems
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS + 1
+        problems = [*problems[:MAX_PROBLEMS - 1], InputProblem("", f"... and {more} more problems of the same kinds")]
+    if problems or contains_unknown(out):
+        return CheckedInputs(out, problems, None)
     return CheckedInputs(out, [], MetadataRecoveryInputs.model_validate(out))
 
 

@@ -154,7 +154,8 @@ class _JobFields(ResponseBody):
     status: str = ""
     """`Running`, `Completed` or `Failed` for a restore (in this letter case, whatever case the
     service uses); other values are kept when they are a plain word (letters, digits, `_`,
-    `-`, spaces; at most 40), anything else is refused as an unreadable body."""
+    `-`, spaces; at most 40), anything else is refused as an unreadable body. A missing or
+    `null` status is `""` (what each means: `waiter.job_outcome`)."""
     created_time: str = ""
     """UTC, `yyyy-mm-ddThh:mm:ssZ`, normalised from any offset the service writes (`+0000`,
     `+0100`, `Z`); empty when absent or unreadable."""
@@ -185,6 +186,15 @@ class _JobFields(ResponseBody):
     def _percent(cls, value: str) -> str:
         value = value.strip()
         return value if _PERCENT.fullmatch(value) else ""
+
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _any_status(cls, value: Any) -> str:
+        """`null` reads as no status; a number as its digits (then judged as any other word)."""
+        if value is None:
+            return ""
+        return value if isinstance(value, str) else str(value)[:41]
 
 
 class Job(_JobFields):

@@ -102,13 +102,22 @@ class MetadataRecoveryProvider(ResourceProvider):
         skipped, and a line says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
-        from .inputs import check_inputs
+        from .inputs import InputProblem, check_inputs
 
         props, old_props = _user_props(news), _user_props(olds)
+        old_target = _target_id(old_props)
+        if old_target is not None:  # an existing resource: its target is filled (also on `up --replace`)
+            self.state.record(old_target, None, _name(old_props))
         checked = check_inputs(props, clock=self.clock)
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
-            problems = self._preflight(checked.inputs)
+            target = checked.inputs.target.instance_id
+            other = self.state.claim(target, _name(checked.inputs))
+            if other is not None:  # one restore per target and run: say so at preview already
+                refusal = other.refusal(_name(checked.inputs), target)
+                problems = [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
+            else:
+                problems = self._preflight(checked.inputs)
         if problems:
             return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
@@ -116,9 +125,9 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _preflight(self, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
         """Preflight problems of `inputs`; none when preflight is off or settings are incomplete."""
+        from .adoption import target_jobs
         from .inputs import InputProblem
         from .preflight import preflight, preflight_unavailable
-        from .recovery import find_adoptable_job
 
         if inputs.adopt_job_id:
             return []
@@ -136,11 +145,15 @@ class MetadataRecoveryProvider(ResourceProvider):
         except DdmError as exc:
             return [preflight_unavailable(exc)]
         with client:
-            try:  # create adopts such a job instead of submitting (recovery.py): nothing to preflight
-                if find_adoptable_job(client, inputs.target.instance_id, self.clock()) is not None:
-                    return []
+            try:
+                found = target_jobs(client, inputs.target.instance_id, self.clock(), settings.adopt_window)
             except DdmError as exc:
                 return [preflight_unavailable(exc)]
+            if found.adoptable is not None:  # create adopts it instead of submitting: nothing to preflight
+                return []
+            refusal = found.refusal(_name(inputs), inputs.target.instance_id)
+            if refusal is not None:
+                return [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
             problems = preflight(client, inputs, note=lambda line: _say(f"{_name(inputs)}: {line}"))
         if not problems:
             self.state.preflight_passed(inputs.model_dump_json())
@@ -151,8 +164,8 @@ class MetadataRecoveryProvider(ResourceProvider):
 
         `olds` are the old *outputs*, which echo the inputs. `__provider` is never compared,
         so a new version of this code does not re-run a restore. The job that the state
-        records on the old target goes into the run's ledger (`RunState.record`): a create
-        onto that target in this run, a replacement included, then fails before any POST.
+        records on the old target goes into the run's ledger (`RunState.record`, as in
+        `check`): a create onto that target in this run then fails before any POST.
         """
         from .inputs import FORCE_NEW_INPUTS
 
@@ -161,7 +174,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         updates = [k for k in UPDATABLE_INPUTS if _changed(k, old.get(k), new.get(k))]
         old_target = _target_id(old)
         if _id and old_target is not None:
-            self.state.record(old_target, str(old.get("job_id") or _id), _name(old))
+            job_id = old.get("job_id")
+            self.state.record(old_target, job_id if isinstance(job_id, str) and job_id else _id, _name(old))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     # create / read / update / delete ---------------------------------------------------------
@@ -169,9 +183,16 @@ class MetadataRecoveryProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Run exactly one metadata recovery (see `ddm_resources.recovery`) and wait for its job.
 
-        The resource ID is the `job_id`. Raises `RecoveryError` naming the target and, once
-        a job exists, its ID and the cause; nothing is recorded in the state then.
+        The resource ID is the `job_id`. Raises `RecoveryError` naming the resource, the target
+        and, once a job exists, its ID, status and cause; nothing is recorded in the state then.
+        Errors of this package leave here without their chain (see `_at_boundary`).
         """
+        try:
+            return self._create(props)
+        except DdmError as exc:
+            raise _at_boundary(exc) from None
+
+    def _create(self, props: dict[str, Any]) -> CreateResult:
         from .inputs import MetadataRecoveryInputs
         from .recovery import Recovery
         from .waiter import PollSchedule
@@ -183,8 +204,9 @@ class MetadataRecoveryProvider(ResourceProvider):
             # one preflight per resource and run: `check` of this process passed it for these very
             # inputs a moment ago (the preview of `pulumi up` is another process, so its check counts not)
             again = settings.preflight and not self.state.has_passed_preflight(inputs.model_dump_json())
-            job = Recovery(client, inputs, say=_say, schedule=schedule, preflight=again,
-                           ledger=self.state).run()
+            name = _name(inputs)
+            job = Recovery(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
+                           preflight=again, ledger=self.state, adopt_window=settings.adopt_window).run()
         return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -194,12 +216,15 @@ class MetadataRecoveryProvider(ResourceProvider):
         resource from state (that would start a second restore on the next `up`).
         """
         outs = _user_props(props)
-        with self._client(self.state.settings()) as client:
-            try:
-                job = client.get_job(id_)
-            except NotFoundError:
-                _say(f"{_name(outs)}: job {id_} is no longer known to DDM; keeping the recorded outputs")
-                return ReadResult(id_, outs)
+        try:
+            with self._client(self.state.settings()) as client:
+                try:
+                    job = client.get_job(id_)
+                except NotFoundError:
+                    _say(f"{_name(outs)}: job {id_} is no longer known to DDM; keeping the recorded outputs")
+                    return ReadResult(id_, outs)
+        except DdmError as exc:
+            raise _at_boundary(exc) from None
         return ReadResult(id_, {**outs, **_job_outputs(job)})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -229,6 +254,19 @@ class MetadataRecoveryProvider(ResourceProvider):
             project_id = tokens.project_id
         return DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http,
                          on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
+
+
+def _at_boundary(exc: DdmError) -> DdmError:
+    """`exc` stripped of its traceback and chain, to be raised again from the provider method.
+
+    Pulumi's dynamic provider server sends `traceback.format_exc()` to the engine, which
+    shows all of it: so what the user reads is three frames and this package's message,
+    whose first line names the job, target, status, cause and next step."""
+    exc.__traceback__ = None
+    exc.__context__ = None
+    exc.__cause__ = None
+    exc.__suppress_context__ = True
+    return exc
 
 
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:

@@ -3,25 +3,25 @@
 This is what `MetadataRecovery` create does, apart from Pulumi:
 
 1. With `adopt_job_id`, wait on that job; nothing is submitted.
-2. Otherwise look in the job list (ddm-api.md section 3.2) for a restore of the same target
-   that is running or completed: an interrupted or timed-out earlier run, or one started
-   from the console. If there is one, wait on it instead of submitting a second restore.
+2. Otherwise take the target in the run's ledger (`run_state`): one restore per target.
+   Then read the job list (ddm-api.md section 3.2): a running restore of the target within
+   the adoption window is adopted, not submitted again; a completed (or too old) one stops
+   the create with a message naming it. The rule and why: `ddm_resources.adoption`.
 3. Otherwise submit the restore (section 2.1). When its answer is lost (timeout, dropped
    connection, 5xx) or the target is busy (409), look for the job again and adopt it; if
    none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
 4. Wait for the job (section 3.1). If it fails, fetch `fail_reason` from the job list.
 
-Every `RecoveryError` raised once a job exists carries its `job_id`. A restore job is
-recognised by its `instance_id` (the target) and a name mentioning "restore" or "metadata";
-the name of a real OTC metadata-recovery job is not documented, so this rule is lenient.
+Every `RecoveryError` raised once a job exists carries its `job_id`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .adoption import LOOKBACK, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW_MS, parse_api_time
 from .client import DdmClient
 from .errors import (
@@ -36,51 +36,19 @@ from .errors import (
     TransportError,
 )
 from .inputs import MetadataRecoveryInputs
-from .models import COMPLETED, FAILED, Job, JobItem
+from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .run_state import RunState
-from .waiter import PollSchedule, wait_for_job
+from .waiter import PollSchedule, job_outcome, wait_for_job
 
-__all__ = ["ADOPT_LOOKBACK", "Recovery", "find_adoptable_job", "find_restore_job"]
+__all__ = ["Recovery"]
 
-ADOPT_LOOKBACK = 29 * 24 * 3600.0
-"""How far back (seconds) to look for an earlier restore of the target; the API allows 30 days."""
 _SKEW = CLOCK_SKEW_MS / 1000
 """Slack (seconds) for clock differences when searching from the time of a POST."""
 _SETTLE = 1.5
 """Seconds to wait before looking in the job list for a job that may have been created (or
 ended) just now: after an unclear restore answer, and for a failed job's `fail_reason`. The
 list ends at the service's now, which `Date` headers give in whole seconds."""
-
-
-def find_restore_job(
-    client: DdmClient, target: str, since: float, *, include_failed: bool = False,
-    exclude: Collection[str] = (),
-) -> JobItem | None:
-    """The newest restore job on instance `target` created from `since` (epoch s) until now
-    (on the service's clock: `DdmClient.list_jobs`).
-
-    Running (or any unfinished status) is preferred over Completed; Failed jobs count only
-    with `include_failed`; jobs in `exclude` never count. Raises `ApiError`/`TransportError`
-    if the job list cannot be read.
-    """
-    jobs = [
-        job for job in client.list_jobs(int(since * 1000))
-        if job.instance_id == target and _looks_like_restore(job.name)
-        and (include_failed or job.status != FAILED) and job.id not in exclude
-    ]
-    jobs.sort(key=lambda job: (job.status not in (COMPLETED, FAILED), job.created_time), reverse=True)
-    return jobs[0] if jobs else None
-
-
-def find_adoptable_job(client: DdmClient, target: str, now: float, exclude: Collection[str] = ()) -> JobItem | None:
-    """A running or completed restore of `target` from the last `ADOPT_LOOKBACK` seconds, if any."""
-    return find_restore_job(client, target, now - ADOPT_LOOKBACK, exclude=exclude)
-
-
-def _looks_like_restore(name: str) -> bool:
-    lowered = name.lower()
-    return not lowered or "restore" in lowered or "metadata" in lowered
 
 
 @dataclass
@@ -102,6 +70,8 @@ class Recovery:
     schedule: PollSchedule = PollSchedule()
     preflight: bool = True
     ledger: RunState | None = None
+    adopt_window: float = 24 * 3600.0
+    """How old (seconds) a running restore of the target may be to be adopted (`ddm:adoptWindow`)."""
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -134,40 +104,50 @@ class Recovery:
             return
         other = self.ledger.claim(self.target, self.name)
         if other is not None:
-            job = f"job {other.job_id}" if other.job_id else "its job (not started yet)"
-            raise RecoveryError(
-                f"{self.name}: target instance {self.target} is already restored in this run by resource "
-                f"{other.resource} ({job}); nothing was submitted. One restore per target: give {self.name} "
-                "its own new, empty DDM instance as target.instance_id, or remove one of the two resources.",
-                target_instance_id=self.target, job_id=other.job_id)
+            raise RecoveryError(other.refusal(self.name, self.target), target_instance_id=self.target,
+                                job_id=other.job_id)
         recorded = self.ledger.recorded(self.target)
         if recorded is None:
             return
         job_id, resource = recorded
         if self.inputs.adopt_job_id and (self.inputs.adopt_job_id != job_id or resource == self.name):
             return
+        job_id = job_id or self._filled_by()
+        by = f"job {job_id}" if job_id else "a restore"
+
         raise RecoveryError(
-            f"{self.name}: target instance {self.target} already holds the metadata restored by job {job_id} "
+            f"{self.name}: target instance {self.target} already holds the metadata restored by {by} "
             f"(recorded in this stack by {resource}); nothing was submitted. DDM restores only onto an empty "
             "instance, so a new restore needs a new, empty target: point target.instance_id at one.",
             target_instance_id=self.target, job_id=job_id)
+
+    def _filled_by(self) -> str | None:
+        """The newest restore job of the target, to name it; `None` if unknown."""
+        now = self.clock()
+        try:
+            jobs = restore_jobs(self.client, self.target, now - LOOKBACK)
+        except DdmError:
+            return None
+        return next((job.id for job in jobs if job_outcome(job.status) in ("running", "completed")), None)
 
     def _adopt_or_submit(self) -> str:
         if self.inputs.adopt_job_id:
             return self._adopt_given(self.inputs.adopt_job_id)
         try:
-            earlier = find_adoptable_job(self.client, self.target, self.clock())
+            found = target_jobs(self.client, self.target, self.clock(), self.adopt_window)
         except DdmError as exc:
             raise RecoveryError(
-                f"could not check whether a restore of target instance {self.target} is already running "
-                f"(job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                f"{self.name}: could not check whether a restore of target instance {self.target} is already "
+                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
                 target_instance_id=self.target,
             ) from None
-        if earlier is not None:
-            self.say(f"found restore job {earlier.id} ({earlier.status}, created {earlier.created_time}) on "
-                     f"target {self.target}; adopting it instead of submitting a second restore (the job list "
-                     "does not show a job's source: it is taken to be this resource's restore)")
-            return earlier.id
+        if found.adoptable is not None:
+            self.say(found.adoption_line())
+            return found.adoptable.id
+        refusal = found.refusal(self.name, self.target)
+        if refusal is not None:
+            job = found.too_old or found.completed
+            raise RecoveryError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
         if self.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
@@ -210,24 +190,34 @@ class Recovery:
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
         self.say(f"the restore request got no clear answer ({exc}); looking for its job instead of sending it again")
         self.sleep(_SETTLE)
+        job: JobItem | None = None
         try:
-            job = find_restore_job(self.client, self.target, submitted_at - _SKEW, include_failed=True)
+            candidates = restore_jobs(self.client, self.target, submitted_at - _SKEW)
         except DdmError as lookup_error:
-            job, exc = None, DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
+            exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
+        else:
+            if len(candidates) == 1:
+                job = candidates[0]
+            elif candidates:
+                exc = DdmError(f"{exc}; {len(candidates)} restore jobs of the target appeared since the request "
+                               f"({', '.join(j.id for j in candidates[:5])}), so none can be told to be this one")
         if job is None:
             raise OutcomeUnknownError(
-                f"the metadata recovery onto target instance {self.target} may or may not have started: {exc}. "
+                f"{self.name}: the metadata recovery onto target instance {self.target} may or may not have "
+                f"started: {exc}. "
                 f"Check the target's tasks in the DDM console (or GET /v3/{self.client.project_id}/jobs). "
                 "If a restore job is there, set `adopt_job_id` to its ID and run `pulumi up`; "
                 "if not, run `pulumi up` again (it looks for the job before submitting).",
                 target_instance_id=self.target,
             )
-        self.say(f"found job {job.id} ({job.status}) on target {self.target}; adopting it")
+        self.say(f"found job {job.id} ({job.status}, created {job.created_time}) on target {self.target}, the only "
+                 "restore job of the target created since the request was sent; adopting it as this restore")
         return job.id
 
     # wait ----------------------------------------------------------------------------------
 
     def _wait(self, job_id: str, timeout: float) -> Job:
+        what = f"{self.name}: metadata recovery onto target instance {self.target}"
         try:
             return wait_for_job(
                 self.client.poll_job, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
@@ -235,17 +225,16 @@ class Recovery:
                 clock=self.monotonic, sleep=self.sleep,
             )
         except JobFailedError as exc:
-            message = (f"metadata recovery onto target instance {self.target} failed: DDM job {job_id} ended "
-                       f"{exc.status}: {self._fail_reason(job_id, exc.created_time)}. Fix the cause, then run "
-                       "`pulumi up` again to start a new restore.")
+            message = (f"{what} failed: DDM job {job_id} ended {exc.status}: "
+                       f"{self._fail_reason(job_id, exc.created_time)}. Fix the cause, then run `pulumi up` again "
+                       "to start a new restore.")
         except JobTimeoutError as exc:
-            message = (f"metadata recovery onto target instance {self.target}: job {job_id} was still "
-                       f"{exc.last_status!r} when timeouts.create ({self.inputs.create_timeout_text}) ran out; "
-                       "it may still be running. The next `pulumi up` adopts it (it looks for a restore job "
-                       f"on the target before submitting); to name it explicitly, set adopt_job_id = \"{job_id}\".")
+            message = (f"{what}: job {job_id} was still {exc.last_status!r} when timeouts.create "
+                       f"({self.inputs.create_timeout_text}) ran out; it may still be running. The next `pulumi up` "
+                       f"adopts it while it runs; once it has completed, set adopt_job_id = \"{job_id}\" to adopt it.")
         except (JobError, DdmError) as exc:
-            message = (f"metadata recovery onto target instance {self.target}: job {job_id} was accepted, but "
-                       f"waiting for it failed: {exc}. The next `pulumi up` adopts the job.")
+            message = (f"{what}: job {job_id} was accepted, but waiting for it failed: {exc}. The next "
+                       f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
         raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)
 
     def _fail_reason(self, job_id: str, created_time: str) -> str:
@@ -253,7 +242,7 @@ class Recovery:
         self.sleep(_SETTLE)
         now = self.clock()
         created = parse_api_time(created_time)
-        since = created.timestamp() - _SKEW if created is not None else now - ADOPT_LOOKBACK
+        since = created.timestamp() - _SKEW if created is not None else now - LOOKBACK
         try:
             jobs = self.client.list_jobs(int(since * 1000))
             item = next((j for j in jobs if j.id == job_id), None)

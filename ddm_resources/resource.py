@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Union
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -67,9 +67,9 @@ class TimeoutsArgs:
     """How long `pulumi up` waits for the restore job, e.g. `"60m"` (the default) or `"2h"`."""
 
 
-SourceInput = Union[RestoreSourceArgs, Mapping[str, Any]]
-TargetInput = Union[RestoreTargetArgs, Mapping[str, Any]]
-TimeoutsInput = Union[TimeoutsArgs, Mapping[str, Any]]
+SourceInput = RestoreSourceArgs | Mapping[str, Any]
+TargetInput = RestoreTargetArgs | Mapping[str, Any]
+TimeoutsInput = TimeoutsArgs | Mapping[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +140,9 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     Create-only. `pulumi up` submits exactly one restore and waits for its job (up to
     `timeouts.create`, default 60m); `pulumi refresh` re-reads the job; `pulumi destroy`
     only forgets the resource, since a restore cannot be undone.
+
+    `opts=ResourceOptions(custom_timeouts=CustomTimeouts(create="90m"))` sets the same
+    deadline as `timeouts.create`; when both are set, `timeouts.create` wins.
     """
 
     job_id: pulumi.Output[str]
@@ -151,9 +154,9 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     end_time: pulumi.Output[str]
     """When the job ended, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
     source_instance_id: pulumi.Output[str]
-    source: pulumi.Output[dict]
-    target: pulumi.Output[dict]
-    timeouts: pulumi.Output[dict | None]
+    source: pulumi.Output[dict[str, Any]]
+    target: pulumi.Output[dict[str, Any]]
+    timeouts: pulumi.Output[dict[str, Any] | None]
 
     def __init__(
         self,
@@ -164,4 +167,19 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         props: dict[str, Any] = {**args.to_props(), "resource_name": resource_name,
                                  **{key: None for key in OUTPUT_KEYS}}
         props.setdefault("timeouts", None)
+        custom = opts.custom_timeouts if opts is not None else None
+        if custom is not None and custom.create:
+            props["timeouts"] = _default_create(props["timeouts"], custom.create)
         super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)
+
+
+def _default_create(timeouts: Any, create: str) -> Any:
+    """`timeouts` with `create` filled in from `CustomTimeouts(create=...)` where it is unset:
+    the engine does not hand custom timeouts to a dynamic provider, so they travel as this input."""
+    if isinstance(timeouts, pulumi.Output):
+        return timeouts.apply(lambda value: _default_create(value, create))
+    if timeouts is None:
+        return {"create": create}
+    if isinstance(timeouts, Mapping) and timeouts.get("create") is None:
+        return {**timeouts, "create": create}
+    return timeouts

@@ -7,9 +7,10 @@ the `RunState`; every other call reads it. It holds:
 * the stack config (`ddm:*` keys), resolved into settings on demand, so that preview and
   delete work without credentials;
 * one token source per settings, shared by every call (one IAM login per run);
-* the **ledger** of targets: which job the stack state records on a target (learned from
-  `diff`, which sees every existing resource's outputs), and which resource of this run
-  claimed a target for its create. `create` asks it before it adopts or submits anything;
+* the **ledger** of targets: on which targets the stack state records a restore (learned
+  from `check`, which gets every existing resource's old inputs, also on `up --replace`,
+  and from `diff`, which also sees the job), and which resource of this run claimed a
+  target for its create. `create` asks it before it adopts or submits anything;
 * the inputs whose preflight passed in `check`, so that `create` does not ask the same
   read-only APIs again a moment later (one preflight per resource per run).
 
@@ -37,6 +38,13 @@ class Claim:
     resource: str
     job_id: str | None = None
 
+    def refusal(self, name: str, target: str) -> str:
+        """Why resource `name` may not restore onto `target`, which this claim holds."""
+        job = f"job {self.job_id}" if self.job_id else "its job is not started yet"
+        return (f"{name}: target instance {target} is already restored in this run by resource {self.resource} "
+                f"({job}); nothing was submitted. One restore per target: give {name} its own new, empty DDM "
+                "instance as target.instance_id, or remove one of the two resources.")
+
 
 class RunState:
     """Config, tokens and the ledger of targets of one provider process (see the module docstring)."""
@@ -46,7 +54,7 @@ class RunState:
         """This provider's stack config (`CONFIG_KEYS`), keys without the `ddm:` prefix."""
         self._lock = threading.Lock()
         self._tokens: tuple[ProviderSettings, TokenSource] | None = None
-        self._recorded: dict[str, tuple[str, str]] = {}
+        self._recorded: dict[str, tuple[str | None, str]] = {}
         self._claims: dict[str, Claim] = {}
         self._preflighted: set[str] = set()
 
@@ -64,13 +72,15 @@ class RunState:
 
     # the ledger -----------------------------------------------------------------------------
 
-    def record(self, target: str, job_id: str, resource: str) -> None:
-        """Note that the stack state records `job_id` on `target` (for resource `resource`)."""
+    def record(self, target: str, job_id: str | None, resource: str) -> None:
+        """Note that the stack state records a restore on `target` (resource `resource`, job
+        `job_id` when known: `diff` sees it, `check` does not). A known job is never forgotten."""
         with self._lock:
-            self._recorded[target] = (job_id, resource)
+            known = self._recorded.get(target)
+            self._recorded[target] = (job_id or (known[0] if known else None), resource)
 
-    def recorded(self, target: str) -> tuple[str, str] | None:
-        """`(job_id, resource)` that the stack state records on `target`, if `diff` saw one."""
+    def recorded(self, target: str) -> tuple[str | None, str] | None:
+        """`(job_id or None, resource)` of the restore the stack state records on `target`, if any."""
         with self._lock:
             return self._recorded.get(target)
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from .clouds import load_cloud
 from .errors import ConfigurationError, NoCredentialsError
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment
+from .inputs import parse_duration
 
 __all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
 
@@ -46,6 +47,7 @@ _SOURCES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "system_trust_store": ("systemTrustStore", ("DDM_SYSTEM_TRUST_STORE",), None),
     "poll_interval": ("pollInterval", ("DDM_POLL_INTERVAL",), None),
     "preflight": ("preflight", ("DDM_PREFLIGHT",), None),
+    "adopt_window": ("adoptWindow", ("DDM_ADOPT_WINDOW",), None),
 }
 CONFIG_KEYS = tuple(source[0] for source in _SOURCES.values()) + ("cloud",)
 """The `ddm:*` stack config keys the provider reads."""
@@ -80,6 +82,16 @@ class ProviderSettings(BaseModel):
     """Longest pause between two polls of a job, in seconds (poll_plan polls densely near the end)."""
     preflight: bool = True
     """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
+    adopt_window: float = Field(default=24 * 3600.0, gt=0, le=29 * 24 * 3600.0)
+    """How old (seconds) a running or completed restore of the target may be to be adopted;
+    written as a duration (`"24h"`, `"90m"`) or seconds; at most 29 days (`"696h"`)."""
+
+    @pydantic.field_validator("adopt_window", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not value.strip().replace(".", "", 1).isdigit():
+            return parse_duration(value)
+        return value
     http: HttpOptions = DEFAULT_HTTP_OPTIONS
     """TLS options for every HTTP client (DDM and IAM)."""
     origins: dict[str, str] = Field(default_factory=dict)

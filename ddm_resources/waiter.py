@@ -1,13 +1,31 @@
 """Wait for a DDM job to finish, with a deadline and progress reports.
 
-`wait_for_job` polls a `get_job` callable until the job is `Completed` (returned) or
-`Failed` (raises `JobFailedError`), or until the deadline passes (raises
-`JobTimeoutError`). A job that DDM does not know (`DBS.300400`) or that shows no status is
-given `missing_grace` seconds to appear, then raises `JobError`. The clock and the sleep
+`wait_for_job` polls a `get_job` callable until the job ends or the deadline passes. The
+clock and the sleep
 function are parameters, so tests run a 30-minute wait in microseconds. When to poll is
 `poll_plan.next_delay` of the polls so far (the first at once; sparse while the job's reported
 progress puts its end far away, dense near it, growing intervals without usable progress),
 at most `max_interval` apart, never past the deadline.
+
+**Job statuses** (ddm-api.md 3.1 documents `Running`, `Completed`, `Failed`; the job list,
+3.2, adds shard-configuration states). `job_outcome` reads a status in any letter case,
+with surrounding blanks ignored, and gives it exactly one outcome:
+
+| status (any case)                                  | outcome   | the wait ...                     |
+|----------------------------------------------------|-----------|----------------------------------|
+| `Completed`                                        | completed | returns the job                  |
+| `Failed`                                           | failed    | raises `JobFailedError`          |
+| `Rollbacking`, `RollbackSuccess`, `Canceling`,     | failed    | raises `JobFailedError`: such a  |
+| `CancelSuccess` (job list only)                    |           | job cannot end `Completed`       |
+| `Running`; `Expanding`, `ToBeSwitched`,            | running   | polls on until the deadline      |
+| `Switching` (job list only)                        |           |                                  |
+| any other non-empty value                          | unknown   | polls on until the deadline,     |
+|                                                    |           | naming the status                |
+| missing, `null` or `""`; job not found (404 or     | missing   | polls on for `missing_grace` s   |
+| `DBS.300400`)                                      |           | in a row, then raises `JobError` |
+
+The deadline raises `JobTimeoutError` with the last status. Adoption (`recovery.py`) takes
+only a running job (`ddm_resources.adoption`).
 """
 
 from __future__ import annotations
@@ -16,13 +34,36 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError
-from .models import COMPLETED, FAILED, Job
+from .models import Job
 from .poll_plan import Observation, PollPlan, next_delay, parse_progress
 from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
 
-__all__ = ["PollSchedule", "Progress", "wait_for_job"]
+__all__ = ["JobOutcome", "PollSchedule", "Progress", "job_outcome", "wait_for_job"]
+
+JobOutcome = Literal["completed", "failed", "running", "unknown", "missing"]
+_OUTCOMES: dict[str, JobOutcome] = {
+    "completed": "completed",
+    "failed": "failed",
+    "rollbacking": "failed",
+    "rollbacksuccess": "failed",
+    "canceling": "failed",
+    "cancelsuccess": "failed",
+    "running": "running",
+    "expanding": "running",
+    "tobeswitched": "running",
+    "switching": "running",
+}
+
+
+def job_outcome(status: str | None) -> JobOutcome:
+    """What a job status means for the wait (the table in the module docstring); any letter case."""
+    key = (status or "").strip().lower()
+    if not key:
+        return "missing"
+    return _OUTCOMES.get(key, "unknown")
 
 
 @dataclass(frozen=True)
@@ -80,16 +121,11 @@ def wait_for_job(
     the wait, since the job runs on regardless: polling goes on until the deadline (the next
     poll waits at least the error's `Retry-After`, capped as in `RetryPolicy`), and the last
     such error is named if the deadline passes. `get_job` should send a single attempt
-    (`DdmClient.poll_job`): this loop is the retry layer for polls. Other errors propagate. Status handling:
+    (`DdmClient.poll_job`): this loop is the retry layer for polls. Other errors propagate.
 
-    * `Completed` → return the job;
-    * `Failed` → raise `JobFailedError` naming the job;
-    * `Running`, the other documented in-progress values and any unknown value → keep
-      polling, reporting each new status through `on_progress`; the deadline bounds it;
-    * job not found (`NotFoundError`) or an empty status → keep polling for at most
-      `schedule.missing_grace` seconds in a row, then raise `JobError`.
-
-    Raises `JobTimeoutError` (with the last status) when the deadline passes first.
+    Each status has the outcome of the module docstring's table (`job_outcome`); every new
+    status or progress is reported through `on_progress`. Raises `JobFailedError`, `JobError`
+    (missing too long) or `JobTimeoutError` (with the last status) when the deadline passes.
     """
     start = clock()
     deadline = start + timeout
@@ -120,7 +156,8 @@ def wait_for_job(
             continue
         now = clock()
         seen_progress.append(Observation(now - start, parse_progress(job.process)))
-        if not job.status:
+        outcome = job_outcome(job.status)
+        if outcome == "missing":
             missing_since = now if missing_since is None else missing_since
             if now - missing_since >= schedule.missing_grace:
                 raise JobError(
@@ -129,10 +166,10 @@ def wait_for_job(
                 )
         else:
             missing_since = None
-        if job.status == COMPLETED:
+        if outcome == "completed":
             _report(on_progress, job, now - start)
             return job
-        if job.status == FAILED:
+        if outcome == "failed":
             _report(on_progress, job, now - start)
             raise JobFailedError(
                 f"DDM job {job_id} ended with status {job.status}",

@@ -151,3 +151,18 @@ def test_rejected_restore_fails_create_with_service_error(provider_config, emula
     assert "was not started" in details and "DBS.300372" in details
     assert len(recovery_posts(emulator)) == 1
     assert emulator.backend.all_jobs() == []
+
+
+def test_a_failed_create_shows_a_short_traceback_and_the_whole_story_in_one_line(provider, emulator):
+    emulator.backend.fail_next_job("Metadata restoration failed: data node unreachable.")
+    with pytest.raises(grpc.RpcError) as info:
+        provider.create({**INPUTS, "resource_name": "staging-metadata"})
+    job_id = emulator.backend.all_jobs()[0].id
+    details = info.value.details()
+    lines = details.strip().splitlines()
+    assert len(lines) <= 10, details  # "Traceback", three frames (two lines each), the message
+    assert "During handling" not in details and "direct cause" not in details
+    message = lines[-1].split(": ", 1)[1]
+    assert message.startswith("staging-metadata: metadata recovery onto target instance")
+    for part in (job_id, TARGET, "ended Failed", "data node unreachable", "run `pulumi up` again"):
+        assert part in message

@@ -131,9 +131,15 @@ def test_deadline_then_rerun_adopts_the_running_job(emulator):
     assert any(f"found restore job {job.id}" in line for line in lines)
 
 
-def test_completed_job_from_an_earlier_run_is_adopted(emulator):
+def test_completed_job_of_the_target_is_named_not_adopted(emulator):
     first = run(emulator)
-    again = run(emulator)
+    with pytest.raises(RecoveryError) as info:
+        run(emulator)
+    assert info.value.job_id == first.id
+    assert f"already holds the metadata restored by job {first.id}" in str(info.value)
+    assert f'set adopt_job_id = "{first.id}"' in str(info.value)
+    assert accepted_posts(emulator) == 1
+    again = run(emulator, adopt_job_id=first.id)
     assert again.id == first.id and again.status == "Completed"
     assert accepted_posts(emulator) == 1
 
@@ -188,3 +194,37 @@ def test_token_expired_early_is_renewed_once_on_401(emulator):
     assert [r for r in emulator.backend.requests() if r.status == 401]
     assert accepted_posts(emulator) == 1
     assert len(tokens_issued(emulator)) >= 2
+
+
+@pytest.mark.parametrize("body", [{"job_id": 12345}, {}, "", "not json", {"job_id": ""}, {"job_id": "a b"}],
+                         ids=["number", "empty-object", "empty", "not-json", "empty-id", "blank-in-id"])
+def test_202_without_a_usable_job_id_is_resolved_through_the_job_list(emulator, body):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "replace_response", status=202, body=body, times=1))
+    lines: list[str] = []
+    job = run(emulator, lines=lines)
+    [created] = emulator.backend.all_jobs()
+    assert job.id == created.id and job.status == "Completed"
+    assert len(recovery_posts(emulator)) == 1, "never resent"
+    assert any("looking for its job instead of sending it again" in line for line in lines)
+
+
+def test_202_without_a_job_id_and_no_job_in_the_list_is_outcome_unknown(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=202, body={}, times=1))
+    with pytest.raises(OutcomeUnknownError) as info:
+        run(emulator)
+    assert "may or may not have started" in str(info.value) and "was not started" not in str(info.value)
+    assert len(recovery_posts(emulator)) == 1
+
+
+@pytest.mark.parametrize("status", ["Rollbacking", "RollbackSuccess", "Failed", "failed", "Queued"])
+def test_a_job_neither_running_nor_completed_is_never_adopted(emulator, status):
+    emulator.backend.configure(job_seconds=3600)
+    other = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                              data_nodes=[DATA_NODE], backup_id=BACKUP)
+    emulator.backend.override_job_status(other.id, status)
+    lines: list[str] = []
+    with pytest.raises(RecoveryError) as info:
+        run(emulator, lines=lines)
+    assert not any("adopting it" in line for line in lines)
+    assert info.value.job_id != other.id
+    assert "preflight" in str(info.value) or "not started" in str(info.value), "the busy target refuses"

@@ -102,7 +102,12 @@ def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emu
     assert len(recovery_posts(emulator)) == 1
 
 
-def test_a_new_run_without_the_resource_in_state_adopts_the_job(provider, emulator):
-    first = provider.create({**GOOD, "resource_name": "a"})
-    job = configured(emulator).create({**GOOD, "resource_name": "a"})  # e.g. after an interrupted run
-    assert job.id == first.id and len(recovery_posts(emulator)) == 1
+def test_a_new_run_adopts_a_running_restore_and_says_why(provider, emulator, capsys):
+    emulator.backend.configure(job_seconds=2)
+    running = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                                data_nodes=[DATA_NODE], backup_id=BACKUP)  # an interrupted run's
+    result = provider.create({**GOOD, "resource_name": "a"})
+    assert result.id == running.id and recovery_posts(emulator) == []
+    line = next(line for line in capsys.readouterr().out.splitlines() if "adopting it" in line)
+    assert line.startswith(f"ddm-resources: a: found restore job {running.id} on target {TARGET}: Running")
+    assert "created within ddm:adoptWindow (24h)" in line

@@ -13,9 +13,9 @@ from ddm_resources.errors import (
     ThrottledError,
     TransportError,
 )
-from ddm_resources.models import Job
+from ddm_resources.models import Job, JobResponse
 from ddm_resources.poll_plan import Observation
-from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
+from ddm_resources.waiter import PollSchedule, Progress, job_outcome, wait_for_job
 
 
 class FakeClock:
@@ -202,3 +202,55 @@ def test_a_throttled_poll_waits_at_least_its_retry_after():
 
     assert wait_for_job(get_job, "j", timeout=600, clock=clock, sleep=clock.sleep).status == "Completed"
     assert clock.sleeps == [0.0, 25.0]
+
+
+# The status table of the waiter's docstring, row by row -------------------------------------
+
+STATUS_TABLE = [
+    ("Completed", "completed"), ("completed", "completed"), ("COMPLETED", "completed"), (" Completed ", "completed"),
+    ("Failed", "failed"), ("failed", "failed"), ("FAILED", "failed"),
+    ("Rollbacking", "failed"), ("RollbackSuccess", "failed"), ("Canceling", "failed"), ("CancelSuccess", "failed"),
+    ("Running", "running"), ("running", "running"), ("Expanding", "running"), ("ToBeSwitched", "running"),
+    ("Switching", "running"),
+    ("Queued", "unknown"), ("Succeeded", "unknown"),
+    ("", "missing"), (None, "missing"), ("  ", "missing"),
+]
+
+
+@pytest.mark.parametrize("status, outcome", STATUS_TABLE)
+def test_every_status_has_one_outcome(status, outcome):
+    assert job_outcome(status) == outcome
+
+
+@pytest.mark.parametrize("status, outcome", STATUS_TABLE)
+def test_the_wait_acts_on_the_outcome(status, outcome):
+    clock = FakeClock()
+    body = {"job": {"id": "j1", "status": status, "created_time": "2026-11-29T09:00:00Z"}}
+    job = JobResponse.model_validate(body).job  # a null or missing status parses as ""
+    calls: list[str] = []
+
+    def get_job(job_id: str) -> Job:
+        calls.append(job_id)
+        return job
+
+    schedule = PollSchedule(missing_grace=60)
+    run = lambda: wait_for_job(get_job, "j1", timeout=600, schedule=schedule, clock=clock, sleep=clock.sleep)  # noqa: E731
+    if outcome == "completed":
+        assert run() is job and len(calls) == 1
+    elif outcome == "failed":
+        with pytest.raises(JobFailedError, match=f"status {status}"):
+            run()
+        assert len(calls) == 1
+    elif outcome == "missing":
+        with pytest.raises(JobError, match="not found"):
+            run()
+        assert 60 <= clock.now - 1000 < 600
+    else:
+        with pytest.raises(JobTimeoutError) as info:
+            run()
+        assert info.value.last_status == status and clock.now - 1000 == pytest.approx(600)
+
+
+def test_a_status_missing_from_the_body_reads_as_no_status():
+    assert JobResponse.model_validate({"job": {"id": "j1"}}).job.status == ""
+    assert JobResponse.model_validate({"job": {"id": "j1", "status": 3}}).job.status == "3"

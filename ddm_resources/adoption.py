@@ -1,0 +1,122 @@
+"""Which existing DDM job a `MetadataRecovery` may take as its own: the adoption rule.
+
+DDM's job list (ddm-api.md section 3.2) shows a job's instance, name, status and times,
+not its source or backup. So a job is taken only when nothing else can explain it:
+
+* **target**: the job acts on `target.instance_id` (its `instance_id`);
+* **name**: its name mentions "restore" or "metadata" in any letter case, or is empty (the
+  real job name is not documented);
+* **status**: it is still running (`waiter.job_outcome` is `running`: `Running` in any
+  case, or a job-list in-progress state). A completed restore is never adopted on its own:
+  it may be this resource's interrupted run, but also the restore of a resource being
+  replaced (`pulumi up --replace` tells the provider nothing), of another stack, or a
+  console restore. The error names it and says to set `adopt_job_id` if it is this
+  resource's. Failed, rolled back, cancelled and unknown states are never adopted;
+* **age**: it was created within the adoption window (`ddm:adoptWindow`, default 24 h).
+  An older running restore is named, not adopted.
+
+A running restore of the target within the window is most likely an interrupted or
+timed-out `pulumi up` of this resource. A second POST could not succeed anyway: DDM
+refuses a target that is busy or not empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .api_time import CLOCK_SKEW_MS, parse_api_time
+from .client import DdmClient
+from .models import JobItem
+from .waiter import job_outcome
+
+__all__ = ["LOOKBACK", "TargetJobs", "restore_jobs", "target_jobs"]
+
+LOOKBACK = 29 * 24 * 3600.0
+"""How far back (seconds) the job list is read; the API allows 30 days."""
+_SKEW = CLOCK_SKEW_MS / 1000
+
+
+def restore_jobs(client: DdmClient, target: str, since: float) -> list[JobItem]:
+    """The restore jobs on `target` created from `since` (epoch s) until now (the service's
+    clock: `DdmClient.list_jobs`), newest first by parsed `created_time`. Raises
+    `ApiError`/`TransportError` if the list cannot be read."""
+    jobs = [job for job in client.list_jobs(int(since * 1000))
+            if job.instance_id == target and _looks_like_restore(job.name)]
+    return sorted(jobs, key=_created, reverse=True)
+
+
+@dataclass(frozen=True)
+class TargetJobs:
+    """What the job list says about a target at `now` (epoch s), with the adoption window."""
+
+    now: float
+    window: float
+    adoptable: JobItem | None = None
+    """The newest running restore created within the window: the one to adopt."""
+    too_old: JobItem | None = None
+    """A running restore created before the window (named, not adopted)."""
+    completed: JobItem | None = None
+    """The newest completed restore: the target is filled (never adopted on its own)."""
+
+    def adoption_line(self) -> str:
+        """Why `adoptable` is taken, for the `pulumi up` output."""
+        job = self.adoptable
+        assert job is not None
+        progress = f" {job.process}" if job.process else ""
+        return (f"found restore job {job.id} on target {job.instance_id}: {job.status}{progress}, created "
+                f"{job.created_time} ({_ago(self.now - _created(job))} ago), named {job.name!r}; adopting it "
+                f"instead of submitting a second restore: a running restore of the target created within "
+                f"ddm:adoptWindow ({_ago(self.window)}) is taken to be this resource's interrupted or timed-out "
+                "run (the job list does not show a job's source)")
+
+    def refusal(self, name: str, target: str) -> str | None:
+        """Why no restore may start on the target (a running job too old, or a completed one), or `None`."""
+        if self.too_old is not None:
+            job = self.too_old
+            return (f"{name}: target instance {target} has a running restore job {job.id} created {job.created_time}, "
+                    f"before ddm:adoptWindow ({_ago(self.window)}); it is not adopted and nothing was submitted. "
+                    f"If it is this resource's restore, set adopt_job_id = \"{job.id}\"; else wait for it to end "
+                    "and use a new, empty target.")
+        if self.completed is not None:
+            job = self.completed
+            return (f"{name}: target instance {target} already holds the metadata restored by job {job.id} "
+                    f"(Completed, created {job.created_time}); nothing was submitted. DDM restores only onto an "
+                    "empty instance, so a new restore needs a new, empty target: point target.instance_id at one. "
+                    f"If job {job.id} is this resource's own restore (an interrupted or timed-out `pulumi up`), "
+                    f"set adopt_job_id = \"{job.id}\" instead.")
+        return None
+
+
+def target_jobs(client: DdmClient, target: str, now: float, window: float) -> TargetJobs:
+    """Read the job list once and sort the target's restore jobs by the adoption rule."""
+    adoptable = too_old = completed = None
+    for job in restore_jobs(client, target, now - LOOKBACK):
+        outcome = job_outcome(job.status)
+        if outcome == "running":
+            if now - _created(job) <= window + _SKEW:
+                adoptable = adoptable or job
+            else:
+                too_old = too_old or job
+        elif outcome == "completed":
+            completed = completed or job
+    return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else completed)
+
+
+def _looks_like_restore(name: str) -> bool:
+    lowered = name.lower()
+    return not lowered or "restore" in lowered or "metadata" in lowered
+
+
+def _created(job: JobItem) -> float:
+    moment = parse_api_time(job.created_time)
+    return moment.timestamp() if moment is not None else datetime(1970, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds >= 86400 and seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
