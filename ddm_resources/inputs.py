@@ -197,8 +197,8 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
     rules = _Rules(int(clock() * 1000))
     out = rules.inputs(props)
     problems = rules.problems
-    if len(problems) > MAX_PROBLEMS:
-        more = len(problems) - MAX_PROBLEMS + 1
+    if rules.more:
+        more = rules.more + 1
         problems = [*problems[:MAX_PROBLEMS - 1], InputProblem("", f"... and {more} more problems of the same kinds")]
     if problems or contains_unknown(out):
         return CheckedInputs(out, problems, None)
@@ -219,9 +219,14 @@ class _Rules:
     def __init__(self, now_ms: int) -> None:
         self.now_ms = now_ms
         self.problems: list[InputProblem] = []
+        self.more = 0
+        """Problems found beyond the first `MAX_PROBLEMS`: counted, not kept."""
 
     def report(self, path: str, reason: str) -> None:
-        self.problems.append(InputProblem(path, reason))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(InputProblem(path, reason))
+        else:
+            self.more += 1
 
     def inputs(self, props: dict[str, Any]) -> dict[str, Any]:
         """Check every input; return them with `source.restore_time` as int ms when it is good."""

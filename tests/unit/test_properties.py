@@ -128,7 +128,7 @@ def seconds(provider, props) -> float:
 def test_check_time_grows_linearly(provider, kind):
     small, large = seconds(provider, big(kind, 3_000)), seconds(provider, big(kind, 30_000))
     assert large < 2.0, f"{kind}: {large:.2f}s for 30,000"
-    assert large < 30 * max(small, 0.005), f"{kind}: {small:.4f}s -> {large:.4f}s for 10x the size"
+    assert large < 30 * max(small, 0.01), f"{kind}: {small:.4f}s -> {large:.4f}s for 10x the size"
     assert len(provider.check({}, big(kind, 30_000)).failures) <= MAX_PROBLEMS
 
 
