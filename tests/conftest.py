@@ -37,17 +37,10 @@ DOC_EXAMPLE_BODY: dict[str, Any] = {
 RECOVERY_PATH = "/backups/metadata-recovery"
 
 
-PENDING_PROVIDER_WORK: dict[str, Any] = {}
-"""Emulator defaults the provider does not meet yet, relaxed for the provider's tests only.
-
-Each entry names the issue item whose landing removes it; the emulator's own tests run strict."""
-
-
 @pytest.fixture
 def emulator_settings() -> EmulatorSettings:
-    """What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its default
-    (less `PENDING_PROVIDER_WORK`)."""
-    return EmulatorSettings(job_seconds=0.3, **PENDING_PROVIDER_WORK)
+    """What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its (strict) default."""
+    return EmulatorSettings(job_seconds=0.3)
 
 
 @pytest.fixture

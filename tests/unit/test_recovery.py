@@ -27,7 +27,7 @@ from ddm_resources.inputs import MetadataRecoveryInputs
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.recovery import Recovery
 from ddm_resources.waiter import PollSchedule
-from tests.conftest import BACKUP, DATA_NODE, PENDING_PROVIDER_WORK, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 
 JOB_SECONDS = 300.0
 INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
@@ -43,7 +43,7 @@ def emulator_clock() -> ManualClock:
 @pytest.fixture
 def emulator_settings() -> EmulatorSettings:
     """Jobs of 300 emulated seconds."""
-    return EmulatorSettings(job_seconds=JOB_SECONDS, **PENDING_PROVIDER_WORK)
+    return EmulatorSettings(job_seconds=JOB_SECONDS)
 
 
 def run(emulator, *, token=TOKEN, lines=None, **inputs):

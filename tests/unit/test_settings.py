@@ -223,9 +223,9 @@ def https_emulator(tls):
 
     from ddm_emulator import DdmBackend
     from ddm_emulator.app import EmulatorApp
-    from tests.conftest import PENDING_PROVIDER_WORK, TOKEN
+    from tests.conftest import TOKEN
 
-    backend = DdmBackend(job_seconds=0.3, **PENDING_PROVIDER_WORK)
+    backend = DdmBackend(job_seconds=0.3)
     backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
     server = make_server("127.0.0.1", 0, EmulatorApp(backend), ssl_context=(str(tls[0]), str(tls[1])))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
