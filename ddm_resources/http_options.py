@@ -15,6 +15,7 @@ one line instead of a traceback.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import ssl
 from collections.abc import Mapping
@@ -91,7 +92,20 @@ def check_environment(environ: Mapping[str, str], options: HttpOptions, origins:
     """Raise `ConfigurationError` naming the setting if an HTTP client cannot be set up.
 
     `origins` maps `cacert` / `capath` to where the value came from (e.g. `OS_CACERT`).
+    A passing check is remembered for the same options and variables (it builds a client,
+    about 70 ms); a failing one is checked again every time.
     """
+    proxies = tuple((name, environ.get(name, "")) for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy"))
+    _check(proxies, options, tuple((k, origins[k]) for k in ("cacert", "capath") if k in origins))
+
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs) -> None:
+    environ = dict(proxies)
+    origins = dict(origin_pairs)
     for field, path in (("cacert", options.cacert), ("capath", options.capath)):
         if path and not (Path(path).is_dir() if field == "capath" else Path(path).is_file()):
             kind = "directory" if field == "capath" else "file"
