@@ -27,9 +27,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FAULT_ACTIONS", "Fault", "FaultRegistry"]
+__all__ = ["FAULT_ACTIONS", "MAX_DELAY", "Fault", "FaultRegistry"]
 
 FAULT_ACTIONS: tuple[str, ...] = ("respond", "delay", "drop", "lose_response", "replace_response")
+MAX_DELAY = 3600.0
+"""The longest `delay` a rule may ask for, in seconds."""
+_MAX_EVERY = 1_000_000
 
 
 @dataclass
@@ -114,22 +117,38 @@ class Fault:
             isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())
         ):
             raise ValueError("headers must be an object of strings")
+        status = data.get("status")
+        if status is not None and not _is_int(status):
+            raise ValueError("status must be an integer HTTP status code")
+        times = data.get("times")
+        if times is not None and not _is_int(times):
+            raise ValueError("times must be an integer or null")
+        every = data.get("every", 1)
+        if not _is_int(every) or not 1 <= every <= _MAX_EVERY:
+            raise ValueError(f"every must be an integer from 1 to {_MAX_EVERY}")
+        delay = data.get("delay", 0.0)
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY:
+            raise ValueError(f"delay must be a number of seconds from 0 to {MAX_DELAY:g}")
         try:
             return cls(
                 method=data.get("method", "*"),
                 path_regex=data["path_regex"],
                 action=data["action"],
-                status=data.get("status"),
+                status=status,
                 body=data.get("body"),
                 headers=headers,
-                delay=float(data.get("delay", 0.0)),
-                times=data.get("times"),
-                every=int(data.get("every", 1)),
+                delay=float(delay),
+                times=times,
+                every=every,
             )
         except re.error as exc:
             raise ValueError(f"invalid path_regex: {exc}") from exc
-        except TypeError as exc:
+        except (TypeError, AttributeError) as exc:
             raise ValueError(f"invalid fault: {exc}") from exc
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class FaultRegistry:

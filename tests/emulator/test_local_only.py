@@ -89,6 +89,13 @@ def test_admin_refuses_a_post_that_is_not_json(emulator, backend, content_type):
         ("/_emulator/faults", b'{"path_regex": "x", "action": "delay", "delay": [1]}'),
         ("/_emulator/faults", b'{"path_regex": "x", "action": "respond", "status": 99.5}'),
         ("/_emulator/faults", b'{"path_regex": "x", "action": "drop", "headers": {"a": 1}}'),
+        ("/_emulator/faults", b'{"path_regex": "x", "action": "drop", "every": 1e400}'),
+        ("/_emulator/faults", b'{"path_regex": "x", "action": "drop", "every": true}'),
+        ("/_emulator/faults", b'{"path_regex": "x", "action": "drop", "times": 1.5}'),
+        ("/_emulator/faults", b'{"path_regex": "x", "action": "delay", "delay": 1e400}'),
+        ("/_emulator/faults", b'{"path_regex": "x", "action": "delay", "delay": NaN}'),
+        ("/_emulator/faults", b'{"path_regex": 5, "action": "drop"}'),
+        ("/_emulator/faults", b'{"path_regex": "x", "action": "drop", "method": 5}'),
         ("/_emulator/tokens", b'{"token": 5}'),
     ],
 )
