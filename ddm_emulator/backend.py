@@ -307,15 +307,7 @@ class DdmBackend:
                 status, code = self.settings.repost_while_running.split()
                 raise ServiceError(int(status), code, "Other operations are being performed on the instance.")
             refusal = self._refusal(project_id, source, target, source_nodes, data_nodes, restore_time_ms, now)
-            completed = self._completed_restore_on(target)
-            if refusal is not None and completed is not None:
-                choice = self.settings.repost_after_completed
-                if choice == "409 DBS.212033":
-                    raise OperationConflict("Other operations are being performed on the instance.")
-            if refusal is not None and (
-                self.settings.restore_refusal == "immediate"
-                and not (completed is not None and self.settings.repost_after_completed == "202 then job fails")
-            ):
+            if refusal is not None and self._refused_at_once(target):
                 raise refusal
             nodes = [self.data_nodes[n] for n in data_nodes if n in self.data_nodes]
             fail_reason = f"{refusal.code}: {refusal.message}" if refusal is not None else self._fail_next
@@ -403,6 +395,19 @@ class DdmBackend:
                 f"{len(data_nodes)} were given.",
             )
         return None
+
+    def _refused_at_once(self, target: FakeInstance) -> bool:
+        """Whether a refused restore is answered now (else it becomes a job that fails).
+
+        After a completed restore of the target the `repost_after_completed` setting
+        decides (409 raised here, or a failing job); otherwise `restore_refusal` does."""
+        if self._completed_restore_on(target) is not None:
+            choice = self.settings.repost_after_completed
+            if choice == "409 DBS.212033":
+                raise OperationConflict("Other operations are being performed on the instance.")
+            if choice == "202 then job fails":
+                return False
+        return self.settings.restore_refusal == "immediate"
 
     def _completed_restore_on(self, target: FakeInstance) -> FakeJob | None:
         """The latest completed restore job onto `target`, if any (call with the lock held)."""
