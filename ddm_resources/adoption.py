@@ -3,7 +3,11 @@
 DDM's job list (ddm-api.md section 3.2) shows a job's instance, name, status and times,
 not its source or backup. So a job is taken only when nothing else can explain it:
 
-* **target**: the job acts on `target.instance_id` (its `instance_id`);
+* **target**: the job acts on `target.instance_id` (its `instance_id`). Where the service
+  binds a restore job to the source instead (the docs do not say; the POST path carries the
+  source), such a job cannot be told from a restore of the same source onto another target:
+  it is taken only right after this resource's own POST, as the single restore job of the
+  source or target that appeared since (`recovery.py`), else named, never adopted;
 * **name**: its name mentions "restore" or "metadata" in any letter case, or is empty (the
   real job name is not documented);
 * **status**: it is still running (`waiter.job_outcome` is `running`: `Running` in any
@@ -37,12 +41,13 @@ LOOKBACK = 29 * 24 * 3600.0
 _SKEW = CLOCK_SKEW_MS / 1000
 
 
-def restore_jobs(client: DdmClient, target: str, since: float) -> list[JobItem]:
-    """The restore jobs on `target` created from `since` (epoch s) until now (the service's
-    clock: `DdmClient.list_jobs`), newest first by parsed `created_time`. Raises
-    `ApiError`/`TransportError` if the list cannot be read."""
+def restore_jobs(client: DdmClient, instances: str | tuple[str, ...], since: float) -> list[JobItem]:
+    """The restore jobs acting on one of `instances` created from `since` (epoch s) until now
+    (the service's clock: `DdmClient.list_jobs`), newest first by parsed `created_time`.
+    Raises `ApiError`/`TransportError` if the list cannot be read."""
+    wanted = (instances,) if isinstance(instances, str) else instances
     jobs = [job for job in client.list_jobs(int(since * 1000))
-            if job.instance_id == target and _looks_like_restore(job.name)]
+            if job.instance_id in wanted and _looks_like_restore(job.name)]
     return sorted(jobs, key=_created, reverse=True)
 
 
@@ -58,6 +63,20 @@ class TargetJobs:
     """A running restore created before the window (named, not adopted)."""
     completed: JobItem | None = None
     """The newest completed restore: the target is filled (never adopted on its own)."""
+    failed: JobItem | None = None
+    """The newest failed restore of the target: it may have left the target non-empty."""
+    seen: frozenset[str] = frozenset()
+    """Every restore job of the target or the source in the list: jobs older than a POST."""
+    of_source: tuple[JobItem, ...] = ()
+    """Running or completed restore jobs bound to the source (their target cannot be told)."""
+
+    def source_hint(self) -> str:
+        """A sentence naming the restore jobs bound to the source, for a refused or unclear POST."""
+        if not self.of_source:
+            return ""
+        jobs = ", ".join(f"{job.id} ({job.status}, created {job.created_time})" for job in self.of_source[:3])
+        return (f" The job list shows restore jobs bound to the source instance: {jobs}; their target cannot "
+                "be told. If one is this resource's restore, set adopt_job_id to its ID.")
 
     def adoption_line(self) -> str:
         """Why `adoptable` is taken, for the `pulumi up` output."""
@@ -88,10 +107,16 @@ class TargetJobs:
         return None
 
 
-def target_jobs(client: DdmClient, target: str, now: float, window: float) -> TargetJobs:
-    """Read the job list once and sort the target's restore jobs by the adoption rule."""
-    adoptable = too_old = completed = None
-    for job in restore_jobs(client, target, now - LOOKBACK):
+def target_jobs(client: DdmClient, target: str, now: float, window: float, source: str = "") -> TargetJobs:
+    """Read the job list once and sort the target's restore jobs by the adoption rule (jobs of
+    `source` are only noted in `seen`)."""
+    adoptable = too_old = completed = failed = None
+    jobs = restore_jobs(client, (target, source) if source else target, now - LOOKBACK)
+    of_source = tuple(job for job in jobs if job.instance_id != target
+                      and job_outcome(job.status) in ("running", "completed"))
+    for job in jobs:
+        if job.instance_id != target:
+            continue
         outcome = job_outcome(job.status)
         if outcome == "running":
             if now - _created(job) <= window + _SKEW:
@@ -100,7 +125,10 @@ def target_jobs(client: DdmClient, target: str, now: float, window: float) -> Ta
                 too_old = too_old or job
         elif outcome == "completed":
             completed = completed or job
-    return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else completed)
+        elif outcome == "failed":
+            failed = failed or job
+    return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else completed,
+                      failed, frozenset(job.id for job in jobs), of_source)
 
 
 def _looks_like_restore(name: str) -> bool:

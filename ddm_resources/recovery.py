@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .adoption import LOOKBACK, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW_MS, parse_api_time
@@ -72,6 +72,12 @@ class Recovery:
     ledger: RunState | None = None
     adopt_window: float = 24 * 3600.0
     """How old (seconds) a running restore of the target may be to be adopted (`ddm:adoptWindow`)."""
+    _failed_before: JobItem | None = field(default=None, init=False, repr=False)
+    """The target's last failed restore, if the job list shows one: named when a restore is refused."""
+    _seen_before: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    """The restore jobs of the target or source listed before the POST: never this POST's job."""
+    _source_hint: str = field(default="", init=False, repr=False)
+    """Names the restore jobs bound to the source, when the service binds jobs so (`adoption`)."""
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -134,7 +140,8 @@ class Recovery:
         if self.inputs.adopt_job_id:
             return self._adopt_given(self.inputs.adopt_job_id)
         try:
-            found = target_jobs(self.client, self.target, self.clock(), self.adopt_window)
+            found = target_jobs(self.client, self.target, self.clock(), self.adopt_window,
+                                source=self.inputs.source_instance_id)
         except DdmError as exc:
             raise RecoveryError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
@@ -144,6 +151,7 @@ class Recovery:
         if found.adoptable is not None:
             self.say(found.adoption_line())
             return found.adoptable.id
+        self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
         refusal = found.refusal(self.name, self.target)
         if refusal is not None:
             job = found.too_old or found.completed
@@ -161,10 +169,12 @@ class Recovery:
         except DdmError as exc:
             raise RecoveryError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
                                 target_instance_id=self.target, job_id=job_id) from None
-        if job.instance is not None and job.instance.id and job.instance.id != self.target:
+        bound = (self.target, self.inputs.source_instance_id)  # the service may bind a restore job to either
+        if job.instance is not None and job.instance.id and job.instance.id not in bound:
             raise RecoveryError(
-                f"adopt_job_id {job_id} acts on instance {job.instance.id}, not on target.instance_id "
-                f"{self.target}; give the job of this target's restore", target_instance_id=self.target, job_id=job_id)
+                f"{self.name}: adopt_job_id {job_id} acts on instance {job.instance.id}, neither the target "
+                f"{self.target} nor the source; give the job of this target's restore",
+                target_instance_id=self.target, job_id=job_id)
         self.say(f"adopting job {job_id} ({job.status}) as asked by adopt_job_id; no restore is submitted")
         return job_id
 
@@ -184,22 +194,31 @@ class Recovery:
         return job_id
 
     def _not_started(self, exc: DdmError) -> RecoveryError:
+        hint = ""
+        if self._failed_before is not None:
+            job = self._failed_before
+            reason = job.fail_reason or "no reason given"
+            hint = (f" The target's last restore, job {job.id}, ended {job.status} ({reason}) and may have left "
+                    "the target non-empty; DDM restores only onto an empty instance: empty the target (or create "
+                    "a new DDM instance) and point target.instance_id at it.")
         return RecoveryError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
-                             f"started: {exc}.", target_instance_id=self.target)
+                             f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
         self.say(f"the restore request got no clear answer ({exc}); looking for its job instead of sending it again")
         self.sleep(_SETTLE)
         job: JobItem | None = None
         try:
-            candidates = restore_jobs(self.client, self.target, submitted_at - _SKEW)
+            candidates = [job for job in restore_jobs(self.client, (self.target, self.inputs.source_instance_id),
+                                                      submitted_at - _SKEW) if job.id not in self._seen_before]
         except DdmError as lookup_error:
             exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
         else:
             if len(candidates) == 1:
                 job = candidates[0]
             elif candidates:
-                exc = DdmError(f"{exc}; {len(candidates)} restore jobs of the target appeared since the request "
+                exc = DdmError(f"{exc}; {len(candidates)} restore jobs of the target or source appeared since "
+                               "the request "
                                f"({', '.join(j.id for j in candidates[:5])}), so none can be told to be this one")
         if job is None:
             raise OutcomeUnknownError(
@@ -207,11 +226,12 @@ class Recovery:
                 f"started: {exc}. "
                 f"Check the target's tasks in the DDM console (or GET /v3/{self.client.project_id}/jobs). "
                 "If a restore job is there, set `adopt_job_id` to its ID and run `pulumi up`; "
-                "if not, run `pulumi up` again (it looks for the job before submitting).",
+                f"if not, run `pulumi up` again (it looks for the job before submitting).{self._source_hint}",
                 target_instance_id=self.target,
             )
-        self.say(f"found job {job.id} ({job.status}, created {job.created_time}) on target {self.target}, the only "
-                 "restore job of the target created since the request was sent; adopting it as this restore")
+        self.say(f"found job {job.id} ({job.status}, created {job.created_time}) on instance {job.instance_id}, "
+                 "the only restore job of the target or source created since the request was sent; adopting it "
+                 "as this restore")
         return job.id
 
     # wait ----------------------------------------------------------------------------------
@@ -225,9 +245,13 @@ class Recovery:
                 clock=self.monotonic, sleep=self.sleep,
             )
         except JobFailedError as exc:
+            earlier = self._failed_before
+            again = f" The target's previous restore, job {earlier.id}, failed too." if earlier else ""
             message = (f"{what} failed: DDM job {job_id} ended {exc.status}: "
-                       f"{self._fail_reason(job_id, exc.created_time)}. Fix the cause, then run `pulumi up` again "
-                       "to start a new restore.")
+                       f"{self._fail_reason(job_id, exc.created_time)}.{again} Fix the cause, then run `pulumi up` "
+                       "again to start a new restore. A failed restore may leave the target non-empty (DDM then "
+                       "refuses it, DBS.300372): if so, point target.instance_id at a new, empty DDM instance."
+                       f"{self._source_hint}")
         except JobTimeoutError as exc:
             message = (f"{what}: job {job_id} was still {exc.last_status!r} when timeouts.create "
                        f"({self.inputs.create_timeout_text}) ran out; it may still be running. The next `pulumi up` "

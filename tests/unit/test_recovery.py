@@ -157,7 +157,7 @@ def test_adopt_job_id_of_another_instance_is_refused(emulator):
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
     other = emulator.backend.add_instance(DEMO_PROJECT_ID).id
-    with pytest.raises(RecoveryError, match=f"acts on instance {TARGET}, not on target.instance_id {other}"):
+    with pytest.raises(RecoveryError, match=f"acts on instance {TARGET}, neither the target {other} nor the source"):
         run(emulator, adopt_job_id=job_id, target={"instance_id": other, "data_nodes": [DATA_NODE]})
 
 
