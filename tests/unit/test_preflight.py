@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from ddm_emulator import DEMO_PROJECT_ID, Fault
+from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, Fault
+from ddm_emulator.testing import PREFLIGHT_SWITCHES, one_switch_at_a_time
 from ddm_resources.client import PAGE_SIZE, DdmClient
 from ddm_resources.inputs import validate_inputs
 from ddm_resources.preflight import (
@@ -345,3 +346,19 @@ def test_lookups_are_read_whole_under_both_readings_of_offset(client, emulator, 
     expected = {"index": ["0", str(PAGE_SIZE)], "page": ["0", str(PAGE_SIZE), "1"],
                 "page-from-1": ["0", str(PAGE_SIZE), "1", "2"]}[reading]
     assert [r.query.get("offset") for r in pages] == expected
+
+
+PREFLIGHT_VARIANTS = one_switch_at_a_time(EmulatorSettings(job_seconds=0.3), PREFLIGHT_SWITCHES)
+
+
+@pytest.mark.parametrize("emulator_settings", [s for _, s in PREFLIGHT_VARIANTS],
+                         ids=[name for name, _ in PREFLIGHT_VARIANTS])
+def test_right_under_every_preflight_switch(client, emulator):
+    """Good inputs pass (backup and restore time), an unknown source and an unusable node are named."""
+    assert run(client, emulator) == {}
+    assert run(client, emulator, source={"restore_time": now_ms(emulator) - 3_600_000}) == {}
+    assert set(run(client, emulator, source_instance_id="1" * 32 + "in09")) == {"source_instance_id"}
+    stranger = "4" * 32 + "in01"
+    found = run(client, emulator, target={"instance_id": TARGET, "data_nodes": [stranger]})
+    assert set(found) == {"target.data_nodes[0]"}
+    assert emulator.backend.requests(method="POST") == []
