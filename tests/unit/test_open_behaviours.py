@@ -18,7 +18,7 @@ from ddm_resources.errors import OutcomeUnknownError, RecoveryError
 from ddm_resources.inputs import MetadataRecoveryInputs
 from ddm_resources.recovery import Recovery
 from ddm_resources.waiter import PollSchedule
-from tests.conftest import BACKUP, DATA_NODE, PENDING_PROVIDER_WORK, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 from tests.unit.test_recovery import INPUTS, JOB_SECONDS, accepted_posts, run
 
 
@@ -43,7 +43,7 @@ def emulator_clock() -> ManualClock:
 
 @pytest.fixture
 def emulator_settings(request) -> EmulatorSettings:
-    return EmulatorSettings(job_seconds=JOB_SECONDS, **{**PENDING_PROVIDER_WORK, **getattr(request, "param", {})})
+    return EmulatorSettings(job_seconds=JOB_SECONDS, **getattr(request, "param", {}))
 
 
 def settings_grid(**choices: tuple) -> list:
