@@ -1,71 +1,142 @@
-"""Polling cost and completion latency of the job waiter, and the client's request cost.
+"""Polls per job and completion-detection latency: our waiter against a fixed 5 s + 10 s waiter.
 
-Run: `.venv/bin/python bench/polling.py`. Prints figures; asserts nothing.
-
-Part 1 drives `wait_for_job` with the default `PollSchedule` (poll interval capped at 10 s)
-against a job that completes after D seconds, on a fake clock: how many GETs a wait costs
-and how long after completion the waiter notices. Targets: at most one poll per 10 s once
-the interval has grown, and completion noticed within 10 s.
-
-Part 2 times `DdmClient.get_job` against the local emulator over a real socket.
+Every job is a real restore in the emulator (in process, over `ddm_emulator.wsgi_transport`,
+on a `ManualClock`), polled through `DdmClient.poll_job`. Our waiter is `wait_for_job` with its
+default schedule (`poll_plan`, jitter from a seeded random source); the reference is the Huawei
+Cloud Terraform provider's DDM waiter: first poll after 5 s, then every 10 s. For each job
+length and progress curve, the job's length is spread over `--phases` points of one 10 s cycle
+(one phase alone hides latency), and each phase runs `--repeats` times, the two waiters
+interleaved. Latency is the emulated time from the job's end to the poll that saw it.
+Asserts nothing; prints one table (or `--json` rows for bench/run).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import random
 import statistics
 import sys
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ddm_emulator import DEMO_PROJECT_ID, SEED, DdmBackend, EmulatorServer  # noqa: E402
+from bench.common import machine, percentile  # noqa: E402
+from ddm_emulator import SEED, DdmBackend, ManualClock, wsgi_transport  # noqa: E402
+from ddm_emulator.models import PROGRESS_CURVES  # noqa: E402
 from ddm_resources.client import DdmClient  # noqa: E402
-from ddm_resources.models import Job, RestoreSource, RestoreTarget  # noqa: E402
+from ddm_resources.models import COMPLETED, Job, RestoreSource, RestoreTarget  # noqa: E402
 from ddm_resources.waiter import PollSchedule, wait_for_job  # noqa: E402
+from tests.restore_targets import add_restore_targets  # noqa: E402
+
+TOKEN = "bench-token"
+LENGTHS_MIN = (1, 5, 30, 120)
 
 
-def simulate(duration: float, schedule: PollSchedule) -> tuple[int, float]:
-    now = [0.0]
-    polls = [0]
+@dataclass
+class Outcome:
+    polls: int
+    latency: float
 
-    def get_job(job_id: str) -> Job:
-        polls[0] += 1
-        return Job(id=job_id, status="Completed" if now[0] >= duration else "Running")
 
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
+class Lab:
+    """One emulator on a manual clock and a client to it; `run` restores and waits."""
 
-    wait_for_job(get_job, "j", timeout=duration * 10 + 60, schedule=schedule, clock=lambda: now[0], sleep=sleep)
-    return polls[0], now[0] - duration
+    def __init__(self) -> None:
+        self.clock = ManualClock()
+        self.backend = DdmBackend(clock=self.clock)
+        self.backend.add_static_token(TOKEN, SEED.project_id)
+        self.client = DdmClient("http://ddm.emulator", SEED.project_id, TOKEN,
+                                transport=wsgi_transport(self.backend), clock=self.clock)
+
+    def run(self, seconds: float, curve: str, waiter: Callable[[Callable[[str], Job], str], None]) -> Outcome:
+        self.backend.configure(job_seconds=seconds, progress_curve=curve)
+        [target] = add_restore_targets(self.backend, 1)
+        job_id = self.client.restore_metadata(
+            SEED.source_instance_id, RestoreSource(backup_id=SEED.backup_id),
+            RestoreTarget(instance_id=target.instance_id, data_nodes=[target.data_node]))
+        polls = [0]
+
+        def poll(job_id: str) -> Job:
+            polls[0] += 1
+            return self.client.poll_job(job_id)
+
+        waiter(poll, job_id)
+        job = self.backend.jobs[job_id]
+        return Outcome(polls[0], self.clock() - job.end)
+
+    def ours(self, seed: int) -> Callable[[Callable[[str], Job], str], None]:
+        schedule = PollSchedule(rand=random.Random(seed).random)
+
+        def wait(poll: Callable[[str], Job], job_id: str) -> None:
+            wait_for_job(poll, job_id, timeout=6 * 3600, schedule=schedule, clock=self.clock,
+                         sleep=self.clock.advance)
+        return wait
+
+    def fixed(self) -> Callable[[Callable[[str], Job], str], None]:
+        def wait(poll: Callable[[str], Job], job_id: str) -> None:
+            self.clock.advance(5.0)
+            while poll(job_id).status != COMPLETED:
+                self.clock.advance(10.0)
+        return wait
+
+
+def measure(lengths: tuple[int, ...], phases: int, repeats: int) -> list[dict[str, object]]:
+    rows = []
+    for minutes in lengths:
+        for curve in PROGRESS_CURVES:
+            lab = Lab()
+            ours: list[Outcome] = []
+            fixed: list[Outcome] = []
+            for phase in range(phases):
+                seconds = minutes * 60 + 10.0 * phase / phases
+                for repeat in range(repeats):  # interleaved: ours, fixed, ours, fixed, ...
+                    ours.append(lab.run(seconds, curve, lab.ours(seed=1000 * phase + repeat)))
+                    fixed.append(lab.run(seconds, curve, lab.fixed()))
+            rows.append(summarise(minutes, curve, ours, fixed))
+    return rows
+
+
+def summarise(minutes: int, curve: str, ours: list[Outcome], fixed: list[Outcome]) -> dict[str, object]:
+    def stats(outcomes: list[Outcome]) -> tuple[float, float, float]:
+        latencies = [o.latency for o in outcomes]
+        return (statistics.mean(o.polls for o in outcomes), statistics.median(latencies),
+                percentile(latencies, 95))
+
+    (op, om, o95), (fp, fm, f95) = stats(ours), stats(fixed)
+    return {"minutes": minutes, "curve": curve, "runs": len(ours), "polls": op, "fixed_polls": fp,
+            "polls_ratio": op / fp, "median": om, "fixed_median": fm, "median_ratio": om / fm if fm else 0.0,
+            "p95": o95, "fixed_p95": f95}
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = [f"{'job':>6} {'progress':<18} {'runs':>4} {'polls ours/fixed':>22} {'median latency s':>24} "
+             f"{'p95 latency s':>14}"]
+    for r in rows:
+        lines.append(
+            f"{r['minutes']:>4}m  {r['curve']:<18} {r['runs']:>4} "
+            f"{r['polls']:>7.1f} /{r['fixed_polls']:>6.1f} ={r['polls_ratio']:>5.2f}x "
+            f"{r['median']:>7.1f} /{r['fixed_median']:>5.1f} ={r['median_ratio']:>5.2f}x "
+            f"{r['p95']:>6.1f} /{r['fixed_p95']:>5.1f}")
+    return "\n".join(lines)
 
 
 def main() -> None:
-    schedule = PollSchedule()
-    print(f"Part 1: waiter with {schedule}")
-    print(f"{'job length':>12} {'polls':>7} {'polls/min':>10} {'noticed after':>14}")
-    for duration in (5, 30, 60, 300, 1800, 3600):
-        polls, late = simulate(duration, schedule)
-        print(f"{duration:>10} s {polls:>7} {polls / (duration / 60):>10.1f} {late:>12.2f} s")
-
-    server = EmulatorServer(DdmBackend(job_seconds=3600)).start()
-    server.backend.add_static_token("bench-token", DEMO_PROJECT_ID)
-    try:
-        with DdmClient(server.url, DEMO_PROJECT_ID, "bench-token") as client:
-            job_id = client.restore_metadata(
-                SEED.source_instance_id, RestoreSource(backup_id=SEED.backup_id),
-                RestoreTarget(instance_id=SEED.target_instance_id, data_nodes=[SEED.target_data_node_id]))
-            samples = []
-            for _ in range(300):
-                start = time.perf_counter()
-                client.get_job(job_id)
-                samples.append((time.perf_counter() - start) * 1000)
-    finally:
-        server.stop()
-    samples.sort()
-    print("\nPart 2: DdmClient.get_job against the emulator on 127.0.0.1 (300 requests, keep-alive)")
-    print(f"median {statistics.median(samples):.2f} ms, p95 {samples[int(len(samples) * 0.95)]:.2f} ms, "
-          f"max {samples[-1]:.2f} ms")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lengths", default=",".join(map(str, LENGTHS_MIN)),
+                        help="job lengths in minutes of emulated time (default: %(default)s)")
+    parser.add_argument("--phases", type=int, default=12, help="completion phases per length (default: 12)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per phase and waiter (default: 3)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    args = parser.parse_args()
+    rows = measure(tuple(int(x) for x in args.lengths.split(",")), args.phases, args.repeats)
+    if args.json:
+        print(json.dumps(rows))
+        return
+    print(f"polling: {machine()}; {args.phases} phases x {args.repeats} repeats per row, emulated time")
+    print(table(rows))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,181 @@
+"""What a restore costs beyond Pulumi itself: `pulumi up` and import time, and provider memory.
+
+* `pulumi up` (new stack, `--skip-preview`) of the root program with one restore whose job is
+  instant (the emulator's `job_seconds=0`), against the same of a program with one no-op dynamic
+  resource (a `ResourceProvider` whose create returns at once): wall time and CPU time of the
+  CLI and everything it started (language host, program, provider process);
+* `python -c "import ddm_resources"` against `python -c "import pulumi"`, CPU time;
+* peak RSS (VmHWM) of the provider process (`python -m pulumi.dynamic`), both programs.
+
+Runs are interleaved (restore, no-op, restore, ...), `--repeats` of each; every figure is the
+median of the per-repetition ratios. Asserts nothing; prints one table (or `--json` rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import REPO, machine, project_copy, pulumi, pulumi_bin, pulumi_env, timed, workdir  # noqa: E402
+from ddm_emulator import SEED, DdmBackend, EmulatorServer  # noqa: E402
+from tests.restore_targets import add_restore_targets  # noqa: E402
+
+TOKEN = "bench-token"
+NOOP_PROVIDER = '''"""A dynamic provider that does nothing: the reference for the restore's overhead."""
+from pulumi.dynamic import CreateResult, ResourceProvider
+
+
+class NoopProvider(ResourceProvider):
+    def create(self, props):
+        return CreateResult("noop", {})
+'''
+NOOP_PROGRAM = '''import pulumi
+from pulumi.dynamic import Resource
+
+from noop import NoopProvider
+
+
+class Noop(Resource):
+    pass
+
+
+Noop(NoopProvider(), "noop", {})
+pulumi.export("done", True)
+'''
+
+
+class PeakRss:
+    """Samples VmHWM of every `pulumi.dynamic` process every 50 ms while running; `peak` in MiB."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            for proc in Path("/proc").iterdir():
+                if not proc.name.isdigit():
+                    continue
+                try:
+                    if b"pulumi.dynamic" not in (proc / "cmdline").read_bytes():
+                        continue
+                    for line in (proc / "status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak = max(self.peak, int(line.split()[1]) / 1024)
+                except OSError:
+                    continue
+
+
+class Runs:
+    def __init__(self) -> None:
+        self.home = workdir("overhead")
+        self.server = EmulatorServer(DdmBackend(job_seconds=0.0)).start()
+        self.server.backend.add_static_token(TOKEN, SEED.project_id)
+        self.restore = project_copy(self.home / "restore")
+        self.noop = self.home / "noop"
+        self.noop.mkdir()
+        (self.noop / "Pulumi.yaml").write_text(
+            "name: noop\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: .venv\n")
+        (self.noop / "__main__.py").write_text(NOOP_PROGRAM)
+        (self.noop / "noop.py").write_text(NOOP_PROVIDER)
+        (self.noop / ".venv").symlink_to(REPO / ".venv")
+        self.env = {**pulumi_env(self.home), "DDM_ENDPOINT": self.server.url, "OS_TOKEN": TOKEN,
+                    "OS_PROJECT_ID": SEED.project_id}
+        self.pulumi = pulumi_bin()
+        self.stacks = 0
+
+    def up(self, project: Path) -> tuple[float, float, float]:
+        """(wall s, CPU s, provider peak RSS MiB) of `pulumi up` of a new stack of `project`."""
+        self.stacks += 1
+        stack = f"s{self.stacks}"
+        pulumi(self.pulumi, project, self.env, stack, "stack", "init")
+        if project == self.restore:
+            [target] = add_restore_targets(self.server.backend, 1)
+            config = project / f"Pulumi.{stack}.yaml"
+            config.write_text(config.read_text() + "config:\n"
+                              f"  ddm-metadata-recovery:sourceInstanceId: {SEED.source_instance_id}\n"
+                              f"  ddm-metadata-recovery:backupId: {SEED.backup_id}\n"
+                              f"  ddm-metadata-recovery:targetInstanceId: {target.instance_id}\n"
+                              f"  ddm-metadata-recovery:dataNodes:\n    - {target.data_node}\n")
+        with PeakRss() as rss:
+            wall, cpu = timed([self.pulumi, "up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack],
+                              project, self.env)
+        return wall, cpu, rss.peak
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def import_cpu(module: str) -> float:
+    return timed([sys.executable, "-c", f"import {module}"], REPO, {"PATH": "/usr/bin:/bin"})[1]
+
+
+def measure(repeats: int) -> list[dict[str, object]]:
+    runs = Runs()
+    ups: dict[str, list[tuple[float, float, float]]] = {"restore": [], "noop": []}
+    imports: dict[str, list[float]] = {"ddm_resources": [], "pulumi": []}
+    try:
+        runs.up(runs.noop)  # warm the file cache and the CLI's plugin discovery once, untimed
+        for _ in range(repeats):
+            ups["restore"].append(runs.up(runs.restore))
+            ups["noop"].append(runs.up(runs.noop))
+        for _ in range(max(repeats, 5)):
+            imports["ddm_resources"].append(import_cpu("ddm_resources"))
+            imports["pulumi"].append(import_cpu("pulumi"))
+    finally:
+        runs.close()
+
+    def row(figure: str, ours: list[float], reference: list[float], unit: str) -> dict[str, object]:
+        return {"figure": figure, "ours": statistics.median(ours), "reference": statistics.median(reference),
+                "ratio": statistics.median(o / r for o, r in zip(ours, reference, strict=True)), "unit": unit,
+                "runs": len(ours)}
+
+    restore, noop = ups["restore"], ups["noop"]
+    return [
+        row("pulumi up, wall", [u[0] for u in restore], [u[0] for u in noop], "s"),
+        row("pulumi up, CPU", [u[1] for u in restore], [u[1] for u in noop], "s"),
+        row("provider peak RSS", [u[2] for u in restore], [u[2] for u in noop], "MiB"),
+        row("import, CPU", imports["ddm_resources"], imports["pulumi"], "s"),
+    ]
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = [f"{'figure':<20} {'ddm_resources':>14} {'reference':>10} {'ratio':>7}   reference"]
+    refs = {"import, CPU": "import pulumi", "provider peak RSS": "no-op dynamic provider"}
+    for r in rows:
+        lines.append(f"{r['figure']:<20} {r['ours']:>10.2f} {r['unit']:<3} {r['reference']:>6.2f} {r['unit']:<3} "
+                     f"{r['ratio']:>5.2f}x   {refs.get(str(r['figure']), 'one no-op dynamic resource')}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (default: 3)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    args = parser.parse_args()
+    rows = measure(args.repeats)
+    if args.json:
+        print(json.dumps(rows))
+        return
+    print(f"overhead: {machine()}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
