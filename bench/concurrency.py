@@ -80,7 +80,8 @@ def measure(repeats: int, job_seconds: float) -> list[dict[str, object]]:
 
 
 def table(rows: list[dict[str, object]], job_seconds: float) -> str:
-    lines = [f"{'pulumi up':<16} {'restores':>8} {'wall s (median)':>16} {'/ 1 restore':>12}   jobs of {job_seconds:g} s"]
+    lines = [f"{'pulumi up':<16} {'restores':>8} {'wall s (median)':>16} {'/ 1 restore':>12}"
+             f"   jobs of {job_seconds:g} s"]
     for r in rows:
         lines.append(f"{r['mode']:<16} {r['restores']:>8} {r['wall']:>16.1f} {r['ratio']:>11.2f}x")
     return "\n".join(lines)

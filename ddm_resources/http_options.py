@@ -57,7 +57,7 @@ class HttpOptions:
         if not self.verify:
             return {"verify": False, "trust_env": True}
         if not (self.cacert or self.capath or self.system_trust_store):
-            return {"trust_env": True}
+            return {"verify": _default_context(), "trust_env": True}
         return {"verify": self.ssl_context(), "trust_env": True}
 
     def ssl_context(self) -> ssl.SSLContext:
@@ -82,6 +82,13 @@ class HttpOptions:
                 what = f"CA bundle {self.cacert}" if self.cacert else f"CA directory {self.capath}"
                 raise ConfigurationError(f"could not load the {what}: {type(exc).__name__}") from None
         return context
+
+
+@functools.cache
+def _default_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's bundle), made once per process: loading the
+    bundle costs tens of milliseconds of CPU, and every client and settings check needs it."""
+    return httpx.create_ssl_context()
 
 
 DEFAULT_HTTP_OPTIONS = HttpOptions()

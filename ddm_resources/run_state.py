@@ -57,10 +57,18 @@ class RunState:
         self._recorded: dict[str, tuple[str | None, str]] = {}
         self._claims: dict[str, Claim] = {}
         self._preflighted: set[str] = set()
+        self._settings: ProviderSettings | None = None
 
     def settings(self) -> ProviderSettings:
-        """The settings from the stack config and the environment; raises `ConfigurationError`."""
-        return resolve_settings(lambda key: self.config.get(key.removeprefix("ddm:")), os.environ)
+        """The settings from the stack config and the environment; raises `ConfigurationError`.
+
+        Resolved once per process (neither changes during a run; resolving checks the TLS and
+        proxy settings, which costs tens of milliseconds); a failure is resolved again next time."""
+        if self._settings is None:
+            settings = resolve_settings(lambda key: self.config.get(key.removeprefix("ddm:")), os.environ)
+            with self._lock:
+                self._settings = self._settings or settings
+        return self._settings
 
     def token_source(self, settings: ProviderSettings) -> TokenSource:
         """One token source per settings, shared by every call of this process."""
