@@ -26,9 +26,13 @@ from .errors import (  # noqa: E402
 from .resource import (  # noqa: E402
     MetadataRecovery,
     MetadataRecoveryArgs,
+    MetadataRecoveryArgsDict,
     RestoreSourceArgs,
+    RestoreSourceArgsDict,
     RestoreTargetArgs,
+    RestoreTargetArgsDict,
     TimeoutsArgs,
+    TimeoutsArgsDict,
 )
 
 __all__ = [
@@ -39,10 +43,14 @@ __all__ = [
     "JobTimeoutError",
     "MetadataRecovery",
     "MetadataRecoveryArgs",
+    "MetadataRecoveryArgsDict",
     "OutcomeUnknownError",
     "RecoveryError",
     "RestoreSourceArgs",
+    "RestoreSourceArgsDict",
     "RestoreTargetArgs",
+    "RestoreTargetArgsDict",
     "TimeoutsArgs",
+    "TimeoutsArgsDict",
     "__version__",
 ]

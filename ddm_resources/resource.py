@@ -25,15 +25,20 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
+from typing_extensions import NotRequired, TypedDict
 
 from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
 
 __all__ = [
     "MetadataRecovery",
     "MetadataRecoveryArgs",
+    "MetadataRecoveryArgsDict",
     "RestoreSourceArgs",
+    "RestoreSourceArgsDict",
     "RestoreTargetArgs",
+    "RestoreTargetArgsDict",
     "TimeoutsArgs",
+    "TimeoutsArgsDict",
 ]
 
 
@@ -67,9 +72,39 @@ class TimeoutsArgs:
     """How long `pulumi up` waits for the restore job, e.g. `"60m"` (the default) or `"2h"`."""
 
 
-SourceInput = RestoreSourceArgs | Mapping[str, Any]
-TargetInput = RestoreTargetArgs | Mapping[str, Any]
-TimeoutsInput = TimeoutsArgs | Mapping[str, Any]
+class RestoreSourceArgsDict(TypedDict, total=False):
+    """`RestoreSourceArgs` as a plain dict: exactly one of the two keys."""
+
+    backup_id: pulumi.Input[str]
+    restore_time: pulumi.Input[int | str | datetime]
+
+
+class RestoreTargetArgsDict(TypedDict):
+    """`RestoreTargetArgs` as a plain dict."""
+
+    instance_id: pulumi.Input[str]
+    data_nodes: pulumi.Input[Sequence[pulumi.Input[str]]]
+
+
+class TimeoutsArgsDict(TypedDict, total=False):
+    """`TimeoutsArgs` as a plain dict."""
+
+    create: str
+
+
+SourceInput = RestoreSourceArgs | RestoreSourceArgsDict
+TargetInput = RestoreTargetArgs | RestoreTargetArgsDict
+TimeoutsInput = TimeoutsArgs | TimeoutsArgsDict
+
+
+class MetadataRecoveryArgsDict(TypedDict):
+    """`MetadataRecoveryArgs` as a plain dict (the shape Pulumi's generated SDKs call `...ArgsDict`)."""
+
+    source_instance_id: pulumi.Input[str]
+    source: pulumi.Input[SourceInput]
+    target: pulumi.Input[TargetInput]
+    timeouts: NotRequired[pulumi.Input[TimeoutsInput] | None]
+    adopt_job_id: NotRequired[pulumi.Input[str] | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +140,9 @@ class MetadataRecoveryArgs:
 
 
 def _as_dict(value: Any) -> Any:
+    """An `*Args` object as a dict; inside an `Output` too (e.g. `Output[RestoreTargetArgs]`)."""
+    if isinstance(value, pulumi.Output):
+        return value.apply(_as_dict)
     if isinstance(value, (RestoreSourceArgs, RestoreTargetArgs, TimeoutsArgs)):
         return {k: v for k, v in vars(value).items() if v is not None}
     return value
@@ -112,6 +150,8 @@ def _as_dict(value: Any) -> Any:
 
 def _source_props(value: Any) -> Any:
     """`source` as a dict, with a `datetime` `restore_time` made serializable (see `_wire_time`)."""
+    if isinstance(value, pulumi.Output):
+        return value.apply(_source_props)
     source = _as_dict(value)
     if isinstance(source, Mapping) and "restore_time" in source:
         return {**source, "restore_time": _wire_time(source["restore_time"])}
@@ -137,12 +177,32 @@ def _wire_time(value: Any) -> Any:
 class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """A DDM metadata recovery: restores a source instance's metadata onto a new, empty target.
 
-    Create-only. `pulumi up` submits exactly one restore and waits for its job (up to
-    `timeouts.create`, default 60m); `pulumi refresh` re-reads the job; `pulumi destroy`
-    only forgets the resource, since a restore cannot be undone.
+    Create-only. `pulumi up` submits exactly one restore (ddm-api.md section 2.1) and waits
+    for its job (section 3.1); `pulumi refresh` re-reads the job; `pulumi destroy` only
+    forgets the resource, since a restore cannot be undone.
 
-    `opts=ResourceOptions(custom_timeouts=CustomTimeouts(create="90m"))` sets the same
-    deadline as `timeouts.create`; when both are set, `timeouts.create` wins.
+    Arguments, as Pulumi's generated SDKs take them: a `MetadataRecoveryArgs`, or a plain dict
+    (`MetadataRecoveryArgsDict`), or the same names as keyword arguments. Any input, nested
+    ones included, may be an `Output`.
+
+    Inputs (a change of the first three replaces the resource, i.e. runs a new restore):
+
+    * `source_instance_id` (str): the source DDM instance, e.g. `1f5c...in09`;
+    * `source` (`RestoreSourceArgs` / dict): exactly one of `backup_id` (str, e.g. `defa...br09`)
+      and `restore_time`: epoch **milliseconds**, UTC (int), an ISO 8601 string with an offset,
+      or an aware `datetime`;
+    * `target` (`RestoreTargetArgs` / dict): `instance_id` (str) of a new, empty DDM instance and
+      `data_nodes` (list of str), the RDS instances already restored (PITR) to that time;
+    * `timeouts` (`TimeoutsArgs` / dict): `create`, a duration such as `"90m"` (default `"60m"`);
+      `opts=ResourceOptions(custom_timeouts=CustomTimeouts(create=...))` sets it as well, and
+      `timeouts.create` wins when both are set. Changed in place;
+    * `adopt_job_id` (str): wait on this existing restore job instead of submitting one (the way
+      to bring an existing restore under management; `pulumi import` cannot work for dynamic
+      providers). Changed in place.
+
+    Outputs: `job_id` (str, also the resource ID), `status` (str, `Completed`), `created_time`
+    and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), and the inputs as checked (`restore_time`
+    in epoch ms).
     """
 
     job_id: pulumi.Output[str]
@@ -161,9 +221,19 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     def __init__(
         self,
         resource_name: str,
-        args: MetadataRecoveryArgs,
+        args: MetadataRecoveryArgs | MetadataRecoveryArgsDict | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        source_instance_id: pulumi.Input[str] | None = None,
+        source: pulumi.Input[SourceInput] | None = None,
+        target: pulumi.Input[TargetInput] | None = None,
+        timeouts: pulumi.Input[TimeoutsInput] | None = None,
+        adopt_job_id: pulumi.Input[str] | None = None,
     ) -> None:
+        """Declare a restore named `resource_name` from `args` or the keyword arguments (not both)."""
+        given = {"source_instance_id": source_instance_id, "source": source, "target": target,
+                 "timeouts": timeouts, "adopt_job_id": adopt_job_id}
+        args = _args(args, {k: v for k, v in given.items() if v is not None})
         props: dict[str, Any] = {**args.to_props(), "resource_name": resource_name,
                                  **{key: None for key in OUTPUT_KEYS}}
         props.setdefault("timeouts", None)
@@ -171,6 +241,24 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         if custom is not None and custom.create:
             props["timeouts"] = _default_create(props["timeouts"], custom.create)
         super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)
+
+
+def _args(args: Any, keywords: dict[str, Any]) -> MetadataRecoveryArgs:
+    """One `MetadataRecoveryArgs` from an Args object, a dict, or keyword arguments."""
+    if args is not None and keywords:
+        raise TypeError(f"MetadataRecovery takes args or keyword arguments, not both (got {sorted(keywords)})")
+    if isinstance(args, MetadataRecoveryArgs):
+        return args
+    given = dict(args) if isinstance(args, Mapping) else keywords
+    if args is not None and not isinstance(args, Mapping):
+        raise TypeError(f"MetadataRecovery args must be MetadataRecoveryArgs or a dict, not {type(args).__name__}")
+    missing = [key for key in ("source_instance_id", "source", "target") if given.get(key) is None]
+    if missing:
+        raise TypeError(f"MetadataRecovery needs {', '.join(missing)}")
+    unknown = set(given) - {"source_instance_id", "source", "target", "timeouts", "adopt_job_id"}
+    if unknown:
+        raise TypeError(f"MetadataRecovery got unknown arguments: {', '.join(sorted(unknown))}")
+    return MetadataRecoveryArgs(**given)
 
 
 def _default_create(timeouts: Any, create: str) -> Any:
