@@ -312,3 +312,19 @@ def test_switch_helpers_cover_every_choice():
     assert {(name, c) for name, choices in SWITCH_VARIANTS.items() for c in choices} <= seen
     combos = all_combinations(names=["job_bound_to", "job_name"])
     assert len(combos) == len(SWITCH_VARIANTS["job_bound_to"]) * len(SWITCH_VARIANTS["job_name"])
+
+
+@pytest.mark.parametrize(
+    "emulator_settings",
+    [s for _, s in one_switch_at_a_time(EmulatorSettings(job_seconds=JOB_SECONDS))],
+    ids=[name for name, _ in one_switch_at_a_time(EmulatorSettings(job_seconds=JOB_SECONDS))],
+)
+def test_the_documented_example_restores_under_every_switch(client, auth, clock, backend, emulator_settings):
+    job_id = start(client, auth)
+    clock.advance(JOB_SECONDS)
+
+    status = job(client, auth, job_id)["status"]
+
+    assert status.lower() == "completed"
+    target = backend.find_instance(SEED.target_instance_id)
+    assert target.data_node_ids == [SEED.target_data_node_id] and target.schemas == ["orders"]
