@@ -47,7 +47,7 @@ class PollPlan:
     max_interval: float = 300.0
     fallback_interval: float = 60.0
     growth: float = 1.0
-    window_polls: float = 6.0
+    window_polls: float = 12.0
     jitter: float = 0.1
 
 
