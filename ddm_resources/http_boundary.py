@@ -14,6 +14,7 @@ too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter sen
 from __future__ import annotations
 
 import contextvars
+import re
 import ssl
 import time
 from collections.abc import Iterable
@@ -174,7 +175,8 @@ def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:
 def parse_error_body(response: httpx.Response) -> ApiErrorBody:
     """Parse a DDM error body (either format) or an IAM one (`{"error": {...}}`).
 
-    Falls back to the start of the raw text when the body is not one of those.
+    Falls back to the start of the raw text when the body is not one of those (or was cut at
+    `MAX_BODY`), with the `error_code` / `errCode` found in it, if any.
     """
     try:
         data = response.json()
@@ -189,7 +191,13 @@ def parse_error_body(response: httpx.Response) -> ApiErrorBody:
             body = ApiErrorBody()
         if body.code or body.message:
             return body
-    return ApiErrorBody(code="", message=clean_text(response.text[: 4 * TEXT_LIMIT]) or response.reason_phrase)
+    head = response.text[:65536]  # e.g. a JSON body cut at MAX_BODY: keep its code for the retry rules
+    found = _ERROR_CODE.search(head)
+    return ApiErrorBody(code=found.group(1) if found else "",
+                        message=clean_text(head[: 4 * TEXT_LIMIT]) or response.reason_phrase)
+
+
+_ERROR_CODE = re.compile(r'"(?:error_code|errCode)"\s*:\s*"([A-Za-z0-9._-]{1,64})"')
 
 
 def bound_client(http: httpx.Client) -> httpx.Client:

@@ -146,7 +146,14 @@ def test_a_10_mb_error_message_becomes_a_short_error_and_is_read_only_1_mib(host
     with client(server) as c, pytest.raises(ApiError) as info:
         c.get_job(JOB_ID)
     assert len(str(info.value)) < 1000
-    assert info.value.error_code == "" or info.value.error_code == "DBS.280001"
+    assert info.value.error_code == "DBS.280001"
+
+
+def test_a_busy_409_with_a_huge_message_keeps_its_code_and_is_retried(hostile):
+    server = hostile(answer(409, {"error_code": "DBS.212033", "error_msg": "busy " * 400_000}))
+    with client(server, retry_policy=RetryPolicy(max_attempts=3)) as c, pytest.raises(ApiError) as info:
+        c.get_job(JOB_ID)
+    assert info.value.error_code == "DBS.212033" and len(server.requests) == 3
 
 
 def test_a_2xx_answer_longer_than_the_limit_is_not_read(hostile):
