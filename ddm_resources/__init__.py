@@ -7,10 +7,14 @@ nodes were already restored to the same point in time, and waits for the job.
 Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
 `http_boundary`/`sanitize`/`client` (HTTP), `retry`,
 `auth`/`settings`/`clouds` (credentials), `inputs`/`restore_time` (check and
-diff rules), `preflight`, `waiter`/`recovery` (the exactly-once create flow), `provider`
+diff rules), `preflight`, `waiter`/`adoption`/`recovery` (the exactly-once create flow),
+`run_state` (one provider process's state), `restore_window` (what a source can be restored
+to: `get_restore_window`), `provider`
 (the dynamic provider), `resource` (what programs declare). The local DDM API emulator is the
 separate package `ddm_emulator`.
 """
+
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -35,6 +39,19 @@ from .resource import (  # noqa: E402
     TimeoutsArgsDict,
 )
 
+if _TYPE_CHECKING:
+    from .restore_window import RestoreWindow
+
+
+def get_restore_window(source_instance_id: str) -> "RestoreWindow":  # noqa: UP037
+    """The restorable time ranges (epoch ms) and metadata backups of a DDM source instance, read
+    with the provider's settings (`ddm:*` stack config, environment, clouds.yaml), so that a
+    program can choose a time or a backup at preview (`ddm_resources.restore_window`)."""
+    from .restore_window import get_restore_window as read
+
+    return read(source_instance_id)
+
+
 __all__ = [
     "ApiError",
     "ConfigurationError",
@@ -52,5 +69,6 @@ __all__ = [
     "RestoreTargetArgsDict",
     "TimeoutsArgs",
     "TimeoutsArgsDict",
+    "get_restore_window",
     "__version__",
 ]

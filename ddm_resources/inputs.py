@@ -18,7 +18,8 @@ and the fix. Only when they all pass is `MetadataRecoveryInputs` built, which th
 * exactly one of `source.backup_id` and `source.restore_time`;
 * `source.restore_time` is epoch milliseconds, UTC; an ISO 8601 / RFC 3339 string with a UTC
   offset or an aware `datetime` is accepted and carried on as int ms
-  (`ddm_resources.restore_time` parses and judges it);
+  (`ddm_resources.restore_time` parses and judges it); `"latest"` (any case) stays `"latest"`
+  and is resolved at create;
 * `target.data_nodes`: a non-empty list, no duplicates, no blank entries;
 * IDs (`source_instance_id`, `source.backup_id`, `target.instance_id`, each data node)
   follow the **ID rule** (`ID_PATTERN`): 32 lowercase hexadecimal characters and a
@@ -40,7 +41,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
@@ -55,6 +56,8 @@ __all__ = [
     "FORCE_NEW_INPUTS",
     "ID_PATTERN",
     "InputProblem",
+    "LATEST",
+    "LatestSource",
     "JOB_ID_PATTERN",
     "MAX_PROBLEMS",
     "MetadataRecoveryInputs",
@@ -133,6 +136,20 @@ class Timeouts(BaseModel):
     """How long `create` waits for the job, as a duration such as `"60m"`; default `"60m"`."""
 
 
+LATEST = "latest"
+"""`source.restore_time = "latest"`: the source's newest restorable time, resolved at create."""
+
+
+class LatestSource(BaseModel):
+    """`source` as `{"restore_time": "latest"}`: stays so in the inputs (no replace on the next
+    run); `create` resolves it from `restorable-time-interval` (`MetadataRecoveryInputs.resolved`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    restore_time: Literal["latest"]
+    backup_id: None = None
+
+
 class MetadataRecoveryInputs(BaseModel):
     """All inputs of a `MetadataRecovery`, as `check_inputs` accepted them."""
 
@@ -140,7 +157,7 @@ class MetadataRecoveryInputs(BaseModel):
 
     source_instance_id: str
     """ID of the source DDM instance whose metadata is restored."""
-    source: RestoreSource
+    source: RestoreSource | LatestSource
     target: RestoreTarget
     timeouts: Timeouts | None = None
     adopt_job_id: str | None = None
@@ -161,6 +178,22 @@ class MetadataRecoveryInputs(BaseModel):
     def to_props(self) -> dict[str, Any]:
         """The inputs as plain JSON-able values, unused optional fields left out."""
         return self.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def latest(self) -> bool:
+        """True for `source.restore_time = "latest"`, not resolved yet."""
+        return isinstance(self.source, LatestSource)
+
+    @property
+    def restore_source(self) -> RestoreSource:
+        """The source as the API takes it; raises `ValueError` while `"latest"` is not resolved."""
+        if isinstance(self.source, LatestSource):
+            raise ValueError('source.restore_time "latest" is resolved at create (resolved())')
+        return self.source
+
+    def resolved(self, restore_time_ms: int) -> MetadataRecoveryInputs:
+        """These inputs with `"latest"` replaced by `restore_time_ms` (epoch ms)."""
+        return self.model_copy(update={"source": RestoreSource(restore_time=restore_time_ms)})
 
 
 @dataclass(frozen=True)
@@ -301,6 +334,8 @@ class _Rules:
             self.id("source.backup_id", backup_id, "backup")
         if restore_time is None or is_unknown(restore_time):
             return source
+        if isinstance(restore_time, str) and restore_time.strip().lower() == LATEST:
+            return {**source, "restore_time": LATEST}
         try:
             parsed = parse_restore_time(restore_time)
         except ValueError as exc:

@@ -185,11 +185,12 @@ class _Preflight:
                         "name the project it lives in")
             return self.problems
         target_listed = candidates is None or self._check_target(candidates)
-        if self.inputs.source.restore_time is not None:
-            when, source_nodes = self._check_restore_time(self.inputs.source.restore_time)
+        source = self.inputs.restore_source
+        if source.restore_time is not None:
+            when, source_nodes = self._check_restore_time(source.restore_time)
             from_backup = False
         else:
-            when, source_nodes = self._check_backup(self.inputs.source.backup_id or "")
+            when, source_nodes = self._check_backup(source.backup_id or "")
             from_backup = True
         if target_listed and when is not None and source_nodes:
             self._check_data_nodes(when, source_nodes, from_backup=from_backup)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # the rest is imported where it is used: a program importing 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
 PROVIDER_KEY = "__provider"
-OUTPUT_KEYS = ("job_id", "status", "created_time", "end_time")
+OUTPUT_KEYS = ("job_id", "status", "created_time", "end_time", "restored_to")
 """Outputs set by `create` and `read`, beside the echoed inputs."""
 UPDATABLE_INPUTS = ("timeouts", "adopt_job_id")
 """Inputs whose change is recorded in place (`update`), without any API call."""
@@ -128,6 +128,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .adoption import target_jobs
         from .inputs import InputProblem
         from .preflight import preflight, preflight_unavailable
+        from .restore_window import latest_restorable_ms
 
         if inputs.adopt_job_id:
             return []
@@ -154,6 +155,11 @@ class MetadataRecoveryProvider(ResourceProvider):
             refusal = found.refusal(_name(inputs), inputs.target.instance_id)
             if refusal is not None:
                 return [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
+            if inputs.latest:  # resolved here only to preflight it; the input stays "latest"
+                try:
+                    inputs = inputs.resolved(latest_restorable_ms(client, inputs.source_instance_id))
+                except DdmError as exc:
+                    return [InputProblem("source.restore_time", f"source.restore_time: {exc}")]
             problems = preflight(client, inputs, note=lambda line: _say(f"{_name(inputs)}: {line}"))
         if not problems:
             self.state.preflight_passed(inputs.model_dump_json())
@@ -205,9 +211,11 @@ class MetadataRecoveryProvider(ResourceProvider):
             # inputs a moment ago (the preview of `pulumi up` is another process, so its check counts not)
             again = settings.preflight and not self.state.has_passed_preflight(inputs.model_dump_json())
             name = _name(inputs)
-            job = Recovery(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
-                           preflight=again, ledger=self.state, adopt_window=settings.adopt_window).run()
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job)})
+            recovery = Recovery(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
+                                preflight=again, ledger=self.state, adopt_window=settings.adopt_window)
+            job = recovery.run()
+        # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": recovery.restored_to})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh`; keep the resource if the job record is gone.

@@ -38,6 +38,8 @@ from .errors import (
 from .inputs import MetadataRecoveryInputs
 from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
+from .restore_time import format_ms
+from .restore_window import latest_restorable_ms
 from .run_state import RunState
 from .waiter import PollSchedule, job_outcome, wait_for_job
 
@@ -72,6 +74,9 @@ class Recovery:
     ledger: RunState | None = None
     adopt_window: float = 24 * 3600.0
     """How old (seconds) a running restore of the target may be to be adopted (`ddm:adoptWindow`)."""
+    restored_to: int | None = field(default=None, init=False)
+    """The point in time submitted, epoch ms, when the restore is by time (`"latest"` resolved);
+    `None` for a backup or an adopted job (whose time the job list does not show)."""
     _failed_before: JobItem | None = field(default=None, init=False, repr=False)
     """The target's last failed restore, if the job list shows one: named when a restore is refused."""
     _seen_before: frozenset[str] = field(default=frozenset(), init=False, repr=False)
@@ -156,6 +161,8 @@ class Recovery:
         if refusal is not None:
             job = found.too_old or found.completed
             raise RecoveryError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
+        if self.inputs.latest:
+            self._resolve_latest()
         if self.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
@@ -179,10 +186,11 @@ class Recovery:
         return job_id
 
     def _submit(self) -> str:
+        self.restored_to = self.inputs.restore_source.restore_time
         submitted_at = self.clock()
         try:
             job_id = self.client.restore_metadata(
-                self.inputs.source_instance_id, self.inputs.source, self.inputs.target)
+                self.inputs.source_instance_id, self.inputs.restore_source, self.inputs.target)
         except (TransportError, ServerError, ConflictError) as exc:
             if isinstance(exc, TransportError) and not exc.request_sent:
                 raise self._not_started(exc) from None
@@ -192,6 +200,17 @@ class Recovery:
         self.say(f"metadata recovery onto {self.target} accepted as job {job_id}; waiting up to "
                  f"{self.inputs.create_timeout_text}")
         return job_id
+
+    def _resolve_latest(self) -> None:
+        """Replace `restore_time = "latest"` by the source's newest restorable time (section 2.3)."""
+        try:
+            when = latest_restorable_ms(self.client, self.inputs.source_instance_id)
+        except DdmError as exc:
+            raise self._not_started(exc) from None
+        self.inputs = self.inputs.resolved(when)
+        self.restored_to = when
+        self.say(f'restore_time "latest" is {when} ({format_ms(when)}), the newest restorable time of source '
+                 f"{self.inputs.source_instance_id}")
 
     def _not_started(self, exc: DdmError) -> RecoveryError:
         hint = ""

@@ -190,7 +190,8 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     * `source_instance_id` (str): the source DDM instance, e.g. `1f5c...in09`;
     * `source` (`RestoreSourceArgs` / dict): exactly one of `backup_id` (str, e.g. `defa...br09`)
       and `restore_time`: epoch **milliseconds**, UTC (int), an ISO 8601 string with an offset,
-      or an aware `datetime`;
+      an aware `datetime`, or `"latest"`: the newest restorable time of the source, resolved at
+      create (the input stays `"latest"`, so it never forces a replace);
     * `target` (`RestoreTargetArgs` / dict): `instance_id` (str) of a new, empty DDM instance and
       `data_nodes` (list of str), the RDS instances already restored (PITR) to that time;
     * `timeouts` (`TimeoutsArgs` / dict): `create`, a duration such as `"90m"` (default `"60m"`);
@@ -201,8 +202,10 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
       providers). Changed in place.
 
     Outputs: `job_id` (str, also the resource ID), `status` (str, `Completed`), `created_time`
-    and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), and the inputs as checked (`restore_time`
-    in epoch ms).
+    and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), `restored_to` (int, epoch ms: the time
+    submitted for a restore by time, `"latest"` resolved; `None` for a backup or an adopted
+    job), and the inputs as checked (`restore_time` in epoch ms, or `"latest"`).
+    `ddm_resources.get_restore_window(source_instance_id)` tells a program what can be restored.
     """
 
     job_id: pulumi.Output[str]
@@ -213,6 +216,8 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """When the job started, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
     end_time: pulumi.Output[str]
     """When the job ended, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
+    restored_to: pulumi.Output[int | None]
+    """The point in time submitted, epoch ms (UTC), for a restore by time; `None` otherwise."""
     source_instance_id: pulumi.Output[str]
     source: pulumi.Output[dict[str, Any]]
     target: pulumi.Output[dict[str, Any]]

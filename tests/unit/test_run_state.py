@@ -111,3 +111,17 @@ def test_a_new_run_adopts_a_running_restore_and_says_why(provider, emulator, cap
     line = next(line for line in capsys.readouterr().out.splitlines() if "adopting it" in line)
     assert line.startswith(f"ddm-resources: a: found restore job {running.id} on target {TARGET}: Running")
     assert "created within ddm:adoptWindow (24h)" in line
+
+
+def test_the_provider_keeps_latest_in_its_inputs_and_reports_restored_to(emulator, monkeypatch):
+    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
+        monkeypatch.delenv(name, raising=False)
+    provider = configured(emulator)
+    checked = provider.check({}, {**GOOD, "source": {"restore_time": "latest"}})
+    assert checked.failures == [] and checked.inputs["source"] == {"restore_time": "latest"}
+    result = provider.create({k: v for k, v in checked.inputs.items() if k != "__provider"})
+    [post] = recovery_posts(emulator)
+    assert result.outs["source"] == {"restore_time": "latest"}
+    assert result.outs["restored_to"] == post.body["source"]["restore_time"]
+    latest = {**GOOD, "source": {"restore_time": "latest"}}
+    assert provider.diff(result.id, result.outs, latest).changes is False, "latest never replaces"
