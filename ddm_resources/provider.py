@@ -36,7 +36,7 @@ from .server_pool import widen_provider_pool
 from .watchdog import watch_engine
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
-    # (to pickle the provider) then loads neither httpx nor pydantic (README, "Overhead")
+    # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
     from .client import DdmClient
     from .inputs import InputProblem, MetadataRecoveryInputs
     from .run_state import RunState

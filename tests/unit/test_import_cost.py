@@ -1,5 +1,5 @@
 """A Pulumi program that imports ddm_resources loads neither httpx nor pydantic: the provider's
-runtime modules are imported where the provider process uses them (README, "Overhead")."""
+runtime modules are imported where the provider process uses them (README, "Benchmarks")."""
 
 from __future__ import annotations
 
