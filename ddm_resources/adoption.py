@@ -101,7 +101,8 @@ class TargetJobs:
             job = self.completed
             return (f"{name}: target instance {target} already holds the metadata restored by job {job.id} "
                     f"(Completed, created {job.created_time}); nothing was submitted. DDM restores only onto an "
-                    "empty instance, so a new restore needs a new, empty target: point target.instance_id at one. "
+                    "empty instance, so a new restore needs a new, empty target: point target.instance_id at a "
+                    "new, empty DDM instance. "
                     f"If job {job.id} is this resource's own restore (an interrupted or timed-out `pulumi up`), "
                     f"set adopt_job_id = \"{job.id}\" instead.")
         return None

@@ -129,7 +129,8 @@ class Recovery:
         raise RecoveryError(
             f"{self.name}: target instance {self.target} already holds the metadata restored by {by} "
             f"(recorded in this stack by {resource}); nothing was submitted. DDM restores only onto an empty "
-            "instance, so a new restore needs a new, empty target: point target.instance_id at one.",
+            "instance, so a new restore needs a new, empty target: point target.instance_id at a new, empty "
+            "DDM instance.",
             target_instance_id=self.target, job_id=job_id)
 
     def _filled_by(self) -> str | None:

@@ -42,8 +42,9 @@ def test_nothing_changed_or_code_edited_means_no_second_restore(stack, emulator,
     assert stack.outputs() == first
 
     stack.config("backupId", "0123456789abcdef0123456789abcdefbr09")
-    preview = stack.preview()
-    assert "1 to replace" in preview.stdout
+    preview = stack.preview(check=False)  # a replacement onto the filled target: refused at preview already
+    assert preview.returncode != 0
+    assert f"already holds the metadata restored by job {first['job_id']}" in preview.stdout + preview.stderr
     assert len(recovery_posts(emulator)) == 1
 
 
@@ -111,7 +112,9 @@ def test_replacing_onto_the_same_target_fails_clearly_and_keeps_the_old_restore(
     stack.up()
     first = stack.outputs()["job_id"]
     stack.config("backupId", "0123456789abcdef0123456789abcdefbr09")
-    assert "1 to replace" in stack.preview().stdout
+    preview = stack.preview(check=False)
+    assert preview.returncode != 0
+    assert f"already holds the metadata restored by job {first}" in preview.stdout + preview.stderr
     result = stack.up(check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
