@@ -94,8 +94,9 @@ class MetadataRecoveryProvider(ResourceProvider):
 
         * every input is known and the offline rules passed;
         * a restore would be submitted: a new resource, or a change to `source_instance_id`,
-          `source` or `target`; not with `adopt_job_id`, and not when the job list shows a
-          running or completed restore of the target (which `create` adopts);
+          `source` or `target`; not with `adopt_job_id`, and not when the job list shows an
+          adoptable running restore of the target (which `create` adopts). A completed one
+          fails the check at once, naming it (`ddm_resources.adoption`);
         * the settings resolve and `ddm:preflight` is on.
 
         The preflight fails closed when those APIs fail. With incomplete settings it is

@@ -83,7 +83,7 @@ class ProviderSettings(BaseModel):
     preflight: bool = True
     """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
     adopt_window: float = Field(default=24 * 3600.0, gt=0, le=29 * 24 * 3600.0)
-    """How old (seconds) a running or completed restore of the target may be to be adopted;
+    """How old (seconds) a running restore of the target may be to be adopted;
     written as a duration (`"24h"`, `"90m"`) or seconds; at most 29 days (`"696h"`)."""
 
     @pydantic.field_validator("adopt_window", mode="before")
