@@ -21,11 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 from pulumi.dynamic import Resource
-from typing_extensions import NotRequired, TypedDict
 
 from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
 
@@ -97,14 +96,17 @@ TargetInput = RestoreTargetArgs | RestoreTargetArgsDict
 TimeoutsInput = TimeoutsArgs | TimeoutsArgsDict
 
 
-class MetadataRecoveryArgsDict(TypedDict):
-    """`MetadataRecoveryArgs` as a plain dict (the shape Pulumi's generated SDKs call `...ArgsDict`)."""
-
+class _RequiredArgsDict(TypedDict):
     source_instance_id: pulumi.Input[str]
     source: pulumi.Input[SourceInput]
     target: pulumi.Input[TargetInput]
-    timeouts: NotRequired[pulumi.Input[TimeoutsInput] | None]
-    adopt_job_id: NotRequired[pulumi.Input[str] | None]
+
+
+class MetadataRecoveryArgsDict(_RequiredArgsDict, total=False):
+    """`MetadataRecoveryArgs` as a plain dict (the shape Pulumi's generated SDKs call `...ArgsDict`)."""
+
+    timeouts: pulumi.Input[TimeoutsInput] | None
+    adopt_job_id: pulumi.Input[str] | None
 
 
 @dataclass(frozen=True, kw_only=True)
