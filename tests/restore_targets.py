@@ -1,10 +1,15 @@
-"""More restore targets in an emulator, for tests and benchmarks that run many restores at once."""
+"""More restore targets in an emulator, for tests and benchmarks that run many restores at once;
+and a frozen emulator (override fixtures, imported by such tests) in which no job ends until
+the test advances its clock."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from ddm_emulator import DdmBackend
+import pytest
+
+from ddm_emulator import DdmBackend, EmulatorSettings, ManualClock
 from tests.conftest import DATA_NODE, PROJECT_ID, TARGET
 
 
@@ -32,3 +37,20 @@ def add_restore_targets(backend: DdmBackend, count: int) -> list[RestoreTarget]:
             vpc_id=node.vpc_id, vpc_name=node.vpc_name, subnet_id=node.subnet_id)
         targets.append(RestoreTarget(instance.id, data_node.id))
     return targets
+
+
+FROZEN_JOB_SECONDS = 60.0
+"""Length of every job in a frozen emulator: advance the clock by more to end them all."""
+
+
+@pytest.fixture
+def emulator_settings() -> EmulatorSettings:
+    """Jobs of `FROZEN_JOB_SECONDS`."""
+    return EmulatorSettings(job_seconds=FROZEN_JOB_SECONDS)
+
+
+@pytest.fixture
+def emulator_clock() -> ManualClock:
+    """Emulated time moves only when the test advances it; it runs 10 minutes ahead of the
+    provider's clock, so the provider's job-list window never ends in the emulator's future."""
+    return ManualClock(time.time() + 600)

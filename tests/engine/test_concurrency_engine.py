@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 
 import pytest
 
-from ddm_emulator import EmulatorSettings, ManualClock
 from tests.engine.conftest import use_many_restores
-from tests.restore_targets import add_restore_targets
+from tests.restore_targets import FROZEN_JOB_SECONDS as JOB_SECONDS
+from tests.restore_targets import add_restore_targets, emulator_clock, emulator_settings  # noqa: F401 (fixtures: a frozen emulator)
 
 pytestmark = pytest.mark.engine
 
 RESTORES = 12
-JOB_SECONDS = 60.0
-
-
-@pytest.fixture
-def emulator_settings() -> EmulatorSettings:
-    return EmulatorSettings(job_seconds=JOB_SECONDS)
-
-
-@pytest.fixture
-def emulator_clock() -> ManualClock:
-    return ManualClock(time.time() + 600)  # ahead of the provider's clock: its job-list window ends in the past
 
 
 def test_twelve_restores_of_one_up_overlap(stack, emulator):

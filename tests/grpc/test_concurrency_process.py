@@ -8,30 +8,17 @@ test waits (bounded) until all of them are, then lets them finish.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
-from ddm_emulator import EmulatorSettings, ManualClock
 from tests.conftest import BACKUP, SOURCE
 from tests.grpc.conftest import ProviderProcess
-from tests.restore_targets import add_restore_targets
+from tests.restore_targets import FROZEN_JOB_SECONDS as JOB_SECONDS
+from tests.restore_targets import add_restore_targets, emulator_clock, emulator_settings  # noqa: F401 (fixtures: a frozen emulator)
 
 pytestmark = pytest.mark.grpc
 
 CREATES = 8
-JOB_SECONDS = 60.0
-
-
-@pytest.fixture
-def emulator_settings() -> EmulatorSettings:
-    return EmulatorSettings(job_seconds=JOB_SECONDS)
-
-
-@pytest.fixture
-def emulator_clock() -> ManualClock:
-    """Emulated time moves only when the test advances it."""
-    return ManualClock(time.time() + 600)  # ahead of the provider's clock: its job-list window ends in the past
 
 
 def wait_for(condition, timeout: float) -> bool:
