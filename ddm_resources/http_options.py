@@ -63,8 +63,13 @@ class HttpOptions:
     def ssl_context(self) -> ssl.SSLContext:
         """The system store (with `truststore`) plus `cacert` / `capath`, or only those two.
 
-        Only the given bundle is trusted, as with `SSL_CERT_FILE` in httpx and OpenSSL.
+        Only the given bundle is trusted, as with `SSL_CERT_FILE` in httpx and OpenSSL. Made
+        once per process and options (loading a bundle costs tens of milliseconds of CPU, and
+        every client and settings check needs it); a failure is not remembered.
         """
+        return _context_for(self)
+
+    def _new_ssl_context(self) -> ssl.SSLContext:
         if self.system_trust_store:
             if importlib.util.find_spec("truststore") is None:
                 raise ConfigurationError(
@@ -82,6 +87,11 @@ class HttpOptions:
                 what = f"CA bundle {self.cacert}" if self.cacert else f"CA directory {self.capath}"
                 raise ConfigurationError(f"could not load the {what}: {type(exc).__name__}") from None
         return context
+
+
+@functools.cache
+def _context_for(options: HttpOptions) -> ssl.SSLContext:
+    return options._new_ssl_context()
 
 
 @functools.cache
