@@ -203,8 +203,13 @@ _ERROR_CODE = re.compile(r'"(?:error_code|errCode)"\s*:\s*"([A-Za-z0-9._-]{1,64}
 def bound_client(http: httpx.Client) -> httpx.Client:
     """Make every connection of `http` (direct or through a proxy) honour `send`'s deadline:
     each socket operation waits at most until the deadline. Transports other than httpx's own
-    (e.g. `httpx.WSGITransport` in tests) are left as they are. Returns `http`."""
-    transports = [http._transport, *http._mounts.values()]  # httpx keeps no public list
+    (e.g. `httpx.WSGITransport` in tests) are left as they are. Returns `http`.
+
+    httpx and httpcore offer no public hook for this, so it reads their private attributes with
+    `getattr`: if a later version renames them, requests keep their per-operation timeouts and
+    only lose the total deadline (tests/unit/test_hostile_server.py notices that)."""
+    mounts = getattr(http, "_mounts", None)  # httpx keeps no public list of its transports
+    transports = [getattr(http, "_transport", None), *(mounts.values() if isinstance(mounts, dict) else ())]
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
