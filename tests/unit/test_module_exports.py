@@ -1,0 +1,35 @@
+"""Every module of both packages declares `__all__`: names that exist, and every public class
+and function the module defines (so a reader sees a module's interface at its top). A handler
+module of the emulator exports its `ROUTES`; the handlers listed there are reached through it."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+from tests.conftest import REPO
+
+MODULES = sorted(
+    f"{package}.{path.stem}"
+    for package in ("ddm_resources", "ddm_emulator")
+    for path in (REPO / package).glob("*.py")
+    if path.stem not in ("__init__", "__main__")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_names_the_modules_public_definitions(name):
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    assert isinstance(exported, (list, tuple)), f"{name} has no __all__"
+    missing = [n for n in exported if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names what it lacks: {missing}"
+    defined = {
+        n for n, v in vars(module).items()
+        if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v))
+        and getattr(v, "__module__", None) == name
+    }
+    routed = {route.handler.__name__ for route in getattr(module, "ROUTES", ())}
+    assert sorted(defined - set(exported) - routed) == [], f"{name} defines public names outside __all__"
