@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypedDict
+from typing import Any, Optional, TypedDict
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -218,12 +218,12 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """When the job started, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
     end_time: pulumi.Output[str]
     """When the job ended, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
-    restored_to: pulumi.Output[int | None]
+    restored_to: pulumi.Output[Optional[int]]  # noqa: UP045 (pulumi 3.139 cannot read `X | None` here)
     """The point in time submitted, epoch ms (UTC), for a restore by time; `None` otherwise."""
     source_instance_id: pulumi.Output[str]
     source: pulumi.Output[dict[str, Any]]
     target: pulumi.Output[dict[str, Any]]
-    timeouts: pulumi.Output[dict[str, Any] | None]
+    timeouts: pulumi.Output[Optional[dict[str, Any]]]  # noqa: UP045 (as above)
 
     def __init__(
         self,
