@@ -19,6 +19,7 @@ has the same small loop). Job polls are sent as single attempts: the waiter owns
 from __future__ import annotations
 
 import email.utils
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -59,12 +60,18 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; else `None`."""
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; else `None`.
+
+    A negative, infinite or NaN delta is not a delay the server can mean: `None`, so the
+    caller's own backoff applies (a hostile `-5` must not turn retries into a burst).
+    """
     if not value:
         return None
     value = value.strip()
     try:
         seconds = float(value)
+        if not math.isfinite(seconds) or seconds < 0:
+            return None
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)

@@ -28,7 +28,8 @@ EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TA
 @pytest.mark.parametrize(
     "header, seconds",
     [
-        (None, None), ("", None), ("3", 3.0), ("0.5", 0.5), ("-2", 0.0), ("soon", None),
+        (None, None), ("", None), ("3", 3.0), ("0.5", 0.5), ("soon", None),
+        ("-2", None), ("-5", None), ("nan", None), ("inf", None),  # hostile: the own backoff applies
         ("Sun, 29 Nov 2026 09:00:10 GMT", 10.0), ("Sun, 29 Nov 2026 08:59:00 GMT", 0.0),
     ],
 )
