@@ -273,9 +273,15 @@ class Recovery:
                        "refuses it, DBS.300372): if so, point target.instance_id at a new, empty DDM instance."
                        f"{self._source_hint}")
         except JobTimeoutError as exc:
+            if job_outcome(exc.last_status) == "running":
+                step = (f"The next `pulumi up` adopts it while it runs; once it has completed, "
+                        f"set adopt_job_id = \"{job_id}\" to adopt it.")
+            else:  # adoption takes only a running job (adoption.py): say what to do instead
+                step = (f"DDM reports a status the provider does not wait through, so the next `pulumi up` will "
+                        f"not adopt it: check job {job_id} in the DDM console, and once it has completed set "
+                        f"adopt_job_id = \"{job_id}\" to record it.")
             message = (f"{what}: job {job_id} was still {exc.last_status!r} when timeouts.create "
-                       f"({self.inputs.create_timeout_text}) ran out; it may still be running. The next `pulumi up` "
-                       f"adopts it while it runs; once it has completed, set adopt_job_id = \"{job_id}\" to adopt it.")
+                       f"({self.inputs.create_timeout_text}) ran out; it may still be running. {step}")
         except (JobError, DdmError) as exc:
             message = (f"{what}: job {job_id} was accepted, but waiting for it failed: {exc}. The next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")

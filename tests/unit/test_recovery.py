@@ -131,6 +131,21 @@ def test_deadline_then_rerun_adopts_the_running_job(emulator):
     assert any(f"found restore job {job.id}" in line for line in lines)
 
 
+def test_deadline_in_a_status_never_adopted_says_what_to_do_instead(emulator):
+    class PauseOnFirstLine(list):  # the job turns 'Paused' (unknown to the waiter) once the wait began
+        def append(self, line):
+            super().append(line)
+            for job in emulator.backend.all_jobs():
+                emulator.backend.override_job_status(job.id, "Paused")
+
+    with pytest.raises(RecoveryError) as info:
+        run(emulator, lines=PauseOnFirstLine(), timeouts={"create": "2m"})
+    [job] = emulator.backend.all_jobs()
+    message = str(info.value)
+    assert "was still 'Paused'" in message and "adopts it while it runs" not in message
+    assert "will not adopt it" in message and f'adopt_job_id = "{job.id}"' in message
+
+
 def test_completed_job_of_the_target_is_named_not_adopted(emulator):
     first = run(emulator)
     with pytest.raises(RecoveryError) as info:
