@@ -25,6 +25,7 @@ from .adoption import LOOKBACK, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW_MS, parse_api_time
 from .client import DdmClient
 from .errors import (
+    ApiError,
     ConflictError,
     DdmError,
     JobError,
@@ -221,6 +222,11 @@ class Recovery:
             hint = (f" The target's last restore, job {job.id}, ended {job.status} ({reason}) and may have left "
                     "the target non-empty; DDM restores only onto an empty instance: empty the target (or create "
                     "a new DDM instance) and point target.instance_id at it.")
+        elif isinstance(exc, ApiError) and exc.error_code == "DBS.300372":
+            hint = (" DDM refused the target as not empty: a metadata restore needs a new, empty DDM instance; "
+                    "point target.instance_id at one and run `pulumi up` again.")
+        elif isinstance(exc, ApiError):
+            hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
         return RecoveryError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 

@@ -146,6 +146,17 @@ def test_deadline_in_a_status_never_adopted_says_what_to_do_instead(emulator):
     assert "will not adopt it" in message and f'adopt_job_id = "{job.id}"' in message
 
 
+def test_a_target_refused_as_not_empty_says_to_use_a_new_empty_instance(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=400, times=1, body={
+        "error_code": "DBS.300372", "error_msg": "Target instance is not empty."}))
+    with pytest.raises(RecoveryError) as info:
+        run(emulator)
+    message = str(info.value)
+    assert "was not started" in message and "DBS.300372" in message
+    assert "point target.instance_id at one and run `pulumi up` again" in message
+    assert info.value.job_id is None and accepted_posts(emulator) == 0
+
+
 def test_completed_job_of_the_target_is_named_not_adopted(emulator):
     first = run(emulator)
     with pytest.raises(RecoveryError) as info:
