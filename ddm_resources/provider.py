@@ -143,7 +143,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         if not settings.preflight:
             return []
         try:
-            client = self._client(settings)
+            client = self._client(settings, _name(inputs))
         except DdmError as exc:
             return [preflight_unavailable(exc)]
         with client:
@@ -207,11 +207,11 @@ class MetadataRecoveryProvider(ResourceProvider):
         inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
-        with self._client(settings) as client:
+        name = _name(inputs)
+        with self._client(settings, name) as client:
             # one preflight per resource and run: `check` of this process passed it for these very
             # inputs a moment ago (the preview of `pulumi up` is another process, so its check counts not)
             again = settings.preflight and not self.state.has_passed_preflight(inputs.model_dump_json())
-            name = _name(inputs)
             recovery = Recovery(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
                                 preflight=again, ledger=self.state, adopt_window=settings.adopt_window)
             job = recovery.run()
@@ -226,7 +226,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         """
         outs = _user_props(props)
         try:
-            with self._client(self.state.settings()) as client:
+            with self._client(self.state.settings(), _name(outs)) as client:
                 try:
                     job = client.get_job(id_)
                 except NotFoundError:
@@ -251,8 +251,9 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     # helpers --------------------------------------------------------------------------------
 
-    def _client(self, settings: ProviderSettings) -> DdmClient:
-        """A DDM client for `settings`; with password login this may call IAM for the project ID."""
+    def _client(self, settings: ProviderSettings, name: str) -> DdmClient:
+        """A DDM client for `settings`, whose retry lines name the resource `name`; with password
+        login this may call IAM for the project ID."""
         from .auth import PasswordToken, ddm_endpoint
         from .client import DdmClient
 
@@ -262,7 +263,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
             project_id = tokens.project_id
         return DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http,
-                         on_retry=lambda exc, wait: _say(f"{exc}; retrying in {wait:.1f}s"))
+                         on_retry=lambda exc, wait: _say(f"{name}: {exc}; retrying in {wait:.1f}s"))
 
 
 def _at_boundary(exc: DdmError) -> DdmError:

@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_emulator import DEMO_PROJECT_ID
+from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
 from tests.grpc.conftest import PROVIDER, ProviderProcess
@@ -166,3 +166,12 @@ def test_a_failed_create_shows_a_short_traceback_and_the_whole_story_in_one_line
     assert message.startswith("staging-metadata: metadata recovery onto target instance")
     for part in (job_id, TARGET, "ended Failed", "data node unreachable", "run `pulumi up` again"):
         assert part in message
+
+
+def test_retry_lines_name_the_resource(provider_config, emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=429, times=1))
+    process = ProviderProcess(provider_config)
+    process.create({**INPUTS, "resource_name": "staging-metadata"})
+    out, _ = process.close()
+    retries = [line for line in out.splitlines() if "retrying in" in line]
+    assert len(retries) == 1 and retries[0].startswith("ddm-resources: staging-metadata: "), out
