@@ -66,6 +66,7 @@ __all__ = [
     "check_inputs",
     "contains_unknown",
     "is_unknown",
+    "limit_problems",
     "parse_duration",
     "validate_inputs",
 ]
@@ -229,13 +230,19 @@ def check_inputs(props: dict[str, Any], *, clock: Callable[[], float] = time.tim
     """
     rules = _Rules(int(clock() * 1000))
     out = rules.inputs(props)
-    problems = rules.problems
-    if rules.more:
-        more = rules.more + 1
-        problems = [*problems[:MAX_PROBLEMS - 1], InputProblem("", f"... and {more} more problems of the same kinds")]
+    problems = limit_problems(rules.problems, rules.more)
     if problems or contains_unknown(out):
         return CheckedInputs(out, problems, None)
     return CheckedInputs(out, [], MetadataRecoveryInputs.model_validate(out))
+
+
+def limit_problems(problems: list[InputProblem], more: int = 0) -> list[InputProblem]:
+    """At most `MAX_PROBLEMS` problems: past that, the first ones and a line counting the rest
+    (`more` counts problems already dropped). A 2,500-node list must not print 2,500 errors."""
+    rest = len(problems) + more - (MAX_PROBLEMS - 1)
+    if rest <= 1:
+        return problems
+    return [*problems[:MAX_PROBLEMS - 1], InputProblem("", f"... and {rest} more problems of the same kinds")]
 
 
 def validate_inputs(

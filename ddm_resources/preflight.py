@@ -46,7 +46,7 @@ from .api_time import parse_api_time_ms
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError
 from .http_boundary import API_NOT_PUBLISHED
-from .inputs import InputProblem, MetadataRecoveryInputs
+from .inputs import InputProblem, MetadataRecoveryInputs, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
 
@@ -97,7 +97,7 @@ def preflight(
     for line in run.notes:
         if note is not None:
             note(line)
-    return problems
+    return limit_problems(problems)
 
 
 def is_not_found(exc: ApiError) -> bool:

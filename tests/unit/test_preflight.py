@@ -362,3 +362,14 @@ def test_right_under_every_preflight_switch(client, emulator):
     found = run(client, emulator, target={"instance_id": TARGET, "data_nodes": [stranger]})
     assert set(found) == {"target.data_nodes[0]"}
     assert emulator.backend.requests(method="POST") == []
+
+
+def test_many_unusable_data_nodes_give_at_most_twenty_problems(client, emulator):
+    nodes = [f"{i:032x}in01" for i in range(1, 2501)]
+    inputs, problems = validate_inputs({**GOOD, "target": {"instance_id": TARGET, "data_nodes": nodes}},
+                                       clock=emulator.backend.now)
+    assert problems == []
+    found = preflight(client, inputs)
+    assert len(found) == 20
+    assert found[-1].reason == "... and 2481 more problems of the same kinds"
+    assert all(p.property.startswith("target.data_nodes[") for p in found[:-1])
