@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
             "Local emulator of the Open Telekom Cloud DDM API (metadata restore), for tests and demos on this "
             "machine only: its admin API (/_emulator/) has no authentication, so keep the default loopback --host."
         ),
+        epilog=(
+            "Faults are data, added while it runs: POST /_emulator/faults with a JSON rule such as "
+            '{"method": "POST", "path_regex": "metadata-recovery", "action": "respond", "status": 429, "times": 1}; '
+            "actions: respond (status, body, headers), delay (seconds), drop (close the connection), "
+            "lose_response (process, then close without answering), replace_response (process, then answer "
+            "status/body); every=K fires on every K-th match, times=N stops after N. GET /_emulator/requests "
+            "shows what arrived, POST /_emulator/reset returns to the seed."
+        ),
     )
     parser.add_argument(
         "--host",
