@@ -5,13 +5,13 @@
 nodes were already restored to the same point in time, and waits for the job.
 
 Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
-`http_boundary`/`sanitize`/`client` (HTTP), `retry`,
-`auth`/`settings`/`clouds` (credentials), `inputs`/`restore_time` (check and
-diff rules), `preflight`, `waiter`/`adoption`/`recovery` (the exactly-once create flow),
-`run_state` (one provider process's state), `restore_window` (what a source can be restored
-to: `get_restore_window`), `provider`
-(the dynamic provider), `resource` (what programs declare). The local DDM API emulator is the
-separate package `ddm_emulator`.
+`http_boundary`/`sanitize`/`client` (HTTP), `retry`, `auth`/`settings`/`clouds`/`http_options`
+(credentials, TLS, proxies), `inputs`/`restore_time` (check and diff rules), `input_model` (the
+accepted inputs), `preflight`, `waiter`/`poll_plan`/`adoption`/`recovery` (the exactly-once
+create flow), `run_state` (one provider process's state), `server_pool`/`watchdog` (the
+provider process), `restore_window` (`get_restore_window`), `provider` (the dynamic provider),
+`resource` (what programs declare). The local DDM API emulator is the separate package
+`ddm_emulator`.
 """
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING

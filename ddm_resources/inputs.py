@@ -12,7 +12,8 @@ accepted too). A rule that depends on an unknown value is skipped; the others st
 
 The rules below are the only judge of user values. `check_inputs` runs them all (no network)
 and reports every problem at once, one `InputProblem` per property, each naming the property
-and the fix. Only when they all pass is `MetadataRecoveryInputs` built, which then cannot fail.
+and the fix. Only when they all pass is `MetadataRecoveryInputs` (`ddm_resources.input_model`)
+built, which then cannot fail.
 
 * known keys only, and `source_instance_id`, `source` and `target` are required;
 * exactly one of `source.backup_id` and `source.restore_time`;
@@ -41,38 +42,29 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
-from pydantic import BaseModel, ConfigDict
 
-from .models import RestoreSource, RestoreTarget, source_choice_problem
+from .input_model import LATEST, MetadataRecoveryInputs, parse_duration
+from .models import source_choice_problem
 from .restore_time import parse_restore_time, restore_time_problem, shown
 
 __all__ = [
     "CheckedInputs",
-    "DEFAULT_CREATE_TIMEOUT",
     "FORCE_NEW_INPUTS",
     "ID_PATTERN",
     "InputProblem",
-    "LATEST",
-    "LatestSource",
     "JOB_ID_PATTERN",
     "MAX_PROBLEMS",
-    "MetadataRecoveryInputs",
-    "Timeouts",
     "canonical",
     "check_inputs",
     "contains_unknown",
     "is_unknown",
     "limit_problems",
-    "parse_duration",
     "validate_inputs",
 ]
-
-DEFAULT_CREATE_TIMEOUT = "60m"
-"""How long `create` waits for the restore job unless `timeouts.create` says otherwise."""
 
 FORCE_NEW_INPUTS = ("source_instance_id", "source", "target")
 """Inputs whose change replaces the resource (a new restore). `timeouts` is not among them."""
@@ -85,10 +77,6 @@ JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 MAX_PROBLEMS = 20
 """At most this many problems are reported; the last one then says how many more there are."""
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-_LONGEST_DURATION = 32
-"""Longer texts are no duration anyone means; refusing them early keeps the parse linear."""
 
 _EXAMPLES = {
     "DDM instance": "1f5c9fd6cd984056ba89c8c87cc03278in09",
@@ -111,90 +99,6 @@ _HINTS = {
     "target.data_nodes": "a list of the IDs of the RDS instances already restored (PITR) for the target",
     "timeouts": 'an object such as {"create": "60m"}',
 }
-
-
-def parse_duration(text: str) -> float:
-    """Parse a Go/Terraform duration (`"90s"`, `"60m"`, `"1h30m"`) into seconds.
-
-    Raises `ValueError` for anything else, including zero and negative durations.
-    """
-    text = text.strip()
-    parts = _DURATION_PART.findall(text) if len(text) <= _LONGEST_DURATION else []
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f'{shown(text)} is not a duration; write it like "60m", "1h30m" or "90s"')
-    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f"{shown(text)} must be longer than zero")
-    return seconds
-
-
-class Timeouts(BaseModel):
-    """Terraform-style deadlines. Changing them never replaces the resource."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    create: str | None = None
-    """How long `create` waits for the job, as a duration such as `"60m"`; default `"60m"`."""
-
-
-LATEST = "latest"
-"""`source.restore_time = "latest"`: the source's newest restorable time, resolved at create."""
-
-
-class LatestSource(BaseModel):
-    """`source` as `{"restore_time": "latest"}`: stays so in the inputs (no replace on the next
-    run); `create` resolves it from `restorable-time-interval` (`MetadataRecoveryInputs.resolved`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    restore_time: Literal["latest"]
-    backup_id: None = None
-
-
-class MetadataRecoveryInputs(BaseModel):
-    """All inputs of a `MetadataRecovery`, as `check_inputs` accepted them."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source_instance_id: str
-    """ID of the source DDM instance whose metadata is restored."""
-    source: RestoreSource | LatestSource
-    target: RestoreTarget
-    timeouts: Timeouts | None = None
-    adopt_job_id: str | None = None
-    """Wait on this existing restore job instead of submitting one (e.g. started from the console)."""
-    resource_name: str | None = None
-    """The resource's Pulumi name, set by `MetadataRecovery`; used in messages, never compared."""
-
-    @property
-    def create_timeout_text(self) -> str:
-        """The create deadline as written, e.g. `"60m"`."""
-        return (self.timeouts and self.timeouts.create) or DEFAULT_CREATE_TIMEOUT
-
-    @property
-    def create_timeout(self) -> float:
-        """The create deadline in seconds."""
-        return parse_duration(self.create_timeout_text)
-
-    def to_props(self) -> dict[str, Any]:
-        """The inputs as plain JSON-able values, unused optional fields left out."""
-        return self.model_dump(mode="json", exclude_none=True)
-
-    @property
-    def latest(self) -> bool:
-        """True for `source.restore_time = "latest"`, not resolved yet."""
-        return isinstance(self.source, LatestSource)
-
-    @property
-    def restore_source(self) -> RestoreSource:
-        """The source as the API takes it; raises `ValueError` while `"latest"` is not resolved."""
-        if isinstance(self.source, LatestSource):
-            raise ValueError('source.restore_time "latest" is resolved at create (resolved())')
-        return self.source
-
-    def resolved(self, restore_time_ms: int) -> MetadataRecoveryInputs:
-        """These inputs with `"latest"` replaced by `restore_time_ms` (epoch ms)."""
-        return self.model_copy(update={"source": RestoreSource(restore_time=restore_time_ms)})
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ from .api_time import parse_api_time_ms
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError
 from .http_boundary import API_NOT_PUBLISHED
-from .inputs import InputProblem, MetadataRecoveryInputs, limit_problems
+from .input_model import MetadataRecoveryInputs
+from .inputs import InputProblem, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
 

@@ -38,7 +38,8 @@ from .watchdog import watch_engine
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
     # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
     from .client import DdmClient
-    from .inputs import InputProblem, MetadataRecoveryInputs
+    from .input_model import MetadataRecoveryInputs
+    from .inputs import InputProblem
     from .run_state import RunState
     from .settings import ProviderSettings
 
@@ -200,7 +201,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             raise _at_boundary(exc) from None
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
-        from .inputs import MetadataRecoveryInputs
+        from .input_model import MetadataRecoveryInputs
         from .recovery import Recovery
         from .waiter import PollSchedule
 
@@ -293,7 +294,7 @@ def _target_id(props: dict[str, Any]) -> str | None:
 
 def _name(props: Any) -> str:
     """The resource's Pulumi name, for messages (`resource_name`, set by `MetadataRecovery`)."""
-    from .inputs import MetadataRecoveryInputs
+    from .input_model import MetadataRecoveryInputs
 
     name = props.resource_name if isinstance(props, MetadataRecoveryInputs) else props.get("resource_name")
     return name if isinstance(name, str) and name else "metadata recovery"

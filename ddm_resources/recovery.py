@@ -36,7 +36,7 @@ from .errors import (
     ServerError,
     TransportError,
 )
-from .inputs import MetadataRecoveryInputs
+from .input_model import MetadataRecoveryInputs
 from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .restore_time import format_ms

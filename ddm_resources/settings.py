@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from .clouds import load_cloud
 from .errors import ConfigurationError, NoCredentialsError
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment
-from .inputs import parse_duration
+from .input_model import parse_duration
 
 __all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
 

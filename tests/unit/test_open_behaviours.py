@@ -15,7 +15,7 @@ import pytest
 from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, Fault, ManualClock
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
-from ddm_resources.inputs import MetadataRecoveryInputs
+from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.recovery import Recovery
 from ddm_resources.waiter import PollSchedule
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts

@@ -23,7 +23,7 @@ from ddm_emulator import (
 from ddm_resources.auth import PasswordToken
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
-from ddm_resources.inputs import MetadataRecoveryInputs
+from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.recovery import Recovery
 from ddm_resources.waiter import PollSchedule
