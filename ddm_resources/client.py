@@ -181,16 +181,16 @@ class DdmClient:
 
     def get_job(self, job_id: str) -> Job:
         """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
-        path = f"/v3/{self.project_id}/jobs/{job_id}"
-        job = self._parse(JobResponse, self._send("GET", path)).job
-        _job_id(job.id, path)
-        return job
+        return self._read_job(job_id, is_retryable_read)
 
     def poll_job(self, job_id: str) -> Job:
         """`get_job` sent once (a 401 still renews the token once): for `waiter.wait_for_job`,
         which owns the wait, so an outage is ridden out by its schedule and deadline."""
+        return self._read_job(job_id, _never)
+
+    def _read_job(self, job_id: str, should_retry: Callable[[BaseException], bool]) -> Job:
         path = f"/v3/{self.project_id}/jobs/{job_id}"
-        job = self._parse(JobResponse, self._send("GET", path, should_retry=_never)).job
+        job = self._parse(JobResponse, self._send("GET", path, should_retry=should_retry)).job
         _job_id(job.id, path)
         return job
 
