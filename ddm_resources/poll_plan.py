@@ -4,15 +4,26 @@ A job reports `process` (`"60%"`, ddm-api.md section 3.1) while it runs. Read as
 60 % of the job's time has passed", each observation `(t, f)` (seconds since the wait began,
 fraction done) bounds the job's total length T: `t / (f + q) < T <= t / f`, where `q` is the
 step in which the service reports progress (1 % for a smooth job, 25 % for one that reports
-quarters). `completion_window` intersects those bounds over every observation, taking the
-smallest step `q` in `STEPS` that they fit; the result `(lo, hi]` is when the job can end.
-`next_delay` then polls sparsely while the earliest end is far away (it sleeps until it, at
-most `max_interval` at a time), densely inside the window (the window's width divided by
-`window_polls`, at least `min_interval`), and when progress is absent, flat, contradicts every
-step or goes backwards (only the observations since then count), or the window has passed,
-it falls back to intervals that grow with the time waited (`growth` x elapsed). Jitter only
-shortens a delay (by up to `jitter`, from the caller's random number), and no delay goes past
-the deadline. The first poll is at once: a job can have ended as soon as it was accepted.
+quarters). `completion_window` intersects those bounds over every observation; it reads them
+with the coarsest step in `STEPS` that every reported value is a multiple of (25 % for
+25/50/75, 1 % once a value like 57 % appears) and that they fit, else a finer one. The result
+`(lo, hi]` is when the job can end. `next_delay` then:
+
+* polls at once the first time (a job can have ended as soon as it was accepted);
+* while the earliest end `lo` is ahead and the window is wide for its step, polls in the middle
+  of the time at which the last change of progress before the end (e.g. 50 -> 75 %) can come,
+  when that is before `lo`: each such poll halves the window, so coarse progress narrows it
+  before the end instead of with many polls at the end;
+* else sleeps until one dense interval after `lo` (at most `max_interval` at a time), and inside
+  the window polls every dense interval: `density` x the latest end, between `min_interval`
+  and `dense_max` (the end is noticed within a few seconds at most);
+* when progress is absent, flat, contradicts every step or goes backwards (only the observations
+  since then count), or the window has passed, falls back to intervals that grow with the time
+  waited (`growth` x elapsed, at most `fallback_interval`): nothing then says when the job ends,
+  and polling few times is what the API gateway's throttling asks for.
+
+Jitter only shortens a delay (by up to `jitter`, from the caller's random number), and no delay
+goes past the deadline.
 
 The wait is assumed to begin when the job starts (true for a job this provider submitted);
 for an adopted job the bounds contradict each other or the window passes, and the fallback
@@ -45,9 +56,12 @@ class PollPlan:
 
     min_interval: float = 2.0
     max_interval: float = 300.0
-    fallback_interval: float = 60.0
-    growth: float = 1.0
-    window_polls: float = 12.0
+    fallback_interval: float = 120.0
+    growth: float = 3.0
+    density: float = 0.02
+    dense_max: float = 6.0
+    bisect: float = 2.0
+    """Narrow the window by polling before it while it is wider than this many dense intervals."""
     jitter: float = 0.1
 
 
@@ -71,19 +85,8 @@ def completion_window(observations: Sequence[Observation]) -> tuple[float, float
 
     After progress went backwards (the job started over), only the observations since then
     count, timed from the poll before the setback."""
-    origin, seen = _since_last_setback([o for o in observations if o.progress is not None])
-    if not any(o.progress for o in seen):
-        return None
-    for step in STEPS:
-        lo, hi = 0.0, math.inf
-        for o in seen:
-            assert o.progress is not None
-            lo = max(lo, (o.elapsed - origin) / min(o.progress + step, 1.0 + step))
-            if o.progress > 0:
-                hi = min(hi, (o.elapsed - origin) / o.progress)
-        if lo <= hi:
-            return origin + lo, origin + hi
-    return None
+    fit = _fit(observations)
+    return None if fit is None else (fit.lo, fit.hi)
 
 
 def next_delay(observations: Sequence[Observation], *, elapsed: float, time_left: float,
@@ -97,21 +100,77 @@ def next_delay(observations: Sequence[Observation], *, elapsed: float, time_left
     if (len(observations) if polls is None else polls) == 0:
         return 0.0
     now = elapsed
-    window = completion_window(observations)
+    fit = _fit(observations)
     cap = plan.max_interval
-    if window is None:
+    if fit is None:
         base, cap = plan.growth * now, plan.fallback_interval
     else:
-        lo, hi = window
-        if now < lo:
-            base = lo - now
-        elif now <= hi:
-            base = (hi - lo) / plan.window_polls
+        dense = min(max((fit.hi - fit.origin) * plan.density, plan.min_interval), plan.dense_max)
+        if now < fit.lo:
+            base = min(fit.lo + dense, fit.hi) - now
+            if fit.hi - fit.lo > plan.bisect * dense:
+                base = _to_last_change(fit, now) or base
+        elif now <= fit.hi:
+            base = dense
         else:  # the window passed without an end: the reading was wrong, back off from it
-            base, cap = plan.growth * (now - lo), plan.fallback_interval
+            base, cap = plan.growth * (now - fit.lo), plan.fallback_interval
     delay = min(max(base, plan.min_interval), cap, plan.max_interval)
     delay *= 1.0 - plan.jitter * min(max(rand, 0.0), 1.0)
     return max(0.0, min(delay, time_left))
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The job ends in `(lo, hi]` seconds into the wait; read with progress step `step`; the
+    last progress seen; `origin`: when the job last started over."""
+
+    lo: float
+    hi: float
+    step: float
+    progress: float
+    origin: float
+
+
+def _fit(observations: Sequence[Observation]) -> _Fit | None:
+    origin, seen = _since_last_setback([o for o in observations if o.progress is not None])
+    if not any(o.progress for o in seen):
+        return None
+    for step in _steps_to_try(seen):
+        lo, hi = 0.0, math.inf
+        for o in seen:
+            assert o.progress is not None
+            lo = max(lo, (o.elapsed - origin) / min(o.progress + step, 1.0 + step))
+            if o.progress > 0:
+                hi = min(hi, (o.elapsed - origin) / o.progress)
+        if lo <= hi:
+            return _Fit(origin + lo, origin + hi, step, seen[-1].progress or 0.0, origin)
+    return None
+
+
+def _steps_to_try(seen: Sequence[Observation]) -> list[float]:
+    """`STEPS`, the coarsest first of those that every reported value is a multiple of, then the rest
+    from the finest: 25/50/75 % are read as quarters, never as 1 % steps that happen to fit."""
+    percents = [o.progress * 100 for o in seen if o.progress]
+
+    def divides(step: float) -> bool:
+        return all(abs(p / (step * 100) - round(p / (step * 100))) < 1e-6 for p in percents)
+
+    multiples = sorted((s for s in STEPS if divides(s)), reverse=True)
+    return multiples + [s for s in STEPS if s not in multiples]
+
+
+def _to_last_change(fit: _Fit, now: float) -> float | None:
+    """Seconds to the middle of the time at which the latest change of progress before the end
+    (e.g. to 75 % for quarters) can come, if that is after now and before the job can end."""
+    best = None
+    change = fit.progress + fit.step
+    middle = (fit.lo + fit.hi) / 2 - fit.origin
+    while change < 1.0 - 1e-9:
+        at = fit.origin + change * middle
+        if now < at < fit.lo:
+            best = at - now
+        change += fit.step
+    return best
 
 
 def _since_last_setback(seen: list[Observation]) -> tuple[float, list[Observation]]:

@@ -24,9 +24,12 @@ def test_parse_progress(process, fraction):
 @pytest.mark.parametrize("observations, window", [
     # smooth 1 % steps: 40 % after 120 s and 41 % after 123 s -> the job is 293-300 s long
     (obs((3, 0.01), (120, 0.40)), (120 / 0.41, 300.0)),
-    (obs((60, 0.20), (120, 0.40)), (120 / 0.41, 300.0)),
-    # quarters: 1 % steps cannot explain 25 % seen at 80 s and again at 140 s; 25 % steps can
+    # 20 % and 40 % could be 10 % steps: read with the coarsest step they are multiples of
+    (obs((60, 0.20), (120, 0.40)), (120 / 0.5, 300.0)),
+    (obs((60, 0.20), (120, 0.40), (150, 0.51)), (120 / 0.41, 150 / 0.51)),  # 51 %: 1 % steps after all
+    # quarters: read as quarters (1 % steps fit 25 % at 80 s and 50 % at 160 s too, and would be wrong)
     (obs((80, 0.25), (140, 0.25)), (140 / 0.5, 320.0)),
+    (obs((80, 0.25), (160, 0.50)), (160 / 0.75, 320.0)),
     # no progress above 0, or none at all: no window
     (obs((0, 0.0), (10, 0.0)), None),
     (obs((5, None), (10, None)), None),
@@ -44,7 +47,9 @@ def test_completion_window(observations, window):
         assert found == pytest.approx(window)
 
 
-PLAN = PollPlan(min_interval=2, max_interval=300, fallback_interval=60, growth=1.0, window_polls=6, jitter=0.1)
+PLAN = PollPlan(min_interval=2, max_interval=300, fallback_interval=60, growth=1.0, density=0.02, dense_max=6,
+                bisect=2, jitter=0.1)
+EARLIEST = 120 / 0.41  # the earliest end after 1 % at 3 s and 40 % at 120 s
 
 
 @pytest.mark.parametrize("observations, elapsed, polls, time_left, rand, delay", [
@@ -53,12 +58,16 @@ PLAN = PollPlan(min_interval=2, max_interval=300, fallback_interval=60, growth=1
     (obs((0, 0.0)), 0.0, 1, 3600, 0.0, 2.0),                            # no progress yet: the minimum
     (obs((0, 0.0), (2, 0.0), (4, 0.0)), 4.0, 3, 3600, 0.0, 4.0),        # flat: grows with the time waited
     (obs((0, None), (100, None)), 100.0, 2, 3600, 0.0, 60.0),           # absent: up to the fallback bound
-    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 3600, 0.0, 120 / 0.41 - 120),  # sleep until the earliest end
+    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 3600, 0.0, EARLIEST + 6 - 120),  # one dense interval after the earliest end
     (obs((60, 0.01), (1200, 0.10)), 1200.0, 2, 36000, 0.0, 300.0),      # far away: at most max_interval
-    (obs((3, 0.01), (120, 0.40), (294, 0.98)), 294.0, 3, 3600, 0.0, 294 / 0.99 - 294),  # the window narrows
-    (obs((3, 0.01), (120, 0.40), (298, 0.99)), 298.0, 3, 3600, 0.0, 2.0),  # inside the window: dense
+    (obs((3, 0.01), (120, 0.40), (294, 0.98)), 294.0, 3, 3600, 0.0, 6.0),  # the window narrowed to (297, 300]
+    (obs((3, 0.01), (120, 0.40), (298, 0.99)), 298.0, 3, 3600, 0.0, 6.0),  # inside: 2 % of the latest end, at most 6 s
+    (obs((0.6, 0.01), (59.4, 0.99)), 59.4, 2, 3600, 0.0, 2.0),          # a 1-minute job: 2 % is 1.2 s, at least 2 s
+    (obs((0, 0.0), (105, 0.25)), 105.0, 2, 3600, 0.0, 0.5 * 315 - 105),  # quarters, job 210-420 s: poll when 50 %
+    #                                         can come (in the middle of 105-210 s), each answer halves the window
+    (obs((0, 0.0), (105, 0.25), (157, 0.25)), 157.0, 3, 3600, 0.0, 0.75 * 367 - 157),  # now 314-420 s: when 75 % can
     (obs((3, 0.01), (120, 0.40), (400, 0.99)), 400.0, 3, 3600, 0.0, 60.0),  # window passed: fall back
-    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 3600, 0.5, (120 / 0.41 - 120) * 0.95),  # jitter only shortens
+    (obs((3, 0.01), (120, 0.40)), 120.0, 2, 3600, 0.5, (EARLIEST + 6 - 120) * 0.95),  # jitter only shortens
     (obs((3, 0.01), (120, 0.40)), 120.0, 2, 30.0, 0.0, 30.0),           # never past the deadline
     (obs((0, None)), 10.0, 1, 0.0, 0.0, 0.0),                           # deadline reached
 ])

@@ -64,8 +64,8 @@ def test_the_schedule_follows_the_plan_within_max_interval():
     schedule = PollSchedule(max_interval=5, rand=lambda: 0.0)
     assert schedule.next_delay([], elapsed=0.0, time_left=100, polls=0) == 0.0
     flat = [Observation(t, None) for t in (0.0, 2.0, 4.0, 8.0)]
-    assert schedule.next_delay(flat[:2], elapsed=2.0, time_left=100, polls=2) == 2.0
-    assert schedule.next_delay(flat, elapsed=8.0, time_left=100, polls=4) == 5.0  # 8 s of growth, capped
+    assert schedule.next_delay(flat[:1], elapsed=0.5, time_left=100, polls=1) == 2.0  # the minimum
+    assert schedule.next_delay(flat, elapsed=8.0, time_left=100, polls=4) == 5.0  # 3 x 8 s of growth, capped
     assert schedule.next_delay(flat, elapsed=8.0, time_left=3.0, polls=4) == 3.0  # never past the deadline
 
 
