@@ -168,7 +168,7 @@ def test_job_missing_for_longer_than_the_grace_raises_job_error():
                      clock=clock, sleep=clock.sleep)
     assert not isinstance(info.value, JobTimeoutError)
     assert info.value.job_id == "gone" and "not found" in str(info.value)
-    assert 60 <= clock.now - 1000.0 <= 60 + 60  # at the first poll after the grace (intervals grow to 60 s)
+    assert 60 <= clock.now - 1000.0 <= 60 + 120  # at the first poll after the grace (pauses grow to 120 s)
 
 
 def test_job_missing_briefly_then_found_completes():
