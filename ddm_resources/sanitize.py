@@ -4,7 +4,8 @@ Every such text passes `clean_text` before it reaches an error, a log line or an
 
 * each credential the provider process holds is masked: the configured token and password
   and every token IAM issued (the token sources call `hold_secret`), whatever the text
-  around it;
+  around it; so is any run of 12 or more characters copied out of a held credential of 16
+  or more characters (a server that echoes a token cut short still leaks nothing);
 * anything shaped like a credential is masked too: `X-Auth-Token: ...`, `X-Subject-Token`,
   `Authorization`, `"password": "..."`, `token=...`, and IAM's `MII...` tokens;
 * ANSI escape sequences and control characters are removed (line breaks become spaces), so a
@@ -29,6 +30,10 @@ TEXT_LIMIT = 300
 """Characters of server text kept in an error message."""
 _MIN_SECRET = 4
 """Shorter values are not masked on their own (they would mask ordinary words)."""
+_PIECE = 12
+"""A run of this many characters copied out of a held credential is masked as part of it..."""
+_MIN_PIECED = 16
+"""...if that credential has at least this many characters."""
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -40,14 +45,20 @@ _IAM_TOKEN = re.compile(r"MII[A-Za-z0-9+/=_-]{16,}")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_pieces: set[str] = set()
+"""Every `_PIECE`-character substring of the held credentials of `_MIN_PIECED` characters or more."""
 
 
 def hold_secret(value: str | None) -> None:
     """Mask `value` in every text cleaned from now on in this process (a token, a password)."""
     if value and len(value.strip()) >= _MIN_SECRET:
+        stripped = value.strip()
+        pieces = {stripped[i:i + _PIECE] for i in range(len(stripped) - _PIECE + 1)} \
+            if len(stripped) >= _MIN_PIECED else set()
         with _lock:
             _secrets.add(value)
-            _secrets.add(value.strip())
+            _secrets.add(stripped)
+            _pieces.update(pieces)
 
 
 def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
@@ -63,7 +74,27 @@ def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     value = _CONTROL.sub(" ", value)
     value = _NAMED.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", value)
     value = _IAM_TOKEN.sub(MASK, value)
+    value = _mask_pieces(value)
     value = " ".join(value.split())
     if len(value) > limit:
         value = value[: max(limit - 3, 0)].rstrip() + "..."
     return value
+
+
+def _mask_pieces(value: str) -> str:
+    """`value` with every run that overlaps a `_PIECE`-character piece of a held credential masked."""
+    with _lock:
+        pieces = _pieces
+        if not pieces:
+            return value
+        starts = [i for i in range(len(value) - _PIECE + 1) if value[i:i + _PIECE] in pieces]
+    if not starts:
+        return value
+    out, end = [], 0
+    for start in starts:
+        if start > end:
+            out.append(value[end:start] + MASK)
+        elif not out:
+            out.append(MASK)
+        end = max(end, start + _PIECE)
+    return "".join(out) + value[end:]

@@ -181,6 +181,16 @@ def test_clean_text_masks_held_secrets_even_where_the_text_is_cut():
     assert "held" not in clean_text(" " * 1190 + "held-secret-value-123")
 
 
+def test_clean_text_masks_a_held_secret_echoed_in_part():
+    key = "Qx7-secret-access-key-0123456789abcdef"
+    hold_secret(key)
+    assert clean_text(f"signature for {key[:20]} does not match") == "signature for *** does not match"
+    assert clean_text(f"key ...{key[10:30]}... rejected") == "key ...***... rejected"
+    assert clean_text(f"{key[:11]} and {key[-11:]}") == f"{key[:11]} and {key[-11:]}"  # 11 characters say little
+    hold_secret("short-pass")  # under 16 characters: masked whole only, its pieces are ordinary words
+    assert clean_text("short-pa") == "short-pa"
+
+
 # 3. server values that become outputs are checked -----------------------------------------------
 
 def job_answer(**fields) -> Handler:
