@@ -18,6 +18,7 @@ from .restore_time import shown
 __all__ = [
     "DEFAULT_CREATE_TIMEOUT",
     "LATEST",
+    "LONGEST_CREATE_TIMEOUT",
     "LatestSource",
     "MetadataRecoveryInputs",
     "Timeouts",
@@ -46,6 +47,11 @@ def parse_duration(text: str) -> float:
     if seconds <= 0:
         raise ValueError(f"{shown(text)} must be longer than zero")
     return seconds
+
+
+LONGEST_CREATE_TIMEOUT = 7 * 24 * 3600.0
+"""The longest `timeouts.create` accepted, in seconds (7 days): a restore takes minutes to hours,
+so a longer deadline is a typo (`"3000h"` for `"30h"`) that would hold `pulumi up` for months."""
 
 
 class Timeouts(BaseModel):

@@ -47,7 +47,7 @@ from typing import Any
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from .input_model import LATEST, MetadataRecoveryInputs, parse_duration
+from .input_model import LATEST, LONGEST_CREATE_TIMEOUT, MetadataRecoveryInputs, parse_duration
 from .models import source_choice_problem
 from .restore_time import parse_restore_time, restore_time_problem, shown
 
@@ -314,9 +314,13 @@ class _Rules:
             self.report("timeouts.create", f'timeouts.create must be a duration such as "60m", not {_kind(create)}')
             return
         try:
-            parse_duration(create)
+            seconds = parse_duration(create)
         except ValueError as exc:
             self.report("timeouts.create", f"timeouts.create: {exc}")
+            return
+        if seconds > LONGEST_CREATE_TIMEOUT:
+            self.report("timeouts.create", f"timeouts.create: {shown(create)} is longer than 7 days (168h), the "
+                                           'longest wait allowed; a restore takes minutes to hours, e.g. "2h"')
 
 
 def _id_problem(value: Any, kind: str) -> str | None:

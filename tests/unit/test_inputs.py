@@ -59,6 +59,8 @@ def test_good_inputs_parse():
         (with_(source__restore_time="yesterday", source__backup_id=...), "source.restore_time", "epoch milliseconds"),
         (with_(target__nodes=["x"]), "target.nodes", "allowed here: instance_id, data_nodes"),
         (with_(timeouts={"create": "ten minutes"}), "timeouts.create", '"60m"'),
+        (with_(timeouts={"create": "3000000h"}), "timeouts.create", "longer than 7 days (168h)"),
+        (with_(timeouts={"create": "168h1s"}), "timeouts.create", 'e.g. "2h"'),
         (with_(timeout={"create": "10m"}), "timeout", "allowed here: source_instance_id"),
     ],
 )
