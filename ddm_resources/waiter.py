@@ -155,7 +155,7 @@ def wait_for_job(
             last_error = exc
             continue
         now = clock()
-        seen_progress.append(Observation(now - start, parse_progress(job.process)))
+        _remember(seen_progress, Observation(now - start, parse_progress(job.process)))
         outcome = job_outcome(job.status)
         if outcome == "missing":
             missing_since = now if missing_since is None else missing_since
@@ -189,6 +189,16 @@ def wait_for_job(
         job_id=job_id,
         last_status=last_status,
     )
+
+
+def _remember(seen: list[Observation], new: Observation) -> None:
+    """Append `new`, keeping only the first and the last of a run of equal progress: the plan's
+    bounds come from those two alone, so a long wait keeps a short list (and `next_delay` stays
+    cheap) whatever the number of polls."""
+    if len(seen) >= 2 and seen[-1].progress == seen[-2].progress == new.progress:
+        seen[-1] = new
+    else:
+        seen.append(new)
 
 
 def _report(on_progress: Callable[[Progress], None] | None, job: Job, elapsed: float) -> None:

@@ -14,7 +14,7 @@ from ddm_resources.errors import (
     TransportError,
 )
 from ddm_resources.models import Job, JobResponse
-from ddm_resources.poll_plan import Observation
+from ddm_resources.poll_plan import Observation, completion_window
 from ddm_resources.waiter import PollSchedule, Progress, job_outcome, wait_for_job
 
 
@@ -253,3 +253,23 @@ def test_the_wait_acts_on_the_outcome(status, outcome):
 
 def test_a_status_missing_from_the_body_reads_as_no_status():
     assert JobResponse.model_validate({"job": {"id": "j1"}}).job.status == ""
+
+
+def test_a_long_wait_hands_the_plan_a_short_list_with_the_same_window():
+    """A 10,000 s job polled every second (10,000 polls, 1 % per 100 s): the plan sees the first
+    and the last poll of each progress value (at most 200), and gets the window all polls give."""
+    clock = FakeClock()
+    seen: list[list[Observation]] = []
+
+    class Recording(PollSchedule):
+        def next_delay(self, observations, *, elapsed, time_left, polls):  # type: ignore[override]
+            seen.append(list(observations))
+            return 1.0
+
+    get_job, calls = scripted(*[("Running", f"{k // 100}%") for k in range(1, 10_000)], ("Completed", ""))
+    wait_for_job(get_job, "j1", timeout=10**6, schedule=Recording(), clock=clock, sleep=clock.sleep)
+    assert len(calls) == 10_000
+    assert max(len(o) for o in seen) == 200
+    every = [Observation(float(k), (k // 100) / 100) for k in range(1, 10_000)]
+    assert seen[-1][-1] == every[-1]
+    assert completion_window(seen[-1]) == completion_window(every) == pytest.approx((9999.0, 10_000.0))
