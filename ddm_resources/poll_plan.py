@@ -39,7 +39,7 @@ from dataclasses import dataclass
 __all__ = ["STEPS", "Observation", "PollPlan", "completion_window", "next_delay", "parse_progress"]
 
 STEPS = (0.01, 0.05, 0.10, 0.25, 0.50)
-"""Progress steps tried, smallest first, when fitting the observations."""
+"""The progress steps a service may report in (see `completion_window` for the order tried)."""
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,24 @@ class Observation:
 
 @dataclass(frozen=True)
 class PollPlan:
-    """Bounds and shape of the schedule, in seconds (see the module docstring)."""
+    """Bounds and shape of the schedule (see the module docstring); times in seconds."""
 
     min_interval: float = 2.0
+    """The shortest pause."""
     max_interval: float = 300.0
+    """The longest pause (`ddm:pollInterval` lowers it)."""
     fallback_interval: float = 120.0
+    """The longest pause while no progress says when the job ends."""
     growth: float = 3.0
+    """Without usable progress, the pause is `growth` x the time waited."""
     density: float = 0.02
+    """Inside the window, the pause is this fraction of the job's latest possible length..."""
     dense_max: float = 6.0
+    """...at most this long (and at least `min_interval`)."""
     bisect: float = 2.0
-    """Narrow the window by polling before it while it is wider than this many dense intervals."""
+    """Narrow the window by polling before it while it is wider than this many dense pauses."""
     jitter: float = 0.1
+    """A pause is shortened by up to this fraction, at random."""
 
 
 def parse_progress(process: str | None) -> float | None:
