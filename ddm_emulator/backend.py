@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .clock import Clock, ScaledClock, format_iam_time, to_millis
-from .errors import OperationConflict, ResourceNotFound, ServiceError
+from .errors import InvalidRestoreTime, OperationConflict, ResourceNotFound, ServiceError
 from .faults import Fault, FaultRegistry
 from .iam import IamDirectory
 from .models import PROGRESS_CURVES, FakeBackup, FakeDataNode, FakeInstance, FakeJob, new_hex_id
@@ -374,7 +374,7 @@ class DdmBackend:
         if restore_time_ms is not None:
             start, end = restorable_window(source, self.nodes_of(source), now)
             if not to_millis(start) <= restore_time_ms <= to_millis(end):
-                return _time_range_error(start, end)
+                return InvalidRestoreTime(start, end)
         if reason := target_unavailable_reason(target, source):
             return ServiceError(
                 400,
@@ -517,7 +517,7 @@ class DdmBackend:
     def _check_restore_time(self, source: FakeInstance, restore_time_ms: int, now: float) -> None:
         start, end = restorable_window(source, self.nodes_of(source), now)
         if not to_millis(start) <= restore_time_ms <= to_millis(end):
-            raise _time_range_error(start, end)
+            raise InvalidRestoreTime(start, end)
 
     def restorable_instances(
         self, project_id: str, instance_id: str
@@ -601,7 +601,7 @@ class DdmBackend:
             int(b.created) * 1000 for b in self.backups.values() if b.instance_id == source.id
         }
         if restore_time_ms not in backup_times or restore_time_ms > to_millis(end):
-            raise _time_range_error(start, end)
+            raise InvalidRestoreTime(start, end)
         choice = self.settings.old_backup_restore_time
         if choice == "accept":
             return
@@ -643,11 +643,3 @@ class DdmBackend:
                 raise ResourceNotFound(f"Backup {backup_id} of instance {instance_id} not found.")
             nodes = [self.data_nodes[n] for n in backup.data_node_ids if n in self.data_nodes]
             return backup, instance, nodes
-
-
-def _time_range_error(start: float, end: float) -> ServiceError:
-    return ServiceError(
-        400,
-        "DBS.300377",
-        f"Invalid time range: restore_time must be between {to_millis(start)} and {to_millis(end)}.",
-    )

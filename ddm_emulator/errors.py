@@ -5,6 +5,7 @@ The backend raises these; the HTTP layer renders them. Tree:
 
     ServiceError(status, code, message)   any DDM error, 400 unless told
     ├── BadParameter                     400 DBS.280001, a bad request field
+    ├── InvalidRestoreTime               400 DBS.300377, a restore time outside the window
     ├── ResourceNotFound                 404 DBS.300350 unless told
     ├── OperationConflict                409 DBS.212033, another operation runs
     ├── UnsupportedMediaType             415 DBS.280001, POST with a non-JSON body type
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from .clock import to_millis
+
 __all__ = [
     "BadParameter",
     "GatewayApiNotFound",
@@ -35,6 +38,7 @@ __all__ = [
     "GatewayThrottled",
     "GatewayUnauthorized",
     "IamError",
+    "InvalidRestoreTime",
     "OperationConflict",
     "ResourceNotFound",
     "ServiceError",
@@ -82,6 +86,17 @@ class BadParameter(ServiceError):
 
     def __init__(self, message: str = "Parameter error.") -> None:
         super().__init__(400, "DBS.280001", message)
+
+
+class InvalidRestoreTime(ServiceError):
+    """Raised when a restore time (epoch ms) lies outside the restorable window `start`..`end` (epoch s)."""
+
+    def __init__(self, start: float, end: float) -> None:
+        super().__init__(
+            400,
+            "DBS.300377",
+            f"Invalid time range: restore_time must be between {to_millis(start)} and {to_millis(end)}.",
+        )
 
 
 class ResourceNotFound(ServiceError):
