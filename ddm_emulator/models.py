@@ -1,11 +1,12 @@
 """
 The emulator's state objects: plain dataclasses with no HTTP and no locking.
 
-`DdmBackend` owns them in dicts and applies the rules; `views` renders them.
-Times are emulated epoch seconds (floats). A job's status is a function of
-emulated time (`FakeJob.status_at`), so a waiter's path is deterministic once
-the clock is injected: `Running` (with a `process` percentage) until its
-duration has elapsed, then `Completed`, or `Failed` when it was created to fail.
+`World` owns them in dicts; `restore_jobs` and `restore_lookups` apply the
+rules, `views` renders them. Times are emulated epoch seconds (floats). A
+job's status is a function of emulated time (`FakeJob.status_at`), so a
+waiter's path is deterministic once the clock is injected: `Running` (with a
+`process` percentage) until its duration has elapsed, then `Completed`, or
+`Failed` when it was created to fail.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ instance must be empty (no data nodes, schemas or accounts), idle, not frozen
 and at least version 3.0.8; the source at least 2.3.2.11; data nodes must be
 RDS for MySQL, normal, writable, unassociated, with a completed point-in-time
 restore (PITR), and in the target's VPC and subnet. The restore POST also
-checks the number of data nodes against the source's (`DdmBackend`).
+checks the number of data nodes against the source's (`restore_jobs`).
 """
 
 from __future__ import annotations
