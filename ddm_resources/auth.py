@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError
 from .http_boundary import SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
-from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
+from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 from .sanitize import hold_secret
 
@@ -191,7 +191,8 @@ class PasswordToken:
             }
         }
         headers = request_headers()
-        with bound_client(httpx.Client(**self._http_options.client_kwargs(), base_url=self._auth_url,
+        with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
+                                       base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
             failures = 0
             while True:

@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from .auth import StaticToken, TokenSource
 from .errors import ApiError, AuthenticationError, DdmError, TransportError
 from .http_boundary import AUTH_TOKEN, DATE, REQUEST_DEADLINE, bound_client, request_headers, send
-from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
+from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -131,7 +131,7 @@ class DdmClient:
         self._on_retry = on_retry
         self._deadline = deadline
         self._http = bound_client(httpx.Client(
-            **http_options.client_kwargs(),
+            **http_options.client_kwargs(tls=opens_tls(endpoint)),
             base_url=endpoint.rstrip("/"),
             timeout=timeout,
             transport=transport,

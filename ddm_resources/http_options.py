@@ -27,7 +27,7 @@ import httpx
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "check_environment"]
+__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "check_environment", "opens_tls"]
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 """The proxy variables httpx reads (with `trust_env`, its default)."""
@@ -48,12 +48,18 @@ class HttpOptions:
     system_trust_store: bool = False
     """Trust the operating system's store (with `truststore`) instead of certifi's bundle."""
 
-    def client_kwargs(self) -> dict[str, Any]:
+    def client_kwargs(self, *, tls: bool = True) -> dict[str, Any]:
         """Keyword arguments for `httpx.Client` (`verify`, `trust_env`).
 
         With no CA setting and the default store this is httpx's own default (certifi's bundle).
+        `tls=False` is for a client that opens no TLS connection with its context: one whose base
+        URL is plain `http://` (`opens_tls`) or one that sends nothing. It gets a context that
+        trusts no certificate, so no bundle is loaded (about 35 ms of CPU each), and a TLS
+        handshake through it would fail, never pass unverified.
         Raises `ConfigurationError` when a CA file cannot be loaded or `truststore` is missing.
         """
+        if not tls:
+            return {"verify": _trusting_nothing(), "trust_env": True}
         if not self.verify:
             return {"verify": False, "trust_env": True}
         if not (self.cacert or self.capath or self.system_trust_store):
@@ -97,30 +103,49 @@ def _context_for(options: HttpOptions) -> ssl.SSLContext:
 @functools.cache
 def _default_context() -> ssl.SSLContext:
     """httpx's default TLS context (certifi's bundle), made once per process: loading the
-    bundle costs tens of milliseconds of CPU, and every client and settings check needs it."""
+    bundle costs tens of milliseconds of CPU, and every `https://` client needs it."""
     return httpx.create_ssl_context()
+
+
+@functools.cache
+def _trusting_nothing() -> ssl.SSLContext:
+    """A verifying TLS client context with no trusted certificate: every handshake fails."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def opens_tls(base_url: str) -> bool:
+    """Whether an `httpx.Client` with `base_url` can open TLS with its own context: False only
+    for a plain `http://` URL. Such a client follows no redirects, every request is a path
+    under that URL, and httpcore verifies an `https://` proxy with a context of its own."""
+    try:
+        return httpx.URL(base_url).scheme != "http"
+    except Exception:  # httpx raises several kinds for malformed URLs; the client will refuse it too
+        return True
 
 
 DEFAULT_HTTP_OPTIONS = HttpOptions()
 """httpx's defaults: certifi's bundle, verification on, proxies from the environment."""
 
 
-def check_environment(environ: Mapping[str, str], options: HttpOptions, origins: Mapping[str, str]) -> None:
+def check_environment(environ: Mapping[str, str], options: HttpOptions, origins: Mapping[str, str],
+                      *, tls: bool = True) -> None:
     """Raise `ConfigurationError` naming the setting if an HTTP client cannot be set up.
 
-    `origins` maps `cacert` / `capath` to where the value came from (e.g. `OS_CACERT`).
-    A passing check is remembered for the same options and variables (it builds a client,
-    about 70 ms); a failing one is checked again every time.
+    `origins` maps `cacert` / `capath` to where the value came from (e.g. `OS_CACERT`). `tls`
+    says whether any client of these settings opens TLS (`opens_tls` of its base URL): only
+    then is a CA setting loaded (and a bad one refused) here; its files must exist either way.
+    A passing check is remembered for the same options and variables (it builds a client);
+    a failing one is checked again every time.
     """
     proxies = tuple((name, environ.get(name, "")) for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy"))
-    _check(proxies, options, tuple((k, origins[k]) for k in ("cacert", "capath") if k in origins))
+    _check(proxies, options, tuple((k, origins[k]) for k in ("cacert", "capath") if k in origins), tls)
 
 
 Pairs = tuple[tuple[str, str], ...]
 
 
 @functools.lru_cache(maxsize=32)
-def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs) -> None:
+def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs, tls: bool) -> None:
     environ = dict(proxies)
     origins = dict(origin_pairs)
     for field, path in (("cacert", options.cacert), ("capath", options.capath)):
@@ -143,7 +168,7 @@ def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs) -> None:
             raise ConfigurationError(
                 f"{name} is not a proxy URL httpx supports (http://, https://, socks5://); fix or unset it")
     try:
-        kwargs = options.client_kwargs()
+        kwargs = options.client_kwargs(tls=tls)  # this client sends nothing: it loads what the others will
     except ConfigurationError as exc:
         names = " / ".join(dict.fromkeys(origins.get(f, f) for f in ("cacert", "capath") if getattr(options, f)))
         raise ConfigurationError(f"{names or 'ddm:systemTrustStore'}: {exc}") from None

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .clouds import load_cloud
 from .errors import ConfigurationError, NoCredentialsError
-from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment
+from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment, opens_tls
 from .input_model import parse_duration
 
 __all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
@@ -150,7 +150,10 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
     except pydantic.ValidationError:
         names = " / ".join(origins[f] for f in ("insecure", "system_trust_store") if f in origins)
         raise ConfigurationError(f"{names}: expected true or false") from None
-    check_environment(environ, options, origins)
+    # TLS is opened by the DDM client (unless its endpoint is plain http://) and by the IAM login
+    iam_login = not (values.get("token") or values.get("access_key"))
+    tls = opens_tls(values["endpoint"]) or (iam_login and opens_tls(values["auth_url"]))
+    check_environment(environ, options, origins, tls=tls)
     if not options.verify:
         _warn_once(f"warning: TLS certificate verification is off ({origins['insecure']}); "
                    "anyone on the network path can read the credentials. Set a CA bundle instead (OS_CACERT).")

@@ -1,12 +1,21 @@
-"""A Pulumi program that imports ddm_resources loads neither httpx nor pydantic: the provider's
-runtime modules are imported where the provider process uses them (README, "Benchmarks")."""
+"""What the provider's path loads and builds, and what it leaves alone (README, "Benchmarks").
+
+A Pulumi program that imports ddm_resources loads neither httpx nor pydantic: the provider's
+runtime modules are imported where the provider process uses them. A client whose endpoint is
+plain `http://` loads no CA bundle (certifi's or a configured one): it never opens TLS."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from tests.conftest import REPO
+import certifi
+import pytest
+
+from ddm_resources import http_options
+from ddm_resources.client import DdmClient
+from ddm_resources.settings import resolve_settings
+from tests.conftest import PROJECT_ID, REPO, SOURCE, TOKEN
 
 
 def test_importing_the_package_loads_no_http_client_and_no_pydantic():
@@ -17,3 +26,27 @@ def test_importing_the_package_loads_no_http_client_and_no_pydantic():
             " 'ddm_resources.models')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def bundles_loaded() -> int:
+    """CA bundles loaded since `forget_bundles` (certifi's default context, or a configured one)."""
+    return http_options._default_context.cache_info().misses + http_options._context_for.cache_info().misses
+
+
+@pytest.fixture
+def forget_bundles():
+    for cache in (http_options._default_context, http_options._context_for, http_options._check):
+        cache.cache_clear()
+
+
+@pytest.mark.parametrize("ca", [{}, {"SSL_CERT_FILE": certifi.where()}, {"OS_CACERT": certifi.where()}])
+@pytest.mark.parametrize("scheme, loaded", [("http", 0), ("https", 1)])
+def test_a_client_loads_a_ca_bundle_only_when_its_endpoint_is_https(emulator, forget_bundles, ca, scheme, loaded):
+    """Settings resolution plus a request, as `check` does them: for a plain http:// endpoint
+    with a ready token, neither certifi's bundle nor a configured one is loaded."""
+    endpoint = emulator.url.replace("http://", f"{scheme}://")  # the in-process emulator answers both
+    settings = resolve_settings(lambda key: None, {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": PROJECT_ID,
+                                                   "DDM_ENDPOINT": endpoint, **ca})
+    with DdmClient(settings.endpoint, PROJECT_ID, TOKEN, http_options=settings.http) as client:
+        assert client.restorable_instances(SOURCE)
+    assert bundles_loaded() == loaded

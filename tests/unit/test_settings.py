@@ -256,6 +256,35 @@ def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra
     assert len(backend.requests()) == (1 if works else 0)
 
 
+@pytest.mark.real_socket
+def test_the_context_of_a_plain_http_client_trusts_nothing(https_emulator, tls):
+    """A client built for a plain http:// endpoint loads no CA bundle; should it ever shake hands
+    over TLS, the handshake fails, even with the right CA configured and verification off."""
+    import httpx
+
+    url, backend = https_emulator
+    for env in ({}, {"OS_CACERT": str(tls[0])}, {"OS_INSECURE": "1"}):
+        s = settings(env={**READY, "DDM_ENDPOINT": "http://127.0.0.1:1", **env})
+        with httpx.Client(**s.http.client_kwargs(tls=False)) as client, \
+                pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            client.get(url)
+    assert backend.requests() == []
+
+
+def test_a_bad_ca_bundle_is_refused_when_a_client_opens_tls_and_ignored_otherwise(tmp_path):
+    """Plain http:// DDM with a ready token: no client opens TLS, so the bundle is not read.
+    With the IAM login (https:// auth URL) it is, and a bad one fails the settings at once."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate")
+    plain = {"DDM_ENDPOINT": "http://127.0.0.1:8080", "OS_CACERT": str(bundle)}
+    assert settings(env={**READY, **plain}).http.cacert == str(bundle)
+    login = {"OS_USERNAME": "u", "OS_PASSWORD": "p", "OS_DOMAIN_NAME": "d", "OS_PROJECT_ID": "p"}
+    with pytest.raises(ConfigurationError, match="^OS_CACERT: could not load the CA bundle"):
+        settings(env={**login, **plain})
+    with pytest.raises(ConfigurationError, match="^OS_CACERT: could not load the CA bundle"):
+        settings(env={**READY, **plain, "DDM_ENDPOINT": "https://127.0.0.1:8080"})
+
+
 @pytest.mark.parametrize("name", ["OS_CACERT", "SSL_CERT_FILE", "SSL_CERT_DIR"])
 def test_a_missing_ca_file_is_a_settings_error_naming_the_variable(tmp_path, name):
     with pytest.raises(ConfigurationError, match=f"^{name} names a CA .* that does not exist"):
