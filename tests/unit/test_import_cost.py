@@ -1,11 +1,14 @@
 """What the provider's path loads and builds, and what it leaves alone (README, "Benchmarks").
 
 A Pulumi program that imports ddm_resources loads neither httpx nor pydantic: the provider's
-runtime modules are imported where the provider process uses them. A client whose endpoint is
-plain `http://` loads no CA bundle (certifi's or a configured one): it never opens TLS."""
+runtime modules are imported where the provider process uses them. The provider's own path
+(configure, check with its preflight, create) with a ready token loads none of the optional
+packages (openstacksdk, huaweicloudsdkcore, truststore). A client whose endpoint is plain
+`http://` loads no CA bundle (certifi's or a configured one): it never opens TLS."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,6 +29,44 @@ def test_importing_the_package_loads_no_http_client_and_no_pydantic():
             " 'ddm_resources.models')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+PROVIDER_PATH = """
+import sys, httpx
+from pulumi.dynamic import Config, ConfigureRequest
+from ddm_emulator import SEED, DdmBackend, wsgi_transport
+backend = DdmBackend(job_seconds=0.0)
+backend.add_static_token("t", SEED.project_id)
+transport = wsgi_transport(backend)
+httpx.HTTPTransport.handle_request = lambda self, request: transport.handle_request(request)
+from ddm_resources import http_options
+from ddm_resources.provider import MetadataRecoveryProvider
+provider = MetadataRecoveryProvider()
+provider.configure(ConfigureRequest(Config({"ddm:endpoint": "http://ddm-emulator.test", "ddm:token": "t",
+                                            "ddm:projectId": SEED.project_id}, "ddm-metadata-recovery")))
+checked = provider.check({}, {"resource_name": "r", "source_instance_id": SEED.source_instance_id,
+                              "source": {"backup_id": SEED.backup_id},
+                              "target": {"instance_id": SEED.target_instance_id,
+                                         "data_nodes": [SEED.target_data_node_id]}})
+assert not checked.failures, checked.failures
+assert provider.create(checked.inputs).outs["status"] == "Completed"
+print(len(backend.requests()), http_options._default_context.cache_info().misses
+      + http_options._context_for.cache_info().misses,
+      sorted({m.split(".")[0] for m in sys.modules} & {"openstack", "huaweicloudsdkcore", "truststore"}))
+"""
+
+
+def test_the_provider_path_loads_no_optional_package_and_no_ca_bundle():
+    """configure, check (its preflight reads) and create of one restore, against an http:// endpoint,
+    with SSL_CERT_FILE set as on many CI machines: no bundle, no optional package."""
+    env = {**os.environ, "SSL_CERT_FILE": certifi.where()}
+    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "OS_CLOUD"):
+        env.pop(name, None)
+    result = subprocess.run([sys.executable, "-c", PROVIDER_PATH], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    requests, bundles, optional = result.stdout.strip().splitlines()[-1].split(" ", 2)
+    assert int(requests) > 2  # the preflight's reads, the POST, a poll: the path ran
+    assert (bundles, optional) == ("0", "[]")
 
 
 def bundles_loaded() -> int:
