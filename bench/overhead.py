@@ -24,6 +24,7 @@ import json
 import statistics
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -146,7 +147,11 @@ class Runs:
         sent = self.server.backend.requests()[before:]
         polls = sum(1 for r in sent if r.method == "GET" and "/jobs/" in r.path)
         posts = sum(1 for r in sent if r.method == "POST")
-        return {"total": len(sent), "reads": len(sent) - polls - posts, "posts": posts, "polls": polls}
+        job_lists = sum(1 for r in sent if r.method == "GET" and r.path.endswith("/jobs"))
+        lookups = Counter(r.path for r in sent if r.method == "GET" and "/jobs" not in r.path)
+        return {"total": len(sent), "reads": len(sent) - polls - posts, "posts": posts, "polls": polls,
+                "job_lists": job_lists, "lookups": sum(lookups.values()),
+                "most_per_lookup": max(lookups.values(), default=0)}
 
     def close(self) -> None:
         self.server.stop()
