@@ -39,7 +39,8 @@ __all__ = [
 ]
 
 _STATUS = re.compile(r"[A-Za-z][A-Za-z0-9_ -]{0,39}")
-_PERCENT = re.compile(r"\d{1,3}(?:\.\d{1,2})?%")
+_PERCENT = re.compile(r"(?:100(?:\.0{1,2})?|[0-9]{1,2}(?:\.[0-9]{1,2})?)%")
+"""0-100 %, ASCII digits only (`\\d` would let `٣٣%` in), at most two decimals."""
 
 RUNNING = "Running"
 COMPLETED = "Completed"
@@ -162,7 +163,8 @@ class _JobFields(ResponseBody):
     end_time: str = ""
     """As `created_time`; empty or a planned end while the job runs."""
     process: str = ""
-    """Progress such as `"60%"` while running, otherwise empty (also when not of that shape)."""
+    """Progress such as `"60%"` while running (0-100 %), otherwise empty: also when absent,
+    `null`, not a string (`50`), or not of that shape; an odd value never fails a poll."""
 
     @field_validator("status")
     @classmethod
@@ -187,6 +189,12 @@ class _JobFields(ResponseBody):
         value = value.strip()
         return value if _PERCENT.fullmatch(value) else ""
 
+
+    @field_validator("process", mode="before")
+    @classmethod
+    def _any_process(cls, value: Any) -> str:
+        """Anything but a string reads as no progress (judged as unreadable, never refused)."""
+        return value if isinstance(value, str) else ""
 
     @field_validator("status", mode="before")
     @classmethod

@@ -206,6 +206,13 @@ def job_answer(**fields) -> Handler:
     ({"status": "running", "process": "40%", "end_time": ""}, "Running", "2026-11-29T09:00:00Z", "", "40%"),
     ({"created_time": "yesterday", "process": "\x1b[2J99%"}, "Completed", "", "2026-11-29T10:05:00Z", "99%"),
     ({"process": "lots"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    # progress that is not a string, out of 0-100 %, or not in ASCII digits reads as none: never a failed poll
+    ({"process": 50}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": None}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": ["50%"]}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": "999%"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": "\u0663\u0663%"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": "100%"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", "100%"),
 ])
 def test_job_values_are_normalised_or_emptied(hostile, fields, status, created, end, process):
     server = hostile(job_answer(**fields))
