@@ -289,7 +289,7 @@ class Recovery:
             message = (f"{what}: job {job_id} was still {exc.last_status!r} when timeouts.create "
                        f"({self.inputs.create_timeout_text}) ran out; it may still be running. {step}")
         except (JobError, DdmError) as exc:
-            message = (f"{what}: job {job_id} was accepted, but waiting for it failed: {exc}. The next "
+            message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
         raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)
 
