@@ -401,5 +401,10 @@ class DdmClient:
         except pydantic.ValidationError as exc:
             raise DdmError(
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
-                f"({exc.error_count()} problems, first: {exc.errors()[0]['msg']})"
+                f"({_count(exc.error_count(), 'problem')}, first: {exc.errors()[0]['msg']})"
             ) from None
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 problem`, `2 problems`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
