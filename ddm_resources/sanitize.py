@@ -4,8 +4,9 @@ Every such text passes `clean_text` before it reaches an error, a log line or an
 
 * each credential the provider process holds is masked: the configured token and password
   and every token IAM issued (the token sources call `hold_secret`), whatever the text
-  around it; so is any run of 12 or more characters copied out of a held credential of 16
-  or more characters (a server that echoes a token cut short still leaks nothing);
+  around it; so is any run of 8 or more characters copied out of one, in any letter case
+  (a server that echoes a token cut short or upper-cased leaks none of it; a credential
+  shorter than 8 characters is masked whole only);
 * anything shaped like a credential is masked too: `X-Auth-Token: ...`, `X-Subject-Token`,
   `Authorization`, `"password": "..."`, `token=...`, and IAM's `MII...` tokens;
 * ANSI escape sequences and control characters are removed (line breaks become spaces), so a
@@ -30,10 +31,8 @@ TEXT_LIMIT = 300
 """Characters of server text kept in an error message."""
 _MIN_SECRET = 4
 """Shorter values are not masked on their own (they would mask ordinary words)."""
-_PIECE = 12
-"""A run of this many characters copied out of a held credential is masked as part of it..."""
-_MIN_PIECED = 16
-"""...if that credential has at least this many characters."""
+_PIECE = 8
+"""A run of this many characters copied out of a held credential (any case) is masked as part of it."""
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -46,15 +45,15 @@ _IAM_TOKEN = re.compile(r"MII[A-Za-z0-9+/=_-]{16,}")
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pieces: set[str] = set()
-"""Every `_PIECE`-character substring of the held credentials of `_MIN_PIECED` characters or more."""
+"""Every `_PIECE`-character substring of the held credentials, in lower case."""
 
 
 def hold_secret(value: str | None) -> None:
     """Mask `value` in every text cleaned from now on in this process (a token, a password)."""
     if value and len(value.strip()) >= _MIN_SECRET:
         stripped = value.strip()
-        pieces = {stripped[i:i + _PIECE] for i in range(len(stripped) - _PIECE + 1)} \
-            if len(stripped) >= _MIN_PIECED else set()
+        lowered = stripped.lower()
+        pieces = {lowered[i:i + _PIECE] for i in range(len(lowered) - _PIECE + 1)}
         with _lock:
             _secrets.add(value)
             _secrets.add(stripped)
@@ -87,7 +86,7 @@ def _mask_pieces(value: str) -> str:
         pieces = _pieces
         if not pieces:
             return value
-        starts = [i for i in range(len(value) - _PIECE + 1) if value[i:i + _PIECE] in pieces]
+        starts = [i for i in range(len(value) - _PIECE + 1) if value[i:i + _PIECE].lower() in pieces]
     if not starts:
         return value
     out, end = [], 0
