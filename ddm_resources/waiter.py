@@ -93,15 +93,18 @@ class PollSchedule:
 
 @dataclass(frozen=True)
 class Progress:
-    """One progress report: the last job seen and the seconds since the wait began."""
+    """One progress report: the last job seen, the seconds since the wait began when it was
+    seen, and the seconds to the next poll when that pause is longer than `progress_every`."""
 
     job: Job
     elapsed: float
+    next_poll: float | None = None
 
     def describe(self) -> str:
-        """A one-line summary, e.g. `job 0990... Running 40% after 1m05s`."""
+        """A one-line summary, e.g. `job 0990... Running 40% after 1m05s` (`; next check in 2m00s`)."""
         pct = f" {self.job.process}" if self.job.process else ""
-        return f"job {self.job.id} {self.job.status or '(no status)'}{pct} after {_fmt(self.elapsed)}"
+        later = f"; next check in {_fmt(self.next_poll)}" if self.next_poll is not None else ""
+        return f"job {self.job.id} {self.job.status or '(no status)'}{pct} after {_fmt(self.elapsed)}{later}"
 
 
 def wait_for_job(
@@ -123,8 +126,10 @@ def wait_for_job(
     such error is named if the deadline passes. `get_job` should send a single attempt
     (`DdmClient.poll_job`): this loop is the retry layer for polls. Other errors propagate.
 
-    Each status has the outcome of the module docstring's table (`job_outcome`); every new
-    status or progress is reported through `on_progress`. Raises `JobFailedError`, `JobError`
+    Each status has the outcome of the module docstring's table (`job_outcome`). A running job
+    is reported through `on_progress` when its status or progress changed, when
+    `progress_every` passed since the last report, and before every pause longer than that
+    (the report then says when the next poll comes); the end is reported at once. Raises `JobFailedError`, `JobError`
     (missing too long) or `JobTimeoutError` (with the last status) when the deadline passes.
     """
     start = clock()
@@ -135,12 +140,21 @@ def wait_for_job(
     last_error: DdmError | None = None
     job: Job | None = None
     seen_progress: list[Observation] = []
+    unreported: tuple[Job, float] | None = None  # the running job seen last, and when
     polls = 0
     while True:
         now = clock()
         if now >= deadline:
             break
         interval = schedule.next_delay(seen_progress, elapsed=now - start, time_left=deadline - now, polls=polls)
+        if unreported is not None:
+            seen_job, seen_at = unreported
+            long_pause = interval > schedule.progress_every
+            if ((seen_job.status, seen_job.process) != last_seen or long_pause
+                    or now - last_report_at >= schedule.progress_every):
+                _report(on_progress, seen_job, seen_at, next_poll=interval if long_pause else None)
+                last_seen, last_report_at = (seen_job.status, seen_job.process), now
+            unreported = None
         polls += 1
         retry_after = getattr(last_error, "retry_after", None) or 0.0
         sleep(min(max(interval, min(retry_after, DEFAULT_RETRY_POLICY.max_retry_after)), deadline - now))
@@ -177,10 +191,7 @@ def wait_for_job(
                 status=job.status,
                 created_time=job.created_time,
             )
-        seen = (job.status, job.process)
-        if seen != last_seen or now - last_report_at >= schedule.progress_every:
-            _report(on_progress, job, now - start)
-            last_seen, last_report_at = seen, now
+        unreported = (job, now - start)  # reported once the next pause is known
     last_status = job.status if job is not None else "not polled yet"
     unreachable = f" (the last polls failed: {last_error})" if last_error is not None else ""
     raise JobTimeoutError(
@@ -201,9 +212,10 @@ def _remember(seen: list[Observation], new: Observation) -> None:
         seen.append(new)
 
 
-def _report(on_progress: Callable[[Progress], None] | None, job: Job, elapsed: float) -> None:
+def _report(on_progress: Callable[[Progress], None] | None, job: Job, elapsed: float,
+            next_poll: float | None = None) -> None:
     if on_progress is not None:
-        on_progress(Progress(job=job, elapsed=elapsed))
+        on_progress(Progress(job=job, elapsed=elapsed, next_poll=next_poll))
 
 
 def _fmt(seconds: float) -> str:

@@ -273,3 +273,25 @@ def test_a_long_wait_hands_the_plan_a_short_list_with_the_same_window():
     every = [Observation(float(k), (k // 100) / 100) for k in range(1, 10_000)]
     assert seen[-1][-1] == every[-1]
     assert completion_window(seen[-1]) == completion_window(every) == pytest.approx((9999.0, 10_000.0))
+
+
+def test_every_pause_longer_than_progress_every_is_announced():
+    """No silence longer than `progress_every` comes unannounced: before each longer pause a
+    line says when the next check comes (flat progress: the pauses grow to 120 s)."""
+    clock = FakeClock()
+    get_job, calls = scripted(*[("Running", "5%")] * 9, ("Completed", ""))
+    reports: list[Progress] = []
+    sleeps_at_report: list[int] = []
+
+    def on_progress(p: Progress) -> None:
+        reports.append(p)
+        sleeps_at_report.append(len(clock.sleeps))
+
+    wait_for_job(get_job, "j1", timeout=3600, schedule=PollSchedule(rand=lambda: 0.0), on_progress=on_progress,
+                 clock=clock, sleep=clock.sleep)
+    long = [i for i, s in enumerate(clock.sleeps) if s > 30]
+    assert long  # the schedule did pause longer than 30 s
+    announced = {n: p.next_poll for n, p in zip(sleeps_at_report, reports, strict=True) if p.next_poll is not None}
+    assert announced == {i: clock.sleeps[i] for i in long}
+    assert reports[-1].job.status == "Completed" and reports[-1].next_poll is None
+    assert "next check in 2m00s" in reports[-2].describe()
