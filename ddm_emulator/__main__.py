@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             _write_atomically(args.url_file, server.url + "\n")
         print(
             f"DDM API emulator listening on {server.url} (project_id {DEMO_PROJECT_ID}, "
-            f"IAM user {DEMO_USER_NAME}/{DEMO_PASSWORD}, domain {DEMO_DOMAIN_NAME})",
+            f"IAM user {DEMO_USER_NAME}/{DEMO_PASSWORD}, domain {DEMO_DOMAIN_NAME}, "
+            f"OS_AUTH_URL {server.url}/v3)",
             flush=True,
         )
         while not stop.wait(0.5):

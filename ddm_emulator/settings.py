@@ -151,7 +151,8 @@ class EmulatorSettings:
     progress_curve: str = _setting(
         "linear",
         "how a running job's process grows: linear, stepwise (in quarters) or stalled-then-jump "
-        "(stuck at 5% for 80% of the time, then 95%); per job over POST /_emulator/jobs/<id>/progress",
+        "(stuck at 5% for 80% of the time, then 95%); per job: POST /_emulator/jobs/<id>/progress "
+        "with {\"curve\": \"stepwise\"}",
         choices=("linear", "stepwise", "stalled-then-jump"),
     )
 

@@ -20,7 +20,7 @@ from .conftest import SSL_CONTEXT
 REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(
     r"DDM API emulator listening on (http://127\.0\.0\.1:(\d+)) \(project_id ([0-9a-f]{32}), "
-    r"IAM user demo/demo-password, domain demo-domain\)"
+    r"IAM user demo/demo-password, domain demo-domain, OS_AUTH_URL \1/v3\)"
 )
 
 
