@@ -21,7 +21,7 @@ against DNS rebinding), and a POST only with `Content-Type: application/json`
     GET    /_emulator/jobs                      every job, with all details
     POST   /_emulator/jobs/<job_id>/status      {"status": "X"} force a status (null undoes);
                                                  "list_only": true, "field": "missing" | "null"
-    POST   /_emulator/jobs/<job_id>/progress    {"curve": "linear" | "stepwise" | "stalled-then-jump"}
+    POST   /_emulator/jobs/<job_id>/progress    {"curve": "linear" | "linear-from-5" | "stepwise" | "stalled-then-jump"}
     POST   /_emulator/tokens                    {"token", "project_id"?} accept a static token
     GET    /_emulator/seed                      the seeded ids
 """
@@ -158,7 +158,7 @@ def override_job_status(call: Call, job_id: str) -> Response:
 
 
 def set_job_progress(call: Call, job_id: str) -> Response:
-    """Choose one job's progress curve: `{"curve": "linear" | "stepwise" | "stalled-then-jump"}`."""
+    """Choose one job's progress curve: `{"curve": ...}`, one of `models.PROGRESS_CURVES`."""
     curve = call.body.get("curve")
     if not isinstance(curve, str):
         raise ValueError("curve (a string) is required")

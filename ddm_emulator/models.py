@@ -152,7 +152,7 @@ class FakeBackup:
     """The data nodes associated with the instance when the backup was taken."""
 
 
-PROGRESS_CURVES: tuple[str, ...] = ("linear", "stepwise", "stalled-then-jump")
+PROGRESS_CURVES: tuple[str, ...] = ("linear", "linear-from-5", "stepwise", "stalled-then-jump")
 
 
 def progress_percent(curve: str, fraction: float) -> int:
@@ -162,6 +162,8 @@ def progress_percent(curve: str, fraction: float) -> int:
         percent = int(fraction * 4) * 25
     elif curve == "stalled-then-jump":
         percent = 5 if fraction < 0.8 else 95
+    elif curve == "linear-from-5":  # a service that counts the accepted job as 5 % done
+        percent = 5 + int(fraction * 95)
     else:
         percent = int(fraction * 100)
     return min(99, percent)

@@ -150,10 +150,11 @@ class EmulatorSettings:
     )
     progress_curve: str = _setting(
         "linear",
-        "how a running job's process grows: linear, stepwise (in quarters) or stalled-then-jump "
+        "how a running job's process grows: linear, linear-from-5 (5% at once, then linear), stepwise "
+        "(in quarters) or stalled-then-jump "
         "(stuck at 5% for 80% of the time, then 95%); per job: POST /_emulator/jobs/<id>/progress "
         "with {\"curve\": \"stepwise\"}",
-        choices=("linear", "stepwise", "stalled-then-jump"),
+        choices=("linear", "linear-from-5", "stepwise", "stalled-then-jump"),
     )
 
     def replace(self, **changes: Any) -> EmulatorSettings:

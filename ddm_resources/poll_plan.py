@@ -6,7 +6,9 @@ fraction done) bounds the job's total length T: `t / (f + q) < T <= t / f`, wher
 step in which the service reports progress (1 % for a smooth job, 25 % for one that reports
 quarters). `completion_window` intersects those bounds over every observation; it reads them
 with the coarsest step in `STEPS` that every reported value is a multiple of (25 % for
-25/50/75, 1 % once a value like 57 % appears) and that they fit, else a finer one. The result
+25/50/75, 1 % once a value like 57 % appears) and that they fit, else a finer one. When no
+step fits and the first reading was already above 0 (a service that reports, say, 5 % as soon
+as it accepts the job), the readings are read again relative to that first one. The result
 `(lo, hi]` is when the job can end. `next_delay` then:
 
 * polls at once the first time (a job can have ended as soon as it was accepted);
@@ -91,7 +93,9 @@ def completion_window(observations: Sequence[Observation]) -> tuple[float, float
     when the observations give no usable progress (none above 0) or fit no step in `STEPS`.
 
     After progress went backwards (the job started over), only the observations since then
-    count, timed from the poll before the setback."""
+    count, timed from the poll before the setback. If they fit no step and the first of them
+    was above 0, they are read as progress beyond that first value (5 % at once, then 52.5 %
+    at half time reads as 50 %)."""
     fit = _fit(observations)
     return None if fit is None else (fit.lo, fit.hi)
 
@@ -142,6 +146,16 @@ def _fit(observations: Sequence[Observation]) -> _Fit | None:
     origin, seen = _since_last_setback([o for o in observations if o.progress is not None])
     if not any(o.progress for o in seen):
         return None
+    fit = _fit_from(origin, seen)
+    first = seen[0].progress or 0.0
+    if fit is None and 0.0 < first < 1.0:  # a service that counts the accepted job as done work
+        rebased = [Observation(o.elapsed, ((o.progress or 0.0) - first) / (1.0 - first)) for o in seen]
+        if any(o.progress for o in rebased):
+            fit = _fit_from(origin, rebased)
+    return fit
+
+
+def _fit_from(origin: float, seen: Sequence[Observation]) -> _Fit | None:
     for step in _steps_to_try(seen):
         lo, hi = 0.0, math.inf
         for o in seen:

@@ -33,6 +33,7 @@ def processes(client, auth, clock: ManualClock, job_id: str) -> list[str]:
     ("curve", "expected"),
     [
         ("linear", ["0%", "10%", "30%", "50%", "79%", "81%", "99%"]),
+        ("linear-from-5", ["5%", "14%", "33%", "52%", "80%", "81%", "99%"]),
         ("stepwise", ["0%", "0%", "25%", "50%", "75%", "75%", "75%"]),
         ("stalled-then-jump", ["5%", "5%", "5%", "5%", "5%", "95%", "95%"]),
     ],
