@@ -212,7 +212,7 @@ class PasswordToken:
             parsed = None
         if not token or parsed is None:
             raise ApiError("IAM answered without a token or expires_at", status_code=response.status_code,
-                           method="POST", path="/auth/tokens")
+                           method="POST", path=response.request.url.path)
         now = self._clock()
         life = max(0.0, parsed.expires_at.timestamp() - now)
         self._renew_at = now + life - min(self.REFRESH_MARGIN, life / 10)
@@ -253,7 +253,8 @@ class PasswordToken:
         if isinstance(exc, ApiError):
             error = type(exc)(f"{where} failed: {exc.service_message}", status_code=exc.status_code,
                               error_code=exc.error_code, request_id=exc.request_id, method="POST",
-                              path="/auth/tokens", retry_after=exc.retry_after)
+                              path=httpx.URL(f"{self._auth_url}/auth/tokens").path,
+                              retry_after=exc.retry_after)
             return error
         if isinstance(exc, TransportError):
             return TransportError(f"{where}: IAM did not answer: {exc}", request_sent=exc.request_sent)

@@ -467,6 +467,7 @@ def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
     text = str(info.value)
     assert f"IAM login at {emulator.url}/v3 for user 'demo'" in text
     assert "user from ddm:username" in text and "password from OS_PASSWORD" in text
+    assert "(POST /v3/auth/tokens)" in text  # the path the request went to, not the one under the auth URL
     assert PASSWORD not in text
 
 
