@@ -255,16 +255,7 @@ class MetadataRecoveryProvider(ResourceProvider):
     def _client(self, settings: ProviderSettings, name: str) -> DdmClient:
         """A DDM client for `settings`, whose retry lines name the resource `name`; with password
         login this may call IAM for the project ID."""
-        from .auth import PasswordToken, ddm_endpoint
-        from .client import DdmClient
-
-        tokens = self.state.token_source(settings)
-        project_id = settings.project_id
-        if project_id is None:
-            assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
-            project_id = tokens.project_id
-        return DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http,
-                         on_retry=lambda exc, wait: _say(f"{name}: {exc}; retrying in {wait:.1f}s"))
+        return self.state.client(settings, on_retry=lambda exc, wait: _say(f"{name}: {exc}; retrying in {wait:.1f}s"))
 
 
 def _at_boundary(exc: DdmError) -> DdmError:

@@ -73,17 +73,10 @@ def get_restore_window(source_instance_id: str) -> RestoreWindow:
     Runs at preview too (it only reads)."""
     import pulumi
 
-    from .auth import PasswordToken, ddm_endpoint
     from .run_state import RunState
     from .settings import CONFIG_KEYS
 
     config = pulumi.Config("ddm")
     state = RunState({key: config.get(key) for key in CONFIG_KEYS})
-    settings = state.settings()
-    tokens = state.token_source(settings)
-    project_id = settings.project_id
-    if project_id is None:
-        assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
-        project_id = tokens.project_id
-    with DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http) as client:
+    with state.client(state.settings()) as client:
         return read_restore_window(client, source_instance_id)

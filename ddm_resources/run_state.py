@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .auth import TokenSource, token_source
-from .client import DEFAULT_TIMEOUT
+from .auth import PasswordToken, TokenSource, ddm_endpoint, token_source
+from .client import DEFAULT_TIMEOUT, DdmClient
 from .settings import ProviderSettings, resolve_settings
 
 __all__ = ["Claim", "RunState"]
@@ -77,6 +77,18 @@ class RunState:
                 source = token_source(settings, timeout=DEFAULT_TIMEOUT)
                 self._tokens = (settings, source)
             return self._tokens[1]
+
+    def client(self, settings: ProviderSettings,
+               on_retry: Callable[[BaseException, float], None] | None = None) -> DdmClient:
+        """A DDM client for `settings` with this process's token source; `on_retry(error, wait)`
+        hears each retry. With password login this may call IAM for the project ID."""
+        tokens = self.token_source(settings)
+        project_id = settings.project_id
+        if project_id is None:
+            assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
+            project_id = tokens.project_id
+        return DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http,
+                         on_retry=on_retry)
 
     # the ledger -----------------------------------------------------------------------------
 
