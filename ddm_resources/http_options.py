@@ -6,7 +6,8 @@ verify certificates at all (`ddm:insecure`, `OS_INSECURE`, clouds.yaml `verify: 
 `insecure: true`), and whether to trust the operating system's certificate store (the
 `truststore` package, `pip install 'ddm-resources[truststore]'`). Proxies come from the
 environment as httpx reads them (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`); a
-SOCKS proxy needs `pip install 'ddm-resources[socks]'`.
+proxy reached over TLS is verified with the same CA setting as the endpoint (else certifi's
+bundle, also with verification off); a SOCKS proxy needs `pip install 'ddm-resources[socks]'`.
 
 `check_environment` turns every client-setup problem into a `ConfigurationError` that names
 the variable (never its value: a proxy URL may hold a password), so `pulumi preview` fails in
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import ssl
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +51,8 @@ class HttpOptions:
     """Trust the operating system's store (with `truststore`) instead of certifi's bundle."""
 
     def client_kwargs(self, *, tls: bool = True) -> dict[str, Any]:
-        """Keyword arguments for `httpx.Client` (`verify`, `trust_env`).
+        """Keyword arguments for `httpx.Client` (`verify`, `trust_env`; `mounts` when a CA setting
+        meets an `https://` proxy in the environment, so that the proxy's TLS trusts it too).
 
         With no CA setting and the default store this is httpx's own default (certifi's bundle).
         `tls=False` is for a client that opens no TLS connection with its context: one whose base
@@ -59,12 +62,36 @@ class HttpOptions:
         Raises `ConfigurationError` when a CA file cannot be loaded or `truststore` is missing.
         """
         if not tls:
-            return {"verify": _trusting_nothing(), "trust_env": True}
-        if not self.verify:
-            return {"verify": False, "trust_env": True}
-        if not (self.cacert or self.capath or self.system_trust_store):
+            verify: ssl.SSLContext | bool = _trusting_nothing()
+        elif not self.verify:
+            verify = False
+        elif not (self.cacert or self.capath or self.system_trust_store):
             return {"verify": _default_context(), "trust_env": True}
-        return {"verify": self.ssl_context(), "trust_env": True}
+        else:
+            verify = self.ssl_context()
+        mounts = self._tls_proxy_mounts(verify)
+        return {"verify": verify, "trust_env": True, **({"mounts": mounts} if mounts else {})}
+
+    def _tls_proxy_mounts(self, verify: ssl.SSLContext | bool) -> dict[str, httpx.HTTPTransport]:
+        """With a CA setting: transports for the `https://` proxies of the environment (read as
+        httpx reads them, with `urllib.request.getproxies`) whose TLS to the proxy trusts that
+        CA too; httpcore would verify the proxy with certifi's bundle. They replace httpx's own
+        for the same scheme, so `NO_PROXY` still applies. Empty without a CA setting."""
+        if not (self.cacert or self.capath or self.system_trust_store):
+            return {}
+        found = urllib.request.getproxies()
+        if "*" in (host.strip() for host in found.get("no", "").split(",")):
+            return {}  # httpx uses no proxy at all then
+        mounts = {}
+        for scheme in ("http", "https", "all"):
+            url = found.get(scheme, "")
+            if url.lower().startswith("https://"):
+                try:
+                    proxy = httpx.Proxy(url, ssl_context=self.ssl_context())
+                except Exception:  # a bad URL: httpx refuses it itself, and `check_environment` names the variable
+                    continue
+                mounts[f"{scheme}://"] = httpx.HTTPTransport(verify=verify, proxy=proxy)
+        return mounts
 
     def ssl_context(self) -> ssl.SSLContext:
         """The system store (with `truststore`) plus `cacert` / `capath`, or only those two.
@@ -116,7 +143,7 @@ def _trusting_nothing() -> ssl.SSLContext:
 def opens_tls(base_url: str) -> bool:
     """Whether an `httpx.Client` with `base_url` can open TLS with its own context: False only
     for a plain `http://` URL. Such a client follows no redirects, every request is a path
-    under that URL, and httpcore verifies an `https://` proxy with a context of its own."""
+    under that URL, and an `https://` proxy is verified with a context of its own (`client_kwargs`)."""
     try:
         return httpx.URL(base_url).scheme != "http"
     except Exception:  # httpx raises several kinds for malformed URLs; the client will refuse it too
@@ -169,6 +196,7 @@ def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs, tls: bool)
                 f"{name} is not a proxy URL httpx supports (http://, https://, socks5://); fix or unset it")
     try:
         kwargs = options.client_kwargs(tls=tls)  # this client sends nothing: it loads what the others will
+        kwargs.pop("mounts", None)  # the proxies of `environ` are checked below, not os.environ's
     except ConfigurationError as exc:
         names = " / ".join(dict.fromkeys(origins.get(f, f) for f in ("cacert", "capath") if getattr(options, f)))
         raise ConfigurationError(f"{names or 'ddm:systemTrustStore'}: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -317,6 +318,142 @@ def test_a_bad_proxy_url_names_the_variable_not_the_value(value):
     with pytest.raises(ConfigurationError) as info:
         settings(env={**READY, "HTTPS_PROXY": value})
     assert "HTTPS_PROXY" in str(info.value) and "proxy-pass" not in str(info.value)
+
+
+class TlsProxy:
+    """A forward proxy reached over TLS (an `https://` proxy URL) on 127.0.0.1, with `cert` / `key`.
+
+    `CONNECT host:port` opens a tunnel (the client then speaks TLS to the target through it);
+    any other request (absolute-form, for an `http://` target) is passed on to its host as sent.
+    `heads` records the first line of every request the proxy read after its TLS handshake."""
+
+    def __init__(self, cert, key) -> None:
+        import ssl
+
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(str(cert), str(key))
+        self.heads: list[str] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.url = f"https://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, raw: socket.socket) -> None:
+        import ssl
+        from urllib.parse import urlsplit
+
+        raw.settimeout(5.0)
+        try:
+            conn = self.context.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):  # the client refused our certificate
+            raw.close()
+            return
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            line = head.split(b"\r\n", 1)[0].decode()
+            self.heads.append(line)
+            method, target, _ = line.split(" ", 2)
+            if method == "CONNECT":
+                host, port = target.rsplit(":", 1)
+                upstream = socket.create_connection((host, int(port)), timeout=5.0)
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            else:
+                url = urlsplit(target)
+                upstream = socket.create_connection((url.hostname, url.port or 80), timeout=5.0)
+                upstream.sendall(head)
+            with upstream:
+                self._pipe(conn, upstream)
+
+    def _pipe(self, conn, upstream: socket.socket) -> None:
+        import select
+
+        while not self.stopping.is_set():
+            ready = [conn] if conn.pending() else select.select([conn, upstream], [], [], 0.1)[0]
+            for source in ready:
+                try:
+                    data = source.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                (upstream if source is conn else conn).sendall(data)
+
+
+@pytest.fixture
+def tls_proxy(tls, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    proxy = TlsProxy(*tls)
+    yield proxy
+    proxy.close()
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("endpoint", ["https", "http"])
+@pytest.mark.parametrize("trusted", [False, True])
+def test_an_https_proxy_is_verified_with_the_configured_ca(tls_proxy, tls, https_emulator, emulator, monkeypatch,
+                                                           endpoint, trusted):
+    """A proxy reached over TLS (`HTTPS_PROXY` / `HTTP_PROXY=https://...`) whose certificate comes from
+    the private CA of OS_CACERT: the proxy's TLS trusts that CA as the endpoint's does (a CONNECT
+    tunnel to an https:// endpoint, a forwarded request to an http:// one); without it, certifi
+    refuses the proxy and nothing reaches the service."""
+    from ddm_resources.client import DdmClient
+    from ddm_resources.errors import TransportError
+    from ddm_resources.retry import RetryPolicy
+    from tests.conftest import SOURCE, TOKEN
+
+    url, backend = https_emulator if endpoint == "https" else (emulator.url, emulator.backend)
+    monkeypatch.setenv("HTTPS_PROXY" if endpoint == "https" else "HTTP_PROXY", tls_proxy.url)
+    env = {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url}
+    s = settings(env={**env, "OS_CACERT": str(tls[0])} if trusted else env)
+    before = len(backend.requests())
+    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
+        if trusted:
+            c.restorable_instances(SOURCE)
+        else:
+            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+                c.restorable_instances(SOURCE)
+    assert len(backend.requests()) - before == (1 if trusted else 0)
+    host = url.split("://", 1)[1]
+    expected = f"CONNECT {host} HTTP/1.1" if endpoint == "https" else f"GET {url}/v3/"
+    assert [line[:len(expected)] for line in tls_proxy.heads] == ([expected] if trusted else [])
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "*"])
+def test_no_proxy_still_bypasses_an_https_proxy_with_a_ca_setting(tls_proxy, tls, https_emulator, monkeypatch,
+                                                                  no_proxy):
+    from ddm_resources.client import DdmClient
+    from tests.conftest import SOURCE, TOKEN
+
+    url, backend = https_emulator
+    monkeypatch.setenv("HTTPS_PROXY", tls_proxy.url)
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    env = {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url}
+    s = settings(env={**env, "OS_CACERT": str(tls[0])})
+    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http) as client:
+        client.restorable_instances(SOURCE)
+    assert len(backend.requests()) == 1 and tls_proxy.heads == []
 
 
 def test_system_trust_store_uses_truststore():
