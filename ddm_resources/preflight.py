@@ -8,7 +8,9 @@ one (ddm-api.md section 2; every list is read to the end by the client):
    `available: true`. "Not found" there (HTTP 404, or `DBS.300350` under any status) means
    `source_instance_id` does not exist.
 2. With `restore_time`: it lies inside a restorable-time-interval of the source (2.3; the
-   service gives whole seconds, so the end second counts in full), and related-dn (2.4)
+   service gives whole seconds, so the end second counts in full; a range with a time that
+   cannot be read counts for nothing, and if no readable range holds the time preflight fails
+   closed, see below), and related-dn (2.4)
    gives the source's data nodes at that time. With `backup_id`: the backup details (2.7)
    exist under the source instance, the source's backup list (`instance_id` filter) shows it
    `normal`, and the details give the data nodes recorded in it. **Assumption** (the docs do
@@ -50,6 +52,7 @@ from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
+from .restore_window import restorable_interval
 
 __all__ = [
     "NOT_FOUND_CODES",
@@ -223,16 +226,20 @@ class _Preflight:
                               lambda: self.client.restorable_time_intervals(self.source_id))
         if intervals is None:
             return self._source_nodes_at(when)
-        windows = []
+        windows, unreadable = [], 0
         for interval in intervals:
-            start, end = interval.start_ms, interval.end_ms
-            if start is None or end is None:
-                raise DdmError(f"restorable-time-interval returned a time this tool cannot read: "
-                               f"{interval.start_time!r} to {interval.end_time!r}")
-            if start <= when < end + 1000:
+            span = restorable_interval(interval)
+            if span is None:  # untrusted: it can neither admit `when` nor rule it out
+                unreadable += 1
+                continue
+            if span.start_ms <= when < span.end_ms + 1000:
                 break
             windows.append(f"{interval.start_time} to {interval.end_time}")
         else:
+            if unreadable:
+                raise DdmError(f"restorable-time-interval lists {unreadable} of {len(intervals)} ranges with a "
+                               "start or end time this tool cannot read (or a start after the end), and no readable "
+                               f"range holds {when} ({format_ms(when)}), so whether it can be restored cannot be told")
             self.report("source.restore_time", f"{when} ({format_ms(when)}) is outside the restorable time range of "
                         f"{self.source_id}: {'; '.join(windows) or 'the service lists none'} "
                         "(restorable-time-interval, UTC). Pick a time inside it: the time the data nodes were "

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from .client import DdmClient
 from .errors import DdmError
-from .lookup_models import BackupInfo
+from .lookup_models import BackupInfo, TimeInterval
 
 __all__ = ["RestorableInterval", "RestoreWindow", "get_restore_window", "latest_restorable_ms",
-           "read_restore_window"]
+           "read_restore_window", "restorable_interval"]
 
 
 @dataclass(frozen=True)
@@ -33,37 +33,84 @@ class RestoreWindow:
 
     source_instance_id: str
     intervals: tuple[RestorableInterval, ...]
+    """The ranges read whole, oldest first."""
     backups: tuple[BackupInfo, ...]
     """Every backup as listed (`status` `normal` ones can be restored), newest first."""
+    unreadable_ends: tuple[int | None, ...] = ()
+    """The ranges the service listed that cannot be read whole (a time this tool cannot read, or
+    a start after the end), left out of `intervals`: their ends in epoch ms, `None` where the end
+    itself cannot be read."""
 
     @property
     def latest_ms(self) -> int | None:
-        """The newest restorable time, epoch ms, or `None` when there is no range."""
-        return max((interval.end_ms for interval in self.intervals), default=None)
+        """The newest restorable time, epoch ms: the latest end of a range read whole.
+
+        `None` when there is no range, or when a range that cannot be read whole ends later or at
+        an unreadable time: the newest time is then not known, and the end of a range whose start
+        is garbage is no time to restore to (`latest_restorable_ms` says so in its error).
+        """
+        return _newest(self.intervals, self.unreadable_ends)
+
+
+def _newest(intervals: tuple[RestorableInterval, ...], unreadable_ends: tuple[int | None, ...]) -> int | None:
+    """The one reader of the newest restorable time (see `RestoreWindow.latest_ms`)."""
+    newest = max((interval.end_ms for interval in intervals), default=None)
+    if newest is None or any(end is None or end > newest for end in unreadable_ends):
+        return None
+    return newest
+
+
+def _read_intervals(
+    client: DdmClient, source_instance_id: str
+) -> tuple[tuple[RestorableInterval, ...], tuple[int | None, ...]]:
+    """The ranges read whole (oldest first) and the ends of those that cannot be (section 2.3)."""
+    readable, unreadable = [], []
+    for interval in client.restorable_time_intervals(source_instance_id):
+        span = restorable_interval(interval)
+        if span is not None:
+            readable.append(span)
+        else:
+            unreadable.append(interval.end_ms)
+    return tuple(sorted(readable, key=lambda i: i.start_ms)), tuple(unreadable)
+
+
+def restorable_interval(interval: TimeInterval) -> RestorableInterval | None:
+    """One range of restorable-time-interval (section 2.3) read whole, or `None` when a time in it
+    cannot be read or it starts after it ends: untrusted, no end of it is a time to restore to."""
+    start, end = interval.start_ms, interval.end_ms
+    if start is None or end is None or start > end:
+        return None
+    return RestorableInterval(start, end)
 
 
 def read_restore_window(client: DdmClient, source_instance_id: str) -> RestoreWindow:
     """The source's restorable ranges and backups (two read-only calls, sections 2.3 and 2.7).
 
-    Ranges whose times cannot be read are left out. Raises `ApiError`/`TransportError`.
+    Ranges that cannot be read whole are left out of `intervals` (see `unreadable_ends`).
+    Raises `ApiError`/`TransportError`.
     """
-    intervals = []
-    for interval in client.restorable_time_intervals(source_instance_id):
-        start, end = interval.start_ms, interval.end_ms
-        if start is not None and end is not None and start <= end:
-            intervals.append(RestorableInterval(start, end))
+    intervals, unreadable = _read_intervals(client, source_instance_id)
     backups = sorted(client.list_backups(source_instance_id), key=lambda b: b.created, reverse=True)
-    return RestoreWindow(source_instance_id, tuple(sorted(intervals, key=lambda i: i.start_ms)), tuple(backups))
+    return RestoreWindow(source_instance_id, intervals, tuple(backups), unreadable)
 
 
 def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
-    """The newest restorable time of the source (epoch ms, section 2.3); `DdmError` if none."""
-    intervals = client.restorable_time_intervals(source_instance_id)
-    ends = [end for end in (interval.end_ms for interval in intervals) if end is not None]
-    if not ends:
+    """The newest restorable time of the source (epoch ms, section 2.3): `RestoreWindow.latest_ms`
+    without the backup list. Raises `DdmError` when it is not known (no range, or a range that
+    cannot be read whole could hold a newer time), `ApiError`/`TransportError` when DDM cannot be
+    asked."""
+    intervals, unreadable = _read_intervals(client, source_instance_id)
+    latest = _newest(intervals, unreadable)
+    if latest is not None:
+        return latest
+    if not unreadable:
         raise DdmError(f'source instance {source_instance_id} has no restorable time range, so restore_time '
                        '"latest" cannot be resolved; use a backup_id or check the source\'s backups')
-    return max(ends)
+    raise DdmError(f'restore_time "latest" cannot be resolved for source instance {source_instance_id}: '
+                   f"{len(unreadable)} of its {len(unreadable) + len(intervals)} restorable time ranges "
+                   "(restorable-time-interval) have a start or end time this tool cannot read, and one of them may "
+                   "hold the newest time; set source.restore_time to the time the data nodes were restored to "
+                   "(epoch ms, UTC), or use a backup_id")
 
 
 def get_restore_window(source_instance_id: str) -> RestoreWindow:

@@ -109,6 +109,19 @@ def test_time_outside_the_window_reports_the_window(client, emulator, days_ago):
     assert "outside the restorable time range" in reason and "+0000 to " in reason and str(when) in reason
 
 
+def test_an_unreadable_range_neither_admits_nor_rules_out_a_time(client, emulator):
+    """A range with a time this tool cannot read is skipped: a time inside a readable range passes;
+    any other fails closed (it might be inside the unreadable one), without the service's text."""
+    from tests.unit.test_restore_window import GARBAGE, answer_ranges, utc
+
+    when = now_ms(emulator) - _DAY_MS
+    answer_ranges(emulator, (GARBAGE, utc(now_ms(emulator))), (utc(when - _DAY_MS), utc(when + _DAY_MS)))
+    assert run(client, emulator, source={"restore_time": when}) == {}
+    found = run(client, emulator, source={"restore_time": when - 3 * _DAY_MS})
+    assert list(found) == [""] and "1 of 2 ranges with a start or end time this tool cannot read" in found[""]
+    assert "ddm:preflight false" in found[""] and GARBAGE not in found[""]
+
+
 def test_unknown_backup_reports_the_service_message(client, emulator):
     missing = "0" * 32 + "br09"
     found = run(client, emulator, source={"backup_id": missing})
