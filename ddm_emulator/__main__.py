@@ -24,6 +24,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from .backend import DdmBackend
 from .seed import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_USER_NAME
@@ -65,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept TOKEN as a static token for the demo project (repeatable)",
     )
     parser.add_argument("--url-file", type=Path, help="write the bare URL here once listening")
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--verbose", action="store_true",
+                        help="log every request to stderr (in colour only on a terminal, and not with NO_COLOR)")
     group = parser.add_argument_group(
         "settings", "what the emulated service does (also settable over POST /_emulator/config)"
     )
@@ -92,14 +94,31 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+class _LogFormatter(logging.Formatter):
+    """`time logger message`; access lines in werkzeug's colours (by status) when `colour`."""
+
+    def __init__(self, *, colour: bool) -> None:
+        super().__init__("%(asctime)s %(name)s %(message)s")
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        styled = getattr(record, "styled", None)
+        if self.colour and isinstance(styled, str):
+            record = logging.makeLogRecord({**record.__dict__, "msg": styled, "args": ()})
+        return super().format(record)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGINT/SIGTERM; return the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter(colour=_wants_colour(sys.stderr)))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
     try:
         backend = DdmBackend(settings_from(args))
     except ValueError as exc:

@@ -17,6 +17,7 @@ Usage:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from types import TracebackType
 from typing import Any
@@ -35,11 +36,19 @@ _POLL_SECONDS = 0.01
 """How often the serving loop checks for `stop()`; bounds how long stopping takes."""
 
 
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+"""The colour codes werkzeug puts around an access line's request (by status)."""
+
+
 class _RequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, logging access lines to our logger at DEBUG, not stderr."""
+    """werkzeug's handler, logging access lines to our logger at DEBUG, not stderr.
+
+    The message is plain text; werkzeug's coloured form is on the record as `styled`, for a
+    handler that writes to a terminal (`python -m ddm_emulator --verbose`)."""
 
     def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
-        log.debug("%s - %s", self.address_string(), message % args)
+        styled = f"{self.address_string()} - {message % args}"
+        log.debug("%s", _ANSI_STYLE.sub("", styled), extra={"styled": styled})
 
     def send_response(self, code: int, message: str | None = None) -> None:
         """As http.server's, without its `Date` of the real clock: the app sends the emulated one."""

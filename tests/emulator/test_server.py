@@ -109,3 +109,69 @@ def test_cli_settings_reach_the_backend():
 
     assert (settings.job_bound_to, settings.require_content_type) == ("source", False)
     assert settings.repost_while_running == "202 same job"
+
+
+def _verbose_log(stderr_fd: int, read_back, extra_env: dict[str, str]) -> str:
+    """Run `python -m ddm_emulator --verbose` with stderr on `stderr_fd`, ask one found and one
+    missing path, stop it, and return what `read_back()` finds on its stderr."""
+    env = {**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "PYTHONPATH": str(REPO), **extra_env}
+    process = subprocess.Popen([sys.executable, "-m", "ddm_emulator", "--port", "0", "--verbose"], cwd=REPO,
+                               env=env, stdout=subprocess.PIPE, stderr=stderr_fd, text=True)
+    try:
+        match = LINE.fullmatch(process.stdout.readline().strip())
+        assert match
+        with httpx.Client(base_url=match.group(1), timeout=5, verify=SSL_CONTEXT) as http:
+            assert http.get("/_emulator/seed").status_code == 200
+            assert http.get("/no-such-path").status_code == 404
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return read_back()
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+@pytest.mark.parametrize("sink", ["file", "pipe"])
+def test_verbose_log_to_a_file_or_pipe_has_no_colour_codes(tmp_path, sink, no_color):
+    extra = {"NO_COLOR": "1"} if no_color else {}
+    if sink == "file":
+        log_file = tmp_path / "emulator.log"
+        with log_file.open("w") as out:
+            text = _verbose_log(out.fileno(), log_file.read_text, extra)
+    else:
+        read_end, write_end = os.pipe()
+        with os.fdopen(read_end) as pipe:
+            text = _verbose_log(write_end, lambda: (os.close(write_end), pipe.read())[1], extra)
+    assert '"GET /no-such-path HTTP/1.1" 404' in text and '"GET /_emulator/seed HTTP/1.1" 200' in text
+    assert "\x1b" not in text
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("no_color, coloured", [(False, True), (True, False)])
+def test_verbose_log_on_a_terminal_is_coloured_unless_no_color(no_color, coloured):
+    import select
+
+    main, terminal = os.openpty()
+    chunks: list[bytes] = []
+
+    def read_back() -> str:
+        while select.select([main], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal's other end closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    try:
+        text = _verbose_log(terminal, read_back, {"NO_COLOR": "1"} if no_color else {})
+    finally:
+        os.close(terminal)
+        os.close(main)
+    assert "GET /no-such-path HTTP/1.1" in text and " 404 " in text
+    assert ("\x1b[33mGET /no-such-path HTTP/1.1\x1b[0m" in text) is coloured
+    assert ("\x1b" in text) is coloured
