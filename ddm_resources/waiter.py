@@ -101,8 +101,15 @@ class Progress:
     next_poll: float | None = None
 
     def describe(self) -> str:
-        """A one-line summary, e.g. `job 0990... Running 40% after 1m05s` (`; next check in 2m00s`)."""
-        pct = f" {self.job.process}" if self.job.process else ""
+        """A one-line summary, e.g. `job 0990... Running 40% after 1m05s` (`; next check in 2m00s`).
+
+        A job still running without readable progress (`process` absent, `null`, not a string or
+        not 0-100 %: `Job.process` is then empty) says `(progress not reported)`; the service's
+        value itself never reaches the line."""
+        if self.job.process:
+            pct = f" {self.job.process}"
+        else:
+            pct = " (progress not reported)" if job_outcome(self.job.status) in ("running", "unknown") else ""
         later = f"; next check in {_fmt(self.next_poll)}" if self.next_poll is not None else ""
         return f"job {self.job.id} {self.job.status or '(no status)'}{pct} after {_fmt(self.elapsed)}{later}"
 

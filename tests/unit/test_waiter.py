@@ -155,6 +155,23 @@ def test_progress_line_formats_elapsed_time():
     assert line == "job abc Running 40% after 1h02m05s"
 
 
+@pytest.mark.parametrize("process", ["50", "null", '"999%"', '"sixty"', '"\\u0663\\u0663%"', '"-5%"', None])
+def test_a_running_job_without_readable_progress_says_so_in_its_progress_line(process):
+    """`process` as a number, `null`, out of range, not ASCII digits or absent: the line says the
+    progress was not reported, without the service's value; a readable value and the end are as before."""
+    field = "" if process is None else f', "process": {process}'
+    bodies = [f'{{"job": {{"id": "j", "status": "{status}"{field}}}}}' for status in ("Running", "Thawing")]
+    bodies += ['{"job": {"id": "j", "status": "Running", "process": "40%"}}',
+               '{"job": {"id": "j", "status": "Completed"}}']
+    answers = iter(JobResponse.model_validate_json(body).job for body in bodies)
+    clock = FakeClock()
+    reports: list[Progress] = []
+    wait_for_job(lambda _: next(answers), "j", timeout=600, on_progress=reports.append, clock=clock, sleep=clock.sleep)
+    heads = [report.describe().split(" after ")[0] for report in reports]
+    assert heads == ["job j Running (progress not reported)", "job j Thawing (progress not reported)",
+                     "job j Running 40%", "job j Completed"]
+
+
 def test_job_missing_for_longer_than_the_grace_raises_job_error():
     clock = FakeClock()
     calls = []
