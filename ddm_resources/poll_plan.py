@@ -40,8 +40,12 @@ from dataclasses import dataclass
 
 __all__ = ["STEPS", "Observation", "PollPlan", "completion_window", "next_delay", "parse_progress"]
 
-STEPS = (0.01, 0.05, 0.10, 0.25, 0.50)
-"""The progress steps a service may report in (see `completion_window` for the order tried)."""
+STEPS = (0.01, 0.05, 0.10, 0.25)
+"""The progress steps a service may report in (see `completion_window` for the order tried).
+
+No half steps: read as halves, a lone 50 % would say the job can end at once (`t < T <= 2t`)
+and start the dense polls half a job early; as quarters it says `4t/3 < T <= 2t`, which also
+holds for any finer step."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ def test_parse_progress(process, fraction):
     # quarters: read as quarters (1 % steps fit 25 % at 80 s and 50 % at 160 s too, and would be wrong)
     (obs((80, 0.25), (140, 0.25)), (140 / 0.5, 320.0)),
     (obs((80, 0.25), (160, 0.50)), (160 / 0.75, 320.0)),
+    # a lone 50 % is read as quarters, not halves (which would put the earliest end at 160 s)
+    (obs((0, 0.0), (160, 0.50)), (160 / 0.75, 320.0)),
     # 5 % at once (the service counts the accepted job as done work), then linear: 1 % steps
     # cannot explain 5 % at 0 s, so the readings count from that 5 %: 52 % is 47/95 of the rest
     (obs((0, 0.05), (150, 0.52)), (150 / (0.47 / 0.95 + 0.01), 150 / (0.47 / 0.95))),
