@@ -237,9 +237,11 @@ class _Preflight:
             windows.append(f"{interval.start_time} to {interval.end_time}")
         else:
             if unreadable:
-                raise DdmError(f"restorable-time-interval lists {unreadable} of {len(intervals)} ranges with a "
-                               "start or end time this tool cannot read (or a start after the end), and no readable "
-                               f"range holds {when} ({format_ms(when)}), so whether it can be restored cannot be told")
+                raise DdmError(f"source.restore_time {when} ({format_ms(when)}) cannot be checked against the "
+                               f"restorable time range of {self.source_id}: {unreadable} of its {len(intervals)} "
+                               "ranges (restorable-time-interval) have a start or end time this tool cannot read "
+                               "(or a start after the end), and no readable range holds it; restoring from a "
+                               "backup_id avoids this check")
             self.report("source.restore_time", f"{when} ({format_ms(when)}) is outside the restorable time range of "
                         f"{self.source_id}: {'; '.join(windows) or 'the service lists none'} "
                         "(restorable-time-interval, UTC). Pick a time inside it: the time the data nodes were "

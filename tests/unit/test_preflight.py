@@ -118,7 +118,9 @@ def test_an_unreadable_range_neither_admits_nor_rules_out_a_time(client, emulato
     answer_ranges(emulator, (GARBAGE, utc(now_ms(emulator))), (utc(when - _DAY_MS), utc(when + _DAY_MS)))
     assert run(client, emulator, source={"restore_time": when}) == {}
     found = run(client, emulator, source={"restore_time": when - 3 * _DAY_MS})
-    assert list(found) == [""] and "1 of 2 ranges with a start or end time this tool cannot read" in found[""]
+    assert list(found) == [""] and f"source.restore_time {when - 3 * _DAY_MS} (" in found[""]
+    assert "1 of its 2 ranges (restorable-time-interval) have a start or end time this tool cannot read" in found[""]
+    assert "backup_id" in found[""]
     assert "ddm:preflight false" in found[""] and GARBAGE not in found[""]
 
 
