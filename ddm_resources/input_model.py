@@ -5,8 +5,7 @@ preflight and the waiter work with. Also the Terraform-style durations of `timeo
 rule passed, so validating here cannot fail on anything a user wrote.
 """
 
-from __future__ import annotations
-
+# real annotations, no `from __future__ import annotations`; empty lists as `= []` (see `models`)
 import re
 from typing import Any, Literal
 
@@ -118,6 +117,6 @@ class MetadataRecoveryInputs(BaseModel):
             raise ValueError('source.restore_time "latest" is resolved at create (resolved())')
         return self.source
 
-    def resolved(self, restore_time_ms: int) -> MetadataRecoveryInputs:
+    def resolved(self, restore_time_ms: int) -> "MetadataRecoveryInputs":
         """These inputs with `"latest"` replaced by `restore_time_ms` (epoch ms)."""
         return self.model_copy(update={"source": RestoreSource(restore_time=restore_time_ms)})

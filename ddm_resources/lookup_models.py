@@ -10,10 +10,7 @@ Times in these bodies are UTC strings such as `2025-05-20T09:40:40+0000`
 (`api_time.parse_api_time_ms` turns them into epoch milliseconds).
 """
 
-from __future__ import annotations
-
-from pydantic import Field
-
+# real annotations, no `from __future__ import annotations`; empty lists as `= []` (see `models`)
 from .api_time import parse_api_time_ms
 from .models import Page, ResponseBody
 
@@ -48,7 +45,7 @@ class RestorableInstance(ResponseBody):
 class RestorableInstancesPage(Page):
     """`GET /v3/{project_id}/instances/{instance_id}/backups/restorable-instances`."""
 
-    instances: list[RestorableInstance] = Field(default_factory=list)
+    instances: list[RestorableInstance] = []
 
 
 class TimeInterval(ResponseBody):
@@ -71,7 +68,7 @@ class TimeInterval(ResponseBody):
 class TimeIntervalsPage(Page):
     """`GET /v3/{project_id}/instances/{instance_id}/backups/restorable-time-interval`."""
 
-    restorable_time_intervals: list[TimeInterval] = Field(default_factory=list)
+    restorable_time_intervals: list[TimeInterval] = []
 
 
 class RelatedDataNode(ResponseBody):
@@ -89,7 +86,7 @@ class RelatedDataNode(ResponseBody):
 class RelatedDataNodesPage(Page):
     """`GET .../backups/related-dn?restore_time=` (epoch ms)."""
 
-    related_data_nodes: list[RelatedDataNode] = Field(default_factory=list)
+    related_data_nodes: list[RelatedDataNode] = []
     latest_restorable_time: str = ""
 
 
@@ -110,7 +107,7 @@ class TargetDataNode(ResponseBody):
 class TargetDataNodesPage(Page):
     """`GET .../backups/restorable-data-node?target_instance_id=&source_dn_instance_id=&restore_time=`."""
 
-    target_data_nodes: list[TargetDataNode] = Field(default_factory=list)
+    target_data_nodes: list[TargetDataNode] = []
 
 
 class BackupInfo(ResponseBody):
@@ -136,7 +133,7 @@ class BackupInfo(ResponseBody):
 class BackupsPage(Page):
     """`GET /v3/{project_id}/backups`."""
 
-    backups: list[BackupInfo] = Field(default_factory=list)
+    backups: list[BackupInfo] = []
 
 
 class BackupNode(ResponseBody):
@@ -153,4 +150,4 @@ class BackupDetail(ResponseBody):
     name: str = ""
     instance_id: str = ""
     instance_name: str = ""
-    related_data_nodes: list[BackupNode] = Field(default_factory=list)
+    related_data_nodes: list[BackupNode] = []

@@ -94,7 +94,7 @@ class ProviderSettings(BaseModel):
         return value
     http: HttpOptions = DEFAULT_HTTP_OPTIONS
     """TLS options for every HTTP client (DDM and IAM)."""
-    origins: dict[str, str] = Field(default_factory=dict)
+    origins: dict[str, str] = {}
     """Where each setting came from, e.g. `{"password": "OS_PASSWORD"}` (names, never values)."""
 
 
