@@ -10,6 +10,8 @@ def test_all_is_sorted_and_names_exist():
 
 
 def test_public_names_are_exported():
+    for name in ddm_resources.__all__:  # the names of `resource` are loaded on first use
+        getattr(ddm_resources, name)
     public = {n for n, v in vars(ddm_resources).items()
               if not n.startswith("_") and not isinstance(v, type(ddm_resources))}
     assert public == set(ddm_resources.__all__) - {"__version__"}
