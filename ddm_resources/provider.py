@@ -130,7 +130,6 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .adoption import target_jobs
         from .inputs import InputProblem
         from .preflight import preflight, preflight_unavailable
-        from .restore_window import latest_restorable_ms
 
         if inputs.adopt_job_id:
             return []
@@ -158,6 +157,8 @@ class MetadataRecoveryProvider(ResourceProvider):
             if refusal is not None:
                 return [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
             if inputs.latest:  # resolved here only to preflight it; the input stays "latest"
+                from .restore_window import latest_restorable_ms  # only here: a backup or a time needs it not
+
                 try:
                     inputs = inputs.resolved(latest_restorable_ms(client, inputs.source_instance_id))
                 except DdmError as exc:

@@ -40,7 +40,6 @@ from .input_model import MetadataRecoveryInputs
 from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .restore_time import format_ms
-from .restore_window import latest_restorable_ms
 from .run_state import RunState
 from .waiter import PollSchedule, job_outcome, wait_for_job
 
@@ -205,6 +204,8 @@ class Recovery:
 
     def _resolve_latest(self) -> None:
         """Replace `restore_time = "latest"` by the source's newest restorable time (section 2.3)."""
+        from .restore_window import latest_restorable_ms  # only for "latest": a backup or a time needs it not
+
         try:
             when = latest_restorable_ms(self.client, self.inputs.source_instance_id)
         except DdmError as exc:
