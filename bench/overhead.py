@@ -13,7 +13,9 @@ modules are compiled to bytecode before the first run, as `pip install` does for
 package: otherwise, with `PYTHONDONTWRITEBYTECODE` set (or a read-only project), every run would
 compile `ddm_resources` from source again, twice (program and provider process), which no
 installed provider pays.
-Asserts nothing; prints one table (or `--json` rows).
+Asserts nothing; prints one table (or `--json` rows). Its working directory
+(`/tmp/ddm-bench-overhead-*`: projects, stacks, state) is removed at the end, also after a
+failure, Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import shutil
+import signal
 import statistics
 import sys
 import threading
@@ -92,8 +96,18 @@ class PeakRss:
 
 
 class Runs:
+    """The emulator and both projects in a fresh working directory; `close` stops the emulator
+    and removes the directory (`__init__` does so itself when it fails half-way)."""
+
     def __init__(self) -> None:
         self.home = workdir("overhead")
+        try:
+            self._set_up()
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_up(self) -> None:
         self.server = EmulatorServer(DdmBackend(job_seconds=0.0)).start()
         self.server.backend.add_static_token(TOKEN, SEED.project_id)
         self.restore = project_copy(self.home / "restore")
@@ -154,7 +168,12 @@ class Runs:
                 "most_per_lookup": max(lookups.values(), default=0)}
 
     def close(self) -> None:
-        self.server.stop()
+        try:
+            server: EmulatorServer | None = getattr(self, "server", None)  # None if set-up failed before it
+            if server is not None:
+                server.stop()
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
 def import_cpu(module: str) -> float:
@@ -213,6 +232,7 @@ def main() -> None:
                         help=f"interleaved repetitions (default: 3; at least {UP_REPEATS} of pulumi up, 5 of imports)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # unwinds: `measure` cleans up
     rows = measure(args.repeats)
     if args.json:
         print(json.dumps(rows))
