@@ -5,7 +5,7 @@
 nodes were already restored to the same point in time, and waits for the job.
 
 Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
-`http_boundary`/`sanitize`/`client` (HTTP), `retry`, `auth`/`settings`/`clouds`/`http_options`
+`http_boundary`/`sanitize`/`client` (HTTP), `retry`, `auth`/`iam_models`/`settings`/`clouds`/`http_options`
 (credentials, TLS, proxies), `inputs`/`restore_time` (check and diff rules), `input_model` (the
 accepted inputs), `preflight`, `waiter`/`poll_plan`/`adoption`/`recovery` (the exactly-once
 create flow), `run_state` (one provider process's state), `server_pool`/`watchdog` (the

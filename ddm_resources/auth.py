@@ -18,12 +18,11 @@ import random
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 import pydantic
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError
 from .http_boundary import SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
@@ -32,6 +31,7 @@ from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_d
 from .sanitize import hold_secret
 
 if TYPE_CHECKING:
+    from .iam_models import CatalogService
     from .settings import ProviderSettings
 
 __all__ = ["AkSkSigner", "PasswordToken", "StaticToken", "TokenSource", "ddm_endpoint", "token_source"]
@@ -62,38 +62,6 @@ class StaticToken:
 
     def renew_after_401(self, used: str) -> bool:
         return False
-
-
-class _TokenProject(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    name: str = ""
-
-
-class _CatalogEndpoint(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    url: str
-    interface: str = "public"
-    region: str | None = None
-    region_id: str | None = None
-
-
-class _CatalogService(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    type: str
-    endpoints: list[_CatalogEndpoint] = []
-
-
-class _TokenBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    expires_at: datetime
-    project: _TokenProject | None = None
-    catalog: list[_CatalogService] = []
-
-
-class _TokenResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    token: _TokenBody
 
 
 class PasswordToken:
@@ -137,7 +105,7 @@ class PasswordToken:
         hold_secret(password.get_secret_value())  # masked in every server text (sanitize)
         self._domain = {"id": domain_id} if domain_id else {"name": domain_name}
         self._origins = dict(origins or {})
-        self._catalog: list[_CatalogService] = []
+        self._catalog: list[CatalogService] = []
         self._scope = {"id": project_id} if project_id else {"name": project_name}
         self._timeout = timeout
         self._retry_policy = retry_policy
@@ -205,9 +173,11 @@ class PasswordToken:
                     if delay is None:
                         raise self._explain(exc) from None
                     self._sleep(delay)
+        from .iam_models import TokenResponse  # here: a ready token or an access key never builds these models
+
         token = response.headers.get(SUBJECT_TOKEN)
         try:
-            parsed = _TokenResponse.model_validate_json(response.content).token
+            parsed = TokenResponse.model_validate_json(response.content).token
         except pydantic.ValidationError:
             parsed = None
         if not token or parsed is None:

@@ -2,8 +2,8 @@
 
 A Pulumi program that imports ddm_resources loads neither httpx nor pydantic: the provider's
 runtime modules are imported where the provider process uses them. The provider process, in
-turn, loads neither `ddm_resources.resource` (what programs declare) nor `restore_window` (only
-`restore_time = "latest"` needs it). The provider's own path
+turn, loads neither `ddm_resources.resource` (what programs declare), nor `restore_window` (only
+`restore_time = "latest"` needs it), nor `iam_models` (only password login). The provider's own path
 (configure, check with its preflight, create) with a ready token loads none of the optional
 packages (openstacksdk, huaweicloudsdkcore, truststore). A client whose endpoint is plain
 `http://` loads no CA bundle (certifi's or a configured one): it never opens TLS. The pydantic
@@ -57,7 +57,8 @@ checked = provider.check({}, {"resource_name": "r", "source_instance_id": SEED.s
                                          "data_nodes": [SEED.target_data_node_id]}})
 assert not checked.failures, checked.failures
 assert provider.create(checked.inputs).outs["status"] == "Completed"
-print(sorted(m for m in sys.modules if m in ("ddm_resources.resource", "ddm_resources.restore_window")))
+print(sorted(m for m in sys.modules if m in ("ddm_resources.resource", "ddm_resources.restore_window",
+                                             "ddm_resources.iam_models")))
 print(len(backend.requests()), http_options._default_context.cache_info().misses
       + http_options._context_for.cache_info().misses,
       sorted({m.split(".")[0] for m in sys.modules} & {"openstack", "huaweicloudsdkcore", "truststore"}))
@@ -75,10 +76,10 @@ def test_the_provider_path_loads_no_optional_package_and_no_ca_bundle():
     requests, bundles, optional = result.stdout.strip().splitlines()[-1].split(" ", 2)
     assert int(requests) > 2  # the preflight's reads, the POST, a poll: the path ran
     assert (bundles, optional) == ("0", "[]")
-    assert result.stdout.strip().splitlines()[-2] == "[]"  # neither resource nor restore_window
+    assert result.stdout.strip().splitlines()[-2] == "[]"  # no resource, restore_window, iam_models
 
 
-MODEL_MODULES = ("models", "lookup_models", "input_model", "settings", "auth")
+MODEL_MODULES = ("models", "lookup_models", "input_model", "settings", "iam_models")
 
 
 def _models() -> list[type[pydantic.BaseModel]]:
@@ -108,7 +109,7 @@ def test_no_model_field_has_a_builtin_as_default_factory():
     assert second.jobs == [] and JobListResponse.model_fields["jobs"].default == []
 
 
-@pytest.mark.parametrize("name", ["models", "lookup_models", "input_model"])
+@pytest.mark.parametrize("name", ["models", "lookup_models", "input_model", "iam_models"])
 def test_the_model_modules_keep_their_annotations_real(name):
     """With `from __future__ import annotations`, pydantic evaluates each annotation string when it
     builds a model: 5 million instructions (about 1.5 ms) for these three modules."""
