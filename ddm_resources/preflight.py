@@ -52,7 +52,6 @@ from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
-from .restore_window import restorable_interval
 
 __all__ = [
     "NOT_FOUND_CODES",
@@ -222,6 +221,8 @@ class _Preflight:
     # 2. the source: a point in time, or a backup -------------------------------------------
 
     def _check_restore_time(self, when: int) -> tuple[int | None, list[str]]:
+        from .restore_window import restorable_interval  # only here: a backup's preflight never loads it
+
         intervals = self._ask("source.restore_time", "restorable-time-interval",
                               lambda: self.client.restorable_time_intervals(self.source_id))
         if intervals is None:
