@@ -42,24 +42,13 @@ if _TYPE_CHECKING:
     )
     from .restore_window import RestoreWindow
 
-_RESOURCE_NAMES = frozenset({
-    "MetadataRecovery",
-    "MetadataRecoveryArgs",
-    "MetadataRecoveryArgsDict",
-    "RestoreSourceArgs",
-    "RestoreSourceArgsDict",
-    "RestoreTargetArgs",
-    "RestoreTargetArgsDict",
-    "TimeoutsArgs",
-    "TimeoutsArgsDict",
-})
-"""Names of `ddm_resources.resource`, imported on first use: a program uses them, the provider
-process (which imports this package to reach `ddm_resources.provider`) never does, and loading
-`resource` there costs 15 million instructions, about 4 ms (README, "Benchmarks")."""
-
 
 def __getattr__(name: str) -> object:
-    if name in _RESOURCE_NAMES:
+    """The names of `ddm_resources.resource` (those of `__all__` not defined here), imported on
+    first use: a program uses them, the provider process (which imports this package to reach
+    `ddm_resources.provider`) never does, and loading `resource` there costs 15 million
+    instructions, about 4 ms (README, "Benchmarks")."""
+    if name in __all__:
         from . import resource
 
         value = getattr(resource, name)
