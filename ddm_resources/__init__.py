@@ -8,7 +8,7 @@ Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times)
 `http_boundary`/`sanitize`/`client` (HTTP), `retry`, `auth`/`iam_models`/`settings`/`clouds`/`http_options`
 (credentials, TLS, proxies), `inputs`/`restore_time` (check and diff rules), `input_model` (the
 accepted inputs), `preflight`, `waiter`/`poll_plan`/`adoption`/`recovery` (the exactly-once
-create flow), `run_state` (one provider process's state), `server_pool`/`watchdog` (the
+create flow), `run_state` (one provider process's state), `server_pool`/`watchdog`/`runtime_load` (the
 provider process), `restore_window` (`get_restore_window`), `provider` (the dynamic provider),
 `resource` (what programs declare). The local DDM API emulator is the separate package
 `ddm_emulator`.

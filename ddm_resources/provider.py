@@ -32,6 +32,7 @@ from pulumi.dynamic import (
 )
 
 from .errors import ConfigurationError, DdmError, NoCredentialsError, NotFoundError
+from .runtime_load import load_provider_runtime
 from .server_pool import widen_provider_pool
 from .watchdog import watch_engine
 
@@ -69,6 +70,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         """Make this process's `RunState` from the stack config (`ddm:*` keys). Settings are
         resolved lazily, so preview and delete work without credentials. Runs in the provider
         process only, once, before any other call."""
+        load_provider_runtime()  # httpx, pydantic, the models: at a fraction of the CPU (runtime_load.py)
         from .run_state import RunState
         from .settings import CONFIG_KEYS
 
