@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import os
 import shutil
 import signal
 import statistics
@@ -65,7 +66,9 @@ pulumi.export("done", True)
 
 
 class PeakRss:
-    """Samples VmHWM of every `pulumi.dynamic` process every 50 ms while running; `peak` in MiB."""
+    """Samples VmHWM of every `pulumi.dynamic` process started by this benchmark (a descendant of
+    it: other provider processes on a shared machine do not count) every 50 ms while running;
+    `peak` in MiB."""
 
     def __init__(self) -> None:
         self.peak = 0.0
@@ -81,18 +84,35 @@ class PeakRss:
         self._thread.join()
 
     def _sample(self) -> None:
+        parents: dict[str, str] = {}
         while not self._stop.wait(0.05):
             for proc in Path("/proc").iterdir():
                 if not proc.name.isdigit():
                     continue
                 try:
-                    if b"pulumi.dynamic" not in (proc / "cmdline").read_bytes():
+                    if b"pulumi.dynamic" not in (proc / "cmdline").read_bytes() or not _descends(proc.name, parents):
                         continue
                     for line in (proc / "status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
                             self.peak = max(self.peak, int(line.split()[1]) / 1024)
                 except OSError:
                     continue
+
+
+def _descends(pid: str, parents: dict[str, str]) -> bool:
+    """Whether process `pid` is a descendant of this one (`parents` caches parent IDs; PIDs are
+    not reused within one `pulumi up`)."""
+    me = str(os.getpid())
+    for _ in range(32):
+        if pid not in parents:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            parents[pid] = stat.rsplit(")", 1)[1].split()[1]  # the field after the command name
+        pid = parents[pid]
+        if pid == me:
+            return True
+        if pid in ("0", "1"):
+            return False
+    return False
 
 
 class Runs:

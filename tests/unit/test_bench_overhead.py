@@ -3,6 +3,9 @@ the end of the run, a failing `pulumi up`, Ctrl-C, or a failure while it sets up
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +75,14 @@ def test_a_failure_while_setting_up_removes_it(homes, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         overhead.Runs()
     assert len(homes) == 1 and not homes[0].exists()
+
+
+def test_peak_rss_counts_only_provider_processes_this_benchmark_started():
+    """On a shared machine other sessions run `pulumi.dynamic` too: the sampler follows parent IDs."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert overhead._descends(str(child.pid), {})
+        assert not overhead._descends("1", {}) and not overhead._descends(str(os.getppid()), {})
+    finally:
+        child.kill()
+        child.wait()
