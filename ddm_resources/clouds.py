@@ -26,7 +26,8 @@ __all__ = ["CloudEntry", "load_cloud"]
 CloudEntry = dict[str, str]
 """A flat view of one cloud: `auth_url`, `username`, `password`, `domain_name`, `domain_id`,
 `project_name`, `project_id`, `token`, `access_key`, `secret_key`, `region`, `cacert`,
-`insecure` (keys absent when not set)."""
+`insecure`, and `insecure_as`: how the file turned verification off, `verify: false` or
+`insecure: true` (keys absent when not set)."""
 
 _SUFFIXES = ("yaml", "yml", "json")
 _SEARCHED = "$OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml"
@@ -99,7 +100,10 @@ def _flatten(config: Mapping[str, Any]) -> CloudEntry:
         "region": config.get("region_name"),
         "cacert": config.get("cacert"),
         "insecure": "true" if config.get("verify") is False or config.get("insecure") in (True, "true") else None,
+        "insecure_as": "verify: false" if config.get("verify") is False else "insecure: true",
     }
+    if flat["insecure"] is None:
+        del flat["insecure_as"]
     return {key: str(value) for key, value in flat.items() if value not in (None, "")}
 
 

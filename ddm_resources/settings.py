@@ -23,6 +23,7 @@ from .clouds import load_cloud
 from .errors import ConfigurationError, NoCredentialsError
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment, opens_tls
 from .input_model import parse_duration
+from .restore_time import shown
 
 __all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
 
@@ -54,6 +55,7 @@ CONFIG_KEYS = tuple(source[0] for source in _SOURCES.values()) + ("cloud",)
 
 _CONTROL = {chr(c) for c in range(32)} | {chr(127)}
 _HTTP_FIELDS = ("cacert", "capath", "insecure", "system_trust_store")
+_SECRETS = ("password", "token", "secret_key")
 _warned: set[str] = set()
 
 
@@ -117,14 +119,14 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
     cloud_name = first("cloud", "OS_CLOUD")
     region = first("region", "OS_REGION_NAME")
     cloud = load_cloud(cloud_name, environ, region) if cloud_name else {}
-    cloud_label = f"clouds.yaml cloud {cloud_name!r}"
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for field, (key, env_names, cloud_key) in _SOURCES.items():
         candidates = [(f"ddm:{key}", from_config(key))]
         candidates += [(name, environ.get(name)) for name in env_names]
         if cloud_key is not None:
-            candidates.append((f"{cloud_label} ({cloud_key})", cloud.get(cloud_key)))
+            written = cloud.get("insecure_as", cloud_key) if cloud_key == "insecure" else cloud_key
+            candidates.append((f"`{written}` in clouds.yaml cloud {cloud_name!r}", cloud.get(cloud_key)))
         for origin, raw in candidates:
             value = _clean(field, origin, raw)
             if value:
@@ -142,14 +144,9 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
     values["endpoint"] = values["endpoint"].rstrip("/")
     _require_credentials(values)
     http = {field: values.pop(field) for field in _HTTP_FIELDS if field in values}
-    try:
-        options = HttpOptions(
-            cacert=http.get("cacert"), capath=http.get("capath"),
-            verify=not pydantic.TypeAdapter(bool).validate_python(http.get("insecure", False)),
-            system_trust_store=pydantic.TypeAdapter(bool).validate_python(http.get("system_trust_store", False)))
-    except pydantic.ValidationError:
-        names = " / ".join(origins[f] for f in ("insecure", "system_trust_store") if f in origins)
-        raise ConfigurationError(f"{names}: expected true or false") from None
+    switches = {field: _switch(field, origins, http.get(field)) for field in ("insecure", "system_trust_store")}
+    options = HttpOptions(cacert=http.get("cacert"), capath=http.get("capath"),
+                          verify=not switches["insecure"], system_trust_store=switches["system_trust_store"])
     # TLS is opened by the DDM client (unless its endpoint is plain http://) and by the IAM login
     iam_login = not (values.get("token") or values.get("access_key"))
     tls = opens_tls(values["endpoint"]) or (iam_login and opens_tls(values["auth_url"]))
@@ -160,8 +157,42 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
     try:
         return ProviderSettings(**values, http=options, origins=origins)
     except pydantic.ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
-        raise ConfigurationError(f"DDM provider settings are invalid: {problems}") from None
+        fields = dict.fromkeys(str(error["loc"][0]) for error in exc.errors(include_input=False))
+        raise ConfigurationError("; ".join(_refusal(f, origins, values.get(f)) for f in fields)) from None
+
+
+# setting -> (what it accepts, in the units the user writes; an example value)
+_ACCEPTED: dict[str, tuple[str, str]] = {
+    "poll_interval": ("a number of seconds above 0 and at most 300", "30"),
+    "adopt_window": ('a duration above zero and at most 696h (29 days), such as "90m", or seconds', "24h"),
+    "preflight": ("true or false", "false"),
+    "insecure": ("true or false", "true"),
+    "system_trust_store": ("true or false", "true"),
+}
+
+
+def _refusal(field: str, origins: Mapping[str, str], value: Any) -> str:
+    """`field`'s value refused, in one sentence: where it was set as the user wrote it (the
+    `ddm:*` key or the environment variable), what it accepts, and an example."""
+    key, env_names, _ = _SOURCES[field]
+    origin = origins.get(field, f"ddm:{key}")
+    accepted, example = _ACCEPTED.get(field, ("a valid value", ""))
+    if origin.startswith("ddm:"):
+        how = f"`pulumi config set {origin} {example}`"
+    elif origin in env_names:
+        how = f"{origin}={example}"
+    else:  # clouds.yaml
+        how = example
+    got = f" (got {shown(value)})" if value is not None and field not in _SECRETS else ""
+    return f"{origin} must be {accepted}{got}; for example {how}"
+
+
+def _switch(field: str, origins: Mapping[str, str], value: str | None) -> bool:
+    """A true/false setting (`true`, `false`, `1`, `0`, `yes`, `no`, `on`, `off`; unset: false)."""
+    try:
+        return bool(pydantic.TypeAdapter(bool).validate_python(value or False))
+    except pydantic.ValidationError:
+        raise ConfigurationError(_refusal(field, origins, value)) from None
 
 
 def _clean(field: str, origin: str, value: Any) -> str | None:

@@ -268,6 +268,13 @@ def test_check_skips_preflight_when_switched_off(emulator):
     assert emulator.backend.requests() == []
 
 
+def test_check_names_a_refused_setting_once_as_the_user_wrote_it(emulator):
+    [failure] = configured(emulator, **{"ddm:pollInterval": "0"}).check({}, GOOD).failures
+    assert failure.reason == ("DDM provider settings: ddm:pollInterval must be a number of seconds above 0 and at "
+                              "most 300 (got '0'); for example `pulumi config set ddm:pollInterval 30`")
+    assert emulator.backend.requests() == []
+
+
 def test_check_skips_preflight_silently_without_credentials(emulator, monkeypatch):
     for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID"):
         monkeypatch.delenv(name, raising=False)

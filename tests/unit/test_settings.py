@@ -107,9 +107,49 @@ def test_incomplete_credentials_say_what_to_set_without_secrets(env, words):
     assert PASSWORD not in str(info.value)
 
 
-def test_bad_poll_interval_is_named():
-    with pytest.raises(ConfigurationError, match="poll_interval"):
-        settings({"ddm:pollInterval": "0"}, {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"})
+# every validated setting: (stack config key, environment variable, a refused value, the accepted range as the
+# message words it in the user's units, the example's value)
+REFUSED = [
+    ("pollInterval", "DDM_POLL_INTERVAL", "0", "a number of seconds above 0 and at most 300", "30"),
+    ("pollInterval", "DDM_POLL_INTERVAL", "nan", "a number of seconds above 0 and at most 300", "30"),
+    ("pollInterval", "DDM_POLL_INTERVAL", "301", "a number of seconds above 0 and at most 300", "30"),
+    ("pollInterval", "DDM_POLL_INTERVAL", "5m", "a number of seconds above 0 and at most 300", "30"),
+    ("adoptWindow", "DDM_ADOPT_WINDOW", "700h", "at most 696h (29 days)", "24h"),
+    ("adoptWindow", "DDM_ADOPT_WINDOW", "0", "a duration above zero", "24h"),
+    ("adoptWindow", "DDM_ADOPT_WINDOW", "a day", "a duration above zero", "24h"),
+    ("preflight", "DDM_PREFLIGHT", "maybe", "true or false", "false"),
+    ("insecure", "OS_INSECURE", "maybe", "true or false", "true"),
+    ("systemTrustStore", "DDM_SYSTEM_TRUST_STORE", "maybe", "true or false", "true"),
+]
+
+
+@pytest.mark.parametrize("where", ["config", "environment"])
+@pytest.mark.parametrize(("key", "variable", "value", "accepted", "example"), REFUSED)
+def test_a_refused_setting_is_named_as_written_with_its_range_and_an_example(where, key, variable, value, accepted,
+                                                                            example):
+    config, env = ({f"ddm:{key}": value}, READY) if where == "config" else ({}, {**READY, variable: value})
+    with pytest.raises(ConfigurationError) as info:
+        settings(config, env)
+    message = str(info.value)
+    named = f"ddm:{key}" if where == "config" else variable
+    how = f"`pulumi config set ddm:{key} {example}`" if where == "config" else f"{variable}={example}"
+    assert message.startswith(f"{named} must be ")
+    assert accepted in message and message.endswith(f"for example {how}")
+    assert f"got {value!r}" in message
+    assert "_" not in message.replace(variable, "")  # no internal field name (poll_interval, adopt_window)
+    assert "settings" not in message.lower() and "Input should" not in message and "2505600" not in message
+
+
+def test_two_refused_settings_are_both_named_in_one_line():
+    with pytest.raises(ConfigurationError) as info:
+        settings({"ddm:pollInterval": "0"}, {**READY, "DDM_ADOPT_WINDOW": "700h"})
+    assert "\n" not in str(info.value)
+    assert "ddm:pollInterval must be" in str(info.value) and "; DDM_ADOPT_WINDOW must be" in str(info.value)
+
+
+def test_accepted_edge_values_of_the_validated_settings():
+    s = settings({"ddm:pollInterval": "300", "ddm:adoptWindow": "696h", "ddm:preflight": "off"}, READY)
+    assert (s.poll_interval, s.adopt_window, s.preflight) == (300.0, 696 * 3600.0, False)
 
 
 def manager(emulator, password=DEMO_PASSWORD):
@@ -207,7 +247,14 @@ def test_clouds_yaml_cacert_and_verify_false(tmp_path, tls, capsys):
     assert corp.http.cacert == str(bundle) and corp.http.verify
     lab = settings({"ddm:cloud": "lab"}, {"OS_CLIENT_CONFIG_FILE": str(path)})
     assert lab.http.verify is False
-    assert "verification is off" in capsys.readouterr().out
+    assert "verification is off (`verify: false` in clouds.yaml cloud 'lab'); " in capsys.readouterr().out
+
+
+def test_clouds_yaml_insecure_true_is_named_as_written(tmp_path, capsys):
+    path = tmp_path / "clouds.yaml"
+    path.write_text("clouds:\n  lab2:\n    auth: {token: t, project_id: p}\n    insecure: true\n")
+    assert settings({"ddm:cloud": "lab2"}, {"OS_CLIENT_CONFIG_FILE": str(path)}).http.verify is False
+    assert "verification is off (`insecure: true` in clouds.yaml cloud 'lab2'); " in capsys.readouterr().out
 
 
 def test_a_ca_file_that_is_no_certificate_is_named(tmp_path):
@@ -290,11 +337,6 @@ def test_a_bad_ca_bundle_is_refused_when_a_client_opens_tls_and_ignored_otherwis
 def test_a_missing_ca_file_is_a_settings_error_naming_the_variable(tmp_path, name):
     with pytest.raises(ConfigurationError, match=f"^{name} names a CA .* that does not exist"):
         settings(env={**READY, name: str(tmp_path / "missing.pem")})
-
-
-def test_a_bad_insecure_value_is_named():
-    with pytest.raises(ConfigurationError, match="OS_INSECURE: expected true or false"):
-        settings(env={**READY, "OS_INSECURE": "maybe"})
 
 
 def test_socks_proxy_is_supported_with_socksio():
@@ -521,7 +563,7 @@ def test_clouds_yaml_auth_at_top_level_with_domain_id_and_regions(user_files):
     assert (s.username, s.password.get_secret_value()) == ("alice", "flat-Passw0rd")
     assert s.domain_id == "0123456789abcdef" * 2
     assert (s.project_name, s.region, s.auth_url) == ("eu-nl_dr", "eu-nl", "https://iam.eu-nl.otc.t-systems.com/v3")
-    assert s.origins["password"] == "clouds.yaml cloud 'flat' (password)"
+    assert s.origins["password"] == "`password` in clouds.yaml cloud 'flat'"
     assert settings({"ddm:region": "eu-de"}, {**user_files, "OS_CLOUD": "flat"}).region == "eu-de"
 
 
