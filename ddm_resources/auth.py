@@ -227,7 +227,8 @@ class PasswordToken:
                               retry_after=exc.retry_after)
             return error
         if isinstance(exc, TransportError):
-            return TransportError(f"{where}: IAM did not answer: {exc}", request_sent=exc.request_sent)
+            return TransportError(f"{where}: IAM did not answer: {exc}", request_sent=exc.request_sent,
+                                  transient=exc.transient)
         return exc
 
 

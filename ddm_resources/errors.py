@@ -121,11 +121,14 @@ class TransportError(DdmError):
     """No HTTP answer: the connection failed, was dropped, or a timeout passed.
 
     `request_sent` is False only when the request provably never reached the server
-    (the connection could not be opened), so even a POST may be sent again.
+    (the connection could not be opened), so even a POST may be sent again. `transient` is
+    False for a failure that another attempt would only repeat (a certificate that does not
+    verify, an answer longer than the provider reads): such an error is never retried.
     """
 
-    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+    def __init__(self, message: str, *, request_sent: bool = True, transient: bool = True) -> None:
         self.request_sent = request_sent
+        self.transient = transient
         super().__init__(message)
 
 

@@ -14,6 +14,7 @@ too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter sen
 from __future__ import annotations
 
 import contextvars
+import os
 import re
 import ssl
 import time
@@ -46,6 +47,7 @@ __all__ = [
     "USER_AGENT",
     "bound_client",
     "parse_error_body",
+    "proxy_variable",
     "request_headers",
     "send",
     "url_origin",
@@ -118,21 +120,21 @@ def send(
     text taken from the answer or from the failure passes `sanitize.clean_text`.
     """
     where = f"{method} {path} at {url_origin(http.base_url)}"
+    request = http.build_request(method, path, json=json, params=params, headers=headers)
     token = _deadline.set(time.monotonic() + deadline)
     try:
-        response = http.send(http.build_request(method, path, json=json, params=params, headers=headers),
-                             stream=True)
+        response = http.send(request, stream=True)
         try:
             content, complete = _read_bounded(response)
         finally:
             response.close()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TransportError(f"{where}: {type(exc).__name__}: {clean_text(exc)}", request_sent=False) from None
+        raise _transport_error(http, request, where, exc, request_sent=False) from None
     except httpx.TimeoutException as exc:
-        raise TransportError(f"{where}: timed out ({type(exc).__name__}; each request ends within "
-                             f"{deadline:g}s)") from None
+        raise _transport_error(http, request, where, exc, detail=f"timed out ({type(exc).__name__}; each request "
+                                                                 f"ends within {deadline:g}s)") from None
     except httpx.TransportError as exc:
-        raise TransportError(f"{where}: {type(exc).__name__}: {clean_text(exc)}") from None
+        raise _transport_error(http, request, where, exc) from None
     finally:
         _deadline.reset(token)
     headers_read = httpx.Headers([(k, v) for k, v in response.headers.multi_items()
@@ -140,8 +142,9 @@ def send(
     response = httpx.Response(response.status_code, headers=headers_read, content=content,
                               request=response.request, extensions=response.extensions)
     if response.is_success:
-        if not complete:
-            raise TransportError(f"{where}: the answer is longer than {MAX_BODY} bytes; not read")
+        if not complete:  # the same request would get the same answer: not retried
+            raise TransportError(f"{where}: the answer is longer than {MAX_BODY} bytes; not read (not retried: "
+                                 "a larger answer than any DDM answer this provider expects)", transient=False)
         return response
     body = parse_error_body(response)
     message = clean_text(body.message)
@@ -158,6 +161,79 @@ def send(
         path=path,
         retry_after=parse_retry_after(response.headers.get(RETRY_AFTER)),
     )
+
+
+def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc: httpx.TransportError, *,
+                     request_sent: bool = True, detail: str = "") -> TransportError:
+    """The `TransportError` for `exc`: the request, the proxy variable it went through (never its
+    value: it may hold a password), what failed, and what to do. A certificate that does not
+    verify is not `transient` (another attempt would fail the same way)."""
+    proxy = proxy_variable(http, request.url)
+    detail = detail or f"{type(exc).__name__}: {clean_text(_without_proxy_values(str(exc)))}"
+    certificate = _certificate_failure(exc)
+    if proxy:
+        where = f"{where} through the proxy of {proxy}"
+        hint = (f"check the proxy named by {proxy} (is it running and reachable, does it let this endpoint "
+                "through?)")
+        if certificate:
+            hint += (", that the CA signing its certificate (or the endpoint's) is given with ddm:cacert or "
+                     "OS_CACERT")
+        hint += ", or connect directly by adding the endpoint's host to NO_PROXY"
+    elif certificate:
+        hint = ("the server's certificate did not verify: give the CA that signs it with ddm:cacert or OS_CACERT "
+                "(or use the system's store with ddm:systemTrustStore true)")
+    else:
+        hint = ""
+    if certificate:
+        hint += "; not retried"
+    return TransportError(f"{where}: {detail}{'; ' + hint if hint else ''}", request_sent=request_sent,
+                          transient=not certificate)
+
+
+_PROXY_NAMES = {scheme: (f"{scheme}_proxy", f"{scheme.upper()}_PROXY") for scheme in ("https", "http", "all")}
+
+
+def proxy_variable(http: httpx.Client, url: httpx.URL) -> str | None:
+    """The environment variable (e.g. `HTTPS_PROXY`) naming the proxy through which `http` sends
+    requests for `url`, or None when it connects directly.
+
+    httpx keeps no public list of its mounts (the proxies read from the environment, and those
+    of `HttpOptions.client_kwargs`): read with `getattr`, like `bound_client`; if a later httpx
+    renames it, errors only stop naming the proxy."""
+    mounts = getattr(http, "_mounts", None)
+    if not isinstance(mounts, dict):
+        return None
+    for pattern, transport in mounts.items():  # httpx keeps them in the order it matches them
+        if not pattern.matches(url):
+            continue
+        names = _PROXY_NAMES.get(str(getattr(pattern, "pattern", "")).split("://", 1)[0])
+        if transport is None or names is None:
+            return None
+        lower, upper = names
+        return lower if os.environ.get(lower) else upper  # urllib (and so httpx) prefers the lower-case name
+    return None
+
+
+def _without_proxy_values(text: str) -> str:
+    """`text` with the value of every proxy variable replaced by the variable's name."""
+    for names in _PROXY_NAMES.values():
+        for name in names:
+            value = os.environ.get(name, "").strip()
+            if len(value) >= 4:
+                text = text.replace(value, name)
+    return text
+
+
+def _certificate_failure(exc: BaseException) -> bool:
+    """Whether `exc` was caused by a TLS certificate that did not verify (of the server or a proxy)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> ssl; the bound guards against a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:

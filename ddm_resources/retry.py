@@ -4,9 +4,11 @@ Two policies, split by what is safe:
 
 * **reads** (GET: job polls, job list, lookups) are retried on connection errors, timeouts,
   429 / `APIGW.0308`, 500/502/503/504 and the DDM "operation in progress" 409 codes
-  `DBS.200019` and `DBS.212033`;
+  `DBS.200019` and `DBS.212033`; never on a `TransportError` that is not `transient` (a
+  certificate that does not verify, a 2xx answer longer than `http_boundary.MAX_BODY`);
 * **the restore POST** is retried only when the service provably did not accept it: the
-  connection could not be opened, or the answer was 429 / `APIGW.0308`. After a read
+  connection could not be opened (for a transient reason), or the answer was 429 /
+  `APIGW.0308`. After a read
   timeout, a dropped connection or a 5xx the outcome is unknown, and the caller must look
   for the job instead of sending the POST again.
 
@@ -99,7 +101,7 @@ def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None, 
 def is_retryable_read(exc: BaseException) -> bool:
     """True for failures of an idempotent request that are worth another try."""
     if isinstance(exc, TransportError):
-        return True
+        return exc.transient
     if isinstance(exc, ThrottledError):
         return True
     if isinstance(exc, ApiError):
@@ -110,7 +112,7 @@ def is_retryable_read(exc: BaseException) -> bool:
 def is_retryable_restore(exc: BaseException) -> bool:
     """True only when the restore POST was provably not accepted, so sending it again is safe."""
     if isinstance(exc, TransportError):
-        return not exc.request_sent
+        return not exc.request_sent and exc.transient
     return isinstance(exc, ThrottledError)
 
 

@@ -110,7 +110,8 @@ def answer(status: int, body: bytes | str | dict, headers: dict[str, str] | None
 
 def client(server: Hostile, **kwargs) -> DdmClient:
     kwargs.setdefault("retry_policy", ONE_POLICY)
-    return DdmClient(server.url, PROJECT_ID, kwargs.pop("token", TOKEN), sleep=lambda s: None, **kwargs)
+    kwargs.setdefault("sleep", lambda s: None)
+    return DdmClient(server.url, PROJECT_ID, kwargs.pop("token", TOKEN), **kwargs)
 
 
 def restore(c: DdmClient) -> str:
@@ -156,10 +157,15 @@ def test_a_busy_409_with_a_huge_message_keeps_its_code_and_is_retried(hostile):
     assert info.value.error_code == "DBS.212033" and len(server.requests) == 3
 
 
-def test_a_2xx_answer_longer_than_the_limit_is_not_read(hostile):
-    server = hostile(answer(200, {"job": {"id": JOB_ID, "name": "n" * (MAX_BODY + 10)}}))
-    with client(server) as c, pytest.raises(TransportError, match="longer than"):
-        c.get_job(JOB_ID)
+def test_a_2xx_answer_longer_than_the_limit_is_not_read_nor_retried(hostile):
+    """The trial's 2 MiB restorable-instances answer was read 6 times (~14 s): the same request
+    gets the same answer, so it is not transient."""
+    server = hostile(answer(200, {"instances": [{"id": SOURCE, "name": "n" * (2 * MAX_BODY)}]}))
+    waits: list[float] = []
+    with client(server, retry_policy=RetryPolicy(max_attempts=6), sleep=waits.append) as c, \
+            pytest.raises(TransportError, match="longer than 1048576 bytes; not read") as info:
+        c.restorable_instances(SOURCE)
+    assert (info.value.transient, waits, len(server.requests)) == (False, [], 1)
 
 
 @pytest.mark.parametrize("text, shown", [

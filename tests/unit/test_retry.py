@@ -62,6 +62,8 @@ def api_error(status, code=""):
     [
         (TransportError("refused", request_sent=False), True, True),
         (TransportError("read timeout", request_sent=True), True, False),
+        (TransportError("certificate", request_sent=False, transient=False), False, False),
+        (TransportError("answer too long", transient=False), False, False),
         (api_error(429, "APIGW.0308"), True, True),
         (api_error(500), True, False), (api_error(502), True, False), (api_error(503), True, False),
         (api_error(504), True, False), (api_error(501), False, False),

@@ -1,0 +1,150 @@
+"""What a failed connection says and whether it is retried: a proxy from the environment is named
+(never its value), a certificate that does not verify is not retried (trial findings, sec lane).
+
+Real sockets on 127.0.0.1: a TLS listener whose certificate no given CA signs, and a port that
+refuses connections.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ddm_resources.client import DdmClient
+from ddm_resources.errors import TransportError
+from ddm_resources.http_options import DEFAULT_HTTP_OPTIONS, PROXY_VARIABLES, HttpOptions
+from ddm_resources.retry import RetryPolicy
+from tests.conftest import PROJECT_ID, SOURCE, TOKEN
+
+pytestmark = pytest.mark.real_socket
+
+PROXY_PASSWORD = "proxy-pw-0x5eCret"
+
+
+def make_cert(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "1", "-subj", f"/CN={name}", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    folder = tmp_path_factory.mktemp("tls")
+    return {name: make_cert(folder, name) for name in ("server", "other")}
+
+
+class TlsListener:
+    """Accepts connections on 127.0.0.1 and shakes hands with `cert`; counts the connections."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            conn.settimeout(2.0)
+            try:
+                with self.context.wrap_socket(conn, server_side=True):
+                    pass
+            except OSError:  # the client refused the certificate
+                conn.close()
+        self.sock.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def listener(certs: dict[str, tuple[Path, Path]]) -> Iterator[TlsListener]:
+    server = TlsListener(*certs["server"])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def read(url: str, options: HttpOptions = DEFAULT_HTTP_OPTIONS) -> tuple[TransportError, list[float]]:
+    """The error of one read (a lookup) with up to 3 attempts, and the waits between them."""
+    waits: list[float] = []
+    with DdmClient(url, PROJECT_ID, TOKEN, http_options=options, retry_policy=RetryPolicy(max_attempts=3),
+                   sleep=waits.append) as client, pytest.raises(TransportError) as info:
+        client.restorable_instances(SOURCE)
+    return info.value, waits
+
+
+@pytest.mark.parametrize("ca", [None, "other"])
+def test_a_proxy_certificate_that_does_not_verify_names_the_variable_and_is_not_retried(
+        listener, certs, no_proxy_env, ca):
+    """The trial's HTTPS_PROXY=https://127.0.0.1:18445 signed by a CA that was not given (none, or another)."""
+    no_proxy_env.setenv("HTTPS_PROXY", f"https://user:{PROXY_PASSWORD}@127.0.0.1:{listener.port}")
+    options = HttpOptions(cacert=str(certs[ca][0])) if ca else DEFAULT_HTTP_OPTIONS
+    error, waits = read("https://127.0.0.1:9", options)
+    text = str(error)
+    assert text.startswith("GET /v3/") and "through the proxy of HTTPS_PROXY" in text
+    assert "CERTIFICATE_VERIFY_FAILED" in text and "ddm:cacert or OS_CACERT" in text and "NO_PROXY" in text
+    assert text.endswith("; not retried") and PROXY_PASSWORD not in text and "user:" not in text
+    assert (error.transient, waits, listener.accepted) == (False, [], 1)
+
+
+@pytest.mark.parametrize("name, scheme", [("HTTPS_PROXY", "https"), ("https_proxy", "https"),
+                                          ("HTTP_PROXY", "http"), ("ALL_PROXY", "https")])
+def test_a_proxy_that_refuses_connections_is_named_and_retried(no_proxy_env, name, scheme):
+    no_proxy_env.setenv(name, f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
+    error, waits = read(f"{scheme}://127.0.0.1:9")
+    text = str(error)
+    assert f"at {scheme}://127.0.0.1:9 through the proxy of {name}: ConnectError" in text
+    assert f"check the proxy named by {name}" in text and "NO_PROXY" in text and "not retried" not in text
+    assert PROXY_PASSWORD not in text and "u:" not in text
+    assert (error.transient, error.request_sent, len(waits)) == (True, False, 2)
+
+
+def test_no_proxy_means_a_direct_connection_and_no_proxy_in_the_error(no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    error, waits = read("http://127.0.0.1:1")
+    assert "proxy" not in str(error).lower() and len(waits) == 2
+
+
+def test_an_endpoint_certificate_that_does_not_verify_is_not_retried(listener, no_proxy_env):
+    error, waits = read(f"https://127.0.0.1:{listener.port}")
+    text = str(error)
+    assert "CERTIFICATE_VERIFY_FAILED" in text and "proxy" not in text.lower()
+    assert "give the CA that signs it with ddm:cacert or OS_CACERT" in text and text.endswith("; not retried")
+    assert (error.transient, waits, listener.accepted) == (False, [], 1)
+
+
+def test_a_restore_post_is_not_resent_after_a_certificate_failure(listener, no_proxy_env):
+    from tests.unit.test_hostile_server import restore
+
+    waits: list[float] = []
+    with DdmClient(f"https://127.0.0.1:{listener.port}", PROJECT_ID, TOKEN, retry_policy=RetryPolicy(max_attempts=3),
+                   sleep=waits.append) as client, pytest.raises(TransportError, match="not retried"):
+        restore(client)
+    assert (waits, listener.accepted) == ([], 1)
