@@ -22,7 +22,7 @@ import pydantic
 from pydantic import SecretStr
 
 from .auth import StaticToken, TokenSource
-from .errors import ApiError, AuthenticationError, DdmError, TransportError
+from .errors import ApiError, AuthenticationError, DdmError, TransportError, UnreadableAnswerError
 from .http_boundary import AUTH_TOKEN, DATE, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .lookup_models import (
@@ -189,8 +189,12 @@ class DdmClient:
         return self._read_job(job_id, _never)
 
     def _read_job(self, job_id: str, should_retry: Callable[[BaseException], bool]) -> Job:
+        """The job `job_id`; `UnreadableAnswerError` when the answer is about another job (a
+        hostile or confused service must not make another job's status this job's)."""
         path = f"/v3/{self.project_id}/jobs/{job_id}"
         job = self._parse(JobResponse, self._send("GET", path, should_retry=should_retry)).job
+        if job.id.strip().lower() != job_id.strip().lower():
+            raise UnreadableAnswerError(f"GET {path}: the answer is about another job than {job_id}; it is not used")
         _job_id(job.id, path)
         return job
 
@@ -287,6 +291,11 @@ class DdmClient:
         for job in jobs:
             _job_id(job.id, path)
         return jobs
+
+    def local_now_ms(self) -> int:
+        """Now on this machine's clock (the `clock` given), epoch ms: what "in the future" means
+        for a time the service names (a server's `Date` is not trusted for that)."""
+        return int(self._clock() * 1000)
 
     def server_now_ms(self) -> int:
         """Now on the service's clock, epoch ms, as far as its answers' `Date` (whole seconds)
@@ -399,7 +408,7 @@ class DdmClient:
         try:
             return model.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
-            raise DdmError(
+            raise UnreadableAnswerError(
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
                 f"({_count(exc.error_count(), 'problem')}, first: {exc.errors()[0]['msg']})"
             ) from None

@@ -14,6 +14,8 @@ headers.
     │   ├── ThrottledError        429 / APIGW.0308
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
+    ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
+    │                             or about another job than the one asked for
     ├── JobError                  a job did not end `Completed` (or was unknown for too long)
     │   ├── JobFailedError        the job ended `Failed`
     │   └── JobTimeoutError       the deadline passed while the job was still running
@@ -42,6 +44,7 @@ __all__ = [
     "ServerError",
     "ThrottledError",
     "TransportError",
+    "UnreadableAnswerError",
     "make_api_error",
 ]
 
@@ -130,6 +133,12 @@ class TransportError(DdmError):
         self.request_sent = request_sent
         self.transient = transient
         super().__init__(message)
+
+
+class UnreadableAnswerError(DdmError):
+    """The service answered 2xx, but with a body this tool cannot use: not the documented shape
+    (ddm-api.md), or about another job than the one asked for. Nothing in it is used or recorded;
+    the message names the request and the kind of problem, never the body's text."""
 
 
 class JobError(DdmError):

@@ -223,22 +223,39 @@ class MetadataRecoveryProvider(ResourceProvider):
         return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": recovery.restored_to})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Re-read the job on `pulumi refresh`; keep the resource if the job record is gone.
+        """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, ddm-api.md
+        section 3.1); the recorded outputs change only for an answer about this job that still
+        says `Completed`.
 
-        A restore stays done even after DDM forgets its job, so this never drops the
-        resource from state (that would start a second restore on the next `up`).
+        A restore stays done even after DDM forgets its job, so this never drops the resource
+        from state (that would start a second restore on the next `up`): a job DDM no longer
+        knows, or one it now shows with another status, keeps the recorded outputs with a line
+        saying so; a time the answer leaves empty keeps the recorded one. Raises `DdmError`
+        (the resource, the job and what to do first) when the job cannot be read, including an
+        answer about another job; the state is then left as it was.
         """
+        from .waiter import job_outcome
+
         outs = _user_props(props)
+        name = _name(outs)
         try:
-            with self._client(self.state.settings(), _name(outs)) as client:
+            with self._client(self.state.settings(), name) as client:
                 try:
                     job = client.get_job(id_)
                 except NotFoundError:
-                    _say(f"{_name(outs)}: job {id_} is no longer known to DDM; keeping the recorded outputs")
+                    _say(f"{name}: job {id_} is no longer known to DDM; keeping the recorded outputs")
                     return ReadResult(id_, outs)
         except DdmError as exc:
-            raise _at_boundary(exc) from None
-        return ReadResult(id_, {**outs, **_job_outputs(job)})
+            raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
+                                        f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
+                                        f"`pulumi refresh` again later. Cause: {exc}")) from None
+        if job_outcome(job.status) != "completed":
+            shown = job.status if job_outcome(job.status) != "unknown" else "a status this tool does not know"
+            _say(f"{name}: DDM now shows job {id_} as {shown or 'without a status'}; it completed when this "
+                 "resource was created, so the recorded outputs are kept")
+            return ReadResult(id_, outs)
+        fresh = {key: value for key, value in _job_outputs(job).items() if value}
+        return ReadResult(id_, {**outs, **fresh})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError
+from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError, UnreadableAnswerError
 from .models import Job
 from .poll_plan import Observation, PollPlan, next_delay, parse_progress
 from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
@@ -127,11 +127,13 @@ def wait_for_job(
     """Poll `get_job(job_id)` until the job ends; return the `Completed` job.
 
     `timeout` is the overall deadline in seconds from the call. An error of `get_job` that
-    is worth retrying (`retry.is_retryable_read`: an outage, throttling, a 5xx) does not end
-    the wait, since the job runs on regardless: polling goes on until the deadline (the next
-    poll waits at least the error's `Retry-After`, capped as in `RetryPolicy`), and the last
-    such error is named if the deadline passes. `get_job` should send a single attempt
-    (`DdmClient.poll_job`): this loop is the retry layer for polls. Other errors propagate.
+    is worth retrying (`retry.is_retryable_read`: an outage, throttling, a 5xx) or an answer
+    that cannot be used (`UnreadableAnswerError`: an odd body, or one about another job; it
+    says nothing about this job) does not end the wait, since the job runs on regardless:
+    polling goes on until the deadline (the next poll waits at least the error's `Retry-After`,
+    capped as in `RetryPolicy`), and the last such error is named if the deadline passes.
+    `get_job` should send a single attempt (`DdmClient.poll_job`): this loop is the retry layer
+    for polls. Other errors propagate.
 
     Each status has the outcome of the module docstring's table (`job_outcome`). A running job
     is reported through `on_progress` when its status or progress changed, when
@@ -171,7 +173,7 @@ def wait_for_job(
         except NotFoundError:
             job = Job(id=job_id, status="")
         except DdmError as exc:
-            if not is_retryable_read(exc):
+            if not (is_retryable_read(exc) or isinstance(exc, UnreadableAnswerError)):
                 raise
             last_error = exc
             continue

@@ -110,6 +110,58 @@ def test_read_keeps_resource_when_job_is_gone(provider, emulator):
     assert read_outs["status"] == "Completed"
 
 
+OTHER_JOB = {"job": {"id": "f" * 32, "name": "RestoreMetadata", "status": "Completed",
+                     "created_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:01:00Z", "process": ""}}
+JOB_PATH = r"/jobs/[0-9a-f]{32}$"
+
+
+def test_create_never_takes_another_jobs_answer_as_its_own(provider, emulator):
+    """The first polls are answered with another job's `Completed` (a hostile or confused
+    service): the wait goes on, and the resource records its own job."""
+    fault = emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=OTHER_JOB, times=3))
+    id_, outs = provider.create(INPUTS)
+    [job] = emulator.backend.all_jobs()
+    assert fault.fired == 3
+    assert id_ == outs["job_id"] == job.id != "f" * 32
+    assert outs["created_time"] != "2026-01-01T00:00:00Z"
+    assert len(emulator.backend.requests(method="GET", path_contains=f"/jobs/{job.id}")) >= 4
+
+
+def test_read_refuses_an_answer_about_another_job(provider_config, emulator):
+    process = ProviderProcess(provider_config)
+    try:
+        id_, outs = process.create(INPUTS)
+        emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=OTHER_JOB))
+        with pytest.raises(grpc.RpcError) as info:
+            process.read(id_, outs)
+    finally:
+        process.close()
+    details = info.value.details().splitlines()[-1]
+    assert f"refresh could not read restore job {id_} (target {TARGET})" in details
+    assert "the recorded outputs are kept" in details and "about another job" in details
+    assert "f" * 32 not in info.value.details()
+
+
+@pytest.mark.parametrize("job, line", [
+    ({"status": "Failed"}, "now shows job {id} as Failed"),
+    ({"status": "PWNED"}, "now shows job {id} as a status this tool does not know"),
+    ({"status": "Completed", "created_time": "", "end_time": "garbage"}, None),
+])
+def test_read_keeps_the_recorded_outputs_unless_the_job_still_says_completed(provider_config, emulator, job, line):
+    process = ProviderProcess(provider_config)
+    try:
+        id_, outs = process.create(INPUTS)
+        body = {"job": {"id": id_, "name": "RestoreMetadata", "process": "", **job}}
+        emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=body))
+        read_id, read_outs = process.read(id_, outs)
+    finally:
+        out, _ = process.close()
+    assert (read_id, read_outs) == (id_, outs)
+    if line:
+        assert line.format(id=id_) in out and "the recorded outputs are kept" in out
+        assert "PWNED" not in out
+
+
 def test_delete_sends_no_request_and_says_so(provider_config, emulator):
     process = ProviderProcess(provider_config)
     process.delete("job-1", {**INPUTS, "job_id": "job-1", "__provider": PROVIDER})

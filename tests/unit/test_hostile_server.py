@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from ddm_resources.auth import PasswordToken
 from ddm_resources.client import MAX_PAGES, DdmClient
-from ddm_resources.errors import ApiError, AuthenticationError, DdmError, TransportError
+from ddm_resources.errors import ApiError, AuthenticationError, DdmError, TransportError, UnreadableAnswerError
 from ddm_resources.http_boundary import MAX_BODY
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.retry import RetryPolicy
@@ -238,6 +238,24 @@ def test_odd_job_values_are_refused_not_recorded(hostile, fields):
     with client(server) as c, pytest.raises(DdmError) as info:
         c.get_job(JOB_ID)
     assert "rm -rf" not in str(info.value) and "etc" not in str(info.value)
+
+
+@pytest.mark.parametrize("other", ["f" * 32, "0990A2EE7866649B8908EC209BFEE275"])
+def test_an_answer_about_another_job_is_refused_not_taken_as_this_jobs(hostile, other):
+    """A poll or refresh answer naming another job (e.g. one that says `Completed`) never
+    becomes this job's status or outputs; the error names neither the other ID nor the body."""
+    server = hostile(job_answer(id=other))
+    with client(server) as c:
+        for read in (c.get_job, c.poll_job):
+            with pytest.raises(UnreadableAnswerError) as info:
+                read(JOB_ID)
+            assert f"about another job than {JOB_ID}" in str(info.value) and other not in str(info.value)
+
+
+def test_an_answer_about_this_job_in_another_letter_case_is_this_jobs(hostile):
+    server = hostile(job_answer(id=JOB_ID.upper()))
+    with client(server) as c:
+        assert c.get_job(JOB_ID).status == "Completed"
 
 
 def test_a_restore_answer_without_a_usable_job_id_is_an_unknown_outcome(hostile):

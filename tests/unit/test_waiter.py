@@ -12,6 +12,7 @@ from ddm_resources.errors import (
     NotFoundError,
     ThrottledError,
     TransportError,
+    UnreadableAnswerError,
 )
 from ddm_resources.models import Job, JobResponse
 from ddm_resources.poll_plan import Observation, completion_window
@@ -116,18 +117,26 @@ def test_progress_repeats_at_the_interval_even_without_change():
     assert all(60 <= gap <= 70 for gap in gaps)
 
 
-def test_an_outage_does_not_end_the_wait_before_the_deadline():
+@pytest.mark.parametrize("error", [
+    TransportError("GET /v3/p/jobs/j: ConnectError: connection refused", request_sent=False),
+    # an odd body, or an answer about another job: it says nothing about this one
+    UnreadableAnswerError("GET /v3/p/jobs/j: unexpected response body (1 problem, first: status is not a plain word)"),
+    UnreadableAnswerError("GET /v3/p/jobs/j: the answer is about another job than j; it is not used"),
+])
+def test_an_outage_does_not_end_the_wait_before_the_deadline(error):
     clock = FakeClock()
     calls = []
 
     def get_job(job_id: str) -> Job:
         calls.append(clock.now)
         if clock.now < 1000.0 + 120:
-            raise TransportError("GET /v3/p/jobs/j: ConnectError: connection refused", request_sent=False)
+            raise error
         return Job(id=job_id, status="Completed")
 
-    assert wait_for_job(get_job, "j", timeout=600, clock=clock, sleep=clock.sleep).status == "Completed"
-    assert len(calls) >= 6 and calls[-1] >= 1000.0 + 120
+    schedule = PollSchedule(rand=lambda: 0.0)  # no jitter: the polls at 0, 2, 8, 32 and 128 s
+    assert wait_for_job(get_job, "j", timeout=600, schedule=schedule, clock=clock, sleep=clock.sleep).status == \
+        "Completed"
+    assert [round(t - 1000.0) for t in calls] == [0, 2, 8, 32, 128]
 
 
 def test_an_outage_until_the_deadline_is_named_in_the_timeout():
