@@ -17,7 +17,8 @@ not its source or backup. So a job is taken only when nothing else can explain i
   console restore. The error names it and says to set `adopt_job_id` if it is this
   resource's. Failed, rolled back, cancelled and unknown states are never adopted;
 * **age**: it was created within the adoption window (`ddm:adoptWindow`, default 24 h).
-  An older running restore is named, not adopted.
+  An older running restore is named, not adopted; so is one created more than 5 minutes after
+  now on this machine's clock (a time that has not come cannot date this resource's run).
 
 A running restore of the target within the window is most likely an interrupted or
 timed-out `pulumi up` of this resource. A second POST could not succeed anyway: DDM
@@ -29,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .api_time import CLOCK_SKEW_MS, parse_api_time
+from .api_time import CLOCK_SKEW_MS, format_utc, parse_api_time
 from .client import DdmClient
 from .models import JobItem
 from .waiter import job_outcome
@@ -61,6 +62,9 @@ class TargetJobs:
     """The newest running restore created within the window: the one to adopt."""
     too_old: JobItem | None = None
     """A running restore created before the window (named, not adopted)."""
+    future: JobItem | None = None
+    """A running restore whose `created_time` is more than `CLOCK_SKEW_MS` after `now` (named,
+    not adopted)."""
     completed: JobItem | None = None
     """The newest completed restore: the target is filled (never adopted on its own)."""
     failed: JobItem | None = None
@@ -90,7 +94,15 @@ class TargetJobs:
                 "run (the job list does not show a job's source)")
 
     def refusal(self, name: str, target: str) -> str | None:
-        """Why no restore may start on the target (a running job too old, or a completed one), or `None`."""
+        """Why no restore may start on the target (a running job too old or dated in the future, or
+        a completed one), or `None`."""
+        if self.future is not None:
+            job, now = self.future, format_utc(datetime.fromtimestamp(self.now, timezone.utc))
+            return (f"{name}: target instance {target} has a running restore job {job.id} whose created_time "
+                    f"({job.created_time}) is later than now on this machine's clock ({now}); it "
+                    "is not adopted and nothing was submitted. Check this machine's clock and the job in the DDM "
+                    f"console; if it is this resource's restore, set adopt_job_id = \"{job.id}\", else wait for "
+                    "it to end and use a new, empty target.")
         if self.too_old is not None:
             job = self.too_old
             return (f"{name}: target instance {target} has a running restore job {job.id} created {job.created_time}, "
@@ -111,7 +123,7 @@ class TargetJobs:
 def target_jobs(client: DdmClient, target: str, now: float, window: float, source: str = "") -> TargetJobs:
     """Read the job list once and sort the target's restore jobs by the adoption rule (jobs of
     `source` are only noted in `seen`)."""
-    adoptable = too_old = completed = failed = None
+    adoptable = too_old = future = completed = failed = None
     jobs = restore_jobs(client, (target, source) if source else target, now - LOOKBACK)
     of_source = tuple(job for job in jobs if job.instance_id != target
                       and job_outcome(job.status) in ("running", "completed"))
@@ -120,7 +132,9 @@ def target_jobs(client: DdmClient, target: str, now: float, window: float, sourc
             continue
         outcome = job_outcome(job.status)
         if outcome == "running":
-            if now - _created(job) <= window + _SKEW:
+            if _created(job) > now + _SKEW:
+                future = future or job
+            elif now - _created(job) <= window + _SKEW:
                 adoptable = adoptable or job
             else:
                 too_old = too_old or job
@@ -128,8 +142,8 @@ def target_jobs(client: DdmClient, target: str, now: float, window: float, sourc
             completed = completed or job
         elif outcome == "failed":
             failed = failed or job
-    return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else completed,
-                      failed, frozenset(job.id for job in jobs), of_source)
+    return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else future,
+                      None if adoptable else completed, failed, frozenset(job.id for job in jobs), of_source)
 
 
 def _looks_like_restore(name: str) -> bool:

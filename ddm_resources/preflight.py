@@ -221,7 +221,7 @@ class _Preflight:
     # 2. the source: a point in time, or a backup -------------------------------------------
 
     def _check_restore_time(self, when: int) -> tuple[int | None, list[str]]:
-        from .restore_window import restorable_interval  # only here: a backup's preflight never loads it
+        from .restore_window import restorable_interval, untrusted_ranges  # only here: not for a backup
 
         intervals = self._ask("source.restore_time", "restorable-time-interval",
                               lambda: self.client.restorable_time_intervals(self.source_id))
@@ -229,7 +229,7 @@ class _Preflight:
             return self._source_nodes_at(when)
         windows, unreadable = [], 0
         for interval in intervals:
-            span = restorable_interval(interval)
+            span = restorable_interval(interval, self.client.local_now_ms())
             if span is None:  # untrusted: it can neither admit `when` nor rule it out
                 unreadable += 1
                 continue
@@ -239,10 +239,9 @@ class _Preflight:
         else:
             if unreadable:
                 raise DdmError(f"source.restore_time {when} ({format_ms(when)}) cannot be checked against the "
-                               f"restorable time range of {self.source_id}: {unreadable} of its {len(intervals)} "
-                               "ranges (restorable-time-interval) have a start or end time this tool cannot read "
-                               "(or a start after the end), and no readable range holds it; restoring from a "
-                               "backup_id avoids this check")
+                               f"restorable time range of {self.source_id}: "
+                               f"{untrusted_ranges(unreadable, len(intervals))}, and no other range holds it; "
+                               "restoring from a backup_id avoids this check")
             self.report("source.restore_time", f"{when} ({format_ms(when)}) is outside the restorable time range of "
                         f"{self.source_id}: {'; '.join(windows) or 'the service lists none'} "
                         "(restorable-time-interval, UTC). Pick a time inside it: the time the data nodes were "

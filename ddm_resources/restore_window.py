@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .api_time import CLOCK_SKEW_MS
 from .client import DdmClient
 from .errors import DdmError
 from .lookup_models import BackupInfo, TimeInterval
 
 __all__ = ["RestorableInterval", "RestoreWindow", "get_restore_window", "latest_restorable_ms",
-           "read_restore_window", "restorable_interval"]
+           "read_restore_window", "restorable_interval", "untrusted_ranges"]
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,8 @@ class RestoreWindow:
     backups: tuple[BackupInfo, ...]
     """Every backup as listed (`status` `normal` ones can be restored), newest first."""
     unreadable_ends: tuple[int | None, ...] = ()
-    """The ranges the service listed that cannot be read whole (a time this tool cannot read, or
-    a start after the end), left out of `intervals`: their ends in epoch ms, `None` where the end
-    itself cannot be read."""
+    """The ranges the service listed that cannot be read whole or trusted (`restorable_interval`),
+    left out of `intervals`: their ends in epoch ms, `None` where the end itself cannot be read."""
 
     @property
     def latest_ms(self) -> int | None:
@@ -66,7 +66,7 @@ def _read_intervals(
     """The ranges read whole (oldest first) and the ends of those that cannot be (section 2.3)."""
     readable, unreadable = [], []
     for interval in client.restorable_time_intervals(source_instance_id):
-        span = restorable_interval(interval)
+        span = restorable_interval(interval, client.local_now_ms())
         if span is not None:
             readable.append(span)
         else:
@@ -74,13 +74,23 @@ def _read_intervals(
     return tuple(sorted(readable, key=lambda i: i.start_ms)), tuple(unreadable)
 
 
-def restorable_interval(interval: TimeInterval) -> RestorableInterval | None:
-    """One range of restorable-time-interval (section 2.3) read whole, or `None` when a time in it
-    cannot be read or it starts after it ends: untrusted, no end of it is a time to restore to."""
+def restorable_interval(interval: TimeInterval, now_ms: int) -> RestorableInterval | None:
+    """One range of restorable-time-interval (section 2.3) read whole, or `None` when it cannot be
+    trusted: a time in it cannot be read, it starts after it ends, or it ends more than
+    `CLOCK_SKEW_MS` (5 minutes) after `now_ms` (epoch ms, this machine's clock; no restore can go
+    to a time that has not come). No end of such a range is a time to restore to."""
     start, end = interval.start_ms, interval.end_ms
-    if start is None or end is None or start > end:
+    if start is None or end is None or start > end or end > now_ms + CLOCK_SKEW_MS:
         return None
     return RestorableInterval(start, end)
+
+
+def untrusted_ranges(untrusted: int, total: int) -> str:
+    """`"1 of its 2 restorable time ranges (restorable-time-interval) has"` ... `have`: the
+    subject of the sentences that report ranges `restorable_interval` refused."""
+    return (f"{untrusted} of its {total} restorable time ranges (restorable-time-interval) "
+            f"{'has' if untrusted == 1 else 'have'} a time this tool cannot read or trust (unreadable, a start "
+            "after the end, or an end more than 5 minutes ahead of this machine's clock)")
 
 
 def read_restore_window(client: DdmClient, source_instance_id: str) -> RestoreWindow:
@@ -107,8 +117,7 @@ def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
         raise DdmError(f'source instance {source_instance_id} has no restorable time range, so restore_time '
                        '"latest" cannot be resolved; use a backup_id or check the source\'s backups')
     raise DdmError(f'restore_time "latest" cannot be resolved for source instance {source_instance_id}: '
-                   f"{len(unreadable)} of its {len(unreadable) + len(intervals)} restorable time ranges "
-                   "(restorable-time-interval) have a start or end time this tool cannot read, and one of them may "
+                   f"{untrusted_ranges(len(unreadable), len(unreadable) + len(intervals))}, and such a range may "
                    "hold the newest time; set source.restore_time to the time the data nodes were restored to "
                    "(epoch ms, UTC), or use a backup_id")
 

@@ -119,7 +119,7 @@ def test_an_unreadable_range_neither_admits_nor_rules_out_a_time(client, emulato
     assert run(client, emulator, source={"restore_time": when}) == {}
     found = run(client, emulator, source={"restore_time": when - 3 * _DAY_MS})
     assert list(found) == [""] and f"source.restore_time {when - 3 * _DAY_MS} (" in found[""]
-    assert "1 of its 2 ranges (restorable-time-interval) have a start or end time this tool cannot read" in found[""]
+    assert "1 of its 2 restorable time ranges (restorable-time-interval) has a time this tool cannot read" in found[""]
     assert "backup_id" in found[""]
     assert "ddm:preflight false" in found[""] and GARBAGE not in found[""]
 

@@ -6,6 +6,8 @@ The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -240,6 +242,30 @@ def test_202_without_a_job_id_and_no_job_in_the_list_is_outcome_unknown(emulator
         run(emulator)
     assert "may or may not have started" in str(info.value) and "was not started" not in str(info.value)
     assert len(recovery_posts(emulator)) == 1
+
+
+@pytest.mark.parametrize("ahead, adopted", [(3600, False), (4 * 365 * 86400, False), (60, True)])
+def test_a_running_job_dated_in_the_future_is_named_not_adopted(emulator, ahead, adopted):
+    """The job list shows a running restore of the target whose created_time lies more than 5
+    minutes after now (a hostile or confused list, or a wrong clock here): it cannot date this
+    resource's run, so it is named, not adopted, and nothing is submitted. A minute ahead is
+    clock skew: adopted."""
+    created = datetime.fromtimestamp(emulator.backend.now() + ahead, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    phantom = {"id": "e" * 32, "name": "RestoreMetadata", "status": "Running", "created_time": created,
+               "end_time": "", "process": "5%", "instance_id": TARGET, "instance_name": "ddm-target"}
+    emulator.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=200,
+                                     body={"jobs": [phantom], "offset": 0, "limit": 128, "total": 1}))
+    lines: list[str] = []
+    with pytest.raises(RecoveryError) as info:
+        run(emulator, lines=lines, timeouts={"create": "2m"})
+    adopting = [line for line in lines if f"found restore job {'e' * 32}" in line and "adopting it" in line]
+    assert recovery_posts(emulator) == []
+    if adopted:
+        assert adopting  # the phantom is then not found by its ID: the wait fails, naming it
+        return
+    message = str(info.value)
+    assert not adopting and f"running restore job {'e' * 32} whose created_time ({created})" in message
+    assert "later than now on this machine's clock" in message and f'adopt_job_id = "{"e" * 32}"' in message
 
 
 @pytest.mark.parametrize("status", ["Rollbacking", "RollbackSuccess", "Failed", "failed", "Queued"])

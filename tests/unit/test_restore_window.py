@@ -95,6 +95,8 @@ def answer_ranges(emulator, *ranges: tuple[str, str]) -> None:
     ("", +60_000),  # no start at all
     ("newer", +60_000),  # read, but after its end: the range is inverted
     ("older", None),  # the end cannot be read: it may lie anywhere
+    ("older", "9999"),  # an end no restore can reach yet: the year 9999
+    ("older", "+6m"),  # an end more than 5 minutes ahead of this machine's clock
 ])
 def test_latest_is_refused_when_an_unreadable_range_may_hold_the_newest_time(emulator, later):
     """A range whose start cannot be read is untrusted: its end is neither taken as "latest" (a time
@@ -103,12 +105,14 @@ def test_latest_is_refused_when_an_unreadable_range_may_hold_the_newest_time(emu
     that says what to do, without the service's text; `RestoreWindow.latest_ms` agrees (None)."""
     [real] = window(emulator).intervals
     start, shift = later
-    end = GARBAGE if shift is None else utc(real.end_ms + shift)
+    end_ms = {None: None, "9999": 253402300799000, "+6m": int(emulator.backend.now()) * 1000 + 360_000}.get(
+        shift, real.end_ms // 1000 * 1000 + (shift if isinstance(shift, int) else 0))
+    end = GARBAGE if end_ms is None else utc(end_ms)
     start = {"newer": utc(real.end_ms + 120_000), "older": utc(real.start_ms - 60_000)}.get(start, start)
     answer_ranges(emulator, (utc(real.start_ms), utc(real.end_ms)), (start, end))
     found = window(emulator)
     assert found.intervals == (RestorableInterval(real.start_ms // 1000 * 1000, real.end_ms // 1000 * 1000),)
-    assert found.unreadable_ends == ((None,) if shift is None else (real.end_ms // 1000 * 1000 + shift,))
+    assert found.unreadable_ends == (end_ms,)
     assert found.latest_ms is None
     with pytest.raises(RecoveryError) as info:
         run(emulator, source={"restore_time": "latest"})
