@@ -10,7 +10,9 @@ Every such text passes `clean_text` before it reaches an error, a log line or an
 * anything shaped like a credential is masked too: `X-Auth-Token: ...`, `X-Subject-Token`,
   `Authorization`, `"password": "..."`, `token=...`, and IAM's `MII...` tokens;
 * ANSI escape sequences and control characters are removed (line breaks become spaces), so a
-  server cannot rewrite the terminal or forge a log line;
+  server cannot rewrite the terminal or forge a log line; so are Unicode format characters
+  (category Cf: bidi overrides and isolates such as U+202E, zero-width spaces and joiners, the
+  BOM, tag characters) and lone surrogates, so a server cannot reverse or hide part of a line;
 * the text is cut to `limit` characters (with `...`); apart from masking the held secrets
   (a plain search), the work done is bounded by that limit.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 
 __all__ = ["MASK", "TEXT_LIMIT", "clean_text", "hold_secret"]
 
@@ -36,6 +39,8 @@ _PIECE = 8
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_INVISIBLE = frozenset({"Cf", "Cs"})
+"""Unicode categories removed: format characters (bidi controls, zero-width characters) and surrogates."""
 _NAMED = re.compile(
     r"(?i)(x-auth-token|x-subject-token|authorization|proxy-authorization|password|passwd|secret|token)"
     r"(\\?[\"']?\s*[:=]\s*\\?[\"']?\s*(?:bearer\s+|basic\s+)?)([^\s\"'\\,;}&]+)"
@@ -61,8 +66,8 @@ def hold_secret(value: str | None) -> None:
 
 
 def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
-    """`text` as it may be shown: credentials masked, escapes and control characters removed,
-    whitespace collapsed, at most `limit` characters."""
+    """`text` as it may be shown: credentials masked, escapes, control and format characters
+    removed, whitespace collapsed, at most `limit` characters."""
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     value = str(text)
@@ -71,6 +76,8 @@ def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     value = value[: 4 * limit + 64]  # bounds the work below
     value = _ANSI.sub("", value)
     value = _CONTROL.sub(" ", value)
+    if not value.isascii():
+        value = "".join(char for char in value if unicodedata.category(char) not in _INVISIBLE)
     value = _NAMED.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", value)
     value = _IAM_TOKEN.sub(MASK, value)
     value = _mask_pieces(value)
