@@ -304,6 +304,49 @@ def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra
     assert len(backend.requests()) == (1 if works else 0)
 
 
+@pytest.fixture(scope="module")
+def trust_files(tls, tmp_path_factory):
+    """The server's CA in a hashed directory (as `SSL_CERT_DIR` wants it), and an unrelated CA file."""
+    folder = tmp_path_factory.mktemp("trust")
+    (folder / "dir").mkdir()
+    (folder / "dir" / "server-ca.pem").write_bytes(tls[0].read_bytes())
+    subprocess.run(["openssl", "rehash", str(folder / "dir")], check=True, capture_output=True)
+    unrelated = folder / "unrelated.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=unrelated",
+                    "-keyout", str(folder / "unrelated-key.pem"), "-out", str(unrelated)],
+                   check=True, capture_output=True)
+    return {"server": str(tls[0]), "dir": str(folder / "dir"), "unrelated": str(unrelated)}
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize(("env", "works"), [
+    ({"SSL_CERT_DIR": "dir", "OS_CACERT": "unrelated"}, True),   # the directory is trusted besides the bundle
+    ({"SSL_CERT_DIR": "dir", "ddm:cacert": "unrelated"}, True),
+    ({"SSL_CERT_DIR": "dir"}, True),
+    ({"SSL_CERT_FILE": "server", "OS_CACERT": "unrelated"}, False),  # SSL_CERT_FILE only when no bundle is set
+    ({"SSL_CERT_FILE": "server"}, True),
+    ({"OS_CACERT": "unrelated"}, False),
+])
+def test_what_the_readme_says_is_trusted(https_emulator, trust_files, env, works):
+    """The README's "TLS and proxies" list, against a real TLS server whose CA is `trust_files["server"]`."""
+    from ddm_resources.client import DdmClient
+    from ddm_resources.errors import TransportError
+    from ddm_resources.retry import RetryPolicy
+    from tests.conftest import SOURCE, TOKEN
+
+    url, backend = https_emulator
+    config = {k: trust_files[v] for k, v in env.items() if k.startswith("ddm:")}
+    variables = {k: trust_files[v] for k, v in env.items() if not k.startswith("ddm:")}
+    s = settings(config, {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url, **variables})
+    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
+        if works:
+            c.restorable_instances(SOURCE)
+        else:
+            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+                c.restorable_instances(SOURCE)
+    assert len(backend.requests()) == (1 if works else 0)
+
+
 @pytest.mark.real_socket
 def test_the_context_of_a_plain_http_client_trusts_nothing(https_emulator, tls):
     """A client built for a plain http:// endpoint loads no CA bundle; should it ever shake hands
