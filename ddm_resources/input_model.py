@@ -27,7 +27,8 @@ __all__ = [
 DEFAULT_CREATE_TIMEOUT = "60m"
 """How long `create` waits for the restore job unless `timeouts.create` says otherwise."""
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|ms|m|s)")
+"""ASCII digits only: `\\d` (and `float`) would read `١h` as an hour."""
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _LONGEST_DURATION = 32
 """Longer texts are no duration anyone means; refusing them early keeps the parse linear."""
@@ -41,7 +42,8 @@ def parse_duration(text: str) -> float:
     text = text.strip()
     parts = _DURATION_PART.findall(text) if len(text) <= _LONGEST_DURATION else []
     if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f'{shown(text)} is not a duration; write it like "60m", "1h30m" or "90s"')
+        digits = " with the digits 0-9" if not text.isascii() and any(c.isdigit() for c in text) else ""
+        raise ValueError(f'{shown(text)} is not a duration; write it{digits} like "60m", "1h30m" or "90s"')
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
         raise ValueError(f"{shown(text)} must be longer than zero")

@@ -54,8 +54,9 @@ _SECONDS_FROM = 10**9
 _TOO_FINE_FROM = 10**14
 """Epoch ms from this on are after the year 5000: micro- or nanoseconds were meant."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?\d+\.\d*")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+\.[0-9]*")
+"""ASCII digits only: `\\d` (and `int`) would read Arabic-Indic `١٧١٦...` as a number."""
 _LONGEST_TEXT = 64
 """Longer texts are no time any form accepts; refusing them early keeps parsing linear."""
 _FORMS = (f"epoch milliseconds such as {EXAMPLE_MS}, or an ISO 8601 time with a UTC offset "
@@ -119,11 +120,13 @@ def parse_restore_time(value: Any) -> RestoreTime:
         return RestoreTime(int(text), "number")
     if _DECIMAL.fullmatch(text):
         return RestoreTime(_from_float(float(text)), "number")
+    if not text.isascii() and any(c.isdigit() for c in text):
+        raise ValueError(f"{shown(value)} has digits other than 0-9; write {_FORMS}")
     try:
         moment = DATETIME.validate_python(text)
     except pydantic.ValidationError:
         raise ValueError(f"{shown(value)} is neither epoch milliseconds nor an ISO 8601 time; write {_FORMS}") from None
-    if moment.tzinfo is None or not re.search(r"\d[T t]\d", text):
+    if moment.tzinfo is None or not re.search(r"[0-9][T t][0-9]", text):
         raise ValueError(_no_offset(value))
     return RestoreTime(to_epoch_ms(moment), "datetime")
 

@@ -160,3 +160,45 @@ def test_the_model_is_built_only_after_the_rules_pass():
     assert checked.inputs is None and {p.property for p in checked.problems} == {
         "target.data_nodes[0]", "target.data_nodes[1]"}
     assert check_inputs(GOOD).inputs == MetadataRecoveryInputs.model_validate(GOOD)
+
+
+# ASCII digits only (trial finding, sec lane): Arabic-Indic digits were read as numbers ------------------------
+
+ARABIC_MS = "١٧١٦٢٠٠٠٠٠٠٠٠"  # 1716200000000 in Arabic-Indic digits
+
+
+@pytest.mark.parametrize("props, field, words", [
+    (with_(source__restore_time=ARABIC_MS, source__backup_id=...), "source.restore_time",
+     "has digits other than 0-9; write epoch milliseconds such as"),
+    (with_(source__restore_time="٢٠٢٤-05-20T04:40:00Z", source__backup_id=...), "source.restore_time",
+     "write epoch milliseconds such as"),
+    (with_(source__restore_time="1716200000000.٥", source__backup_id=...), "source.restore_time",
+     "has digits other than 0-9"),
+    (with_(timeouts={"create": "١h"}), "timeouts.create", 'with the digits 0-9 like "60m"'),
+    (with_(timeouts={"create": "1h٣٠m"}), "timeouts.create", 'with the digits 0-9 like "60m"'),
+])
+def test_digits_other_than_ascii_are_refused_naming_the_field(props, field, words):
+    found = problems(props)
+    assert set(found) == {field} and words in found[field]
+
+
+@pytest.mark.parametrize("text", ["١٧١٦٢٠٠٠٠٠٠٠٠", "１７１６２０００００００００", "+١٧١٦٢٠٠٠٠٠٠٠٠", "١٧١٦٢٠٠٠٠٠٠٠٠.٠"])
+def test_parse_restore_time_refuses_non_ascii_digits(text):
+    with pytest.raises(ValueError, match="digits other than 0-9"):
+        parse_restore_time(text)
+
+
+@pytest.mark.parametrize("text", ["١h", "٣h", "１h", "1.٥h", "٩٠s"])
+def test_parse_duration_refuses_non_ascii_digits(text):
+    with pytest.raises(ValueError, match="with the digits 0-9"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("value", ["٣h", "٣", "٢٤.٥"])
+def test_adopt_window_with_non_ascii_digits_is_refused(value):
+    """`ddm:adoptWindow` is parsed by the shared `parse_duration` (the settings' own check is the docs lane's)."""
+    from ddm_resources.errors import ConfigurationError
+    from ddm_resources.settings import resolve_settings
+
+    with pytest.raises(ConfigurationError, match="^ddm:adoptWindow must be "):
+        resolve_settings({"ddm:adoptWindow": value}.get, {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"})
