@@ -164,9 +164,10 @@ def resolve_settings(config_get: Callable[[str], Any], environ: Mapping[str, str
 # setting -> (what it accepts, in the units the user writes; an example value)
 _ACCEPTED: dict[str, tuple[str, str]] = {
     "poll_interval": ("a number of seconds above 0 and at most 300", "30"),
-    "adopt_window": ('a duration above zero and at most 696h (29 days), such as "90m", or seconds', "24h"),
+    "adopt_window": ("a duration (such as 36h or 90m) or a number of seconds, above zero and at most 696h "
+                     "(29 days)", "24h"),
     "preflight": ("true or false", "false"),
-    "insecure": ("true or false", "true"),
+    "insecure": ("true or false", "false"),
     "system_trust_store": ("true or false", "true"),
 }
 
@@ -183,7 +184,7 @@ def _refusal(field: str, origins: Mapping[str, str], value: Any) -> str:
         how = f"{origin}={example}"
     else:  # clouds.yaml
         how = example
-    got = f" (got {shown(value)})" if value is not None and field not in _SECRETS else ""
+    got = f", not {shown(value)}" if value is not None and field not in _SECRETS else ""
     return f"{origin} must be {accepted}{got}; for example {how}"
 
 

@@ -271,7 +271,7 @@ def test_check_skips_preflight_when_switched_off(emulator):
 def test_check_names_a_refused_setting_once_as_the_user_wrote_it(emulator):
     [failure] = configured(emulator, **{"ddm:pollInterval": "0"}).check({}, GOOD).failures
     assert failure.reason == ("DDM provider settings: ddm:pollInterval must be a number of seconds above 0 and at "
-                              "most 300 (got '0'); for example `pulumi config set ddm:pollInterval 30`")
+                              "most 300, not '0'; for example `pulumi config set ddm:pollInterval 30`")
     assert emulator.backend.requests() == []
 
 

@@ -115,10 +115,10 @@ REFUSED = [
     ("pollInterval", "DDM_POLL_INTERVAL", "301", "a number of seconds above 0 and at most 300", "30"),
     ("pollInterval", "DDM_POLL_INTERVAL", "5m", "a number of seconds above 0 and at most 300", "30"),
     ("adoptWindow", "DDM_ADOPT_WINDOW", "700h", "at most 696h (29 days)", "24h"),
-    ("adoptWindow", "DDM_ADOPT_WINDOW", "0", "a duration above zero", "24h"),
-    ("adoptWindow", "DDM_ADOPT_WINDOW", "a day", "a duration above zero", "24h"),
+    ("adoptWindow", "DDM_ADOPT_WINDOW", "0", "above zero and at most 696h", "24h"),
+    ("adoptWindow", "DDM_ADOPT_WINDOW", "a day", "a duration (such as 36h or 90m) or a number of seconds", "24h"),
     ("preflight", "DDM_PREFLIGHT", "maybe", "true or false", "false"),
-    ("insecure", "OS_INSECURE", "maybe", "true or false", "true"),
+    ("insecure", "OS_INSECURE", "maybe", "true or false", "false"),
     ("systemTrustStore", "DDM_SYSTEM_TRUST_STORE", "maybe", "true or false", "true"),
 ]
 
@@ -135,7 +135,7 @@ def test_a_refused_setting_is_named_as_written_with_its_range_and_an_example(whe
     how = f"`pulumi config set ddm:{key} {example}`" if where == "config" else f"{variable}={example}"
     assert message.startswith(f"{named} must be ")
     assert accepted in message and message.endswith(f"for example {how}")
-    assert f"got {value!r}" in message
+    assert f", not {value!r}; " in message
     assert "_" not in message.replace(variable, "")  # no internal field name (poll_interval, adopt_window)
     assert "settings" not in message.lower() and "Input should" not in message and "2505600" not in message
 
