@@ -114,8 +114,10 @@ REFUSED = [
     ("pollInterval", "DDM_POLL_INTERVAL", "nan", "a number of seconds above 0 and at most 300", "30"),
     ("pollInterval", "DDM_POLL_INTERVAL", "301", "a number of seconds above 0 and at most 300", "30"),
     ("pollInterval", "DDM_POLL_INTERVAL", "5m", "a number of seconds above 0 and at most 300", "30"),
+    ("pollInterval", "DDM_POLL_INTERVAL", "\u0663\u0660", "a number of seconds above 0 and at most 300", "30"),  # ٣٠
     ("adoptWindow", "DDM_ADOPT_WINDOW", "700h", "at most 696h (29 days)", "24h"),
     ("adoptWindow", "DDM_ADOPT_WINDOW", "0", "above zero and at most 696h", "24h"),
+    ("adoptWindow", "DDM_ADOPT_WINDOW", "\u0663\u0666\u0660\u0660", "above zero and at most 696h", "24h"),  # ٣٦٠٠
     ("adoptWindow", "DDM_ADOPT_WINDOW", "a day", "a duration (such as 36h or 90m) or a number of seconds", "24h"),
     ("preflight", "DDM_PREFLIGHT", "maybe", "true or false", "false"),
     ("insecure", "OS_INSECURE", "maybe", "true or false", "false"),
