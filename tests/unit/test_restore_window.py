@@ -12,7 +12,7 @@ from ddm_resources import get_restore_window
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import RecoveryError
 from ddm_resources.inputs import check_inputs
-from ddm_resources.restore_window import RestorableInterval, read_restore_window
+from ddm_resources.restore_window import RestorableInterval, read_restore_window, untrusted_ranges
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 from tests.unit.test_recovery import INPUTS, run
 
@@ -133,3 +133,9 @@ def test_an_unreadable_range_that_ends_before_the_newest_does_not_stop_latest(em
     job = run(emulator, source={"restore_time": "latest"})
     [post] = recovery_posts(emulator)
     assert post.body["source"] == {"restore_time": newest} and job.status == "Completed"
+
+
+@pytest.mark.parametrize("untrusted, total, verb", [(1, 2, "has"), (2, 3, "have"), (3, 3, "have")])
+def test_the_untrusted_ranges_sentence_agrees_in_number(untrusted, total, verb):
+    assert untrusted_ranges(untrusted, total).startswith(
+        f"{untrusted} of its {total} restorable time ranges (restorable-time-interval) {verb} a time this tool ")
