@@ -80,7 +80,12 @@ def _job_id(value: str, path: str) -> str:
     """`value` if it has the shape of a DDM job ID (32 hex characters or a UUID), else `DdmError`:
     a job ID becomes the resource's ID and an output, so odd text never enters the state."""
     if not _JOB_ID.fullmatch(value):
-        raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({len(value)} characters)")
+        from .sanitize import TEXT_LIMIT  # every server string was cut to this length (ending "...") when parsed
+
+        cut = len(value) >= TEXT_LIMIT and value.endswith("...")
+        size = f"{TEXT_LIMIT} characters or more" if cut else f"{len(value)} characters"
+        raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({size}; expected 32 "
+                       "hexadecimal characters or a UUID)")
     return value
 
 

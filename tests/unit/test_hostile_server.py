@@ -265,6 +265,16 @@ def test_a_restore_answer_without_a_usable_job_id_is_an_unknown_outcome(hostile)
     assert info.value.request_sent and "<script>" not in str(info.value)
 
 
+@pytest.mark.parametrize("length, said", [(3000, "300 characters or more"), (301, "300 characters or more"),
+                                          (300, "300 characters"), (40, "40 characters")])
+def test_a_job_id_of_odd_length_is_reported_truly(hostile, length, said):
+    """The trial's 3,000-character job ID was reported as 300 characters: the length after the cut."""
+    server = hostile(answer(202, {"job_id": "a" * length}))
+    with client(server) as c, pytest.raises(TransportError) as info:
+        restore(c)
+    assert f"job ID of unexpected shape ({said}; expected 32 hexadecimal characters or a UUID)" in str(info.value)
+
+
 # 7. every request has a total deadline ----------------------------------------------------------
 
 def trickle(head_first: bool) -> Handler:
