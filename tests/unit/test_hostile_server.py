@@ -142,6 +142,18 @@ def test_iam_answer_with_the_password_shows_no_password(hostile):
     assert PASSWORD not in str(info.value) and MASK in str(info.value)
 
 
+@pytest.mark.parametrize("project_id", ["../../other/\u202eevil", "p\u200bq", "a b", "x" * 65])
+def test_an_iam_project_id_of_odd_shape_is_refused_not_put_in_paths(hostile, project_id):
+    body = {"token": {"expires_at": "2999-01-01T00:00:00Z", "project": {"id": project_id}}}
+    server = hostile(answer(201, body, {"X-Subject-Token": "MIIiamissued0123456789abcdef"}))
+    tokens = PasswordToken(auth_url=f"{server.url}/v3", username="demo", password=SecretStr(PASSWORD),
+                           domain_name="d", project_name="eu-de", timeout=httpx.Timeout(2.0),
+                           retry_policy=ONE_POLICY)
+    with pytest.raises(ApiError, match="IAM answered a project ID of unexpected shape") as info:
+        tokens.get()
+    assert project_id not in str(info.value)
+
+
 def test_a_10_mb_error_message_becomes_a_short_error_and_is_read_only_1_mib(hostile):
     server = hostile(answer(400, {"error_code": "DBS.280001", "error_msg": "x" * 10_000_000}))
     with client(server) as c, pytest.raises(ApiError) as info:
