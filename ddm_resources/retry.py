@@ -21,7 +21,7 @@ has the same small loop). Job polls are sent as single attempts: the waiter owns
 from __future__ import annotations
 
 import email.utils
-import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -60,21 +60,23 @@ class RetryPolicy:
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
 
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+"""delta-seconds (RFC 9110: `1*DIGIT`; a fraction is tolerated), ASCII digits only."""
+
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; else `None`.
 
     A negative, infinite or NaN delta is not a delay the server can mean: `None`, so the
-    caller's own backoff applies (a hostile `-5` must not turn retries into a burst).
+    caller's own backoff applies (a hostile `-5` must not turn retries into a burst). So is
+    anything but the digits 0-9 with an optional fraction (`1e9`, `1_0`, `٣`).
     """
     if not value:
         return None
     value = value.strip()
-    try:
+    if _SECONDS.fullmatch(value):
         seconds = float(value)
-        if not math.isfinite(seconds) or seconds < 0:
-            return None
-    except ValueError:
+    else:
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):

@@ -30,6 +30,7 @@ EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TA
     [
         (None, None), ("", None), ("3", 3.0), ("0.5", 0.5), ("soon", None),
         ("-2", None), ("-5", None), ("nan", None), ("inf", None),  # hostile: the own backoff applies
+        ("٣", None), ("３", None), ("1_0", None), ("1e2", None), ("+3", None), (" 7 ", 7.0),  # digits 0-9 only
         ("Sun, 29 Nov 2026 09:00:10 GMT", 10.0), ("Sun, 29 Nov 2026 08:59:00 GMT", 0.0),
     ],
 )
