@@ -160,10 +160,14 @@ class JobFailedError(JobError):
 
 
 class JobTimeoutError(JobError):
-    """The deadline passed while the job was still running; the job may still finish."""
+    """The deadline passed while the job was still running; the job may still finish.
 
-    def __init__(self, message: str, *, job_id: str, last_status: str) -> None:
+    `last_status` is the status the last answered poll showed (`None` when no poll was
+    answered); `last_error` why the polls after it failed (`""` if they did not)."""
+
+    def __init__(self, message: str, *, job_id: str, last_status: str | None, last_error: str = "") -> None:
         self.last_status = last_status
+        self.last_error = last_error
         super().__init__(message, job_id=job_id)
 
 

@@ -207,7 +207,7 @@ def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs, tls: bool)
     except Exception as exc:  # httpx raises several kinds for a bad proxy URL
         raise ConfigurationError(
             f"the HTTP client cannot be set up from {', '.join(variables) or 'the TLS settings'}: "
-            f"{type(exc).__name__}; fix or unset them") from None
+            f"{type(exc).__name__}; fix or unset {'it' if len(variables) == 1 else 'them'}") from None
 
 
 def _env_mounts(environ: Mapping[str, str]) -> dict[str, httpx.HTTPTransport | None]:

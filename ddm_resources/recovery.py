@@ -280,15 +280,19 @@ class Recovery:
                        "refuses it, DBS.300372): if so, point target.instance_id at a new, empty DDM instance."
                        f"{self._source_hint}")
         except JobTimeoutError as exc:
-            if job_outcome(exc.last_status) == "running":
+            # no answered poll: the job was just accepted, so it most likely runs (and adoption sees it so)
+            if exc.last_status is None or job_outcome(exc.last_status) == "running":
                 step = (f"The next `pulumi up` adopts it while it runs; once it has completed, "
                         f"set adopt_job_id = \"{job_id}\" to adopt it.")
             else:  # adoption takes only a running job (adoption.py): say what to do instead
                 step = (f"DDM reports a status the provider does not wait through, so the next `pulumi up` will "
                         f"not adopt it: check job {job_id} in the DDM console, and once it has completed set "
                         f"adopt_job_id = \"{job_id}\" to record it.")
-            message = (f"{what}: job {job_id} was still {exc.last_status!r} when timeouts.create "
-                       f"({self.inputs.create_timeout_text}) ran out; it may still be running. {step}")
+            state = (f"was still {exc.last_status!r}" if exc.last_status is not None
+                     else "could not be read (no poll was answered)")
+            failed = f" (the last polls failed: {exc.last_error})" if exc.last_error else ""
+            message = (f"{what}: job {job_id} {state} when timeouts.create ({self.inputs.create_timeout_text}) "
+                       f"ran out{failed}; it may still be running. {step}")
         except (JobError, DdmError) as exc:
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")

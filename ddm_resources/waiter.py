@@ -24,7 +24,8 @@ with surrounding blanks ignored, and gives it exactly one outcome:
 | missing, `null` or `""`; job not found (404 or     | missing   | polls on for `missing_grace` s   |
 | `DBS.300400`)                                      |           | in a row, then raises `JobError` |
 
-The deadline raises `JobTimeoutError` with the last status. Adoption (`recovery.py`) takes
+The deadline raises `JobTimeoutError` with the last status (`None` when no poll was answered)
+and the last poll error. Adoption (`recovery.py`) takes
 only a running job (`ddm_resources.adoption`).
 """
 
@@ -99,13 +100,19 @@ class Progress:
     job: Job
     elapsed: float
     next_poll: float | None = None
+    failure: str = ""
+    """Why the last poll failed (an outage, or an answer that cannot be used), when it did."""
 
     def describe(self) -> str:
         """A one-line summary, e.g. `job 0990... Running 40% after 1m05s` (`; next check in 2m00s`).
 
         A job still running without readable progress (`process` absent, `null`, not a string or
         not 0-100 %: `Job.process` is then empty) says `(progress not reported)`; the service's
-        value itself never reaches the line."""
+        value itself never reaches the line. A failed poll reads `job 0990... not read after 1m05s
+        (the poll failed: ...; polling goes on until the deadline)`."""
+        if self.failure:
+            return (f"job {self.job.id} not read after {_fmt(self.elapsed)} (the poll failed: {self.failure}; "
+                    "polling goes on until the deadline)")
         if self.job.process:
             pct = f" {self.job.process}"
         else:
@@ -176,6 +183,9 @@ def wait_for_job(
             if not (is_retryable_read(exc) or isinstance(exc, UnreadableAnswerError)):
                 raise
             last_error = exc
+            if on_progress is not None and clock() - last_report_at >= schedule.progress_every:
+                on_progress(Progress(job=Job(id=job_id), elapsed=clock() - start, failure=str(exc)))
+                last_report_at = clock()
             continue
         now = clock()
         _remember(seen_progress, Observation(now - start, parse_progress(job.process)))
@@ -201,13 +211,14 @@ def wait_for_job(
                 created_time=job.created_time,
             )
         unreported = (job, now - start)  # reported once the next pause is known
-    last_status = job.status if job is not None else "not polled yet"
-    unreachable = f" (the last polls failed: {last_error})" if last_error is not None else ""
+    cause = str(last_error) if last_error is not None else ""
+    unreachable = f" (the last polls failed: {cause})" if cause else ""
+    state = f"was still {job.status!r}" if job is not None else "was never read (no poll was answered)"
     raise JobTimeoutError(
-        f"DDM job {job_id} was still {last_status!r} when the deadline of {_fmt(timeout)} passed{unreachable}; "
-        "it may still be running",
+        f"DDM job {job_id} {state} when the deadline of {_fmt(timeout)} passed{unreachable}; it may still be running",
         job_id=job_id,
-        last_status=last_status,
+        last_status=job.status if job is not None else None,
+        last_error=cause,
     )
 
 

@@ -133,6 +133,25 @@ def test_deadline_then_rerun_adopts_the_running_job(emulator):
     assert any(f"found restore job {job.id}" in line for line in lines)
 
 
+@pytest.mark.parametrize("fault", [
+    Fault("GET", r"/jobs/\w+$", "respond", status=503),
+    Fault("GET", r"/jobs/\w+$", "respond", status=200, body={"job": {"id": "f" * 32, "status": "Completed"}}),
+])
+def test_deadline_without_an_answered_poll_names_the_cause_and_the_adoption(emulator, fault):
+    """No poll answered usably until the deadline (an outage, or answers about another job): the
+    error says so, names the last failure, and says the next `up` adopts the job; it does."""
+    emulator.backend.add_fault(fault)
+    with pytest.raises(RecoveryError) as info:
+        run(emulator, timeouts={"create": "2m"})
+    [job] = emulator.backend.all_jobs()
+    message = str(info.value)
+    assert f"job {job.id} could not be read (no poll was answered) when timeouts.create (2m) ran out" in message
+    assert "(the last polls failed: " in message and "/jobs/" in message and "will not adopt" not in message
+    assert "The next `pulumi up` adopts it while it runs" in message and info.value.job_id == job.id
+    emulator.backend.clear_faults()
+    assert run(emulator).id == job.id and accepted_posts(emulator) == 1
+
+
 def test_deadline_in_a_status_never_adopted_says_what_to_do_instead(emulator):
     class PauseOnFirstLine(list):  # the job turns 'Paused' (unknown to the waiter) once the wait began
         def append(self, line):

@@ -139,6 +139,21 @@ def test_an_outage_does_not_end_the_wait_before_the_deadline(error):
     assert [round(t - 1000.0) for t in calls] == [0, 2, 8, 32, 128]
 
 
+def test_failed_polls_are_reported_at_most_every_progress_every_seconds():
+    clock = FakeClock()
+    lines: list[str] = []
+
+    def get_job(job_id: str) -> Job:
+        raise TransportError("GET /v3/p/jobs/j: timed out")
+
+    with pytest.raises(JobTimeoutError):
+        wait_for_job(get_job, "j", timeout=600, clock=clock, sleep=clock.sleep,
+                     schedule=PollSchedule(rand=lambda: 0.0), on_progress=lambda p: lines.append(p.describe()))
+    assert lines[0] == ("job j not read after 0s (the poll failed: GET /v3/p/jobs/j: timed out; polling goes on "
+                        "until the deadline)")
+    assert 2 <= len(lines) <= 600 / 30 and all("the poll failed" in line for line in lines)
+
+
 def test_an_outage_until_the_deadline_is_named_in_the_timeout():
     clock = FakeClock()
 
