@@ -46,7 +46,7 @@ from typing import TypeVar
 
 from .api_time import parse_api_time_ms
 from .client import DdmClient
-from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError
+from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError, TransportError
 from .http_boundary import API_NOT_PUBLISHED
 from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
@@ -126,10 +126,12 @@ def preflight_unavailable(exc: BaseException) -> InputProblem:
     """
     if isinstance(exc, AuthenticationError) or getattr(exc, "error_code", "") == API_NOT_PUBLISHED:
         return InputProblem("", f"preflight could not ask the DDM restore APIs: {exc}. Nothing was restored.")
+    if isinstance(exc, TransportError) and not exc.transient:  # e.g. a certificate: retrying cannot help
+        return InputProblem("", f"preflight could not ask the DDM APIs: {exc}. Nothing was restored.")
     return InputProblem(
         "",
-        f"preflight could not check the inputs with the DDM restore APIs (restorable-instances, "
-        f"restorable-time-interval, backups, restorable-data-node): {exc}. Nothing was restored. "
+        f"preflight could not check the inputs with the DDM APIs (restorable-instances, "
+        f"restorable-time-interval, backups, restorable-data-node, jobs): {exc}. Nothing was restored. "
         f"Retry when the API answers again, or skip these checks with {SKIP_HINT}.",
     )
 

@@ -203,7 +203,7 @@ def test_failing_read_only_apis_fail_closed_and_say_how_to_skip(client, emulator
     found = run(client, emulator)
     assert list(found) == [""], "one problem on the whole resource"
     reason = found[""]
-    assert reason.startswith("preflight could not check the inputs with the DDM restore APIs")
+    assert reason.startswith("preflight could not check the inputs with the DDM APIs")
     assert f"HTTP {fault.status}" in reason and "Nothing was restored" in reason
     assert "pulumi config set ddm:preflight false" in reason and "DDM_PREFLIGHT=false" in reason
     assert TOKEN not in reason
@@ -395,3 +395,17 @@ def test_many_unusable_data_nodes_give_at_most_twenty_problems(client, emulator)
     assert len(found) == 20
     assert found[-1].reason == "... and 2481 more problems of the same kinds"
     assert all(p.property.startswith("target.data_nodes[") for p in found[:-1])
+
+
+def test_a_failure_retrying_cannot_mend_is_not_met_with_retry_advice():
+    """A certificate that does not verify (a `TransportError` that is not transient) says what to
+    fix in its own words; "retry when the API answers again" would send the user in circles."""
+    from ddm_resources.errors import TransportError
+    from ddm_resources.preflight import preflight_unavailable
+
+    certificate = TransportError("GET /v3/p/jobs at https://h: ConnectError: CERTIFICATE_VERIFY_FAILED; the server's "
+                                 "certificate did not verify: give the CA ...; not retried", transient=False)
+    outage = TransportError("GET /v3/p/jobs at https://h: ConnectError: connection refused")
+    assert "Retry" not in preflight_unavailable(certificate).reason
+    assert preflight_unavailable(certificate).reason.startswith("preflight could not ask the DDM APIs: GET /v3/p/jobs")
+    assert "Retry when the API answers again" in preflight_unavailable(outage).reason
