@@ -289,21 +289,12 @@ def https_emulator(tls):
 @pytest.mark.parametrize("extra, works", [({}, False), ("cacert", True), ({"OS_INSECURE": "1"}, True)])
 def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra, works):
     """Against a real TLS server: certifi refuses the private CA, OS_CACERT or OS_INSECURE make it work."""
-    from ddm_resources.client import DdmClient
-    from ddm_resources.errors import TransportError
-    from ddm_resources.retry import RetryPolicy
-    from tests.conftest import SOURCE, TOKEN
+    from tests.conftest import TOKEN
 
     url, backend = https_emulator
     extra = {"OS_CACERT": str(tls[0])} if extra == "cacert" else extra
     s = settings(env={"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url, **extra})
-    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
-        if works:
-            c.restorable_instances(SOURCE)
-        else:
-            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
-                c.restorable_instances(SOURCE)
-    assert len(backend.requests()) == (1 if works else 0)
+    _assert_verifies(s, backend, works)
 
 
 @pytest.fixture(scope="module")
@@ -331,22 +322,13 @@ def trust_files(tls, tmp_path_factory):
 ])
 def test_what_the_readme_says_is_trusted(https_emulator, trust_files, env, works):
     """The README's "TLS and proxies" list, against a real TLS server whose CA is `trust_files["server"]`."""
-    from ddm_resources.client import DdmClient
-    from ddm_resources.errors import TransportError
-    from ddm_resources.retry import RetryPolicy
-    from tests.conftest import SOURCE, TOKEN
+    from tests.conftest import TOKEN
 
     url, backend = https_emulator
     config = {k: trust_files[v] for k, v in env.items() if k.startswith("ddm:")}
     variables = {k: trust_files[v] for k, v in env.items() if not k.startswith("ddm:")}
     s = settings(config, {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url, **variables})
-    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
-        if works:
-            c.restorable_instances(SOURCE)
-        else:
-            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
-                c.restorable_instances(SOURCE)
-    assert len(backend.requests()) == (1 if works else 0)
+    _assert_verifies(s, backend, works)
 
 
 @pytest.mark.real_socket
@@ -780,3 +762,20 @@ def test_access_keys_without_the_signer_package_name_the_extra(monkeypatch):
     s = settings(env={"OS_ACCESS_KEY": AK, "OS_SECRET_KEY": SK, "OS_PROJECT_ID": "p"})
     with pytest.raises(ConfigurationError, match=r"ddm-resources\[aksk\]"):
         token_source(s, timeout=httpx.Timeout(2.0))
+
+
+def _assert_verifies(s, backend, works: bool) -> None:
+    """One lookup with settings `s` against the TLS emulator `backend`: it reaches the server only
+    when the server's certificate verifies (`works`), else fails with CERTIFICATE_VERIFY_FAILED."""
+    from ddm_resources.client import DdmClient
+    from ddm_resources.errors import TransportError
+    from ddm_resources.retry import RetryPolicy
+    from tests.conftest import SOURCE, TOKEN
+
+    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
+        if works:
+            c.restorable_instances(SOURCE)
+        else:
+            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+                c.restorable_instances(SOURCE)
+    assert len(backend.requests()) == (1 if works else 0)
