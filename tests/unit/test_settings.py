@@ -486,23 +486,13 @@ def test_an_https_proxy_is_verified_with_the_configured_ca(tls_proxy, tls, https
     the private CA of OS_CACERT: the proxy's TLS trusts that CA as the endpoint's does (a CONNECT
     tunnel to an https:// endpoint, a forwarded request to an http:// one); without it, certifi
     refuses the proxy and nothing reaches the service."""
-    from ddm_resources.client import DdmClient
-    from ddm_resources.errors import TransportError
-    from ddm_resources.retry import RetryPolicy
-    from tests.conftest import SOURCE, TOKEN
+    from tests.conftest import TOKEN
 
     url, backend = https_emulator if endpoint == "https" else (emulator.url, emulator.backend)
     monkeypatch.setenv("HTTPS_PROXY" if endpoint == "https" else "HTTP_PROXY", tls_proxy.url)
     env = {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": url}
     s = settings(env={**env, "OS_CACERT": str(tls[0])} if trusted else env)
-    before = len(backend.requests())
-    with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
-        if trusted:
-            c.restorable_instances(SOURCE)
-        else:
-            with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
-                c.restorable_instances(SOURCE)
-    assert len(backend.requests()) - before == (1 if trusted else 0)
+    _assert_verifies(s, backend, trusted)
     host = url.split("://", 1)[1]
     expected = f"CONNECT {host} HTTP/1.1" if endpoint == "https" else f"GET {url}/v3/"
     assert [line[:len(expected)] for line in tls_proxy.heads] == ([expected] if trusted else [])
@@ -772,10 +762,11 @@ def _assert_verifies(s, backend, works: bool) -> None:
     from ddm_resources.retry import RetryPolicy
     from tests.conftest import SOURCE, TOKEN
 
+    before = len(backend.requests())
     with DdmClient(s.endpoint, s.project_id, TOKEN, http_options=s.http, retry_policy=RetryPolicy(max_attempts=1)) as c:
         if works:
             c.restorable_instances(SOURCE)
         else:
             with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
                 c.restorable_instances(SOURCE)
-    assert len(backend.requests()) == (1 if works else 0)
+    assert len(backend.requests()) - before == (1 if works else 0)
