@@ -93,9 +93,14 @@ class TargetJobs:
                 f"ddm:adoptWindow ({_ago(self.window)}) is taken to be this resource's interrupted or timed-out "
                 "run (the job list does not show a job's source)")
 
+    @property
+    def refused_by(self) -> JobItem | None:
+        """The job that keeps a restore from starting on the target (a running one dated in the
+        future or too old, or a completed one; in that order), or `None`: what `refusal` names."""
+        return self.future or self.too_old or self.completed
+
     def refusal(self, name: str, target: str) -> str | None:
-        """Why no restore may start on the target (a running job too old or dated in the future, or
-        a completed one), or `None`."""
+        """Why no restore may start on the target (`refused_by`), or `None`."""
         if self.future is not None:
             job, now = self.future, format_utc(datetime.fromtimestamp(self.now, timezone.utc))
             return (f"{name}: target instance {target} has a running restore job {job.id} whose created_time "

@@ -50,6 +50,7 @@ from .models import (
     RestoreTarget,
 )
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
+from .sanitize import TEXT_LIMIT
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient"]
 
@@ -80,9 +81,7 @@ def _job_id(value: str, path: str) -> str:
     """`value` if it has the shape of a DDM job ID (32 hex characters or a UUID), else `DdmError`:
     a job ID becomes the resource's ID and an output, so odd text never enters the state."""
     if not _JOB_ID.fullmatch(value):
-        from .sanitize import TEXT_LIMIT  # every server string was cut to this length (ending "...") when parsed
-
-        cut = len(value) >= TEXT_LIMIT and value.endswith("...")
+        cut = len(value) >= TEXT_LIMIT and value.endswith("...")  # every server string is cut to it when parsed
         size = f"{TEXT_LIMIT} characters or more" if cut else f"{len(value)} characters"
         raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({size}; expected 32 "
                        "hexadecimal characters or a UUID)")

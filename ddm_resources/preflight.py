@@ -229,9 +229,9 @@ class _Preflight:
                               lambda: self.client.restorable_time_intervals(self.source_id))
         if intervals is None:
             return self._source_nodes_at(when)
-        windows, unreadable = [], 0
+        windows, unreadable, now_ms = [], 0, self.client.local_now_ms()
         for interval in intervals:
-            span = restorable_interval(interval, self.client.local_now_ms())
+            span = restorable_interval(interval, now_ms)
             if span is None:  # untrusted: it can neither admit `when` nor rule it out
                 unreadable += 1
                 continue

@@ -249,8 +249,9 @@ class MetadataRecoveryProvider(ResourceProvider):
             raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
                                         f"`pulumi refresh` again later. Cause: {exc}")) from None
-        if job_outcome(job.status) != "completed":
-            shown = job.status if job_outcome(job.status) != "unknown" else "a status this tool does not know"
+        outcome = job_outcome(job.status)
+        if outcome != "completed":
+            shown = job.status if outcome != "unknown" else "a status this tool does not know"
             _say(f"{name}: DDM now shows job {id_} as {shown or 'without a status'}; it completed when this "
                  "resource was created, so the recorded outputs are kept")
             return ReadResult(id_, outs)

@@ -41,7 +41,7 @@ from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .restore_time import format_ms
 from .run_state import RunState
-from .waiter import PollSchedule, job_outcome, wait_for_job
+from .waiter import PollSchedule, job_outcome, unfinished, wait_for_job
 
 __all__ = ["Recovery"]
 
@@ -160,7 +160,7 @@ class Recovery:
         self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
         refusal = found.refusal(self.name, self.target)
         if refusal is not None:
-            job = found.too_old or found.completed
+            job = found.refused_by
             raise RecoveryError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
         if self.inputs.latest:
             self._resolve_latest()
@@ -288,11 +288,9 @@ class Recovery:
                 step = (f"DDM reports a status the provider does not wait through, so the next `pulumi up` will "
                         f"not adopt it: check job {job_id} in the DDM console, and once it has completed set "
                         f"adopt_job_id = \"{job_id}\" to record it.")
-            state = (f"was still {exc.last_status!r}" if exc.last_status is not None
-                     else "could not be read (no poll was answered)")
-            failed = f" (the last polls failed: {exc.last_error})" if exc.last_error else ""
-            message = (f"{what}: job {job_id} {state} when timeouts.create ({self.inputs.create_timeout_text}) "
-                       f"ran out{failed}; it may still be running. {step}")
+            ran_out = f"timeouts.create ({self.inputs.create_timeout_text}) ran out"
+            message = (f"{what}: job {job_id} {unfinished(exc.last_status, exc.last_error, ran_out)}; "
+                       f"it may still be running. {step}")
         except (JobError, DdmError) as exc:
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")

@@ -65,8 +65,10 @@ def _read_intervals(
 ) -> tuple[tuple[RestorableInterval, ...], tuple[int | None, ...]]:
     """The ranges read whole (oldest first) and the ends of those that cannot be (section 2.3)."""
     readable, unreadable = [], []
-    for interval in client.restorable_time_intervals(source_instance_id):
-        span = restorable_interval(interval, client.local_now_ms())
+    intervals = client.restorable_time_intervals(source_instance_id)
+    now_ms = client.local_now_ms()
+    for interval in intervals:
+        span = restorable_interval(interval, now_ms)
         if span is not None:
             readable.append(span)
         else:

@@ -42,7 +42,7 @@ from .models import Job
 from .poll_plan import Observation, PollPlan, next_delay, parse_progress
 from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
 
-__all__ = ["JobOutcome", "PollSchedule", "Progress", "job_outcome", "wait_for_job"]
+__all__ = ["JobOutcome", "PollSchedule", "Progress", "job_outcome", "unfinished", "wait_for_job"]
 
 JobOutcome = Literal["completed", "failed", "running", "unknown", "missing"]
 _OUTCOMES: dict[str, JobOutcome] = {
@@ -183,9 +183,10 @@ def wait_for_job(
             if not (is_retryable_read(exc) or isinstance(exc, UnreadableAnswerError)):
                 raise
             last_error = exc
-            if on_progress is not None and clock() - last_report_at >= schedule.progress_every:
-                on_progress(Progress(job=Job(id=job_id), elapsed=clock() - start, failure=str(exc)))
-                last_report_at = clock()
+            now = clock()
+            if on_progress is not None and now - last_report_at >= schedule.progress_every:
+                on_progress(Progress(job=Job(id=job_id), elapsed=now - start, failure=str(exc)))
+                last_report_at = now
             continue
         now = clock()
         _remember(seen_progress, Observation(now - start, parse_progress(job.process)))
@@ -211,15 +212,24 @@ def wait_for_job(
                 created_time=job.created_time,
             )
         unreported = (job, now - start)  # reported once the next pause is known
+    last_status = job.status if job is not None else None
     cause = str(last_error) if last_error is not None else ""
-    unreachable = f" (the last polls failed: {cause})" if cause else ""
-    state = f"was still {job.status!r}" if job is not None else "was never read (no poll was answered)"
     raise JobTimeoutError(
-        f"DDM job {job_id} {state} when the deadline of {_fmt(timeout)} passed{unreachable}; it may still be running",
+        f"DDM job {job_id} {unfinished(last_status, cause, f'the deadline of {_fmt(timeout)} passed')}; "
+        "it may still be running",
         job_id=job_id,
-        last_status=job.status if job is not None else None,
+        last_status=last_status,
         last_error=cause,
     )
+
+
+def unfinished(last_status: str | None, last_error: str, deadline: str) -> str:
+    """How a wait ended at its deadline, e.g. `was still 'Running' when <deadline>` or `could not
+    be read (no poll was answered) when <deadline> (the last polls failed: ...)`: the words of
+    `JobTimeoutError` (`last_status`, `last_error`) for its message and for `recovery`'s."""
+    state = f"was still {last_status!r}" if last_status is not None else "could not be read (no poll was answered)"
+    failed = f" (the last polls failed: {last_error})" if last_error else ""
+    return f"{state} when {deadline}{failed}"
 
 
 def _remember(seen: list[Observation], new: Observation) -> None:
