@@ -15,6 +15,7 @@ from ddm_emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_
 from ddm_resources.auth import PasswordToken
 from ddm_resources.errors import AuthenticationError, ConfigurationError
 from ddm_resources.settings import resolve_settings
+from tests.local_tls import LocalTlsServer, make_cert
 
 PASSWORD = "s3cr3t-Passw0rd!"
 
@@ -223,12 +224,7 @@ READY = {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"}
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 (its own CA) and its key, made with openssl."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    return cert, key
+    return make_cert(tmp_path_factory.mktemp("tls"), "127.0.0.1")
 
 
 def test_os_cacert_and_insecure_reach_the_http_options(tls, capsys):
@@ -304,10 +300,7 @@ def trust_files(tls, tmp_path_factory):
     (folder / "dir").mkdir()
     (folder / "dir" / "server-ca.pem").write_bytes(tls[0].read_bytes())
     subprocess.run(["openssl", "rehash", str(folder / "dir")], check=True, capture_output=True)
-    unrelated = folder / "unrelated.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=unrelated",
-                    "-keyout", str(folder / "unrelated-key.pem"), "-out", str(unrelated)],
-                   check=True, capture_output=True)
+    unrelated, _ = make_cert(folder, "unrelated")
     return {"server": str(tls[0]), "dir": str(folder / "dir"), "unrelated": str(unrelated)}
 
 
@@ -389,7 +382,7 @@ def test_a_bad_proxy_url_names_the_variable_not_the_value(value):
     assert "HTTPS_PROXY" in str(info.value) and "proxy-pass" not in str(info.value)
 
 
-class TlsProxy:
+class TlsProxy(LocalTlsServer):
     """A forward proxy reached over TLS (an `https://` proxy URL) on 127.0.0.1, with `cert` / `key`.
 
     `CONNECT host:port` opens a tunnel (the client then speaks TLS to the target through it);
@@ -397,30 +390,11 @@ class TlsProxy:
     `heads` records the first line of every request the proxy read after its TLS handshake."""
 
     def __init__(self, cert, key) -> None:
-        import ssl
-
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(str(cert), str(key))
         self.heads: list[str] = []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.url = f"https://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(cert, key)
 
-    def close(self) -> None:
-        self.stopping.set()
-        self.thread.join()
-        self.sock.close()
-
-    def _serve(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+    def handle(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._one, args=(conn,), daemon=True).start()
 
     def _one(self, raw: socket.socket) -> None:
         import ssl

@@ -8,9 +8,6 @@ refuses connections.
 from __future__ import annotations
 
 import socket
-import ssl
-import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,19 +18,11 @@ from ddm_resources.errors import TransportError
 from ddm_resources.http_options import DEFAULT_HTTP_OPTIONS, PROXY_VARIABLES, HttpOptions
 from ddm_resources.retry import RetryPolicy
 from tests.conftest import PROJECT_ID, SOURCE, TOKEN
+from tests.local_tls import LocalTlsServer, make_cert
 
 pytestmark = pytest.mark.real_socket
 
 PROXY_PASSWORD = "proxy-pw-0x5eCret"
-
-
-def make_cert(folder: Path, name: str) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and its key."""
-    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-days", "1", "-subj", f"/CN={name}", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
 
 
 @pytest.fixture(scope="module")
@@ -42,45 +31,28 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     return {name: make_cert(folder, name) for name in ("server", "other")}
 
 
-class TlsListener:
-    """Accepts connections on 127.0.0.1 and shakes hands with `cert`; counts the connections."""
+class TlsListener(LocalTlsServer):
+    """Shakes hands with its certificate on every connection; counts the connections."""
 
     def __init__(self, cert: Path, key: Path) -> None:
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(cert, key)
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
         self.accepted = 0
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(cert, key)
 
-    def _serve(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            self.accepted += 1
-            conn.settimeout(2.0)
-            try:
-                with self.context.wrap_socket(conn, server_side=True):
-                    pass
-            except OSError:  # the client refused the certificate
-                conn.close()
-        self.sock.close()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=5)
+    def handle(self, conn: socket.socket) -> None:
+        self.accepted += 1
+        conn.settimeout(2.0)
+        try:
+            with self.context.wrap_socket(conn, server_side=True):
+                pass
+        except OSError:  # the client refused the certificate
+            conn.close()
 
 
 @pytest.fixture
 def listener(certs: dict[str, tuple[Path, Path]]) -> Iterator[TlsListener]:
     server = TlsListener(*certs["server"])
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture
