@@ -57,7 +57,8 @@ def test_more_than_four_creates_run_at_once(emulator, provider_config):
             thread.join(timeout=60)
     finally:
         out, err = process.close()
-    assert all_submitted, f"only {running_at_once} of {CREATES} restores were submitted at once\n{out}\n{err}"
+    assert all_submitted, (f"only {running_at_once} of {CREATES} restores were submitted at once; what the creates "
+                           f"returned: {results}\n{out}\n{err}")
     jobs = backend.all_jobs()
     assert {job.instance_id for job in jobs} == {t.instance_id for t in targets}
     assert len({job.created for job in jobs}) == 1, "all accepted before emulated time moved"
