@@ -5,7 +5,8 @@ clouds.yaml `cacert`, else `SSL_CERT_FILE`), a CA directory (`SSL_CERT_DIR`), wh
 verify certificates at all (`ddm:insecure`, `OS_INSECURE`, clouds.yaml `verify: false` or
 `insecure: true`), and whether to trust the operating system's certificate store (the
 `truststore` package, `pip install 'ddm-resources[truststore]'`). Proxies come from the
-environment as httpx reads them (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`); a
+environment as httpx reads them (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`; read
+for the clients and for the check alike by `environment_proxies`); a
 proxy reached over TLS is verified with the same CA setting as the endpoint (else certifi's
 bundle, also with verification off); a SOCKS proxy needs `pip install 'ddm-resources[socks]'`.
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import ipaddress
+import os
 import ssl
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +31,82 @@ import httpx
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "check_environment", "opens_tls"]
+__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "ProxyMount", "check_environment",
+           "environment_proxies", "opens_tls"]
 
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-"""The proxy variables httpx reads (with `trust_env`, its default)."""
+PROXY_VARIABLES = {key: (f"{key}_proxy", f"{key.upper()}_PROXY") for key in ("https", "http", "all", "no")}
+"""The variables httpx reads for proxies (with `trust_env`, its default), by urllib's key:
+(lower-case name, upper-case name). Where both are set, the lower-case one is used."""
+
+
+@dataclass(frozen=True)
+class ProxyMount:
+    """One mount httpx makes from the environment: the variable it comes from (e.g. `https_proxy`)
+    and the proxy URL, or None for a `NO_PROXY` host (connect directly)."""
+
+    variable: str
+    url: str | None
+
+
+def environment_proxies(environ: Mapping[str, str]) -> dict[str, ProxyMount]:
+    """The proxy mounts httpx makes from `environ`, by URL pattern in httpx's terms (`"https://"`,
+    `"all://*.example.com"`), in httpx's order; empty when `NO_PROXY` holds `*`.
+
+    The same as httpx's `get_environment_proxies` (0.27 and 0.28 alike) on POSIX, but for the
+    mapping given instead of `os.environ`: `http://` is added to a bare `host:port`, and each
+    `NO_PROXY` host becomes a pattern as httpx makes it. The variables are picked as
+    `urllib.request.getproxies_environment` picks them (`_picked_variables`). Unlike httpx on
+    macOS and Windows, the system's proxy settings are not read when no variable is set.
+    """
+    picked = _picked_variables(environ)
+    mounts = {}
+    for key in ("http", "https", "all"):
+        if key in picked:
+            name, value = picked[key]
+            mounts[f"{key}://"] = ProxyMount(name, value if "://" in value else f"http://{value}")
+    name, value = picked.get("no", ("", ""))
+    for host in (host.strip() for host in value.split(",")):
+        if host == "*":
+            return {}
+        if host:
+            mounts[_no_proxy_pattern(host)] = ProxyMount(name, None)
+    return mounts
+
+
+def _picked_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """{urllib key: (variable, value)} for the keys of `PROXY_VARIABLES`, picked as urllib does:
+    a name ending in `_proxy` in any case counts, a set one ending in lower-case `_proxy` (e.g.
+    `https_proxy`) wins, an empty one of those unsets the key, and with `REQUEST_METHOD` set (a
+    CGI script) the `http` key comes only from such a name (`HTTP_PROXY` may come from a client's
+    `Proxy:` header)."""
+    picked: dict[str, tuple[str, str]] = {}
+    for name, value in environ.items():
+        if value and name.lower().endswith("_proxy"):
+            picked[name.lower()[:-6]] = (name, value)
+    if "REQUEST_METHOD" in environ:
+        picked.pop("http", None)
+    for name, value in environ.items():
+        if name.endswith("_proxy"):
+            if value:
+                picked[name.lower()[:-6]] = (name, value)
+            else:
+                picked.pop(name.lower()[:-6], None)
+    return {key: picked[key] for key in PROXY_VARIABLES if key in picked}
+
+
+def _no_proxy_pattern(host: str) -> str:
+    """httpx's mount pattern for one `NO_PROXY` entry (curl's rules: `example.com` also covers its
+    subdomains, `.example.com` only those; addresses and `localhost` only themselves)."""
+    if "://" in host:
+        return host
+    for address in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        try:
+            address(host.split("/")[0])
+        except ValueError:
+            continue
+        return f"all://{host}" if address is ipaddress.IPv4Address else f"all://[{host}]"
+    return f"all://{host}" if host.lower() == "localhost" else f"all://*{host}"
+
 
 _SOCKS_SCHEMES = ("socks5", "socks5h", "socks4", "socks4a")
 
@@ -50,48 +124,66 @@ class HttpOptions:
     system_trust_store: bool = False
     """Trust the operating system's store (with `truststore`) instead of certifi's bundle."""
 
-    def client_kwargs(self, *, tls: bool = True) -> dict[str, Any]:
-        """Keyword arguments for `httpx.Client` (`verify`, `trust_env`; `mounts` when a CA setting
-        meets an `https://` proxy in the environment, so that the proxy's TLS trusts it too).
+    def client_kwargs(self, *, tls: bool = True, proxies: Mapping[str, ProxyMount] | None = None) -> dict[str, Any]:
+        """Keyword arguments for `httpx.Client`: `verify`, `trust_env` and maybe `mounts`.
 
-        With no CA setting and the default store this is httpx's own default (certifi's bundle).
-        `tls=False` is for a client that opens no TLS connection with its context: one whose base
-        URL is plain `http://` (`opens_tls`) or one that sends nothing. It gets a context that
-        trusts no certificate, so no bundle is loaded (about 35 ms of CPU each), and a TLS
-        handshake through it would fail, never pass unverified.
-        Raises `ConfigurationError` when a CA file cannot be loaded or `truststore` is missing.
+        Proxies are those of `environment_proxies`. By default those of `os.environ`, which httpx
+        reads itself (`trust_env`; so a client given its own `transport` uses none, as in httpx):
+        only an `https://` proxy meeting a CA setting gets its transport here (`mounts`), whose
+        TLS to the proxy trusts that CA too (httpcore would use certifi's bundle). With `proxies`
+        (`check_environment`'s, read from another mapping) httpx reads no environment, and every
+        mount is made here as httpx makes it, with the same CA rule.
+
+        With no CA setting and the default store the context is httpx's own default (certifi's
+        bundle). `tls=False` is for a client that opens no TLS connection with its context: one
+        whose base URL is plain `http://` (`opens_tls`) or one that sends nothing. It gets a
+        context that trusts no certificate, so no bundle is loaded (about 35 ms of CPU each), and
+        a TLS handshake through it would fail, never pass unverified.
+        Raises `ConfigurationError` when a CA file cannot be loaded or `truststore` is missing;
+        with `proxies`, also what httpx raises for a proxy it cannot use (e.g. `ValueError` for an
+        unsupported scheme, `ImportError` for SOCKS without socksio).
         """
         if not tls:
             verify: ssl.SSLContext | bool = _trusting_nothing()
         elif not self.verify:
             verify = False
-        elif not (self.cacert or self.capath or self.system_trust_store):
-            return {"verify": _default_context(), "trust_env": True}
+        elif not self._own_trust:
+            verify = _default_context()
         else:
             verify = self.ssl_context()
+        if proxies is not None:
+            mounts: dict[str, httpx.HTTPTransport | None] = {
+                pattern: None if mount.url is None else self._proxy_transport(verify, mount.url)
+                for pattern, mount in proxies.items()}
+            return {"verify": verify, "trust_env": False, "mounts": mounts}
         mounts = self._tls_proxy_mounts(verify)
         return {"verify": verify, "trust_env": True, **({"mounts": mounts} if mounts else {})}
 
-    def _tls_proxy_mounts(self, verify: ssl.SSLContext | bool) -> dict[str, httpx.HTTPTransport]:
-        """With a CA setting: transports for the `https://` proxies of the environment (read as
-        httpx reads them, with `urllib.request.getproxies`) whose TLS to the proxy trusts that
-        CA too; httpcore would verify the proxy with certifi's bundle. They replace httpx's own
-        for the same scheme, so `NO_PROXY` still applies. Empty without a CA setting."""
-        if not (self.cacert or self.capath or self.system_trust_store):
+    @property
+    def _own_trust(self) -> bool:
+        """Whether a CA setting or the system store replaces certifi's bundle."""
+        return bool(self.cacert or self.capath or self.system_trust_store)
+
+    def _tls_proxy_mounts(self, verify: ssl.SSLContext | bool) -> dict[str, httpx.HTTPTransport | None]:
+        """With a CA setting: the transports of the `https://` proxies of `os.environ`. They replace
+        httpx's own for the same pattern; the other mounts (`NO_PROXY` too) stay httpx's."""
+        if not self._own_trust:
             return {}
-        found = urllib.request.getproxies()
-        if "*" in (host.strip() for host in found.get("no", "").split(",")):
-            return {}  # httpx uses no proxy at all then
-        mounts = {}
-        for scheme in ("http", "https", "all"):
-            url = found.get(scheme, "")
-            if url.lower().startswith("https://"):
+        mounts: dict[str, httpx.HTTPTransport | None] = {}
+        for pattern, mount in environment_proxies(os.environ).items():
+            if mount.url and mount.url.lower().startswith("https://"):
                 try:
-                    proxy = httpx.Proxy(url, ssl_context=self.ssl_context())
+                    mounts[pattern] = self._proxy_transport(verify, mount.url)
                 except Exception:  # a bad URL: httpx refuses it itself, and `check_environment` names the variable
                     continue
-                mounts[f"{scheme}://"] = httpx.HTTPTransport(verify=verify, proxy=proxy)
         return mounts
+
+    def _proxy_transport(self, verify: ssl.SSLContext | bool, url: str) -> httpx.HTTPTransport:
+        """The transport httpx makes for the proxy at `url`, but that the TLS to an `https://`
+        proxy trusts a CA setting (or the system store) as the endpoint's does."""
+        tls_proxy = self._own_trust and url.lower().startswith("https://")
+        proxy = httpx.Proxy(url, ssl_context=self.ssl_context() if tls_proxy else None)
+        return httpx.HTTPTransport(verify=verify, proxy=proxy)
 
     def ssl_context(self) -> ssl.SSLContext:
         """The system store (with `truststore`) plus `cacert` / `capath`, or only those two.
@@ -158,22 +250,22 @@ def check_environment(environ: Mapping[str, str], options: HttpOptions, origins:
                       *, tls: bool = True) -> None:
     """Raise `ConfigurationError` naming the setting if an HTTP client cannot be set up.
 
-    `origins` maps `cacert` / `capath` to where the value came from (e.g. `OS_CACERT`). `tls`
-    says whether any client of these settings opens TLS (`opens_tls` of its base URL): only
-    then is a CA setting loaded (and a bad one refused) here; its files must exist either way.
-    A passing check is remembered for the same options and variables (it builds a client);
-    a failing one is checked again every time.
+    The client checked is the one `client_kwargs` makes for the proxies of `environ` (read by
+    `environment_proxies`, as httpx reads `os.environ`): only the proxy variables httpx will
+    use are judged. `origins` maps `cacert` / `capath` to where the value came from (e.g.
+    `OS_CACERT`). `tls` says whether any client of these settings opens TLS (`opens_tls` of its
+    base URL): only then is a CA setting loaded (and a bad one refused) here, unless an
+    `https://` proxy needs it; its files must exist either way. A passing check is remembered
+    for the same options and proxies (it builds a client); a failing one is checked again
+    every time.
     """
-    proxies = tuple((name, environ.get(name, "")) for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy"))
+    proxies = tuple(environment_proxies(environ).items())
     _check(proxies, options, tuple((k, origins[k]) for k in ("cacert", "capath") if k in origins), tls)
 
 
-Pairs = tuple[tuple[str, str], ...]
-
-
 @functools.lru_cache(maxsize=32)
-def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs, tls: bool) -> None:
-    environ = dict(proxies)
+def _check(proxies: tuple[tuple[str, ProxyMount], ...], options: HttpOptions,
+           origin_pairs: tuple[tuple[str, str], ...], tls: bool) -> None:
     origins = dict(origin_pairs)
     for field, path in (("cacert", options.cacert), ("capath", options.capath)):
         if path and not (Path(path).is_dir() if field == "capath" else Path(path).is_file()):
@@ -181,11 +273,10 @@ def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs, tls: bool)
             raise ConfigurationError(
                 f"{origins.get(field, field)} names a CA {kind} that does not exist: {path}; "
                 "fix the path or unset it")
-    for name in PROXY_VARIABLES:
-        value = environ.get(name, "").strip()
-        if not value:
+    for _, mount in proxies:
+        if mount.url is None:
             continue
-        scheme = value.split("://", 1)[0].lower() if "://" in value else "http"
+        name, scheme = mount.variable, mount.url.split("://", 1)[0].lower()
         if scheme in _SOCKS_SCHEMES:
             if importlib.util.find_spec("socksio") is None:
                 raise ConfigurationError(
@@ -194,28 +285,14 @@ def _check(proxies: Pairs, options: HttpOptions, origin_pairs: Pairs, tls: bool)
         elif scheme not in ("http", "https"):
             raise ConfigurationError(
                 f"{name} is not a proxy URL httpx supports (http://, https://, socks5://); fix or unset it")
+    variables = list(dict.fromkeys(mount.variable for _, mount in proxies))
     try:
-        kwargs = options.client_kwargs(tls=tls)  # this client sends nothing: it loads what the others will
-        kwargs.pop("mounts", None)  # the proxies of `environ` are checked below, not os.environ's
+        with httpx.Client(**options.client_kwargs(tls=tls, proxies=dict(proxies))):  # it sends nothing
+            pass
     except ConfigurationError as exc:
         names = " / ".join(dict.fromkeys(origins.get(f, f) for f in ("cacert", "capath") if getattr(options, f)))
         raise ConfigurationError(f"{names or 'ddm:systemTrustStore'}: {exc}") from None
-    variables = [n for n in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy") if environ.get(n)]
-    try:
-        with httpx.Client(**kwargs, mounts=_env_mounts(environ)):
-            pass
     except Exception as exc:  # httpx raises several kinds for a bad proxy URL
         raise ConfigurationError(
             f"the HTTP client cannot be set up from {', '.join(variables) or 'the TLS settings'}: "
             f"{type(exc).__name__}; fix or unset {'it' if len(variables) == 1 else 'them'}") from None
-
-
-def _env_mounts(environ: Mapping[str, str]) -> dict[str, httpx.HTTPTransport | None]:
-    """The proxy mounts httpx would build from `environ` (checked without touching os.environ)."""
-    mounts: dict[str, httpx.HTTPTransport | None] = {}
-    for scheme in ("https", "http", "all"):
-        url = environ.get(f"{scheme.upper()}_PROXY") or environ.get(f"{scheme}_proxy")
-        if url:
-            url = url if "://" in url else f"http://{url}"
-            mounts["all://" if scheme == "all" else f"{scheme}://"] = httpx.HTTPTransport(proxy=url)
-    return mounts

@@ -444,7 +444,9 @@ class TlsProxy(LocalTlsServer):
 
 @pytest.fixture
 def tls_proxy(tls, monkeypatch):
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy", "https_proxy"):
+    from ddm_resources.http_options import PROXY_VARIABLES
+
+    for name in (name for names in PROXY_VARIABLES.values() for name in names):
         monkeypatch.delenv(name, raising=False)
     proxy = TlsProxy(*tls)
     yield proxy

@@ -57,7 +57,7 @@ def listener(certs: dict[str, tuple[Path, Path]]) -> Iterator[TlsListener]:
 
 @pytest.fixture
 def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy"):
+    for name in (name for names in PROXY_VARIABLES.values() for name in names):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
