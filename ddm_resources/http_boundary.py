@@ -27,6 +27,7 @@ import pydantic
 
 from . import __version__
 from .errors import TransportError, make_api_error
+from .http_options import PROXY_VARIABLES, environment_proxies
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 from .sanitize import TEXT_LIMIT, clean_text
@@ -190,12 +191,10 @@ def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc
                           transient=not certificate)
 
 
-_PROXY_NAMES = {scheme: (f"{scheme}_proxy", f"{scheme.upper()}_PROXY") for scheme in ("https", "http", "all")}
-
-
 def proxy_variable(http: httpx.Client, url: httpx.URL) -> str | None:
     """The environment variable (e.g. `HTTPS_PROXY`) naming the proxy through which `http` sends
-    requests for `url`, or None when it connects directly.
+    requests for `url`, or None when it connects directly: the one httpx took from `os.environ`
+    (`environment_proxies`; where `https_proxy` and `HTTPS_PROXY` are both set, the first).
 
     httpx keeps no public list of its mounts (the proxies read from the environment, and those
     of `HttpOptions.client_kwargs`): read with `getattr`, like `bound_client`; if a later httpx
@@ -204,23 +203,19 @@ def proxy_variable(http: httpx.Client, url: httpx.URL) -> str | None:
     if not isinstance(mounts, dict):
         return None
     for pattern, transport in mounts.items():  # httpx keeps them in the order it matches them
-        if not pattern.matches(url):
-            continue
-        names = _PROXY_NAMES.get(str(getattr(pattern, "pattern", "")).split("://", 1)[0])
-        if transport is None or names is None:
-            return None
-        lower, upper = names
-        return lower if os.environ.get(lower) else upper  # urllib (and so httpx) prefers the lower-case name
+        if pattern.matches(url):
+            found = environment_proxies(os.environ).get(str(getattr(pattern, "pattern", "")))
+            return found.variable if found and found.url and transport is not None else None
     return None
 
 
 def _without_proxy_values(text: str) -> str:
-    """`text` with the value of every proxy variable replaced by the variable's name."""
-    for names in _PROXY_NAMES.values():
-        for name in names:
-            value = os.environ.get(name, "").strip()
-            if len(value) >= 4:
-                text = text.replace(value, name)
+    """`text` with the value of every proxy variable (`PROXY_VARIABLES` but `NO_PROXY`, in any
+    case) replaced by the variable's name."""
+    names = {lower for key, (lower, _) in PROXY_VARIABLES.items() if key != "no"}
+    for name, value in os.environ.items():
+        if name.lower() in names and len(value.strip()) >= 4:
+            text = text.replace(value.strip(), name)
     return text
 
 

@@ -85,7 +85,7 @@ def test_a_proxy_certificate_that_does_not_verify_names_the_variable_and_is_not_
     assert (error.transient, waits, listener.accepted) == (False, [], 1)
 
 
-@pytest.mark.parametrize("name, scheme", [("HTTPS_PROXY", "https"), ("https_proxy", "https"),
+@pytest.mark.parametrize("name, scheme", [("HTTPS_PROXY", "https"), ("https_proxy", "https"), ("Https_Proxy", "https"),
                                           ("HTTP_PROXY", "http"), ("ALL_PROXY", "https")])
 def test_a_proxy_that_refuses_connections_is_named_and_retried(no_proxy_env, name, scheme):
     no_proxy_env.setenv(name, f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
@@ -95,6 +95,17 @@ def test_a_proxy_that_refuses_connections_is_named_and_retried(no_proxy_env, nam
     assert f"check the proxy named by {name}" in text and "NO_PROXY" in text and "not retried" not in text
     assert PROXY_PASSWORD not in text and "u:" not in text
     assert (error.transient, error.request_sent, len(waits)) == (True, False, 2)
+
+
+def test_the_proxy_named_is_the_variable_httpx_used(no_proxy_env):
+    """Both `HTTPS_PROXY` and `https_proxy` set: httpx goes through the lower-case one (both refuse
+    connections here), and the error names it; neither value is shown."""
+    no_proxy_env.setenv("HTTPS_PROXY", f"http://u:{PROXY_PASSWORD}@127.0.0.1:2")
+    no_proxy_env.setenv("https_proxy", f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
+    error, _ = read("https://127.0.0.1:9")
+    text = str(error)
+    assert "through the proxy of https_proxy: ConnectError" in text and "HTTPS_PROXY" not in text
+    assert PROXY_PASSWORD not in text and "127.0.0.1:1" not in text
 
 
 def test_no_proxy_means_a_direct_connection_and_no_proxy_in_the_error(no_proxy_env):
