@@ -99,13 +99,20 @@ def _no_proxy_pattern(host: str) -> str:
     subdomains, `.example.com` only those; addresses and `localhost` only themselves)."""
     if "://" in host:
         return host
-    for address in (ipaddress.IPv4Address, ipaddress.IPv6Address):
-        try:
-            address(host.split("/")[0])
-        except ValueError:
-            continue
-        return f"all://{host}" if address is ipaddress.IPv4Address else f"all://[{host}]"
-    return f"all://{host}" if host.lower() == "localhost" else f"all://*{host}"
+    if _is_address(ipaddress.IPv4Address, host) or host.lower() == "localhost":
+        return f"all://{host}"
+    if _is_address(ipaddress.IPv6Address, host):
+        return f"all://[{host}]"
+    return f"all://*{host}"
+
+
+def _is_address(kind: type[ipaddress.IPv4Address | ipaddress.IPv6Address], host: str) -> bool:
+    """Whether `host` (a network like `10.0.0.0/8` counts by its address) is an address of `kind`."""
+    try:
+        kind(host.split("/")[0])
+    except ValueError:
+        return False
+    return True
 
 
 _SOCKS_SCHEMES = ("socks5", "socks5h", "socks4", "socks4a")
