@@ -194,7 +194,7 @@ def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc
 def proxy_variable(http: httpx.Client, url: httpx.URL) -> str | None:
     """The environment variable (e.g. `HTTPS_PROXY`) naming the proxy through which `http` sends
     requests for `url`, or None when it connects directly: the one httpx took from `os.environ`
-    (`environment_proxies`; where `https_proxy` and `HTTPS_PROXY` are both set, the first).
+    (`environment_proxies`; where `https_proxy` and `HTTPS_PROXY` are both set, the lower-case one).
 
     httpx keeps no public list of its mounts (the proxies read from the environment, and those
     of `HttpOptions.client_kwargs`): read with `getattr`, like `bound_client`; if a later httpx
