@@ -11,7 +11,8 @@ SDK calls when it first unpickles the provider, before it serves any Create). It
 where the SDK keeps it: the main thread is parked in `main()` of `pulumi.dynamic.__main__`, whose
 local `server` is the `grpc.Server`; its executor is `server._state.thread_pool`, and a
 `ThreadPoolExecutor` starts another thread on `submit` while it has fewer than `_max_workers`
-threads and none idle, so raising `_max_workers` takes effect from the next call on. Threads are
+threads and none idle, so raising `_max_workers` takes effect from the next call on (its count of
+idle threads is reset then, as it can be too high after calls waited for a worker). Threads are
 started only when calls wait for one, so a high limit costs nothing until it is used.
 
 These are internals of the Pulumi SDK, grpcio and CPython. Every step is checked; if any of them
@@ -65,13 +66,25 @@ def widen_provider_pool(workers: int = PROVIDER_WORKERS,
 
 
 def _start_threads_for_queued_calls(pool: ThreadPoolExecutor) -> None:
-    """Start a thread for each call that already waits in the queue (the executor adds threads
-    only on `submit`, so calls queued before the widening would otherwise keep waiting)."""
+    """Start a thread for each call already waiting in the queue, and reset the count of idle threads.
+
+    The executor adds threads only on `submit`, so calls queued before the widening would
+    otherwise keep waiting. And `submit` adds none while its count of idle threads
+    (`_idle_semaphore`) is above zero, a count that is too high once calls have waited for a
+    worker: a worker counts itself idle when it finishes a call, then at once takes a waiting
+    one. After the widening each such count would leave one call (a restore) queued behind a
+    busy worker, maybe for the whole restore (a loaded CI: 7 of 8 Creates ran). So the count is
+    emptied first; a worker counts itself again when it next finishes, and a thread idle now
+    costs at most one extra thread later."""
     queue = getattr(pool, "_work_queue", None)
     adjust = getattr(pool, "_adjust_thread_count", None)
+    idle = getattr(pool, "_idle_semaphore", None)
     if queue is None or adjust is None or not hasattr(queue, "qsize"):
         return
     with getattr(pool, "_shutdown_lock", None) or nullcontext():  # as `submit` holds it
+        if idle is not None and hasattr(idle, "acquire"):
+            while idle.acquire(timeout=0):
+                pass
         for _ in range(queue.qsize()):
             adjust()
 

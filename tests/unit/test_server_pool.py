@@ -81,6 +81,37 @@ def test_widening_raises_the_limit_and_serves_calls_already_queued(fresh, monkey
     assert server_pool.widen_provider_pool(16, say=pytest.fail) is None  # once per process
 
 
+@pytest.mark.parametrize("calls", [2, 4])
+def test_widening_serves_every_waiting_call_after_a_worker_counted_itself_idle_and_took_one(fresh, monkeypatch,
+                                                                                            calls):
+    """The executor counts a worker idle when it finishes a call, also when that worker then takes
+    a call which waited for a free one: the count then says a worker is idle while all are busy.
+    Widening must start a thread for every call still waiting, and for each call after it (a
+    Configure that ended just after 4 Creates arrived: 7 of 8 restores submitted, in a loaded CI)."""
+    pool = futures.ThreadPoolExecutor(max_workers=2)
+    short_done, release = threading.Event(), threading.Event()
+    started = threading.Semaphore(0)
+
+    def call() -> None:
+        started.release()
+        release.wait(60)  # longer than any wait below: only a new thread can start a waiting call
+
+    short = pool.submit(short_done.wait, 10)  # like Configure: ends while calls wait for a worker
+    waiting = [pool.submit(call) for _ in range(calls)]  # 1 runs, the others wait
+    short_done.set()
+    monkeypatch.setattr(server_pool, "find_provider_pool", lambda: (pool, ""))
+    try:
+        assert short.result(10) is True
+        assert all(started.acquire(timeout=10) for _ in range(2)), "the short call's worker took a waiting call"
+        assert server_pool.widen_provider_pool(8, say=pytest.fail) == 8
+        assert all(started.acquire(timeout=10) for _ in range(calls - 2)), "every call waiting at the widening runs"
+        later = pool.submit(call)
+        assert started.acquire(timeout=10), "a call after the widening runs at once"
+    finally:
+        release.set()
+    assert all(c.result(10) is None for c in [*waiting, later])
+
+
 @pytest.mark.parametrize("finder", [
     lambda: (None, "main() of pulumi.dynamic has no local 'server'"),
     lambda: 1 / 0,
