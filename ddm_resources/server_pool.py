@@ -71,11 +71,12 @@ def _start_threads_for_queued_calls(pool: ThreadPoolExecutor) -> None:
     The executor adds threads only on `submit`, so calls queued before the widening would
     otherwise keep waiting. And `submit` adds none while its count of idle threads
     (`_idle_semaphore`) is above zero, a count that is too high once calls have waited for a
-    worker: a worker counts itself idle when it finishes a call, then at once takes a waiting
-    one. After the widening each such count would leave one call (a restore) queued behind a
-    busy worker, maybe for the whole restore (a loaded CI: 7 of 8 Creates ran). So the count is
-    emptied first; a worker counts itself again when it next finishes, and a thread idle now
-    costs at most one extra thread later."""
+    worker: on CPython 3.10 and 3.11 a worker counts itself idle when it finishes a call, then at
+    once takes a waiting one (CPython gh-88354; 3.12 counts it only when none waits). After the
+    widening each such count would leave one call (a restore) queued behind a busy worker, maybe
+    for the whole restore (a loaded CI: 7 of 8 Creates ran). So the count is emptied first; a
+    worker counts itself again when it next finishes, and a thread idle now costs at most one
+    extra thread later."""
     queue = getattr(pool, "_work_queue", None)
     adjust = getattr(pool, "_adjust_thread_count", None)
     idle = getattr(pool, "_idle_semaphore", None)

@@ -84,8 +84,8 @@ def test_widening_raises_the_limit_and_serves_calls_already_queued(fresh, monkey
 @pytest.mark.parametrize("calls", [2, 4])
 def test_widening_serves_every_waiting_call_after_a_worker_counted_itself_idle_and_took_one(fresh, monkeypatch,
                                                                                             calls):
-    """The executor counts a worker idle when it finishes a call, also when that worker then takes
-    a call which waited for a free one: the count then says a worker is idle while all are busy.
+    """The executor (CPython 3.10, 3.11) counts a worker idle when it finishes a call, also when that
+    worker then takes a call which waited for a free one: the count says one is idle while all are busy.
     Widening must start a thread for every call still waiting, and for each call after it (a
     Configure that ended just after 4 Creates arrived: 7 of 8 restores submitted, in a loaded CI)."""
     pool = futures.ThreadPoolExecutor(max_workers=2)
