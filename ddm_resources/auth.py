@@ -15,7 +15,6 @@ the body (ddm-api.md section 6).
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -26,7 +25,7 @@ import pydantic
 from pydantic import SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError
-from .http_boundary import SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
+from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
 from .sanitize import hold_secret
@@ -34,9 +33,6 @@ from .sanitize import hold_secret
 if TYPE_CHECKING:
     from .iam_models import CatalogService
     from .settings import ProviderSettings
-
-_PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-"""An OTC project ID is 32 hexadecimal characters; this refuses only what could change a path or a line."""
 
 __all__ = ["AkSkSigner", "PasswordToken", "StaticToken", "TokenSource", "ddm_endpoint", "token_source"]
 
@@ -193,7 +189,7 @@ class PasswordToken:
         hold_secret(token)
         self._token = token
         if parsed.project is not None:
-            if not _PROJECT_ID.fullmatch(parsed.project.id):  # it becomes part of every DDM path and error
+            if not PATH_ID.fullmatch(parsed.project.id):  # it becomes part of every DDM path and error
                 raise ApiError("IAM answered a project ID of unexpected shape (expected up to 64 letters, digits, "
                                "'-' or '_'); it is not used", status_code=response.status_code, method="POST",
                                path=response.request.url.path)

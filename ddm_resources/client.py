@@ -22,8 +22,15 @@ import pydantic
 from pydantic import SecretStr
 
 from .auth import StaticToken, TokenSource
-from .errors import ApiError, AuthenticationError, DdmError, TransportError, UnreadableAnswerError
-from .http_boundary import AUTH_TOKEN, DATE, REQUEST_DEADLINE, bound_client, request_headers, send
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    DdmError,
+    TransportError,
+    UnreadableAnswerError,
+)
+from .http_boundary import AUTH_TOKEN, DATE, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .lookup_models import (
     BackupDetail,
@@ -49,10 +56,11 @@ from .models import (
     RestoreSource,
     RestoreTarget,
 )
+from .restore_time import shown
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
 from .sanitize import TEXT_LIMIT
 
-__all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient"]
+__all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
@@ -86,6 +94,23 @@ def _job_id(value: str, path: str) -> str:
         raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({size}; expected 32 "
                        "hexadecimal characters or a UUID)")
     return value
+
+
+def api_path(template: str, **ids: str) -> str:
+    """`template` (e.g. `"/v3/{project_id}/jobs/{job_id}"`) with each `{name}` filled by `ids[name]`.
+
+    Every ID must be a plain ID (`http_boundary.PATH_ID`), so none can leave its segment: a `/`, `..`, `?`,
+    `#`, `%` or a blank would send the request (and the token) to another path, e.g.
+    `../../../v3/auth/tokens?x=`. Raises `ConfigurationError` naming the argument and its shape
+    (never more than a short, escaped prefix of the value); nothing is sent then.
+    """
+    for name, value in ids.items():
+        if not (isinstance(value, str) and PATH_ID.fullmatch(value)):
+            size = f"{len(value)} characters: " if isinstance(value, str) and len(value) > 64 else ""
+            raise ConfigurationError(
+                f"{name} {size}{shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
+                f"was sent; give the {name.replace('_', ' ')} as the console or the API shows it")
+    return template.format(**ids)
 
 
 class DdmClient:
@@ -176,7 +201,8 @@ class DdmClient:
         answered by sending the POST again.
         """
         body = RestoreMetadataRequest(source=source, target=target).to_body()
-        path = f"/v3/{self.project_id}/instances/{source_instance_id}/backups/metadata-recovery"
+        path = self._path("/v3/{project_id}/instances/{source_instance_id}/backups/metadata-recovery",
+                          source_instance_id=source_instance_id)
         response = self._send("POST", path, json=body, should_retry=is_retryable_restore, renew_on_401=False)
         try:
             return _job_id(self._parse(RestoreMetadataResponse, response).job_id, path)
@@ -195,12 +221,16 @@ class DdmClient:
     def _read_job(self, job_id: str, should_retry: Callable[[BaseException], bool]) -> Job:
         """The job `job_id`; `UnreadableAnswerError` when the answer is about another job (a
         hostile or confused service must not make another job's status this job's)."""
-        path = f"/v3/{self.project_id}/jobs/{job_id}"
+        path = self._path("/v3/{project_id}/jobs/{job_id}", job_id=job_id)
         job = self._parse(JobResponse, self._send("GET", path, should_retry=should_retry)).job
         if job.id.strip().lower() != job_id.strip().lower():
             raise UnreadableAnswerError(f"GET {path}: the answer is about another job than {job_id}; it is not used")
         _job_id(job.id, path)
         return job
+
+    def _path(self, template: str, **ids: str) -> str:
+        """`api_path` with this client's `project_id`."""
+        return api_path(template, project_id=self.project_id, **ids)
 
     # Read-only restore lookups (ddm-api.md section 2), used by `ddm_resources.preflight` -------
     # Each returns every item of the list (see `_all_items` for paging).
@@ -210,7 +240,8 @@ class DdmClient:
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-instances`.
         """
-        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-instances"
+        path = self._path("/v3/{project_id}/instances/{instance_id}/backups/restorable-instances",
+                          instance_id=instance_id)
         return self._all_items(path, {}, RestorableInstancesPage, lambda page: page.instances)
 
     def restorable_time_intervals(self, instance_id: str) -> list[TimeInterval]:
@@ -218,7 +249,8 @@ class DdmClient:
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-time-interval`.
         """
-        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-time-interval"
+        path = self._path("/v3/{project_id}/instances/{instance_id}/backups/restorable-time-interval",
+                          instance_id=instance_id)
         return self._all_items(path, {}, TimeIntervalsPage, lambda page: page.restorable_time_intervals)
 
     def related_data_nodes(self, instance_id: str, restore_time: int) -> list[RelatedDataNode]:
@@ -226,7 +258,7 @@ class DdmClient:
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/related-dn?restore_time=`.
         """
-        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/related-dn"
+        path = self._path("/v3/{project_id}/instances/{instance_id}/backups/related-dn", instance_id=instance_id)
         return self._all_items(path, {"restore_time": restore_time}, RelatedDataNodesPage,
                                lambda page: page.related_data_nodes)
 
@@ -238,7 +270,8 @@ class DdmClient:
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/restorable-data-node`.
         """
-        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/restorable-data-node"
+        path = self._path("/v3/{project_id}/instances/{instance_id}/backups/restorable-data-node",
+                          instance_id=instance_id)
         params = {"target_instance_id": target_instance_id, "source_dn_instance_id": source_dn_instance_id,
                   "restore_time": restore_time}
         return self._all_items(path, params, TargetDataNodesPage, lambda page: page.target_data_nodes)
@@ -249,7 +282,7 @@ class DdmClient:
         `GET /v3/{project_id}/backups?instance_id=` (the filter the official SDK sends; the
         result is also filtered here, in case a service ignores it).
         """
-        backups = self._all_items(f"/v3/{self.project_id}/backups", {"instance_id": instance_id}, BackupsPage,
+        backups = self._all_items(self._path("/v3/{project_id}/backups"), {"instance_id": instance_id}, BackupsPage,
                                   lambda page: page.backups)
         return [b for b in backups if not b.instance_id or b.instance_id == instance_id]
 
@@ -258,7 +291,8 @@ class DdmClient:
 
         `GET /v3/{project_id}/instances/{instance_id}/backups/{backup_id}`.
         """
-        path = f"/v3/{self.project_id}/instances/{instance_id}/backups/{backup_id}"
+        path = self._path("/v3/{project_id}/instances/{instance_id}/backups/{backup_id}", instance_id=instance_id,
+                          backup_id=backup_id)
         return self._parse(BackupDetail, self._send("GET", path))
 
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
@@ -290,7 +324,7 @@ class DdmClient:
     def _jobs_until(self, start_ms: int, end_ms: int | None, now_ms: int) -> list[JobItem]:
         end = now_ms if end_ms is None else min(end_ms, now_ms)
         params = {"start_time": max(start_ms, end - JOB_LIST_MAX_AGE_MS), "end_time": end}
-        path = f"/v3/{self.project_id}/jobs"
+        path = self._path("/v3/{project_id}/jobs")
         jobs = self._all_items(path, params, JobListResponse, lambda page: page.jobs)
         for job in jobs:
             _job_id(job.id, path)

@@ -5,7 +5,7 @@ the DDM error code, the service's message and the request id, nothing from the r
 headers.
 
     DdmError
-    ├── ConfigurationError        settings missing or malformed (no API call was made)
+    ├── ConfigurationError        settings or an ID argument missing or malformed (no API call made)
     │   └── NoCredentialsError    no credential is configured at all (a credential-less preview)
     ├── ApiError                  the API answered with a non-2xx status
     │   ├── AuthenticationError   401 / 403: token missing, expired or not for this project
@@ -54,7 +54,8 @@ class DdmError(Exception):
 
 
 class ConfigurationError(DdmError):
-    """Provider settings are missing or malformed; raised before any API call."""
+    """Provider settings, or an ID given to a public helper or the client, are missing or
+    malformed; raised before any API call."""
 
 
 class NoCredentialsError(ConfigurationError):

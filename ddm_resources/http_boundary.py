@@ -44,6 +44,7 @@ __all__ = [
     "RETRY_AFTER",
     "SUBJECT_TOKEN",
     "MAX_BODY",
+    "PATH_ID",
     "REQUEST_DEADLINE",
     "USER_AGENT",
     "bound_client",
@@ -84,6 +85,12 @@ def request_headers(*, project_id: str | None = None) -> dict[str, str]:
 
 API_NOT_PUBLISHED = "APIGW.0101"
 """The API gateway's answer for an API it does not publish at this host."""
+
+
+PATH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What may fill a segment of a request path (`client.api_path`) and what a project ID from IAM may
+be: letters, digits, `-` and `_`, at most 64 (OTC project, DDM, RDS, backup and job IDs are 32 to
+36 characters). It refuses only what could move a request to another path or change a line."""
 
 
 def url_origin(url: httpx.URL) -> str:

@@ -61,6 +61,7 @@ __all__ = [
     "canonical",
     "check_inputs",
     "contains_unknown",
+    "id_problem",
     "is_unknown",
     "limit_problems",
     "validate_inputs",
@@ -218,7 +219,7 @@ class _Rules:
         """Report `value` at `path` unless it follows the ID rule; True when it does (or is unknown)."""
         if is_unknown(value):
             return True
-        problem = _id_problem(value, kind)
+        problem = id_problem(value, kind)
         if problem is not None:
             self.report(path, f"{path} {problem}")
         return problem is None
@@ -323,9 +324,11 @@ class _Rules:
                                            'longest wait allowed; a restore takes minutes to hours, e.g. "2h"')
 
 
-def _id_problem(value: Any, kind: str) -> str | None:
+def id_problem(value: Any, kind: str) -> str | None:
     """Why `value` is not a plausible ID of a `kind` (`"DDM instance"`, `"backup"` or
-    `"RDS instance"`), or `None`. The text has no property path."""
+    `"RDS instance"`) by the ID rule (`ID_PATTERN`), with the fix, or `None`. The text has no
+    property path: the caller puts the name of the input or argument before it. The one ID
+    rule of resource inputs and of public helpers' arguments (`restore_window`)."""
     example = _EXAMPLES[kind]
     if not isinstance(value, str):
         return f"must be the ID of a {kind} as a string, e.g. {example}, not a {type(value).__name__}"

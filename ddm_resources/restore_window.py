@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from .api_time import CLOCK_SKEW_MS
 from .client import DdmClient
-from .errors import DdmError
+from .errors import ConfigurationError, DdmError
+from .inputs import id_problem
 from .lookup_models import BackupInfo, TimeInterval
 
-__all__ = ["RestorableInterval", "RestoreWindow", "get_restore_window", "latest_restorable_ms",
-           "read_restore_window", "restorable_interval", "untrusted_ranges"]
+__all__ = ["RestorableInterval", "RestoreWindow", "check_source_instance_id", "get_restore_window",
+           "latest_restorable_ms", "read_restore_window", "restorable_interval", "untrusted_ranges"]
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,21 @@ def read_restore_window(client: DdmClient, source_instance_id: str) -> RestoreWi
     """The source's restorable ranges and backups (two read-only calls, sections 2.3 and 2.7).
 
     Ranges that cannot be read whole are left out of `intervals` (see `unreadable_ends`).
-    Raises `ApiError`/`TransportError`.
+    Raises `ConfigurationError` for a `source_instance_id` that is not a DDM instance ID (the ID
+    rule of the resource's inputs, `inputs.id_problem`; nothing is sent), `ApiError`/`TransportError`.
     """
+    check_source_instance_id(source_instance_id, "read_restore_window")
     intervals, unreadable = _read_intervals(client, source_instance_id)
     backups = sorted(client.list_backups(source_instance_id), key=lambda b: b.created, reverse=True)
     return RestoreWindow(source_instance_id, intervals, tuple(backups), unreadable)
+
+
+def check_source_instance_id(value: object, helper: str) -> None:
+    """`ConfigurationError` unless `value` follows the ID rule of a DDM instance (`inputs.id_problem`),
+    e.g. `get_restore_window: source_instance_id '../x' does not look like the ID of a DDM instance: ...`."""
+    problem = id_problem(value, "DDM instance")
+    if problem is not None:
+        raise ConfigurationError(f"{helper}: source_instance_id {problem}")
 
 
 def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
@@ -127,8 +138,10 @@ def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
 def get_restore_window(source_instance_id: str) -> RestoreWindow:
     """`read_restore_window` from a Pulumi program, with the provider's settings (`ddm:*` stack
     config of the current project, the environment, clouds.yaml). Raises `ConfigurationError`
-    when no credentials are configured, `ApiError`/`TransportError` when DDM cannot be asked.
+    for a `source_instance_id` that is not a DDM instance ID (before reading any setting) or when
+    no credentials are configured, `ApiError`/`TransportError` when DDM cannot be asked.
     Runs at preview too (it only reads)."""
+    check_source_instance_id(source_instance_id, "get_restore_window")
     import pulumi
 
     from .run_state import RunState
