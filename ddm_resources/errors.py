@@ -15,7 +15,7 @@ headers.
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
-    │                             or about another job than the one asked for
+    │                             about another job than the one asked for, or too long (GET)
     ├── JobError                  a job did not end `Completed` (or was unknown for too long)
     │   ├── JobFailedError        the job ended `Failed`
     │   └── JobTimeoutError       the deadline passed while the job was still running
@@ -127,7 +127,7 @@ class TransportError(DdmError):
     `request_sent` is False only when the request provably never reached the server
     (the connection could not be opened), so even a POST may be sent again. `transient` is
     False for a failure that another attempt would only repeat (a certificate that does not
-    verify, an answer longer than the provider reads): such an error is never retried.
+    verify, an answer to a POST longer than the provider reads): such an error is never retried.
     """
 
     def __init__(self, message: str, *, request_sent: bool = True, transient: bool = True) -> None:
@@ -138,8 +138,10 @@ class TransportError(DdmError):
 
 class UnreadableAnswerError(DdmError):
     """The service answered 2xx, but with a body this tool cannot use: not the documented shape
-    (ddm-api.md), or about another job than the one asked for. Nothing in it is used or recorded;
-    the message names the request and the kind of problem, never the body's text."""
+    (ddm-api.md), about another job than the one asked for, or (to a GET) longer than
+    `http_boundary.MAX_BODY`. Nothing in it is used or recorded; the message names the request and
+    the kind of problem, never the body's text. Never retried by the client; a job wait rides it
+    out until its deadline."""
 
 
 class JobError(DdmError):

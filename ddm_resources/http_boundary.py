@@ -26,7 +26,7 @@ import httpx
 import pydantic
 
 from . import __version__
-from .errors import TransportError, make_api_error
+from .errors import DdmError, TransportError, UnreadableAnswerError, make_api_error
 from .http_options import PROXY_VARIABLES, environment_proxies
 from .models import ApiErrorBody
 from .retry import parse_retry_after
@@ -102,7 +102,8 @@ def url_origin(url: httpx.URL) -> str:
 
 MAX_BODY = 1 << 20
 """Bytes of an answer read at most (1 MiB; a page of 128 jobs is about 60 KB). A longer 2xx
-answer is an error; a longer error answer is read only this far."""
+answer is an error (`UnreadableAnswerError` to a GET, `TransportError` to a POST); a longer
+error answer is read only this far."""
 REQUEST_DEADLINE = 60.0
 """Seconds one request may take in all (connect, send, every byte of the answer), whatever
 the per-read timeouts: a server trickling a byte every few seconds cannot hold a call longer."""
@@ -150,9 +151,8 @@ def send(
     response = httpx.Response(response.status_code, headers=headers_read, content=content,
                               request=response.request, extensions=response.extensions)
     if response.is_success:
-        if not complete:  # the same request would get the same answer: not retried
-            raise TransportError(f"{where}: the answer is longer than {MAX_BODY} bytes; not read (not retried: "
-                                 "a larger answer than any DDM answer this provider expects)", transient=False)
+        if not complete:
+            raise _oversized(method, where)
         return response
     body = parse_error_body(response)
     message = clean_text(body.message)
@@ -169,6 +169,20 @@ def send(
         path=path,
         retry_after=parse_retry_after(response.headers.get(RETRY_AFTER)),
     )
+
+
+def _oversized(method: str, where: str) -> DdmError:
+    """The error for a 2xx answer longer than `MAX_BODY`, which is not read. The same request would get
+    the same answer, so it is never sent again at once. To a read (GET) it is an `UnreadableAnswerError`,
+    like any answer this tool cannot use: not retried by the client (`retry.is_retryable_read`), ridden
+    out by a job wait until its deadline (`waiter.wait_for_job`), as the job runs on regardless. To a POST
+    it stays a `TransportError` (not `transient`, the request sent): whether the restore was accepted is
+    unknown, and the caller looks for its job."""
+    text = (f"{where}: the answer is longer than {MAX_BODY} bytes; not read (a larger answer than any DDM "
+            "answer this provider expects)")
+    if method.upper() == "GET":
+        return UnreadableAnswerError(text)
+    return TransportError(f"{text}; not retried", transient=False)
 
 
 def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc: httpx.TransportError, *,

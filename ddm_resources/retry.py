@@ -5,7 +5,8 @@ Two policies, split by what is safe:
 * **reads** (GET: job polls, job list, lookups) are retried on connection errors, timeouts,
   429 / `APIGW.0308`, 500/502/503/504 and the DDM "operation in progress" 409 codes
   `DBS.200019` and `DBS.212033`; never on a `TransportError` that is not `transient` (a
-  certificate that does not verify, a 2xx answer longer than `http_boundary.MAX_BODY`);
+  certificate that does not verify), nor on an `UnreadableAnswerError` (a 2xx answer this tool
+  cannot use, e.g. longer than `http_boundary.MAX_BODY`: the same request gets the same answer);
 * **the restore POST** is retried only when the service provably did not accept it: the
   connection could not be opened (for a transient reason), or the answer was 429 /
   `APIGW.0308`. After a read
