@@ -99,8 +99,10 @@ class TargetJobs:
         future or too old, or a completed one; in that order), or `None`: what `refusal` names."""
         return self.future or self.too_old or self.completed
 
-    def refusal(self, name: str, target: str) -> str | None:
-        """Why no restore may start on the target (`refused_by`), or `None`."""
+    def refusal(self, name: str, target: str, other_inputs: str | None = None) -> str | None:
+        """Why no restore may start on the target (`refused_by`), or `None`. `other_inputs` says
+        that the stack state records on the target the restore of this resource's old inputs
+        (`run_state.Recorded.other_inputs`): a completed job is then not offered for adoption."""
         if self.future is not None:
             job, now = self.future, format_utc(datetime.fromtimestamp(self.now, timezone.utc))
             return (f"{name}: target instance {target} has a running restore job {job.id} whose created_time "
@@ -116,12 +118,13 @@ class TargetJobs:
                     "and use a new, empty target.")
         if self.completed is not None:
             job = self.completed
+            # adopting it for other inputs than it restored would record a lie: no hint then
+            hint = other_inputs or (f"If job {job.id} is this resource's own restore of these very inputs (an "
+                                    f"interrupted or timed-out `pulumi up`), set adopt_job_id = \"{job.id}\" instead.")
             return (f"{name}: target instance {target} already holds the metadata restored by job {job.id} "
                     f"(Completed, created {job.created_time}); nothing was submitted. DDM restores only onto an "
                     "empty instance, so a new restore needs a new, empty target: point target.instance_id at a "
-                    "new, empty DDM instance. "
-                    f"If job {job.id} is this resource's own restore (an interrupted or timed-out `pulumi up`), "
-                    f"set adopt_job_id = \"{job.id}\" instead.")
+                    f"new, empty DDM instance. {hint}")
         return None
 
 

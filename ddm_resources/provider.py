@@ -111,7 +111,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         props, old_props = _user_props(news), _user_props(olds)
         old_target = _target_id(old_props)
         if old_target is not None:  # an existing resource: its target is filled (also on `up --replace`)
-            self.state.record(old_target, None, _name(old_props))
+            self.state.record(old_target, None, _name(old_props), old_props)
         checked = check_inputs(props, clock=self.clock)
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
@@ -155,7 +155,9 @@ class MetadataRecoveryProvider(ResourceProvider):
                 return [preflight_unavailable(exc)]
             if found.adoptable is not None:  # create adopts it instead of submitting: nothing to preflight
                 return []
-            refusal = found.refusal(_name(inputs), inputs.target.instance_id)
+            recorded = self.state.recorded(inputs.target.instance_id)
+            other_inputs = recorded.other_inputs(_name(inputs), inputs.to_props()) if recorded else None
+            refusal = found.refusal(_name(inputs), inputs.target.instance_id, other_inputs)
             if refusal is not None:
                 return [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
             if inputs.latest:  # resolved here only to preflight it; the input stays "latest"
@@ -177,6 +179,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         so a new version of this code does not re-run a restore. The job that the state
         records on the old target goes into the run's ledger (`RunState.record`, as in
         `check`): a create onto that target in this run then fails before any POST.
+
+        Raises `RecoveryError` when a replacement on the same target sets `adopt_job_id` to the
+        job the state records for other inputs of this resource (`Recorded.adoption_refusal`):
+        it restored the old source, so recording it with the new one would be a lie.
         """
         from .inputs import FORCE_NEW_INPUTS
 
@@ -186,7 +192,13 @@ class MetadataRecoveryProvider(ResourceProvider):
         old_target = _target_id(old)
         if _id and old_target is not None:
             job_id = old.get("job_id")
-            self.state.record(old_target, job_id if isinstance(job_id, str) and job_id else _id, _name(old))
+            self.state.record(old_target, job_id if isinstance(job_id, str) and job_id else _id, _name(old), old)
+            recorded = self.state.recorded(old_target)
+            refusal = recorded.adoption_refusal(_name(new), new) if recorded and replaces else None
+            if refusal is not None and _target_id(new) == old_target:  # refused at preview already, as in create
+                from .errors import RecoveryError
+
+                raise _at_boundary(RecoveryError(refusal, target_instance_id=old_target, job_id=new["adopt_job_id"]))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     # create / read / update / delete ---------------------------------------------------------

@@ -120,9 +120,14 @@ class Recovery:
         recorded = self.ledger.recorded(self.target)
         if recorded is None:
             return
-        job_id, resource = recorded
+        job_id, resource = recorded.job_id, recorded.resource
         if self.inputs.adopt_job_id and (self.inputs.adopt_job_id != job_id or resource == self.name):
-            return
+            # another job (`_adopt_given` checks it), or this resource's own job, recorded again on a
+            # replacement: only for the inputs it restored (`Recorded.adoption_refusal`)
+            refusal = recorded.adoption_refusal(self.name, self.inputs.to_props())
+            if refusal is None:
+                return
+            raise RecoveryError(refusal, target_instance_id=self.target, job_id=self.inputs.adopt_job_id)
         job_id = job_id or self._filled_by()
         by = f"job {job_id}" if job_id else "a restore"
 

@@ -7,10 +7,12 @@ the `RunState`; every other call reads it. It holds:
 * the stack config (`ddm:*` keys), resolved into settings on demand, so that preview and
   delete work without credentials;
 * one token source per settings, shared by every call (one IAM login per run);
-* the **ledger** of targets: on which targets the stack state records a restore (learned
-  from `check`, which gets every existing resource's old inputs, also on `up --replace`,
-  and from `diff`, which also sees the job), and which resource of this run claimed a
-  target for its create. `create` asks it before it adopts or submits anything;
+* the **ledger** of targets: on which targets the stack state records a restore, by which
+  resource and of which inputs (learned from `check`, which gets every existing resource's
+  old inputs, and from `diff`, which also sees the job and `restored_to`), and which resource
+  of this run claimed a target for its create. `create` asks it before it adopts or submits
+  anything. `pulumi up --replace URN` (and a tainted resource) tells neither: the engine
+  calls `check` without old inputs and no `diff` for that resource;
 * the inputs whose preflight passed in `check`, so that `create` does not ask the same
   read-only APIs again a moment later (one preflight per resource per run).
 
@@ -23,12 +25,15 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .auth import PasswordToken, TokenSource, ddm_endpoint, token_source
 from .client import DEFAULT_TIMEOUT, DdmClient
+from .inputs import FORCE_NEW_INPUTS, canonical, contains_unknown
+from .restore_time import format_ms, shown
 from .settings import ProviderSettings, resolve_settings
 
-__all__ = ["Claim", "RunState"]
+__all__ = ["Claim", "Recorded", "RunState"]
 
 
 @dataclass
@@ -46,6 +51,108 @@ class Claim:
                 "instance as target.instance_id, or remove one of the two resources.")
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A restore that the stack state records on a target, as far as this run knows it.
+
+    `restored` holds the recording resource's `FORCE_NEW_INPUTS` in `inputs.canonical` form
+    (what was restored: source instance, backup or time, data nodes); `restored_to` is the
+    epoch ms the restore went to when it was by time (how `"latest"` resolved). `job_id` and
+    `restored_to` come from `diff` (the old outputs), `None` while unknown."""
+
+    resource: str
+    job_id: str | None = None
+    restored: Mapping[str, Any] | None = None
+    restored_to: int | None = None
+
+    def changed(self, props: Mapping[str, Any]) -> list[str] | None:
+        """The inputs by which `props` ask for another restore than the recorded one, e.g.
+        `["source.restore_time"]`; `[]` for the same restore (a recorded `"latest"` that resolved
+        to T is the same restore as T); `None` when it cannot be told (nothing recorded, or an
+        unknown value in `props`, as in a preview)."""
+        if self.restored is None or any(contains_unknown(props.get(key)) for key in FORCE_NEW_INPUTS):
+            return None
+        new = _restored(props)
+        if self.restored_to is not None and self.restored.get("source") == {"restore_time": "latest"}:
+            if new["source"] == {"restore_time": self.restored_to}:
+                new["source"] = self.restored["source"]
+        changed: list[str] = []
+        for key in FORCE_NEW_INPUTS:
+            old_value, new_value = self.restored.get(key), new[key]
+            if old_value == new_value:
+                continue
+            if isinstance(old_value, dict) and isinstance(new_value, dict):
+                changed += [f"{key}.{field}" for field in sorted(old_value.keys() | new_value.keys())
+                            if old_value.get(field) != new_value.get(field)]
+            else:
+                changed.append(key)
+        return changed
+
+    def other_inputs(self, name: str, props: Mapping[str, Any]) -> str | None:
+        """A sentence saying that the state records on this target the restore of resource
+        `name`'s other (old) inputs, not of `props`; `None` when that is not known to be so."""
+        changed = self.changed(props) if self.resource == name else None
+        if not changed:
+            return None
+        return (f"The stack state records on this target the restore of {name}'s old inputs "
+                f"({_describe(self.restored, changed, self.restored_to)}); the new ones "
+                f"({_describe(_restored(props), changed)}) ask for another restore, which this target cannot take.")
+
+    def adoption_refusal(self, name: str, props: Mapping[str, Any]) -> str | None:
+        """Why resource `name` with inputs `props` may not adopt `props["adopt_job_id"]`: it is
+        the job the state records for `name`'s other (old) inputs; `None` when that is not so
+        (another job, another resource, the same restore, or not known)."""
+        job_id = props.get("adopt_job_id")
+        changed = self.changed(props) if job_id and job_id == self.job_id and self.resource == name else None
+        if not changed:
+            return None
+        return (f"{name}: adopt_job_id {job_id} is the restore that the stack state records for {name}'s old inputs "
+                f"({_describe(self.restored, changed, self.restored_to)}), not a restore of the new ones "
+                f"({_describe(_restored(props), changed)}); nothing was adopted or submitted. A new restore "
+                "needs a new, empty target: point target.instance_id at a new, empty DDM instance (or set "
+                f"{', '.join(changed)} back to keep job {job_id}).")
+
+
+def _restored(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What a restore with these inputs restores: `FORCE_NEW_INPUTS` in `canonical` form."""
+    return {key: canonical(key, props.get(key)) for key in FORCE_NEW_INPUTS}
+
+
+def _describe(restored: Mapping[str, Any] | None, changed: list[str], restored_to: int | None = None) -> str:
+    """`source_instance_id ..., restore_time ...` (and the data nodes when they changed)."""
+    restored = restored or {}
+    source = restored.get("source")
+    source = source if isinstance(source, dict) else {}
+    parts = [f"source_instance_id {_text(restored.get('source_instance_id'))}"]
+    if "backup_id" in source:
+        parts.append(f"backup_id {_text(source['backup_id'])}")
+    if "restore_time" in source:
+        when = source["restore_time"]
+        text = format_ms(when) if isinstance(when, int) and not isinstance(when, bool) else _text(when)
+        if when == "latest" and restored_to is not None:
+            text = f'"latest" (resolved to {format_ms(restored_to)})'
+        parts.append(f"restore_time {text}")
+    if "target.data_nodes" in changed:
+        target = restored.get("target")
+        nodes = target.get("data_nodes") if isinstance(target, dict) else None
+        parts.append(f"data_nodes {', '.join(map(_text, nodes)) if isinstance(nodes, list) else _text(nodes)}")
+    return ", ".join(parts)
+
+
+def _epoch_ms(value: Any) -> int | None:
+    """`restored_to` as recorded (a JSON number: an int, or a whole float), else `None`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str:
+    """An ID or time from the state (which may be edited by hand) for a message."""
+    if isinstance(value, str) and value == "latest":
+        return '"latest"'
+    return value if isinstance(value, str) and value.isprintable() and len(value) <= 64 else shown(value)
+
+
 class RunState:
     """Config, tokens and the ledger of targets of one provider process (see the module docstring)."""
 
@@ -54,7 +161,7 @@ class RunState:
         """This provider's stack config (`CONFIG_KEYS`), keys without the `ddm:` prefix."""
         self._lock = threading.Lock()
         self._tokens: tuple[ProviderSettings, TokenSource] | None = None
-        self._recorded: dict[str, tuple[str | None, str]] = {}
+        self._recorded: dict[str, Recorded] = {}
         self._claims: dict[str, Claim] = {}
         self._preflighted: set[str] = set()
         self._settings: ProviderSettings | None = None
@@ -92,15 +199,21 @@ class RunState:
 
     # the ledger -----------------------------------------------------------------------------
 
-    def record(self, target: str, job_id: str | None, resource: str) -> None:
-        """Note that the stack state records a restore on `target` (resource `resource`, job
-        `job_id` when known: `diff` sees it, `check` does not). A known job is never forgotten."""
+    def record(self, target: str, job_id: str | None, resource: str,
+               props: Mapping[str, Any] | None = None) -> None:
+        """Note that the stack state records a restore on `target`: by resource `resource`, job
+        `job_id` when known (`diff` sees it, `check` does not), with the recorded properties
+        `props` (old inputs in `check`, old outputs with `restored_to` in `diff`). What is known
+        of the restore (its job, its inputs, `restored_to`) is never forgotten."""
+        restored = _restored(props) if props is not None else None
+        restored_to = _epoch_ms(props.get("restored_to")) if props is not None else None
         with self._lock:
-            known = self._recorded.get(target)
-            self._recorded[target] = (job_id or (known[0] if known else None), resource)
+            known = self._recorded.get(target) or Recorded(resource)
+            self._recorded[target] = Recorded(resource, job_id or known.job_id, restored or known.restored,
+                                              restored_to if restored_to is not None else known.restored_to)
 
-    def recorded(self, target: str) -> tuple[str | None, str] | None:
-        """`(job_id or None, resource)` of the restore the stack state records on `target`, if any."""
+    def recorded(self, target: str) -> Recorded | None:
+        """The restore the stack state records on `target`, if any (`Recorded`)."""
         with self._lock:
             return self._recorded.get(target)
 

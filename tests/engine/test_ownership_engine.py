@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from ddm_emulator import Fault
-from tests.conftest import TARGET, recovery_posts
+from tests.conftest import SOURCE, TARGET, recovery_posts
 
 pytestmark = pytest.mark.engine
 
@@ -81,3 +81,34 @@ def test_custom_timeouts_create_is_the_deadline(stack, emulator, project):
     text = output(result)
     assert "waiting up to 3s" in text
     assert "when timeouts.create (3s) ran out" in text
+
+
+def test_the_recorded_job_is_never_recorded_again_for_a_changed_source(stack, emulator):
+    """Trial finding: "latest" restored by job J, then `source.restore_time` changed (a replacement
+    on the same target) and adopt_job_id = J recorded J under the new time. Only the same restore
+    (`up --replace` with unchanged inputs) may record J again."""
+    stack.unset("backupId")
+    stack.config("restoreTime", "latest")
+    stack.up()
+    [recovery] = stack.recoveries()
+    job_id, restored_to = recovery["outputs"]["job_id"], int(recovery["outputs"]["restored_to"])
+
+    stack.config("restoreTime", str(restored_to - 120_000))
+    preview = output(stack.preview(check=False))
+    assert f"already holds the metadata restored by job {job_id}" in preview
+    assert "The stack state records on this target the restore of metadata-recovery's old inputs" in preview
+    assert "set adopt_job_id" not in preview, "the hint would lead to recording a lie"
+
+    stack.config("adoptJobId", job_id)
+    refusal = (f"metadata-recovery: adopt_job_id {job_id} is the restore that the stack state records for "
+               f"metadata-recovery's old inputs (source_instance_id {SOURCE}, restore_time \"latest\" (resolved to ")
+    assert refusal in output(stack.preview(check=False))
+    assert refusal in output(stack.up(check=False))
+    [kept] = stack.recoveries()
+    assert kept["outputs"]["source"] == {"restore_time": "latest"} and kept["outputs"]["job_id"] == job_id
+
+    stack.config("restoreTime", "latest")  # the same restore, replaced by force: J may be recorded again
+    stack.run("up", "--yes", "--skip-preview", "--replace", recovery["urn"])
+    [replaced] = stack.recoveries()
+    assert replaced["outputs"]["job_id"] == job_id and replaced["outputs"]["source"] == {"restore_time": "latest"}
+    assert len(recovery_posts(emulator)) == 1

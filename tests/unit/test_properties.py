@@ -144,4 +144,4 @@ def test_diff_of_a_hand_edited_state_does_not_raise(provider, olds, news):
     result = provider.diff("0" * 32, olds, news)
     assert result.changes is (olds is None or olds.get("job_id") is None)
     recorded = provider.state.recorded(TARGET)
-    assert recorded is None or recorded[0] == "0" * 32
+    assert recorded is None or recorded.job_id == "0" * 32

@@ -125,3 +125,113 @@ def test_the_provider_keeps_latest_in_its_inputs_and_reports_restored_to(emulato
     assert result.outs["restored_to"] == post.body["source"]["restore_time"]
     latest = {**GOOD, "source": {"restore_time": "latest"}}
     assert provider.diff(result.id, result.outs, latest).changes is False, "latest never replaces"
+
+
+T1, T2 = 1_764_460_800_000, 1_764_457_200_000  # 2025-11-30T00:00:00Z and an hour earlier
+LATEST_OUTS = {**GOOD, "source": {"restore_time": "latest"}, "resource_name": "a", "job_id": "j" * 32,
+               "restored_to": float(T1)}  # as the engine hands back a JSON number
+
+
+@pytest.mark.parametrize("news, refused", [
+    ({"source": {"restore_time": T2}}, ["source.restore_time"]),
+    ({"source": {"restore_time": "2025-11-29T23:00:00Z"}}, ["source.restore_time"]),
+    ({"source": {"backup_id": BACKUP}}, ["source.backup_id", "source.restore_time"]),
+    ({"source_instance_id": "0" * 32 + "in09"}, ["source_instance_id"]),
+    ({"target": {"instance_id": TARGET, "data_nodes": ["1" * 32 + "in01"]}}, ["target.data_nodes"]),
+    ({"source": {"restore_time": T1}}, []),  # "latest" as it resolved: the same restore
+    ({"source": {"restore_time": "2025-11-30T00:00:00Z"}}, []),
+    ({}, []),
+], ids=["time", "iso-time", "backup", "source-instance", "data-nodes", "resolved-time", "resolved-iso", "same"])
+def test_the_ledger_keeps_what_the_recorded_job_restored(news, refused):
+    state = RunState({})
+    state.record(TARGET, None, "a", {k: v for k, v in LATEST_OUTS.items() if k not in ("job_id", "restored_to")})
+    state.record(TARGET, "j" * 32, "a", LATEST_OUTS)  # `diff` after `check`
+    recorded = state.recorded(TARGET)
+    assert recorded is not None and recorded.job_id == "j" * 32 and recorded.restored_to == T1
+    props = {**LATEST_OUTS, **news, "adopt_job_id": "j" * 32}
+    assert recorded.changed(props) == refused
+    refusal = recorded.adoption_refusal("a", props)
+    if not refused:
+        assert refusal is None
+        return
+    assert refusal is not None and refusal.startswith(f"a: adopt_job_id {'j' * 32} is the restore that the stack state "
+                                                      "records for a's old inputs (source_instance_id ")
+    assert 'restore_time "latest" (resolved to 2025-11-30T00:00:00Z)' in refusal
+    assert "point target.instance_id at a new, empty DDM instance" in refusal and "\n" not in refusal
+    assert recorded.adoption_refusal("b", props) is None, "another resource: the generic refusal names it"
+    assert recorded.adoption_refusal("a", {**props, "adopt_job_id": "k" * 32}) is None, "another job"
+
+
+def test_a_restore_time_of_unknown_value_is_not_judged():
+    state = RunState({})
+    state.record(TARGET, "j" * 32, "a", LATEST_OUTS)
+    from pulumi.runtime.rpc import UNKNOWN
+    recorded = state.recorded(TARGET)
+    assert recorded is not None
+    assert recorded.changed({**LATEST_OUTS, "source": {"restore_time": UNKNOWN}}) is None
+
+
+@pytest.fixture
+def latest_restore(provider, emulator):
+    """`a` restored "latest" onto TARGET in one run: `(create result, its inputs)`."""
+    inputs = {**GOOD, "source": {"restore_time": "latest"}, "resource_name": "a"}
+    checked = provider.check({}, inputs)
+    assert checked.failures == []
+    return provider.create(inputs), inputs
+
+
+def test_adopting_the_recorded_job_after_a_source_change_is_refused_at_preview_and_create(latest_restore, emulator):
+    first, olds = latest_restore
+    outs = {**olds, **first.outs}
+    changed = {**olds, "source": {"restore_time": first.outs["restored_to"] - 120_000}, "adopt_job_id": first.id}
+    before = len(emulator.backend.requests())
+    preview = configured(emulator)  # the preview's provider process
+    assert preview.check(olds, changed).failures == []
+    with pytest.raises(RecoveryError) as at_preview:
+        preview.diff(first.id, outs, changed)
+    up = configured(emulator)  # `pulumi up --skip-preview`: should the diff pass, the create refuses
+    up.check(olds, changed)
+    with pytest.raises(RecoveryError):
+        up.diff(first.id, outs, changed)
+    with pytest.raises(RecoveryError) as at_create:
+        up.create(changed)
+    assert str(at_create.value) == str(at_preview.value)
+    message = str(at_preview.value)
+    assert message.startswith(f"a: adopt_job_id {first.id} is the restore that the stack state records for a's old "
+                              f"inputs (source_instance_id {SOURCE}, restore_time \"latest\" (resolved to ")
+    assert "not a restore of the new ones" in message and "nothing was adopted or submitted" in message
+    assert "point target.instance_id at a new, empty DDM instance" in message
+    assert at_create.value.job_id == first.id
+    assert len(emulator.backend.requests()) == before, "refused before any request"
+    assert len(recovery_posts(emulator)) == 1
+
+
+def test_the_preview_refusal_offers_no_adoption_of_the_job_recorded_for_other_inputs(latest_restore, emulator):
+    first, olds = latest_restore
+    changed = {**olds, "source": {"restore_time": first.outs["restored_to"] - 120_000}}
+    [(prop, reason)] = [(f.property, f.reason) for f in configured(emulator).check(olds, changed).failures]
+    assert prop == "target.instance_id"
+    assert f"already holds the metadata restored by job {first.id}" in reason
+    assert "set adopt_job_id" not in reason
+    assert "The stack state records on this target the restore of a's old inputs" in reason
+    assert "ask for another restore, which this target cannot take" in reason
+    [(_, new_resource)] = [(f.property, f.reason) for f in configured(emulator).check({}, changed).failures]
+    assert f'set adopt_job_id = "{first.id}"' in new_resource, "no state to tell: `up --replace`, a new resource"
+
+
+@pytest.mark.parametrize("source", ["latest", "resolved"])
+def test_the_same_restore_may_record_its_job_again(latest_restore, emulator, source):
+    """`pulumi up --replace` (no old inputs, no diff), or "latest" pinned to the time it resolved to."""
+    first, olds = latest_restore
+    outs = {**olds, **first.outs}
+    news = {**olds, "adopt_job_id": first.id}
+    run = configured(emulator)
+    if source == "resolved":
+        news["source"] = {"restore_time": first.outs["restored_to"]}
+        run.check(olds, news)
+        assert run.diff(first.id, outs, news).replaces == ["source"]
+    else:
+        assert run.check({}, news).failures == []
+    result = run.create(news)
+    assert result.id == first.id and result.outs["job_id"] == first.id
+    assert len(recovery_posts(emulator)) == 1
