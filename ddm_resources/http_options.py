@@ -212,13 +212,31 @@ class HttpOptions:
             context: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         else:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        if self.cacert or self.capath:
+        for field, path in (("cacert", self.cacert), ("capath", self.capath)):
+            if not path:
+                continue
             try:
-                context.load_verify_locations(cafile=self.cacert, capath=self.capath)
+                context.load_verify_locations(**{"cafile" if field == "cacert" else "capath": path})
             except (OSError, ssl.SSLError) as exc:
-                what = f"CA bundle {self.cacert}" if self.cacert else f"CA directory {self.capath}"
-                raise ConfigurationError(f"could not load the {what}: {type(exc).__name__}") from None
+                raise _CaLoadError(field, path, exc) from None
         return context
+
+
+class _CaLoadError(ConfigurationError):
+    """A CA bundle (`field` `"cacert"`) or directory (`"capath"`) that exists but cannot be loaded:
+    what it is and why, e.g. `could not load the CA bundle /x.pem: it holds no PEM certificate`.
+    `check_environment` puts the setting it came from before it and says to fix or unset that."""
+
+    def __init__(self, field: str, path: str, exc: BaseException) -> None:
+        self.field = field
+        reason = getattr(exc, "reason", None)
+        if isinstance(exc, ssl.SSLError) and reason == "NO_CERTIFICATE_OR_CRL_FOUND":
+            why = "it holds no PEM certificate"
+        elif isinstance(exc, ssl.SSLError):
+            why = f"it is not a bundle of PEM certificates ({type(exc).__name__}{' ' + reason if reason else ''})"
+        else:
+            why = f"it cannot be read ({type(exc).__name__})"
+        super().__init__(f"could not load the CA {'bundle' if field == 'cacert' else 'directory'} {path}: {why}")
 
 
 @functools.cache
@@ -270,16 +288,36 @@ def check_environment(environ: Mapping[str, str], options: HttpOptions, origins:
     _check(proxies, options, tuple((k, origins[k]) for k in ("cacert", "capath") if k in origins), tls)
 
 
+def _ca_path_problem(field: str, path: str) -> str | None:
+    """Why `path` cannot be the CA bundle (`field` `"cacert"`: a regular file) or the CA directory
+    (`"capath"`), or `None`: it does not exist, or it is the other kind, or a device or a pipe (reading
+    `/dev/zero` would never end)."""
+    where = Path(path)
+    kind = "directory" if field == "capath" else "file"
+    if not where.exists():
+        return f"names a CA {kind} that does not exist: {path}"
+    if field == "capath":
+        if where.is_dir():
+            return None
+        return (f"names {path} as a CA directory, but it is not a directory (a bundle file is set with "
+                "ddm:cacert, OS_CACERT or SSL_CERT_FILE)")
+    if where.is_file():
+        return None
+    if where.is_dir():
+        return (f"names {path} as a CA file, but it is a directory, not a file (a directory of hashed "
+                "certificates is set with SSL_CERT_DIR)")
+    return f"names {path} as a CA file, but it is not a regular file (a device, a pipe or a socket)"
+
+
 @functools.lru_cache(maxsize=32)
 def _check(proxies: tuple[tuple[str, ProxyMount], ...], options: HttpOptions,
            origin_pairs: tuple[tuple[str, str], ...], tls: bool) -> None:
     origins = dict(origin_pairs)
     for field, path in (("cacert", options.cacert), ("capath", options.capath)):
-        if path and not (Path(path).is_dir() if field == "capath" else Path(path).is_file()):
-            kind = "directory" if field == "capath" else "file"
-            raise ConfigurationError(
-                f"{origins.get(field, field)} names a CA {kind} that does not exist: {path}; "
-                "fix the path or unset it")
+        problem = _ca_path_problem(field, path) if path else None
+        if problem is not None:
+            origin = origins.get(field, field)
+            raise ConfigurationError(f"{origin} {problem}; fix the path or unset {origin}")
     for _, mount in proxies:
         if mount.url is None:
             continue
@@ -296,6 +334,9 @@ def _check(proxies: tuple[tuple[str, ProxyMount], ...], options: HttpOptions,
     try:
         with httpx.Client(**options.client_kwargs(tls=tls, proxies=dict(proxies))):  # it sends nothing
             pass
+    except _CaLoadError as exc:
+        origin = origins.get(exc.field, exc.field)
+        raise ConfigurationError(f"{origin}: {exc}; fix the path or unset {origin}") from None
     except ConfigurationError as exc:
         names = " / ".join(dict.fromkeys(origins.get(f, f) for f in ("cacert", "capath") if getattr(options, f)))
         raise ConfigurationError(f"{names or 'ddm:systemTrustStore'}: {exc}") from None

@@ -1,0 +1,62 @@
+"""Error wordings the trial of main (30 Nov, item 3) found unhelpful: each names what is wrong,
+where the value came from and what to do."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ddm_resources.errors import ConfigurationError
+from ddm_resources.settings import resolve_settings
+
+READY = {"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1", "DDM_ENDPOINT": "https://127.0.0.1:8080"}
+
+
+def settings_error(env: dict[str, str]) -> str:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings({}.get, {**READY, **env})
+    return str(info.value)
+
+
+# (a) the CA file -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["OS_CACERT", "SSL_CERT_FILE"])
+def test_a_directory_given_as_the_ca_file_is_called_a_directory(tmp_path, name):
+    assert settings_error({name: str(tmp_path)}) == (
+        f"{name} names {tmp_path} as a CA file, but it is a directory, not a file (a directory of hashed "
+        f"certificates is set with SSL_CERT_DIR); fix the path or unset {name}")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_given_as_the_ca_file_is_not_read():
+    assert settings_error({"OS_CACERT": "/dev/zero"}) == (
+        "OS_CACERT names /dev/zero as a CA file, but it is not a regular file (a device, a pipe or a socket); "
+        "fix the path or unset OS_CACERT")
+
+
+def test_a_file_given_as_the_ca_directory_is_called_no_directory(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    assert settings_error({"SSL_CERT_DIR": str(bundle)}) == (
+        f"SSL_CERT_DIR names {bundle} as a CA directory, but it is not a directory (a bundle file is set with "
+        "ddm:cacert, OS_CACERT or SSL_CERT_FILE); fix the path or unset SSL_CERT_DIR")
+
+
+def test_a_missing_ca_file_says_which_setting_to_fix(tmp_path):
+    missing = tmp_path / "missing.pem"
+    assert settings_error({"OS_CACERT": str(missing)}) == (
+        f"OS_CACERT names a CA file that does not exist: {missing}; fix the path or unset OS_CACERT")
+
+
+@pytest.mark.parametrize("text, why", [
+    ("not a certificate\n", "it holds no PEM certificate"),
+    ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "it is not a bundle of PEM certificates (SSLError"),
+])
+def test_a_ca_file_that_is_no_certificate_names_its_setting_and_the_next_step(tmp_path, text, why):
+    """With `SSL_CERT_DIR` set too (some images set it), only the setting of the bad file is named."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(text)
+    message = settings_error({"OS_CACERT": str(bundle), "SSL_CERT_DIR": str(tmp_path)})
+    assert message.startswith(f"OS_CACERT: could not load the CA bundle {bundle}: {why}")
+    assert message.endswith("; fix the path or unset OS_CACERT")
