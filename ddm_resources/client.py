@@ -446,10 +446,28 @@ class DdmClient:
         try:
             return model.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
+            first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
+            where = _field_path(first["loc"])
             raise UnreadableAnswerError(
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
-                f"({_count(exc.error_count(), 'problem')}, first: {exc.errors()[0]['msg']})"
+                f"({_count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
             ) from None
+
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """Where in a body a problem is, e.g. `jobs[0].id` from pydantic's `loc` (`("jobs", 0, "id")`);
+    `""` for the body as a whole. Only field names and indexes: a part that is not a plain name
+    (a key the server chose) is shown as `?`, so no text of the server's reaches the message."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + (part if _FIELD.fullmatch(part) else "?")
+    return text
 
 
 def _count(n: int, noun: str) -> str:

@@ -7,9 +7,13 @@ import os
 
 import pytest
 
-from ddm_resources.errors import ConfigurationError
+from ddm_emulator import Fault
+from ddm_resources.client import DdmClient, _field_path
+from ddm_resources.errors import ConfigurationError, UnreadableAnswerError
 from ddm_resources.settings import resolve_settings
+from tests.conftest import PROJECT_ID, TOKEN
 
+JOB_ID = "0990a2ee7866649b8908ec209bfee274"
 READY = {"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1", "DDM_ENDPOINT": "https://127.0.0.1:8080"}
 
 
@@ -60,3 +64,33 @@ def test_a_ca_file_that_is_no_certificate_names_its_setting_and_the_next_step(tm
     message = settings_error({"OS_CACERT": str(bundle), "SSL_CERT_DIR": str(tmp_path)})
     assert message.startswith(f"OS_CACERT: could not load the CA bundle {bundle}: {why}")
     assert message.endswith("; fix the path or unset OS_CACERT")
+
+
+# (b) an answer of unexpected shape names the field, never the server's value -------------------
+
+@pytest.mark.parametrize("body, field", [
+    ({"job": {"status": "Running", "note": "SERVER-TEXT-42"}}, "job.id: Field required"),
+    ({"job": {"id": ["SERVER-TEXT-42"], "status": "Running"}}, "job.id: Input should be a valid string"),
+    ({"jobs": "SERVER-TEXT-42"}, "job: Field required"),
+])
+def test_an_unreadable_job_answer_names_the_field(emulator, body, field):
+    emulator.backend.add_fault(Fault("GET", f"/jobs/{JOB_ID}$", "respond", status=200, body=body))
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN) as client, pytest.raises(UnreadableAnswerError) as info:
+        client.get_job(JOB_ID)
+    assert str(info.value) == (f"GET /v3/{PROJECT_ID}/jobs/{JOB_ID}: unexpected response body "
+                               f"(1 problem, first: {field})")
+
+
+def test_a_list_item_is_named_by_its_index(emulator):
+    emulator.backend.add_fault(Fault("GET", "/jobs$", "respond", status=200, body={
+        "jobs": [{"id": JOB_ID, "status": "Running"}, {"status": "SERVER-TEXT-42"}], "total": 2}))
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN) as client, pytest.raises(UnreadableAnswerError) as info:
+        client.list_jobs(0)
+    assert "(1 problem, first: jobs[1].id: Field required)" in str(info.value)
+    assert "SERVER-TEXT-42" not in str(info.value)
+
+
+def test_a_part_of_the_field_path_that_is_no_plain_name_is_not_quoted():
+    assert _field_path(("jobs", 3, "id")) == "jobs[3].id"
+    assert _field_path(("data", "\x1b[2J../x y", 0)) == "data.?[0]"
+    assert _field_path(()) == ""
