@@ -30,7 +30,7 @@ from .errors import DdmError, TransportError, UnreadableAnswerError, make_api_er
 from .http_options import PROXY_VARIABLES, environment_proxies
 from .models import ApiErrorBody
 from .retry import parse_retry_after
-from .sanitize import TEXT_LIMIT, clean_text
+from .sanitize import TEXT_LIMIT, clause, clean_text
 
 __all__ = [
     "ACCEPT",
@@ -191,7 +191,7 @@ def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc
     value: it may hold a password), what failed, and what to do. A certificate that does not
     verify is not `transient` (another attempt would fail the same way)."""
     proxy = proxy_variable(http, request.url)
-    detail = detail or f"{type(exc).__name__}: {clean_text(_without_proxy_values(str(exc)))}"
+    detail = detail or f"{type(exc).__name__}: {clause(clean_text(_without_proxy_values(str(exc))))}"
     certificate = _certificate_failure(exc)
     if proxy:
         where = f"{where} through the proxy of {proxy}"

@@ -16,6 +16,8 @@ Every such text passes `clean_text` before it reaches an error, a log line or an
 * the text is cut to `limit` characters (with `...`); apart from masking the held secrets
   (a plain search), the work done is bounded by that limit.
 
+`clause` drops the final period of such a text where it ends a clause of a message of ours.
+
 `ResponseBody` (in `models`) applies it to every string of every DDM answer as it is parsed;
 `http_boundary` applies it to error texts. The rules are a safety net: messages are written
 to never quote a header or a request body in the first place.
@@ -27,7 +29,7 @@ import re
 import threading
 import unicodedata
 
-__all__ = ["MASK", "TEXT_LIMIT", "clean_text", "hold_secret"]
+__all__ = ["MASK", "TEXT_LIMIT", "clause", "clean_text", "hold_secret"]
 
 MASK = "***"
 TEXT_LIMIT = 300
@@ -85,6 +87,17 @@ def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     if len(value) > limit:
         value = value[: max(limit - 3, 0)].rstrip() + "..."
     return value
+
+
+def clause(text: str) -> str:
+    """`text` without a final period, so that a message may go on after it with its own
+    punctuation: a join such as `f"{exc}. Check ..."` must not give `..`. Foreign text that ends a
+    clause of ours passes here, e.g. httpx's `Server disconnected without sending a response.` in
+    a `TransportError` (`http_boundary`). An ellipsis (`...`, a cut text) is kept."""
+    text = text.rstrip()
+    if text.endswith(".") and not text.endswith(".."):
+        return text[:-1].rstrip()
+    return text
 
 
 def _mask_pieces(value: str) -> str:
