@@ -176,8 +176,13 @@ def _digits(number: int) -> str:
 
 
 def _from_float(value: float) -> int:
-    if not math.isfinite(value):
-        raise ValueError(f"{value} is not a time; write {_FORMS}")
+    if math.isnan(value):
+        raise ValueError(f"NaN is not a number; write {_FORMS}")
+    if math.isinf(value):  # e.g. 1e400: beyond a float's range, read as infinity
+        sign = "minus " if value < 0 else ""
+        raise ValueError(f"the number is out of range (too large to be read: it reads as {sign}"
+                         f"infinity); source.restore_time is epoch milliseconds, UTC, such as {EXAMPLE_MS} "
+                         f"({format_ms(EXAMPLE_MS)})")
     if value.is_integer():
         return int(value)
     if abs(value) < _SECONDS_BELOW:

@@ -9,9 +9,12 @@ import pytest
 
 from ddm_emulator import Fault
 from ddm_resources.client import DdmClient, _field_path
-from ddm_resources.errors import ConfigurationError, UnreadableAnswerError
+from ddm_resources.errors import ConfigurationError, OutcomeUnknownError, UnreadableAnswerError
+from ddm_resources.inputs import check_inputs
+from ddm_resources.sanitize import clause
 from ddm_resources.settings import resolve_settings
 from tests.conftest import PROJECT_ID, TOKEN
+from tests.unit.test_recovery import INPUTS, run
 
 JOB_ID = "0990a2ee7866649b8908ec209bfee274"
 READY = {"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1", "DDM_ENDPOINT": "https://127.0.0.1:8080"}
@@ -55,7 +58,8 @@ def test_a_missing_ca_file_says_which_setting_to_fix(tmp_path):
 
 @pytest.mark.parametrize("text, why", [
     ("not a certificate\n", "it holds no PEM certificate"),
-    ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "it is not a bundle of PEM certificates (SSLError"),
+    ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+     "it is not a bundle of PEM certificates (SSLError"),
 ])
 def test_a_ca_file_that_is_no_certificate_names_its_setting_and_the_next_step(tmp_path, text, why):
     """With `SSL_CERT_DIR` set too (some images set it), only the setting of the bad file is named."""
@@ -94,3 +98,42 @@ def test_a_part_of_the_field_path_that_is_no_plain_name_is_not_quoted():
     assert _field_path(("jobs", 3, "id")) == "jobs[3].id"
     assert _field_path(("data", "\x1b[2J../x y", 0)) == "data.?[0]"
     assert _field_path(()) == ""
+
+
+# (c) joined sentences: one period ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, joined", [
+    ("Server disconnected without sending a response.", "Server disconnected without sending a response"),
+    ("no period", "no period"),
+    ("cut text...", "cut text..."),
+    ("ends. ", "ends"),
+])
+def test_clause_drops_only_a_final_period(text, joined):
+    assert clause(text) == joined
+
+
+@pytest.mark.real_socket
+def test_a_dropped_restore_post_is_reported_with_single_periods(emulator):
+    """The trial's `...without sending a response.. Check the target's tasks`: httpx's sentence ends a
+    clause of the provider's message, which goes on with its own period."""
+    emulator.backend.add_fault(Fault("POST", "/metadata-recovery$", "drop"))
+    with pytest.raises(OutcomeUnknownError) as info:
+        run(emulator)
+    message = str(info.value)
+    assert "RemoteProtocolError: Server disconnected without sending a response. Check the target's tasks" in message
+    assert ".." not in message.replace("...", "")
+
+
+# (d) a restore_time beyond a float's range ------------------------------------------------------
+
+@pytest.mark.parametrize("value, sign", [(1e400, ""), (-1e400, "minus ")])
+def test_a_restore_time_beyond_a_float_is_out_of_range(value, sign):
+    (problem,) = check_inputs({**INPUTS, "source": {"restore_time": value}}).problems
+    assert (problem.property, problem.reason) == ("source.restore_time", (
+        f"source.restore_time: the number is out of range (too large to be read: it reads as {sign}infinity); "
+        "source.restore_time is epoch milliseconds, UTC, such as 1716180000000 (2024-05-20T04:40:00Z)"))
+
+
+def test_nan_is_not_a_number():
+    (problem,) = check_inputs({**INPUTS, "source": {"restore_time": float("nan")}}).problems
+    assert problem.reason.startswith("source.restore_time: NaN is not a number; write epoch milliseconds")
