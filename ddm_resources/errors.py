@@ -37,6 +37,7 @@ __all__ = [
     "DdmError",
     "JobError",
     "JobFailedError",
+    "JobNotFoundError",
     "JobTimeoutError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -150,6 +151,10 @@ class JobError(DdmError):
     def __init__(self, message: str, *, job_id: str) -> None:
         self.job_id = job_id
         super().__init__(message)
+
+
+class JobNotFoundError(JobError):
+    """DDM did not know the job (or showed it without a status) for longer than the wait allows."""
 
 
 class JobFailedError(JobError):

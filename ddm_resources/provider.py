@@ -244,8 +244,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         knows, or one it now shows with another status, keeps the recorded outputs with a line
         saying so; a time the answer leaves empty keeps the recorded one. Raises `DdmError`
         (the resource, the job and what to do first) when the job cannot be read, including an
-        answer about another job; the state is then left as it was.
+        answer about another job, or one that cannot be this restore's (`job_check`: another
+        instance, created in the future, ended before it began); the state is then left as it was.
         """
+        from .job_check import contradiction
         from .waiter import job_outcome
 
         outs = _user_props(props)
@@ -261,6 +263,12 @@ class MetadataRecoveryProvider(ResourceProvider):
             raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
                                         f"`pulumi refresh` again later. Cause: {exc}")) from None
+        problem = contradiction(job, instances=_instances(outs), now=self.clock())
+        if problem is not None:
+            raise _at_boundary(DdmError(f"{name}: refresh got an answer about restore job {id_} (target "
+                                        f"{_target_id(outs) or '?'}) that cannot be this restore's: {problem}; the "
+                                        "recorded outputs are kept: check the job in the DDM console, then run "
+                                        "`pulumi refresh` again"))
         outcome = job_outcome(job.status)
         if outcome != "completed":
             shown = job.status if outcome != "unknown" else "a status this tool does not know"
@@ -307,6 +315,12 @@ def _at_boundary(exc: DdmError) -> DdmError:
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
     """The properties without the pickled provider (`__provider`): what the user and we wrote."""
     return {k: v for k, v in (props or {}).items() if k != PROVIDER_KEY}
+
+
+def _instances(props: dict[str, Any]) -> tuple[str, ...]:
+    """The recorded target and source instance IDs (those the properties hold as strings)."""
+    source = props.get("source_instance_id")
+    return tuple(i for i in (_target_id(props), source) if isinstance(i, str) and i)
 
 
 def _target_id(props: dict[str, Any]) -> str | None:

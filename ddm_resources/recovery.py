@@ -10,7 +10,10 @@ This is what `MetadataRecovery` create does, apart from Pulumi:
 3. Otherwise submit the restore (section 2.1). When its answer is lost (timeout, dropped
    connection, 5xx) or the target is busy (409), look for the job again and adopt it; if
    none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
-4. Wait for the job (section 3.1). If it fails, fetch `fail_reason` from the job list.
+4. Wait for the job (section 3.1). An answer that cannot be this restore (`job_check`) is
+   never taken: while waiting it counts as unreadable; when the job the POST named is refused
+   so at its first answer, or is never found, the answer to the POST is treated as lost (3).
+   If the job fails, fetch `fail_reason` from the job list.
 
 Every `RecoveryError` raised once a job exists carries its `job_id`.
 """
@@ -30,13 +33,16 @@ from .errors import (
     DdmError,
     JobError,
     JobFailedError,
+    JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
     RecoveryError,
     ServerError,
     TransportError,
+    UnreadableAnswerError,
 )
 from .input_model import MetadataRecoveryInputs
+from .job_check import contradiction
 from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .restore_time import format_ms
@@ -83,6 +89,10 @@ class Recovery:
     """The restore jobs of the target or source listed before the POST: never this POST's job."""
     _source_hint: str = field(default="", init=False, repr=False)
     """Names the restore jobs bound to the source, when the service binds jobs so (`adoption`)."""
+    _posted: tuple[str, float] | None = field(default=None, init=False, repr=False)
+    """The job ID this run's POST answered, and when (epoch s) that POST was sent."""
+    _answered: set[str] = field(default_factory=set, init=False, repr=False)
+    """The jobs of which an answer was taken (found, and no `contradiction`)."""
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -101,10 +111,12 @@ class Recovery:
         started = self.monotonic()
         self._take_target()
         job_id = self._adopt_or_submit()
-        if self.ledger is not None:
-            self.ledger.claimed_job(self.target, job_id)
-        remaining = self.inputs.create_timeout - (self.monotonic() - started)
-        return self._wait(job_id, remaining)
+        try:
+            return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
+        except _NotThisRestore as exc:
+            assert self._posted is not None
+            job_id, self._posted = self._find_after_unclear_answer(exc, self._posted[1]), None
+            return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
 
     # adopt or submit -------------------------------------------------------------------------
 
@@ -182,11 +194,11 @@ class Recovery:
         except DdmError as exc:
             raise RecoveryError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
                                 target_instance_id=self.target, job_id=job_id) from None
-        bound = (self.target, self.inputs.source_instance_id)  # the service may bind a restore job to either
-        if job.instance is not None and job.instance.id and job.instance.id not in bound:
+        problem = contradiction(job, instances=(self.target, self.inputs.source_instance_id), now=self.clock())
+        if problem is not None:
             raise RecoveryError(
-                f"{self.name}: adopt_job_id {job_id} acts on instance {job.instance.id}, neither the target "
-                f"{self.target} nor the source; give the job of this target's restore",
+                f"{self.name}: adopt_job_id {job_id} cannot be the restore onto target {self.target}: {problem}; "
+                "give the job of this target's restore",
                 target_instance_id=self.target, job_id=job_id)
         self.say(f"adopting job {job_id} ({job.status}) as asked by adopt_job_id; no restore is submitted")
         return job_id
@@ -203,6 +215,7 @@ class Recovery:
             return self._find_after_unclear_answer(exc, submitted_at)
         except DdmError as exc:
             raise self._not_started(exc) from None
+        self._posted = (job_id, submitted_at)
         self.say(f"metadata recovery onto {self.target} accepted as job {job_id}; waiting up to "
                  f"{self.inputs.create_timeout_text}")
         return job_id
@@ -268,14 +281,40 @@ class Recovery:
 
     # wait ----------------------------------------------------------------------------------
 
+    def _poll(self, job_id: str) -> Job:
+        """`DdmClient.poll_job`, refusing an answer that cannot be this restore (`job_check`):
+        `_NotThisRestore` at the first answer about the job this run's POST named, else
+        `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
+        job = self.client.poll_job(job_id)
+        posted_at = self._posted[1] if self._posted is not None and self._posted[0] == job_id else None
+        problem = contradiction(job, instances=(self.target, self.inputs.source_instance_id), now=self.clock(),
+                                requested_at=posted_at)
+        if problem is None:
+            self._answered.add(job_id)
+            return job
+        if self._unanswered_post(job_id):
+            raise _NotThisRestore(f"the restore request was answered with job {job_id}, but {problem}")
+        raise UnreadableAnswerError(f"the answer about job {job_id} cannot be this restore's: {problem}; "
+                                    "it is not used")
+
+    def _unanswered_post(self, job_id: str) -> bool:
+        """Whether `job_id` is the job this run's POST named and no answer about it was taken yet."""
+        return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
+
     def _wait(self, job_id: str, timeout: float) -> Job:
+        """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RecoveryError`, or
+        `_NotThisRestore` when the job this run's POST named is not this restore."""
+        if self.ledger is not None:
+            self.ledger.claimed_job(self.target, job_id)
         what = f"{self.name}: metadata recovery onto target instance {self.target}"
         try:
             return wait_for_job(
-                self.client.poll_job, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
+                self._poll, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
                 on_progress=lambda p: self.say(f"{p.describe()} (target {self.target})"),
                 clock=self.monotonic, sleep=self.sleep,
             )
+        except _NotThisRestore:
+            raise
         except JobFailedError as exc:
             earlier = self._failed_before
             again = f" The target's previous restore, job {earlier.id}, failed too." if earlier else ""
@@ -297,6 +336,9 @@ class Recovery:
             message = (f"{what}: job {job_id} {unfinished(exc.last_status, exc.last_error, ran_out)}; "
                        f"it may still be running. {step}")
         except (JobError, DdmError) as exc:
+            if isinstance(exc, JobNotFoundError) and self._unanswered_post(job_id):
+                raise _NotThisRestore(f"the restore request was answered with job {job_id}, which DDM does "
+                                      f"not know ({exc})") from None
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
         raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)
@@ -315,3 +357,8 @@ class Recovery:
         if item is None or not item.fail_reason:
             return "the service gave no reason"
         return item.fail_reason
+
+
+class _NotThisRestore(DdmError):
+    """The job the answer to this run's POST named is not this restore (another instance's, older
+    than the POST, or unknown to DDM): the answer is treated as lost, and the job list searched."""

@@ -22,7 +22,8 @@ with surrounding blanks ignored, and gives it exactly one outcome:
 | any other non-empty value                          | unknown   | polls on until the deadline,     |
 |                                                    |           | naming the status                |
 | missing, `null` or `""`; job not found (404 or     | missing   | polls on for `missing_grace` s   |
-| `DBS.300400`)                                      |           | in a row, then raises `JobError` |
+| `DBS.300400`)                                      |           | in a row, then raises            |
+|                                                    |           | `JobNotFoundError`               |
 
 The deadline raises `JobTimeoutError` with the last status (`None` when no poll was answered)
 and the last poll error. Adoption (`recovery.py`) takes
@@ -37,7 +38,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from .errors import DdmError, JobError, JobFailedError, JobTimeoutError, NotFoundError, UnreadableAnswerError
+from .errors import (
+    DdmError,
+    JobFailedError,
+    JobNotFoundError,
+    JobTimeoutError,
+    NotFoundError,
+    UnreadableAnswerError,
+)
 from .models import Job
 from .poll_plan import Observation, PollPlan, next_delay, parse_progress
 from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
@@ -145,8 +153,8 @@ def wait_for_job(
     Each status has the outcome of the module docstring's table (`job_outcome`). A running job
     is reported through `on_progress` when its status or progress changed, when
     `progress_every` passed since the last report, and before every pause longer than that
-    (the report then says when the next poll comes); the end is reported at once. Raises `JobFailedError`, `JobError`
-    (missing too long) or `JobTimeoutError` (with the last status) when the deadline passes.
+    (the report then says when the next poll comes); the end is reported at once. Raises `JobFailedError`,
+    `JobNotFoundError` (missing too long) or `JobTimeoutError` (with the last status) when the deadline passes.
     """
     start = clock()
     deadline = start + timeout
@@ -194,7 +202,7 @@ def wait_for_job(
         if outcome == "missing":
             missing_since = now if missing_since is None else missing_since
             if now - missing_since >= schedule.missing_grace:
-                raise JobError(
+                raise JobNotFoundError(
                     f"DDM job {job_id} was not found (or showed no status) for {_fmt(now - missing_since)}",
                     job_id=job_id,
                 )

@@ -142,6 +142,29 @@ def test_read_refuses_an_answer_about_another_job(provider_config, emulator):
     assert "f" * 32 not in info.value.details()
 
 
+@pytest.mark.parametrize("fields, problem", [
+    ({"instance": {"id": "3" * 32 + "in09", "name": "x"}}, "it acts on instance " + "3" * 32 + "in09"),
+    ({"created_time": "2099-01-01T00:00:00+0000"}, "it was created at 2099-01-01T00:00:00Z"),
+    ({"created_time": "2026-01-01T00:00:00+0000", "end_time": "1970-01-01T00:00:00+0000"},
+     "it ended at 1970-01-01T00:00:00Z, before it was created"),
+])
+def test_read_refuses_an_answer_that_cannot_be_this_restores(provider_config, emulator, fields, problem):
+    """A refresh answer about this job ID that says `Completed` but cannot be this restore's
+    (another instance, created in the future, ended before it began) changes nothing."""
+    process = ProviderProcess(provider_config)
+    try:
+        id_, outs = process.create(INPUTS)
+        body = {"job": {"id": id_, "name": "RestoreMetadata", "status": "Completed", "process": "", **fields}}
+        emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=body))
+        with pytest.raises(grpc.RpcError) as info:
+            process.read(id_, outs)
+    finally:
+        process.close()
+    details = info.value.details().splitlines()[-1]
+    assert f"refresh got an answer about restore job {id_} (target {TARGET}) that cannot be this restore's" in details
+    assert problem in details and "the recorded outputs are kept" in details
+
+
 @pytest.mark.parametrize("job, line", [
     ({"status": "Failed"}, "now shows job {id} as Failed"),
     ({"status": "PWNED"}, "now shows job {id} as a status this tool does not know"),

@@ -30,6 +30,7 @@ from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.recovery import Recovery
 from ddm_resources.waiter import PollSchedule
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.restore_targets import add_restore_targets
 
 JOB_SECONDS = 300.0
 INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
@@ -204,7 +205,8 @@ def test_adopt_job_id_of_another_instance_is_refused(emulator):
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
     other = emulator.backend.add_instance(DEMO_PROJECT_ID).id
-    with pytest.raises(RecoveryError, match=f"acts on instance {TARGET}, neither the target {other} nor the source"):
+    with pytest.raises(RecoveryError, match=f"cannot be the restore onto target {other}: it acts on instance "
+                                            f"{TARGET}, neither the target nor the source"):
         run(emulator, adopt_job_id=job_id, target={"instance_id": other, "data_nodes": [DATA_NODE]})
 
 
@@ -299,3 +301,79 @@ def test_a_job_neither_running_nor_completed_is_never_adopted(emulator, status):
     assert not any("adopting it" in line for line in lines)
     assert info.value.job_id != other.id
     assert "preflight" in str(info.value) or "not started" in str(info.value), "the busy target refuses"
+
+
+def completed_restore_of_another_target(emulator) -> str:
+    """A restore onto another new instance, completed 16 emulated minutes before now: its job ID."""
+    [other] = add_restore_targets(emulator.backend, 1)
+    job = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=other.instance_id,
+                                            data_nodes=[other.data_node], backup_id=BACKUP)
+    emulator.backend.advance(JOB_SECONDS + 16 * 60)
+    return job.id
+
+
+def test_a_post_answer_naming_another_instances_job_is_not_taken_as_this_restore(emulator):
+    """The answer to this POST names a completed restore of another target (a hostile or
+    confused service): that job is never recorded; its own job, found in the job list, is."""
+    old = completed_restore_of_another_target(emulator)
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "replace_response", status=202,
+                                     body={"job_id": old}, times=1))
+    lines: list[str] = []
+    job = run(emulator, lines=lines)
+    [own] = [j for j in emulator.backend.all_jobs() if j.id != old]
+    assert job.id == own.id != old and job.status == "Completed"
+    assert len(recovery_posts(emulator)) == 1, "never resent"
+    [looking] = [line for line in lines if "looking for its job instead of sending it again" in line]
+    assert f"answered with job {old}, but it acts on instance" in looking
+
+
+def test_a_post_answer_naming_an_older_job_of_the_target_or_source_is_not_taken(emulator):
+    """Bound to the source, an older restore of the same source onto another target acts on the
+    source, so only its age tells it from this restore: created before the POST, it is not taken."""
+    emulator.backend.configure(job_bound_to="source")
+    old = completed_restore_of_another_target(emulator)
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "replace_response", status=202,
+                                     body={"job_id": old}, times=1))
+    lines: list[str] = []
+    job = run(emulator, lines=lines)
+    assert job.id != old and job.status == "Completed"
+    assert len(recovery_posts(emulator)) == 1
+    assert any(f"answered with job {old}, but it was created at" in line and "before this restore was requested"
+               in line for line in lines)
+
+
+def test_a_post_answer_naming_a_job_ddm_does_not_know_is_resolved_through_the_job_list(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "replace_response", status=202,
+                                     body={"job_id": "f" * 32}, times=1))
+    lines: list[str] = []
+    job = run(emulator, lines=lines)
+    [own] = emulator.backend.all_jobs()
+    assert job.id == own.id and job.status == "Completed"
+    assert len(recovery_posts(emulator)) == 1
+    assert any(f"answered with job {'f' * 32}, which DDM does not know" in line for line in lines)
+
+
+@pytest.mark.parametrize("answer, problem", [
+    ({"instance": {"id": "3" * 32 + "in09", "name": "x"}}, "it acts on instance " + "3" * 32 + "in09"),
+    ({"created_time": "2099-01-01T00:00:00+0000"}, "it was created at 2099-01-01T00:00:00Z"),
+    ({"end_time": "1970-01-01T00:00:00+0000"}, "it ended at 1970-01-01T00:00:00Z, before it was created"),
+])
+def test_answers_that_cannot_be_this_restores_are_never_taken_while_waiting(emulator, answer, problem):
+    """An adopted running restore of the target whose every later answer says `Completed` but
+    cannot be this restore (another instance, created in the future, ended before it began):
+    the wait rides the answers out like an outage and fails at its deadline, naming why."""
+    emulator.backend.configure(job_seconds=3600)
+    running = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                                data_nodes=[DATA_NODE], backup_id=BACKUP)
+    created = datetime.fromtimestamp(emulator.backend.now(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    body = {"job": {"id": running.id, "name": "RestoreMetadata", "status": "Completed", "process": "",
+                    "created_time": created, "end_time": created, "instance": {"id": TARGET, "name": "t"},
+                    **answer}}
+    emulator.backend.add_fault(Fault("GET", f"/jobs/{running.id}$", "respond", status=200, body=body))
+    lines: list[str] = []
+    with pytest.raises(RecoveryError) as info:
+        run(emulator, lines=lines, timeouts={"create": "3m"})
+    message = str(info.value)
+    assert info.value.job_id == running.id and "could not be read" in message
+    assert f"cannot be this restore's: {problem}" in message
+    assert recovery_posts(emulator) == []
