@@ -189,6 +189,13 @@ class Recovery:
         return self._submit()
 
     def _adopt_given(self, job_id: str) -> str:
+        elsewhere = self.ledger.target_of(job_id) if self.ledger is not None else None
+        if elsewhere is not None and elsewhere[0] != self.target:
+            raise RecoveryError(
+                f"{self.name}: adopt_job_id {job_id} is the restore onto target instance {elsewhere[0]} (recorded "
+                f"in this stack by {elsewhere[1].resource}), not onto {self.target}; nothing was submitted. Unset "
+                "adopt_job_id to restore onto this target, or give the job of this target's own restore.",
+                target_instance_id=self.target, job_id=job_id)
         try:
             job = self.client.get_job(job_id)
         except DdmError as exc:

@@ -217,6 +217,11 @@ class RunState:
         with self._lock:
             return self._recorded.get(target)
 
+    def target_of(self, job_id: str) -> tuple[str, Recorded] | None:
+        """The target on which the stack state records job `job_id`, and that record, if any."""
+        with self._lock:
+            return next(((target, rec) for target, rec in self._recorded.items() if rec.job_id == job_id), None)
+
     def claim(self, target: str, resource: str) -> Claim | None:
         """Take `target` for `resource`'s create. Returns `None` when it is now this resource's,
         else the other resource's `Claim` (the target stays with it for the whole run)."""

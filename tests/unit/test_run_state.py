@@ -14,6 +14,7 @@ from ddm_resources.errors import RecoveryError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.run_state import RunState
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.restore_targets import add_restore_targets
 
 GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
         "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
@@ -235,3 +236,24 @@ def test_the_same_restore_may_record_its_job_again(latest_restore, emulator, sou
     result = run.create(news)
     assert result.id == first.id and result.outs["job_id"] == first.id
     assert len(recovery_posts(emulator)) == 1
+
+
+def test_adopting_a_job_the_stack_records_on_another_target_is_refused(provider, emulator):
+    """Bound to the source, the recorded restore onto TARGET acts on the source, so its instance
+    alone does not tell that it is not a restore onto a new target: the ledger does."""
+    emulator.backend.configure(job_bound_to="source")
+    olds = {**GOOD, "resource_name": "a"}
+    first = provider.create(olds)
+    [other] = add_restore_targets(emulator.backend, 1)
+    moved = {**olds, "target": {"instance_id": other.instance_id, "data_nodes": [other.data_node]},
+             "adopt_job_id": first.id}
+    before = len(emulator.backend.requests())
+    up = configured(emulator)
+    up.check(olds, moved)
+    assert up.diff(first.id, {**olds, **first.outs}, moved).replaces
+    with pytest.raises(RecoveryError) as info:
+        up.create(moved)
+    assert str(info.value).startswith(f"a: adopt_job_id {first.id} is the restore onto target instance {TARGET} "
+                                      f"(recorded in this stack by a), not onto {other.instance_id}; nothing was "
+                                      "submitted")
+    assert len(emulator.backend.requests()) == before, "refused before any request"
