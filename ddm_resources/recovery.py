@@ -336,9 +336,9 @@ class Recovery:
                 step = (f"The next `pulumi up` adopts it while it runs; once it has completed, "
                         f"set adopt_job_id = \"{job_id}\" to adopt it.")
             else:  # adoption takes only a running job (adoption.py): say what to do instead
-                step = (f"DDM reports a status the provider does not wait through, so the next `pulumi up` will "
-                        f"not adopt it: check job {job_id} in the DDM console, and once it has completed set "
-                        f"adopt_job_id = \"{job_id}\" to record it.")
+                step = (f"The next `pulumi up` adopts only a running restore, not one in this status: check job "
+                        f"{job_id} in the DDM console, and once it has completed set adopt_job_id = \"{job_id}\" "
+                        "to record it.")
             ran_out = f"timeouts.create ({self.inputs.create_timeout_text}) ran out"
             message = (f"{what}: job {job_id} {unfinished(exc.last_status, exc.last_error, ran_out)}; "
                        f"it may still be running. {step}")

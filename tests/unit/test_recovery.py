@@ -165,7 +165,8 @@ def test_deadline_in_a_status_never_adopted_says_what_to_do_instead(emulator):
     [job] = emulator.backend.all_jobs()
     message = str(info.value)
     assert "was still 'Paused'" in message and "adopts it while it runs" not in message
-    assert "will not adopt it" in message and f'adopt_job_id = "{job.id}"' in message
+    assert "adopts only a running restore, not one in this status" in message and "wait through" not in message
+    assert f'adopt_job_id = "{job.id}"' in message
 
 
 def test_a_target_refused_as_not_empty_says_to_use_a_new_empty_instance(emulator):
