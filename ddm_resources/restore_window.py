@@ -120,8 +120,10 @@ def check_source_instance_id(value: object, helper: str) -> None:
 def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
     """The newest restorable time of the source (epoch ms, section 2.3): `RestoreWindow.latest_ms`
     without the backup list. Raises `DdmError` when it is not known (no range, or a range that
-    cannot be read whole could hold a newer time), `ApiError`/`TransportError` when DDM cannot be
+    cannot be read whole could hold a newer time), `ConfigurationError` for a `source_instance_id`
+    that is not a DDM instance ID (nothing is sent), `ApiError`/`TransportError` when DDM cannot be
     asked."""
+    check_source_instance_id(source_instance_id, "latest_restorable_ms")
     intervals, unreadable = _read_intervals(client, source_instance_id)
     latest = _newest(intervals, unreadable)
     if latest is not None:

@@ -22,7 +22,7 @@ from ddm_resources.client import DdmClient, api_path
 from ddm_resources.errors import ConfigurationError
 from ddm_resources.inputs import check_inputs
 from ddm_resources.models import RestoreSource, RestoreTarget
-from ddm_resources.restore_window import read_restore_window
+from ddm_resources.restore_window import latest_restorable_ms, read_restore_window
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
 
 HOSTILE = [
@@ -72,10 +72,11 @@ def test_get_restore_window_asks_only_the_source_s_paths(emulator, stack_config)
                                    f"/v3/{DEMO_PROJECT_ID}/backups"]
 
 
-def test_read_restore_window_names_itself(emulator):
+@pytest.mark.parametrize("helper", [read_restore_window, latest_restorable_ms])
+def test_the_public_helpers_taking_a_client_name_themselves(emulator, helper):
     with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client, pytest.raises(ConfigurationError) as info:
-        read_restore_window(client, "ddm-prod")
-    assert str(info.value).startswith("read_restore_window: source_instance_id 'ddm-prod' does not look like the ID "
+        helper(client, "ddm-prod")
+    assert str(info.value).startswith(f"{helper.__name__}: source_instance_id 'ddm-prod' does not look like the ID "
                                       "of a DDM instance")
     assert requested(emulator) == []
 
