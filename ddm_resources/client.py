@@ -32,6 +32,7 @@ from .errors import (
 )
 from .http_boundary import AUTH_TOKEN, DATE, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
+from .inputs import JOB_ID_PATTERN
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -82,13 +83,12 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
-_JOB_ID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _job_id(value: str, path: str) -> str:
     """`value` if it has the shape of a DDM job ID (32 hex characters or a UUID), else `DdmError`:
     a job ID becomes the resource's ID and an output, so odd text never enters the state."""
-    if not _JOB_ID.fullmatch(value):
+    if not JOB_ID_PATTERN.fullmatch(value):
         cut = len(value) >= TEXT_LIMIT and value.endswith("...")  # every server string is cut to it when parsed
         size = f"{TEXT_LIMIT} characters or more" if cut else f"{len(value)} characters"
         raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({size}; expected 32 "

@@ -200,7 +200,8 @@ def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc
         if certificate:
             hint += (", that the CA signing its certificate (or the endpoint's) is given with ddm:cacert or "
                      "OS_CACERT")
-        hint += ", or connect directly by adding the endpoint's host to NO_PROXY"
+        no_proxy = PROXY_VARIABLES["no"][0] if PROXY_VARIABLES["no"][0] in os.environ else PROXY_VARIABLES["no"][1]
+        hint += f", or connect directly by adding the endpoint's host to {no_proxy}"  # a set no_proxy hides NO_PROXY
     elif certificate:
         hint = ("the server's certificate did not verify: give the CA that signs it with ddm:cacert or OS_CACERT "
                 "(or use the system's store with ddm:systemTrustStore true)")

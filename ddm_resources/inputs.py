@@ -72,8 +72,10 @@ FORCE_NEW_INPUTS = ("source_instance_id", "source", "target")
 
 ID_PATTERN = re.compile(r"[0-9a-f]{32}[a-z]{2}[0-9]{2}")
 """An OTC instance, backup or data node ID: 32 lowercase hex characters and a suffix like `in09`."""
-JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-"""A DDM job ID: 32 lowercase hex characters, or a UUID (the documented examples show both)."""
+JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                            re.IGNORECASE)
+"""A DDM job ID: 32 hex characters, or a UUID (the documented examples show both, in lower case;
+any case is accepted, here and in the service's answers, and kept as written)."""
 
 MAX_PROBLEMS = 20
 """At most this many problems are reported; the last one then says how many more there are."""
@@ -228,7 +230,7 @@ class _Rules:
         if is_unknown(value):
             return
         if not isinstance(value, str) or not JOB_ID_PATTERN.fullmatch(value):
-            self.report(path, f"{path} must be the ID of a DDM job, 32 lowercase hexadecimal characters or a UUID, "
+            self.report(path, f"{path} must be the ID of a DDM job, 32 hexadecimal characters or a UUID, "
                               f"such as 09902ee7866649b8908ec209bfee2747 (the job_id of the restore to adopt); "
                               f"got {shown(value)}")
 

@@ -52,6 +52,7 @@ from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
 from .restore_time import format_ms
+from .sanitize import clause
 
 __all__ = [
     "NOT_FOUND_CODES",
@@ -216,7 +217,7 @@ class _Preflight:
             name = f" ({match.instance_name})" if match.instance_name else ""
             reason = match.unavailable_reason or "the service gives no reason"
             self.report("target.instance_id", f"DDM instance {self.target_id}{name} cannot be the restore target: "
-                        f"{reason} (restorable-instances). Restore onto a new DDM instance with no data nodes, "
+                        f"{clause(reason)} (restorable-instances). Restore onto a new DDM instance with no data nodes, "
                         "schemas or accounts, or resolve that first")
         return True
 
@@ -321,8 +322,8 @@ class _Preflight:
                             "(PITR) to that time, in the target's VPC and subnet")
             elif not any(row.available for row in rows):
                 name = f" ({rows[0].instance_name})" if rows[0].instance_name else ""
-                reason = next((r.unavailable_reason for r in rows if r.unavailable_reason),
-                              "the service gives no reason")
+                reason = clause(next((r.unavailable_reason for r in rows if r.unavailable_reason),
+                                     "the service gives no reason"))
                 self.report(path, f"RDS instance {node}{name} cannot be a data node of {self.target_id}: {reason} "
                             "(restorable-data-node). Use another RDS instance restored (PITR) to the same time, "
                             "or resolve that first")

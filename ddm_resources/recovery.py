@@ -47,6 +47,7 @@ from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .restore_time import format_ms
 from .run_state import RunState
+from .sanitize import clause
 from .waiter import PollSchedule, job_outcome, unfinished, wait_for_job
 
 __all__ = ["Recovery"]
@@ -325,8 +326,9 @@ class Recovery:
         except JobFailedError as exc:
             earlier = self._failed_before
             again = f" The target's previous restore, job {earlier.id}, failed too." if earlier else ""
-            message = (f"{what} failed: DDM job {job_id} ended {exc.status}: "
-                       f"{self._fail_reason(job_id, exc.created_time)}.{again} Fix the cause, then run `pulumi up` "
+            reason = clause(self._fail_reason(job_id, exc.created_time))
+            message = (f"{what} failed: DDM job {job_id} ended {exc.status}: {reason}.{again} Fix the cause, then "
+                       "run `pulumi up` "
                        "again to start a new restore. A failed restore may leave the target non-empty (DDM then "
                        "refuses it, DBS.300372): if so, point target.instance_id at a new, empty DDM instance."
                        f"{self._source_hint}")

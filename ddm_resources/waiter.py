@@ -143,8 +143,9 @@ def wait_for_job(
 
     `timeout` is the overall deadline in seconds from the call. An error of `get_job` that
     is worth retrying (`retry.is_retryable_read`: an outage, throttling, a 5xx) or an answer
-    that cannot be used (`UnreadableAnswerError`: an odd body, or one about another job; it
-    says nothing about this job) does not end the wait, since the job runs on regardless:
+    that cannot be used (`UnreadableAnswerError`: an odd body, one over the size limit, one about
+    another job, or one the caller refuses as not this job's; it says nothing about this job)
+    does not end the wait, since the job runs on regardless:
     polling goes on until the deadline (the next poll waits at least the error's `Retry-After`,
     capped as in `RetryPolicy`), and the last such error is named if the deadline passes.
     `get_job` should send a single attempt (`DdmClient.poll_job`): this loop is the retry layer

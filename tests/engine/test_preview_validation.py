@@ -162,10 +162,12 @@ def _unusable_data_node(stack, emulator) -> None:
 @pytest.mark.parametrize(
     "setup, field, reason",
     [
-        (_target_unavailable, "target.instance_id", "The instance has a common account."),
+        (_target_unavailable, "target.instance_id",
+         "The instance has a common account (restorable-instances)."),
         (_time_outside_window, "source.restore_time", "is outside the restorable time range"),
         (_unknown_backup, "source.backup_id", f"Backup {'0' * 32}br09 of instance {SOURCE} not found."),
-        (_unusable_data_node, "target.data_nodes[0]", "The instance is a read-only instance."),
+        (_unusable_data_node, "target.data_nodes[0]",
+         "The instance is a read-only instance (restorable-data-node)."),
     ],
     ids=["target-unavailable", "time-outside-window", "unknown-backup", "unusable-data-node"],
 )

@@ -40,13 +40,14 @@ def break_node(emulator) -> None:
 @pytest.mark.parametrize(
     "setup, inputs, field, reason",
     [
-        (break_target, lambda e: INPUTS, "target.instance_id", "The instance has a common account."),
+        (break_target, lambda e: INPUTS, "target.instance_id",
+         "The instance has a common account (restorable-instances)."),
         (None, lambda e: {**INPUTS, "source": {"restore_time": now_ms(e) - 10 * _DAY_MS}},
          "source.restore_time", "outside the restorable time range"),
         (None, lambda e: {**INPUTS, "source": {"backup_id": "0" * 32 + "br09"}},
          "source.backup_id", f"Backup {'0' * 32}br09 of instance {SOURCE} not found."),
         (break_node, lambda e: INPUTS, "target.data_nodes[0]",
-         "The instance is in a different VPC from the DDM instance."),
+         "The instance is in a different VPC from the DDM instance (restorable-data-node)."),
     ],
     ids=["target-unavailable", "time-outside-window", "unknown-backup", "unusable-data-node"],
 )

@@ -83,7 +83,7 @@ def test_unavailable_target_reports_the_services_reason(client, emulator, change
         setattr(target, key, value)
     found = run(client, emulator)
     assert set(found) == {"target.instance_id"}
-    assert reason in found["target.instance_id"] and "restorable-instances" in found["target.instance_id"]
+    assert f"{reason[:-1]} (restorable-instances)." in found["target.instance_id"], "one period, after the API"
 
 
 def test_target_not_listed_names_the_usable_ones(client, emulator):
@@ -171,7 +171,7 @@ def test_unusable_data_node_reports_the_services_reason(client, emulator, change
     source = {"restore_time": now_ms(emulator) - 3_600_000} if by_time else GOOD["source"]
     found = run(client, emulator, source=source)
     assert set(found) == {"target.data_nodes[0]"}
-    assert reason in found["target.data_nodes[0]"] and "restorable-data-node" in found["target.data_nodes[0]"]
+    assert f"{reason[:-1]} (restorable-data-node)." in found["target.data_nodes[0]"], "one period, after the API"
 
 
 def test_source_node_and_unknown_node_are_refused_per_entry(client, emulator):
@@ -225,7 +225,8 @@ def test_require_preflight_raises_with_the_problems(client, emulator):
     with pytest.raises(PreflightError) as info:
         require_preflight(client, inputs)
     assert [p.property for p in info.value.problems] == ["target.instance_id"]
-    assert "no restore was sent" in str(info.value) and "The instance is frozen." in str(info.value)
+    assert "no restore was sent" in str(info.value)
+    assert "The instance is frozen (restorable-instances)." in str(info.value)
     emulator.backend.instances[TARGET].frozen = False
     require_preflight(client, inputs)
 
@@ -252,7 +253,7 @@ def test_check_turns_preflight_problems_into_failures(provider, emulator):
     emulator.backend.data_nodes[DATA_NODE].read_only = True
     result = provider.check({}, GOOD)
     assert {f.property: f.reason for f in result.failures}.keys() == {"target.instance_id", "target.data_nodes[0]"}
-    assert "The instance has a common account." in result.failures[0].reason
+    assert "The instance has a common account (restorable-instances)." in result.failures[0].reason
     assert emulator.backend.requests(method="POST") == []
 
 
