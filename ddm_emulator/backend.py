@@ -134,7 +134,8 @@ class DdmBackend:
         """
         Change settings by name (fields of `EmulatorSettings`) and return `config()`.
 
-        Two actions are accepted too: `fail_next_job` (a reason, or `{"reason"}`)
+        Two actions are accepted too: `fail_next_job` (a reason, `{"reason"}`, or `true`
+        for the default reason)
         and `advance_seconds` (jump emulated time). Raises `ValueError` on an
         unknown name or a bad value, before anything changed.
         """

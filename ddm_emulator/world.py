@@ -96,7 +96,8 @@ class World:
         self._apply(self.settings.replace(**changes))
         if fail_next is not None:
             reason = fail_next.get("reason") if isinstance(fail_next, dict) else fail_next
-            self.fail_next_job(str(reason) if reason else "Metadata restoration failed.")
+            # `true` (or any non-text) asks for the default reason, not for the reason "True"
+            self.fail_next_job(reason if isinstance(reason, str) and reason else "Metadata restoration failed.")
         if advance is not None:
             self.advance(float(advance))
         return self.config()

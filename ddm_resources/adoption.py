@@ -73,6 +73,8 @@ class TargetJobs:
     """Every restore job of the target or the source in the list: jobs older than a POST."""
     of_source: tuple[JobItem, ...] = ()
     """Running or completed restore jobs bound to the source (their target cannot be told)."""
+    ended: frozenset[str] = frozenset()
+    """The jobs of `seen` that had already ended (completed, failed): never the job of a later POST."""
 
     def source_hint(self) -> str:
         """A sentence naming the restore jobs bound to the source, for a refused or unclear POST."""
@@ -151,7 +153,8 @@ def target_jobs(client: DdmClient, target: str, now: float, window: float, sourc
         elif outcome == "failed":
             failed = failed or job
     return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else future,
-                      None if adoptable else completed, failed, frozenset(job.id for job in jobs), of_source)
+                      None if adoptable else completed, failed, frozenset(job.id for job in jobs), of_source,
+                      frozenset(job.id for job in jobs if job_outcome(job.status) in ("completed", "failed")))
 
 
 def _looks_like_restore(name: str) -> bool:

@@ -55,5 +55,5 @@ def contradiction(job: Job, *, instances: tuple[str, ...], now: float,
 
 
 def _minutes(seconds: float) -> str:
-    """`seconds` as whole minutes, e.g. `16 min`."""
-    return f"{round(seconds / 60)} min"
+    """`seconds` in whole minutes up to two days (`16 min`), else in whole days (`26321 days`)."""
+    return f"{round(seconds / 60)} min" if seconds < 2 * 86400 else f"{round(seconds / 86400)} days"

@@ -87,7 +87,10 @@ class Recovery:
     _failed_before: JobItem | None = field(default=None, init=False, repr=False)
     """The target's last failed restore, if the job list shows one: named when a restore is refused."""
     _seen_before: frozenset[str] = field(default=frozenset(), init=False, repr=False)
-    """The restore jobs of the target or source listed before the POST: never this POST's job."""
+    """The restore jobs of the target or source listed before the POST: never found as this POST's job."""
+    _ended_before: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    """Those of them that had ended: never taken as this POST's job, even when its answer names one (a
+    running one may be: a service may answer a POST onto a busy target with the job that runs)."""
     _source_hint: str = field(default="", init=False, repr=False)
     """Names the restore jobs bound to the source, when the service binds jobs so (`adoption`)."""
     _posted: tuple[str, float] | None = field(default=None, init=False, repr=False)
@@ -176,6 +179,7 @@ class Recovery:
             self.say(found.adoption_line())
             return found.adoptable.id
         self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
+        self._ended_before = found.ended
         refusal = found.refusal(self.name, self.target)
         if refusal is not None:
             job = found.refused_by
@@ -297,6 +301,8 @@ class Recovery:
         posted_at = self._posted[1] if self._posted is not None and self._posted[0] == job_id else None
         problem = contradiction(job, instances=(self.target, self.inputs.source_instance_id), now=self.clock(),
                                 requested_at=posted_at)
+        if problem is None and posted_at is not None and job_id in self._ended_before:
+            problem = "the job list showed it ended before this restore was requested"
         if problem is None:
             self._answered.add(job_id)
             return job
@@ -346,8 +352,8 @@ class Recovery:
                        f"it may still be running. {step}")
         except (JobError, DdmError) as exc:
             if isinstance(exc, JobNotFoundError) and self._unanswered_post(job_id):
-                raise _NotThisRestore(f"the restore request was answered with job {job_id}, which DDM does "
-                                      f"not know ({exc})") from None
+                raise _NotThisRestore(f"the restore request was answered with job {job_id}, which DDM did not "
+                                      f"know for {self.schedule.missing_grace:g} s") from None
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
         raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)

@@ -351,7 +351,7 @@ def test_a_post_answer_naming_a_job_ddm_does_not_know_is_resolved_through_the_jo
     [own] = emulator.backend.all_jobs()
     assert job.id == own.id and job.status == "Completed"
     assert len(recovery_posts(emulator)) == 1
-    assert any(f"answered with job {'f' * 32}, which DDM does not know" in line for line in lines)
+    assert any(f"answered with job {'f' * 32}, which DDM did not know for 60 s)" in line for line in lines)
 
 
 @pytest.mark.parametrize("answer, problem", [
@@ -378,3 +378,23 @@ def test_answers_that_cannot_be_this_restores_are_never_taken_while_waiting(emul
     assert info.value.job_id == running.id and "could not be read" in message
     assert f"cannot be this restore's: {problem}" in message
     assert recovery_posts(emulator) == []
+
+
+def test_a_post_answer_naming_the_targets_earlier_failed_job_is_not_taken(emulator):
+    """The target's last restore failed a minute ago (it left the target clean); the answer to the
+    new POST names that job: within the clock skew of the POST, only the job list read before the
+    POST tells it from this restore. The new restore's own job is found and completed."""
+    emulator.backend.configure(job_seconds=10)
+    emulator.backend.fail_next_job("Metadata restoration failed.")
+    with pytest.raises(RecoveryError):
+        run(emulator)
+    [failed] = emulator.backend.all_jobs()
+    emulator.backend.advance(60)
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "replace_response", status=202,
+                                     body={"job_id": failed.id}, times=1))
+    lines: list[str] = []
+    job = run(emulator, lines=lines)
+    assert job.id != failed.id and job.status == "Completed"
+    assert len(recovery_posts(emulator)) == 2
+    refused = f"answered with job {failed.id}, but the job list showed it ended before this restore was requested"
+    assert any(refused in line for line in lines)
