@@ -9,8 +9,6 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
-import email.utils
-import math
 import random
 import re
 import time
@@ -30,7 +28,7 @@ from .errors import (
     TransportError,
     UnreadableAnswerError,
 )
-from .http_boundary import AUTH_TOKEN, DATE, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
+from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .inputs import JOB_ID_PATTERN
 from .lookup_models import (
@@ -60,6 +58,7 @@ from .models import (
 from .restore_time import shown
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
 from .sanitize import TEXT_LIMIT
+from .service_clock import ServiceClock
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
 
@@ -129,7 +128,7 @@ class DdmClient:
     * **http_options** - CA bundle and verification (`ddm_resources.http_options`).
     * **deadline** - seconds one request may take in all (`http_boundary.REQUEST_DEADLINE`).
     * **clock** - the local wall clock, epoch seconds (tests inject an emulated one); the
-      service's clock is learned from the `Date` of its answers (`server_now_ms`).
+      service's clock is learned from the `Date` of its answers (`server_now_ms`, `service_clock.ServiceClock`).
 
     Every request carries `http_boundary.request_headers` (`Content-Type: application/json`
     on GETs too, `X-Project-Id`, a `User-Agent` naming this product and version) and the token.
@@ -159,6 +158,7 @@ class DdmClient:
         self._sleep = sleep
         self._on_retry = on_retry
         self._deadline = deadline
+        service_clock = ServiceClock(clock)
         self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(tls=opens_tls(endpoint)),
             base_url=endpoint.rstrip("/"),
@@ -166,11 +166,9 @@ class DdmClient:
             transport=transport,
             auth=self._token if isinstance(self._token, httpx.Auth) else None,  # AK/SK signing
             headers=request_headers(project_id=project_id),
-            event_hooks={"request": [self._note_sent], "response": [self._note_server_time]},
+            event_hooks={"request": [service_clock.note_sent], "response": [service_clock.note_answer]},
         ))
-        self._clock = clock
-        self._server_offset: float | None = None
-        self._server_floor: float | None = None
+        self._service_clock = service_clock
 
     def __repr__(self) -> str:
         return f"DdmClient(endpoint={str(self._http.base_url)!r}, project_id={self.project_id!r})"
@@ -308,12 +306,12 @@ class DdmClient:
         clock can be (`Date` has whole seconds, so an agreeing clock may be up to a second
         ahead) is asked once more with that lower bound. Synchronised clocks cost no extra request.
         """
-        knew_clock = self._server_offset is not None
+        knew_clock = self._service_clock.heard
         asked_at = self.server_now_ms()
         try:
             jobs = self._jobs_until(start_ms, end_ms, asked_at)
         except ApiError as exc:
-            floor = self._server_floor_ms()
+            floor = self._service_clock.floor_ms()
             if exc.status_code != 400 or floor >= asked_at:
                 raise
             return self._jobs_until(start_ms, end_ms, floor)  # the service is behind us
@@ -331,39 +329,12 @@ class DdmClient:
         return jobs
 
     def local_now_ms(self) -> int:
-        """Now on this machine's clock (the `clock` given), epoch ms: what "in the future" means
-        for a time the service names (a server's `Date` is not trusted for that)."""
-        return int(self._clock() * 1000)
+        """Now on this machine's clock (the `clock` given), epoch ms (`ServiceClock.local_now_ms`)."""
+        return self._service_clock.local_now_ms()
 
     def server_now_ms(self) -> int:
-        """Now on the service's clock, epoch ms, as far as its answers' `Date` (whole seconds)
-        tell: the local clock when the latest `Date` agrees with it (or none came yet), else
-        the local clock corrected by the latest `Date` (a lower bound of the service's now)."""
-        return int((self._clock() + (self._server_offset or 0.0)) * 1000)
-
-    def _server_floor_ms(self) -> int:
-        """A lower bound of the service's now from the latest `Date` (the local clock if none)."""
-        return int((self._clock() + (self._server_floor or 0.0)) * 1000)
-
-    def _note_sent(self, request: httpx.Request) -> None:
-        request.extensions["ddm_sent_at"] = self._clock()
-
-    def _note_server_time(self, response: httpx.Response) -> None:
-        date = response.headers.get(DATE)
-        if not date:
-            return
-        try:
-            when = email.utils.parsedate_to_datetime(date)
-        except (TypeError, ValueError):
-            return
-        if when.tzinfo is None:
-            return
-        received = self._clock()
-        sent = response.request.extensions.get("ddm_sent_at", received)
-        served = when.timestamp()  # the service's clock while answering, cut to the second
-        self._server_floor = served - received
-        agrees = math.floor(sent) <= served <= received
-        self._server_offset = 0.0 if agrees else self._server_floor
+        """Now on the service's clock, epoch ms, as its answers' `Date` tell (`ServiceClock.now_ms`)."""
+        return self._service_clock.now_ms()
 
     def _all_items(
         self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]
