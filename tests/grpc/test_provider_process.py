@@ -127,19 +127,26 @@ def test_create_never_takes_another_jobs_answer_as_its_own(provider, emulator):
     assert len(emulator.backend.requests(method="GET", path_contains=f"/jobs/{job.id}")) >= 4
 
 
-def test_read_refuses_an_answer_about_another_job(provider_config, emulator):
+def refused_refresh(provider_config, emulator, answer) -> tuple[str, grpc.RpcError]:
+    """Create a restore, then refresh it while every job GET is answered with `answer(job_id)`;
+    the refresh must fail: `(job_id, the gRPC error)`."""
     process = ProviderProcess(provider_config)
     try:
         id_, outs = process.create(INPUTS)
-        emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=OTHER_JOB))
+        emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=answer(id_)))
         with pytest.raises(grpc.RpcError) as info:
             process.read(id_, outs)
     finally:
         process.close()
-    details = info.value.details().splitlines()[-1]
+    return id_, info.value
+
+
+def test_read_refuses_an_answer_about_another_job(provider_config, emulator):
+    id_, error = refused_refresh(provider_config, emulator, lambda _: OTHER_JOB)
+    details = error.details().splitlines()[-1]
     assert f"refresh could not read restore job {id_} (target {TARGET})" in details
     assert "the recorded outputs are kept" in details and "about another job" in details
-    assert "f" * 32 not in info.value.details()
+    assert "f" * 32 not in error.details()
 
 
 @pytest.mark.parametrize("fields, problem", [
@@ -151,16 +158,9 @@ def test_read_refuses_an_answer_about_another_job(provider_config, emulator):
 def test_read_refuses_an_answer_that_cannot_be_this_restores(provider_config, emulator, fields, problem):
     """A refresh answer about this job ID that says `Completed` but cannot be this restore's
     (another instance, created in the future, ended before it began) changes nothing."""
-    process = ProviderProcess(provider_config)
-    try:
-        id_, outs = process.create(INPUTS)
-        body = {"job": {"id": id_, "name": "RestoreMetadata", "status": "Completed", "process": "", **fields}}
-        emulator.backend.add_fault(Fault("GET", JOB_PATH, "respond", status=200, body=body))
-        with pytest.raises(grpc.RpcError) as info:
-            process.read(id_, outs)
-    finally:
-        process.close()
-    details = info.value.details().splitlines()[-1]
+    id_, error = refused_refresh(provider_config, emulator, lambda job_id: {"job": {
+        "id": job_id, "name": "RestoreMetadata", "status": "Completed", "process": "", **fields}})
+    details = error.details().splitlines()[-1]
     assert f"refresh got an answer about restore job {id_} (target {TARGET}) that cannot be this restore's" in details
     assert problem in details and "the recorded outputs are kept" in details
 
