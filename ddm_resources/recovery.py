@@ -106,6 +106,12 @@ class Recovery:
         return self.inputs.target.instance_id
 
     @property
+    def bound_to(self) -> tuple[str, str]:
+        """The instances a job of this restore may act on: the target and the source (the docs do not
+        say which one the service binds a restore job to)."""
+        return self.target, self.inputs.source_instance_id
+
+    @property
     def name(self) -> str:
         """The resource's Pulumi name, or a generic one."""
         return self.inputs.resource_name or "metadata recovery"
@@ -206,7 +212,7 @@ class Recovery:
         except DdmError as exc:
             raise RecoveryError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
                                 target_instance_id=self.target, job_id=job_id) from None
-        problem = contradiction(job, instances=(self.target, self.inputs.source_instance_id), now=self.clock())
+        problem = contradiction(job, instances=self.bound_to, now=self.clock())
         if problem is not None:
             raise RecoveryError(
                 f"{self.name}: adopt_job_id {job_id} cannot be the restore onto target {self.target}: {problem}; "
@@ -266,7 +272,7 @@ class Recovery:
         self.sleep(_SETTLE)
         job: JobItem | None = None
         try:
-            candidates = [job for job in restore_jobs(self.client, (self.target, self.inputs.source_instance_id),
+            candidates = [job for job in restore_jobs(self.client, self.bound_to,
                                                       submitted_at - _SKEW) if job.id not in self._seen_before]
         except DdmError as lookup_error:
             exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
@@ -299,7 +305,7 @@ class Recovery:
         `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
         job = self.client.poll_job(job_id)
         posted_at = self._posted[1] if self._posted is not None and self._posted[0] == job_id else None
-        problem = contradiction(job, instances=(self.target, self.inputs.source_instance_id), now=self.clock(),
+        problem = contradiction(job, instances=self.bound_to, now=self.clock(),
                                 requested_at=posted_at)
         if problem is None and posted_at is not None and job_id in self._ended_before:
             problem = "the job list showed it ended before this restore was requested"
