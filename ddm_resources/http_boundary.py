@@ -27,7 +27,7 @@ import pydantic
 
 from . import __version__
 from .errors import DdmError, TransportError, UnreadableAnswerError, make_api_error
-from .http_options import PROXY_VARIABLES, environment_proxies
+from .http_options import PROXY_VARIABLES, environment_proxies, no_proxy_variable
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 from .sanitize import TEXT_LIMIT, clause, clean_text
@@ -200,8 +200,7 @@ def _transport_error(http: httpx.Client, request: httpx.Request, where: str, exc
         if certificate:
             hint += (", that the CA signing its certificate (or the endpoint's) is given with ddm:cacert or "
                      "OS_CACERT")
-        no_proxy = PROXY_VARIABLES["no"][0] if PROXY_VARIABLES["no"][0] in os.environ else PROXY_VARIABLES["no"][1]
-        hint += f", or connect directly by adding the endpoint's host to {no_proxy}"  # a set no_proxy hides NO_PROXY
+        hint += f", or connect directly by adding the endpoint's host to {no_proxy_variable(os.environ)}"
     elif certificate:
         hint = ("the server's certificate did not verify: give the CA that signs it with ddm:cacert or OS_CACERT "
                 "(or use the system's store with ddm:systemTrustStore true)")

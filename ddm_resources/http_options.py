@@ -32,7 +32,7 @@ import httpx
 from .errors import ConfigurationError
 
 __all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "ProxyMount", "check_environment",
-           "environment_proxies", "opens_tls"]
+           "environment_proxies", "no_proxy_variable", "opens_tls"]
 
 PROXY_VARIABLES = {key: (f"{key}_proxy", f"{key.upper()}_PROXY") for key in ("https", "http", "all", "no")}
 """The variables httpx reads for proxies (with `trust_env`, its default), by urllib's key:
@@ -92,6 +92,13 @@ def _picked_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
             else:
                 picked.pop(name.lower()[:-6], None)
     return {key: picked[key] for key in PROXY_VARIABLES if key in picked}
+
+
+def no_proxy_variable(environ: Mapping[str, str]) -> str:
+    """The variable to which a host must be added to reach it directly: `no_proxy` when it is
+    present (set, even empty, it decides alone, as `_picked_variables` reads it), else `NO_PROXY`."""
+    lower, upper = PROXY_VARIABLES["no"]
+    return lower if lower in environ else upper
 
 
 def _no_proxy_pattern(host: str) -> str:
