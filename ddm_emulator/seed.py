@@ -2,9 +2,9 @@
 The documented example as seed data, and its ids as constants.
 
 `seed_documented_example(backend)` builds the restore example of ddm-api.md
-section 2.1: a source DDM instance with one data node and a daily metadata
-backup, an empty target DDM instance, and an RDS instance already restored to
-a point in time in the same VPC, ready to become the target's data node. The
+section 2.1: a source DDM instance with one data node, one schema (`orders`,
+two shards) and a daily metadata backup, an empty target DDM instance, and an
+RDS instance already restored to a point in time in the same VPC, ready to become the target's data node. The
 source's restorable window is the last 7 days up to now. The IAM side is one
 project `eu-de` in domain `demo-domain` with user `demo` / `demo-password`
 (public demo credentials, not secrets).
@@ -101,7 +101,6 @@ def seed_documented_example(backend: DdmBackend) -> None:
         instance_id=SEED.source_instance_id,
         name="ddm-source",
         engine_version="3.1.0",
-        schemas=["orders"],
         accounts=["app_user"],
         access_ip="192.168.0.11",
         created=now - 90 * _DAY,
@@ -117,6 +116,7 @@ def seed_documented_example(backend: DdmBackend) -> None:
         restorable_since=since,
         **network,
     )
+    backend.add_schema(SEED.source_instance_id, "orders", shard_unit=2)
     backend.add_backup(
         DEMO_PROJECT_ID,
         SEED.source_instance_id,
