@@ -129,6 +129,12 @@ class DdmBackend:
         with self._world.state():
             yield
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the state lock; when the block raises, instances, data nodes and backups are put back."""
+        with self._world.transaction():
+            yield
+
     # Time and settings...
 
     def now(self) -> float:
@@ -163,8 +169,9 @@ class DdmBackend:
 
     # IAM shortcuts, requests and faults...
 
-    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
-        """Accept requests signed with this AK/SK pair (SDK-HMAC-SHA256) for `project_id`."""
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str | None) -> None:
+        """Accept requests signed with this AK/SK pair (SDK-HMAC-SHA256) for `project_id`, or for every
+        project the emulated IAM knows when `None` (as a user's key pair works in all its projects)."""
         self._world.iam.add_access_key(access_key, secret_key, project_id)
 
     def add_static_token(self, token: str, project_id: str) -> None:

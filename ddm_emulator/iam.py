@@ -36,7 +36,7 @@ class IamDirectory:
         self.users: dict[str, FakeUser] = {}
         self._tokens: dict[str, FakeToken] = {}
         self._static_tokens: dict[str, FakeToken] = {}
-        self._access_keys: dict[str, tuple[str, str]] = {}
+        self._access_keys: dict[str, tuple[str, str | None]] = {}
 
     def reset(self) -> None:
         """Forget projects, users and issued tokens; static tokens stay."""
@@ -78,8 +78,8 @@ class IamDirectory:
             self.users[user.id] = user
             return user
 
-    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
-        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id`."""
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str | None) -> None:
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id` (`None`: any known one)."""
         if not access_key or not secret_key:
             raise ValueError("an access key pair must not be empty")
         with self._lock:
@@ -97,9 +97,9 @@ class IamDirectory:
             pair = self._access_keys.get(access_key)
         if pair is None:
             raise GatewayUnauthorized("The access key is unknown.")
-        if pair[1] != project_id:
+        if pair[1] is None and project_id not in self.projects or pair[1] not in (None, project_id):
             raise GatewayForbidden("The access key belongs to another project than the one in the path.")
-        return FakeToken(access_key, pair[1], None, self._now(), None)
+        return FakeToken(access_key, project_id, None, self._now(), None)
 
     def add_static_token(self, token: str, project_id: str) -> None:
         """Accept `token` as is, for `project_id`, until the process ends."""

@@ -27,6 +27,7 @@ __all__ = [
     "DEMO_USER_NAME",
     "SEED",
     "SeedIds",
+    "seed_demo_iam",
     "seed_documented_example",
 ]
 
@@ -78,10 +79,8 @@ def _last_daily_backup_time(now: float) -> float:
     return two_am if two_am <= now else two_am - _DAY
 
 
-def seed_documented_example(backend: DdmBackend) -> None:
-    """Add the documented example's project, user, instances, nodes and backup."""
-    now = backend.now()
-    since = now - SEED.restorable_days * _DAY
+def seed_demo_iam(backend: DdmBackend) -> None:
+    """Add the demo project `eu-de` and the demo user (the IAM part of every seed)."""
     backend.iam.add_project(
         DEMO_PROJECT_NAME,
         project_id=DEMO_PROJECT_ID,
@@ -94,6 +93,13 @@ def seed_documented_example(backend: DdmBackend) -> None:
         domain_name=DEMO_DOMAIN_NAME,
         project_ids=[DEMO_PROJECT_ID],
     )
+
+
+def seed_documented_example(backend: DdmBackend) -> None:
+    """Add the demo IAM and the documented example's instances, nodes, schema and backup."""
+    now = backend.now()
+    since = now - SEED.restorable_days * _DAY
+    seed_demo_iam(backend)
     network = dict(_NETWORK)
     instance_network = {**network, "security_group_id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"}
     backend.add_instance(

@@ -19,6 +19,7 @@ stays below the rules and imports none of them.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,6 +76,18 @@ class World:
         with self.lock:
             self._settle(self)
             yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the state lock; if the block raises, put instances, data nodes and backups back as
+        they were (an inventory is added whole or not at all)."""
+        with self.state():
+            saved = copy.deepcopy((self.instances, self.deleted_instances, self.data_nodes, self.backups))
+            try:
+                yield
+            except BaseException:
+                self.instances, self.deleted_instances, self.data_nodes, self.backups = saved
+                raise
 
     # Time and settings...
 
