@@ -14,7 +14,8 @@
 * the `ddm:*` keys and the `OS_*` / `DDM_*` variables of the configuration table are exactly
   those the code reads, and no page mentions a `ddm:*` key the code does not read;
 * the inputs and outputs tables of docs/reference.md are exactly the resource's inputs and outputs;
-* every "ddm-api.md section N" that a docstring cites is a section of docs/ddm-api.md.
+* every "ddm-api.md section N" that a docstring cites is a section of docs/ddm-api.md;
+* every file the pages name in backticks exists (a renamed module fails here).
 
 The lists from the code come from `code_settings()` and `code_fields()`: switch those two when
 the fields are declared in one place.
@@ -141,6 +142,40 @@ def test_every_relative_link_and_anchor_resolves(page, target):
     if anchor:
         assert resolved.suffix == ".md", f"{_name(page)}: an anchor into {path}, which is not markdown"
         assert anchor in anchors(resolved.read_text()), f"{_name(page)}: no heading #{anchor} in {_name(resolved)}"
+
+
+# files named -----------------------------------------------------------------------------------
+
+FILE_NAMED = re.compile(r"`([\w./<>-]+\.(?:py|md|toml|txt|yaml|yml|json|go|sum|mod))`"
+                        r"|`((?:scripts|tools|tests|bench|examples|ddm_resources|ddm_emulator|docs|\.ci)/[\w./<>-]*)`")
+USER_FILES = {"clouds.yaml", "./clouds.yaml", "secure.yaml", "Pulumi.<stack>.yaml", "openstack/client.go"}
+"""Files the docs name that are the user's (or another project's), not this repository's."""
+
+
+def _tracked() -> set[str]:
+    out = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return set(out.splitlines())
+
+
+def test_every_file_the_docs_name_exists():
+    """A path (`ddm_resources/adoption.py`, `scripts/test`) exists from the repository's root; a bare
+    name (`sanitize.py`) is the name of a file of the repository. So a renamed module fails here."""
+    tracked = _tracked()
+    names = {path.rsplit("/", 1)[-1] for path in tracked}
+    folders = {"/".join(path.split("/")[:i]) + "/" for path in tracked for i in range(1, path.count("/") + 1)}
+    missing = []
+    for page in DOC_FILES:
+        for match in FILE_NAMED.finditer(page.read_text()):
+            named = match.group(1) or match.group(2)
+            if named in USER_FILES or "<" in named:
+                continue
+            if "/" in named.rstrip("/"):
+                found = named in tracked or named in folders or (REPO / named).exists()
+            else:
+                found = named.rstrip("/") in names or named.rstrip("/") + "/" in folders
+            if not found:
+                missing.append(f"{_name(page)}: {named}")
+    assert not missing
 
 
 # code blocks ----------------------------------------------------------------------------------
