@@ -103,12 +103,13 @@ def test_json_escapes_are_read_before_masking():
 
 
 @pytest.mark.parametrize("text, shown", [
-    ('{"password": "ab\\"cd\\\\ef gh"} tail', '{"password": "***"} tail'),
-    ('{\\"password\\": \\"ab\\\\\\"cd ef\\", \\"n\\": 1}', '{\\"password\\": \\"***\\", \\"n\\": 1}'),
-    ("password='not closed at all", "password='***"),
-    ('"password": {"nested": 1}', '"password": {"nested": 1}'),
+    ('{"passwd": "ab\\"cd\\\\ef gh"} tail', '{"passwd": "***"} tail'),
+    ('{\\"passwd\\": \\"ab\\\\\\"cd ef\\", \\"n\\": 1}', '{\\"passwd\\": \\"***\\", \\"n\\": 1}'),
+    ("passwd='not closed at all", "passwd='***"),
+    ('"passwd": {"nested": 1}', '"passwd": {"nested": 1}'),
 ])
 def test_a_password_like_key_is_masked_up_to_its_closing_quote(text, shown):
+    """(`passwd`: a held password of another test may mask the word `password` itself.)"""
     assert clean_text(text) == shown
 
 
