@@ -80,7 +80,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)

@@ -17,7 +17,9 @@ from ddm_resources.errors import DdmError
 from ddm_resources.http_options import PROXY_VARIABLES
 from ddm_resources.retry import RetryPolicy
 from tests.conftest import PROJECT_ID, SOURCE, TOKEN
-from tests.unit.test_hostile_server import hostile  # noqa: F401 - the fixture
+from tests.unit import test_hostile_server
+
+hostile = test_hostile_server.hostile
 
 pytestmark = pytest.mark.real_socket
 
@@ -43,7 +45,7 @@ def echo_407(conn: socket.socket, head: bytes, stopping: threading.Event) -> Non
 
 
 @pytest.fixture
-def proxy_env(monkeypatch: pytest.MonkeyPatch, hostile):  # noqa: F811 - the fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch, hostile):
     for name in (name for names in PROXY_VARIABLES.values() for name in names):
         monkeypatch.delenv(name, raising=False)
     proxy = hostile(echo_407)
