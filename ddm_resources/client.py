@@ -105,9 +105,8 @@ def api_path(template: str, **ids: str) -> str:
     """
     for name, value in ids.items():
         if not (isinstance(value, str) and PATH_ID.fullmatch(value)):
-            size = f"{len(value)} characters: " if isinstance(value, str) and len(value) > 64 else ""
             raise ConfigurationError(
-                f"{name} {size}{shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
+                f"{name} {shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
                 f"was sent; give the {name.replace('_', ' ')} as the console or the API shows it")
     return template.format(**ids)
 

@@ -11,7 +11,7 @@ headers.
     │   ├── AuthenticationError   401 / 403: token missing, expired or not for this project
     │   ├── NotFoundError         404, or DBS.300400 (job not found)
     │   ├── ConflictError         409: another operation runs on the instance
-    │   ├── ThrottledError        429 / APIGW.0308
+    │   ├── ThrottledError        429 (its code is APIGW.0308)
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
@@ -115,7 +115,9 @@ class ConflictError(ApiError):
 
 
 class ThrottledError(ApiError):
-    """429 or `APIGW.0308`: too many requests."""
+    """429: too many requests (the gateway's code for it is `APIGW.0308`). The status decides: another
+    status whose body names `APIGW.0308` (a 5xx, an HTML page quoting it) is not throttling, and a
+    restore POST answered so is never sent again (its outcome is unknown)."""
 
 
 class ServerError(ApiError):
@@ -206,7 +208,7 @@ def make_api_error(
     cls: type[ApiError]
     if status_code in (401, 403):
         cls = AuthenticationError
-    elif status_code == 429 or error_code == "APIGW.0308":
+    elif status_code == 429:
         cls = ThrottledError
     elif status_code == 404 or error_code == "DBS.300400":
         cls = NotFoundError
