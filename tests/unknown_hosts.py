@@ -4,7 +4,8 @@
 name") for every name ending in `.invalid`, in this process; other names go to the real
 resolver. `SITECUSTOMIZE` does the same in every Python process that has `sitecustomize_dir()`
 on its `PYTHONPATH`: the engine tests put it there, so the provider process that `pulumi`
-starts resolves no `.invalid` name either, and no DNS query leaves the machine.
+starts resolves no `.invalid` name either, and no DNS query leaves the machine; with
+`TEST_RESOLVER_LOG` set, each refused name is appended to that file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 __all__ = ["SITECUSTOMIZE", "refuse_invalid_names", "sitecustomize_dir"]
 
 SITECUSTOMIZE = '''
+import os
 import socket
 
 _real_getaddrinfo = socket.getaddrinfo
@@ -26,6 +28,9 @@ _real_getaddrinfo = socket.getaddrinfo
 def _getaddrinfo(host, *args, **kwargs):
     name = host.decode() if isinstance(host, bytes) else str(host or "")
     if name.rstrip(".").endswith(".invalid"):
+        if os.environ.get("TEST_RESOLVER_LOG"):  # one line per refused lookup, for a test to count
+            with open(os.environ["TEST_RESOLVER_LOG"], "a") as log:
+                log.write(name + "\\n")
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     return _real_getaddrinfo(host, *args, **kwargs)
 

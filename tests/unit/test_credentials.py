@@ -12,7 +12,7 @@ from ddm_resources.settings import provider_config, resolve_settings
 from tests.conftest import SOURCE, TOKEN
 from tests.unknown_hosts import refuse_invalid_names
 
-AK, SK, SECURITY_TOKEN = "AKTEMPORARY00000", "sk-Temporary-0123456789", "st-Temporary-Token-0123456789abcdef"
+AK, SK, SECURITY_TOKEN = "AKSESSION0000000", "sk-Example-0123456789abcdef", "st-Session-Token-0123456789abcdef"
 
 
 def settings(config=None, env=None):
