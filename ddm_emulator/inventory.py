@@ -131,6 +131,22 @@ def _schema(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
+INSTANCE_STATUSES = Literal[
+    "RUNNING", "CREATING", "CREATE", "CREATEFAILED", "ERROR", "RESTARTING", "RESIZING", "GROWING", "REDUCING",
+    "RESTORE", "BACKUP", "MODIFY_NAME", "RESET_PASSWORD", "MIGRATE_DATABASE", "SET_CONFIGURATION", "CREATE_GROUP",
+    "DELETE_GROUP", "SWITCH_SSL",
+]
+"""The documented DDM instance statuses (ddm-api.md section 4); RESTORE also shows while a restore runs."""
+SCHEMA_STATUSES = Literal[
+    "RUNNING", "CREATING", "CREATE_FAILED", "DELETING", "EXPANDING", "EXPANDING FAILED", "ROLLING BACK"
+]
+DATA_NODE_STATUSES = Literal[
+    "Normal", "Abnormal", "Creating", "Creation failed", "Switchover in progress",
+    "Changing type to primary/standby", "Rebooting", "Changing port", "Changing instance class", "Scaling up",
+    "Backing up", "Restoring", "Restore failed", "Storage full", "Deleted", "Parameter change. Pending reboot",
+]
+"""The data node statuses as the console shows them (only Normal is usable for a restore)."""
+
 Time = Annotated[When, BeforeValidator(_when)]
 Version = Annotated[str, BeforeValidator(_version)]
 OtcId = Annotated[str, BeforeValidator(_otc_id)]
@@ -149,7 +165,7 @@ class SchemaSpec(_Spec):
     shard_mode: Literal["cluster", "single"] = "cluster"
     shards_per_node: int = Field(default=2, ge=1, le=64)
     shards: list[str] | None = Field(default=None, min_length=1)
-    status: str = "RUNNING"
+    status: SCHEMA_STATUSES = "RUNNING"
     created: Time | None = None
     """Default: the instance's `created` (for a backup's schema: the backup's)."""
 
@@ -179,7 +195,7 @@ class InstanceSpec(_Spec):
     name: Name
     id: OtcId | None = None
     project: str | None = None
-    status: str = "RUNNING"
+    status: INSTANCE_STATUSES = "RUNNING"
     engine_version: Version = "3.1.0"
     vpc: Name = "vpc-default"
     vpc_id: str | None = None
@@ -201,7 +217,7 @@ class DataNodeSpec(_Spec):
     id: OtcId | None = None
     project: str | None = None
     instance: str | None = None
-    status: str = "Normal"
+    status: DATA_NODE_STATUSES = "Normal"
     engine_name: str = "MySQL"
     engine_version: Version = "8.0"
     vpc: Name = "vpc-default"
@@ -234,11 +250,21 @@ class Inventory(_Spec):
     """A whole inventory document."""
 
     documented_example: bool = False
+    """Also seed the documented example (at start, and at every reset; ignored by the run-time routes)."""
     projects: list[ProjectSpec] = []
     access_keys: list[AccessKeySpec] = []
     instances: list[InstanceSpec] = []
     data_nodes: list[DataNodeSpec] = []
     backups: list[BackupSpec] = []
+
+
+def _label(entry: Any) -> Any:
+    """How an entry is called in a message: its name, its id, or for a backup the instance it is of."""
+    if not isinstance(entry, dict):
+        return entry
+    if entry.get("instance") and not entry.get("name") and not entry.get("id"):
+        return f"of {entry['instance']}"
+    return entry.get("name") or entry.get("id")
 
 
 def _where(data: Any, loc: tuple[int | str, ...]) -> str:
@@ -248,7 +274,7 @@ def _where(data: Any, loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
-            label = node.get("name") or node.get("id") if isinstance(node, dict) else node
+            label = _label(node)
             if isinstance(label, str) and label:
                 text += f" ({label})"
         else:

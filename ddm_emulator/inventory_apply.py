@@ -250,7 +250,7 @@ def apply_inventory(backend: DdmBackend, inventory: Inventory, source: str = "do
             if instance is not None:
                 _add_schemas(adding, f"instances[{index}] ({spec.name})", spec.schemas, instance)
         for index, backup in enumerate(inventory.backups):
-            _add_backup(adding, f"backups[{index}]", backup)
+            _add_backup(adding, f"backups[{index}] (of {backup.instance})", backup)
         if adding.problems:
             raise InventoryError(source, adding.problems)
         _add_iam(adding, keys)

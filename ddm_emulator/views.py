@@ -116,6 +116,8 @@ def job_admin(job: FakeJob, now: float, settings: EmulatorSettings) -> dict[str,
         "restore_time": job.restore_time_ms,
         "planned_fail_reason": job.fail_reason,
         "status_override": job.status_override,
+        "schemas": [schema.name for schema in job.schemas],
+        "delete_target_after": job.delete_target_after,
     }
 
 

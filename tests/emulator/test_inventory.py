@@ -134,7 +134,9 @@ def _problems(document) -> list[str]:
     ({"instances": [{"name": "a", "id": "prod-1"}]}, "instances[0] (a).id: 'prod-1' is not OTC-shaped"),
     ({"instances": [{"name": "a", "schemas": [{"name": "s", "shards_per_node": 0}]}]},
      "instances[0] (a).schemas[0] (s).shards_per_node: Input should be greater than or equal to 1"),
-    ({"backups": [{"instance": "a", "status": "ok"}]}, "backups[0].status: Input should be 'creating', 'normal'"),
+    ({"backups": [{"instance": "a", "status": "ok"}]},
+     "backups[0] (of a).status: Input should be 'creating', 'normal'"),
+    ({"instances": [{"name": "a", "status": "RUNING"}]}, "instances[0] (a).status: Input should be 'RUNNING', "),
     ({"instances": [{"name": "a"}], "data_nodes": [{"name": "n", "instance": "b"}]},
      "data_nodes[0] (n).instance: no instance 'b' in the project (known: a)"),
     ({"instances": [{"name": "a"}, {"name": "a"}]}, "instances[1] (a).name: the project already has an instance named"),
@@ -144,7 +146,7 @@ def _problems(document) -> list[str]:
       "data_nodes": [{"name": "n", "instance": "a"}, {"name": "m"}]},
      "instances[0] (a).schemas[0] (s).shards[1]: no data node 'm' of the instance (known: n)"),
     ({"instances": [{"name": "a"}], "backups": [{"instance": "a", "data_nodes": ["x"]}]},
-     "backups[0].data_nodes[0]: no data node 'x' in the project (known: none)"),
+     "backups[0] (of a).data_nodes[0]: no data node 'x' in the project (known: none)"),
     ({"access_keys": [{"access_key": "AK", "secret_key": "SK", "project": "eu-nl"}]},
      "access_keys[0].project: no project 'eu-nl' (known: eu-de)"),
 ])
@@ -158,7 +160,7 @@ def test_every_problem_is_listed_at_once():
     found = _problems({"instances": [{"name": "a"}],
                        "data_nodes": [{"name": "n", "instance": "x"}], "backups": [{"instance": "y"}]})
 
-    assert [line.split(":")[0] for line in found] == ["data_nodes[0] (n).instance", "backups[0].instance"]
+    assert [line.split(":")[0] for line in found] == ["data_nodes[0] (n).instance", "backups[0] (of y).instance"]
 
 
 def test_times_ids_and_networks_are_filled_in(clock):
