@@ -254,6 +254,10 @@ class DdmBackend:
         """
         return self._world.delete_instance(instance_id)
 
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance (case-insensitive name); `KeyError` if either is unknown."""
+        return self._world.drop_schema(instance_id, name)
+
     def find_instance(self, instance_id: str) -> FakeInstance | None:
         """The instance with that id in any project, or `None`."""
         return self._world.find_instance(instance_id)

@@ -40,6 +40,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 __all__ = [
+    "DATA_NODE_STATUSES",
+    "INSTANCE_STATUSES",
+    "SCHEMA_STATUSES",
     "AccessKeySpec",
     "BackupSpec",
     "DataNodeSpec",

@@ -229,6 +229,16 @@ class World:
         with self.state():
             return self.bury(self.instances[instance_id])
 
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance, as a DBA would (`KeyError` for an unknown instance or schema)."""
+        with self.state():
+            instance = self.instances[instance_id]
+            schema = instance.schema(name)
+            if schema is None:
+                raise KeyError(f"schema {name} of {instance_id}")
+            instance.schemas.remove(schema)
+            return schema
+
     def bury(self, instance: FakeInstance) -> FakeInstance:
         """The deletion itself (call with the lock held; `settle` deletes targets this way too)."""
         self.instances.pop(instance.id, None)

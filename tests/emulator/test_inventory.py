@@ -325,3 +325,19 @@ def test_cli_refuses_an_access_key_without_repeating_it():
 
     assert result.returncode == 2 and "expected ACCESS_KEY:SECRET_KEY" in result.stderr
     assert "sk-without-colon" not in result.stderr
+
+
+def test_drift_routes_change_a_restored_target(client, auth, clock):
+    """What a refresh must notice: a target no longer running, a schema dropped after the restore."""
+    restore(client, auth, PROD, DR, DR_NODES, backup_id=BEFORE_RELEASE)
+    clock.advance(JOB_SECONDS)
+
+    assert client.post(f"/_emulator/instances/{DR}/status", json={"status": "ERROR"}).json()["status"] == "ERROR"
+    assert client.delete(f"/_emulator/instances/{DR}/schemas/customers").json() == {"dropped": "customers"}
+
+    details = client.get(f"/v1/{DEMO_PROJECT_ID}/instances/{DR}", headers=auth).json()
+    assert (details["status"], details["error_msg"]) == ("ERROR", "The instance status is ERROR.")
+    assert schema_names(client, auth, DR) == ["orders"]
+    assert client.delete(f"/_emulator/instances/{DR}/schemas/customers").status_code == 404
+    refused = client.post(f"/_emulator/instances/{DR}/status", json={"status": "BROKEN"})
+    assert refused.status_code == 400 and "RUNNING" in refused.json()["error"]
