@@ -341,3 +341,13 @@ def test_drift_routes_change_a_restored_target(client, auth, clock):
     assert client.delete(f"/_emulator/instances/{DR}/schemas/customers").status_code == 404
     refused = client.post(f"/_emulator/instances/{DR}/status", json={"status": "BROKEN"})
     assert refused.status_code == 400 and "RUNNING" in refused.json()["error"]
+
+
+def test_an_inventory_can_keep_the_documented_example(clock):
+    from ddm_emulator import SEED, inventory_seed
+
+    backend = DdmBackend(clock=clock, seed=inventory_seed(parse_inventory({
+        "documented_example": True, "instances": [{"name": "extra-ddm"}]})))
+
+    assert {SEED.source_instance_id, SEED.target_instance_id} < set(backend.instances)
+    assert {i.name for i in backend.instances.values()} == {"ddm-source", "ddm-target", "extra-ddm"}
