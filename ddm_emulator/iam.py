@@ -80,8 +80,7 @@ class IamDirectory:
 
     def add_access_key(self, access_key: str, secret_key: str, project_id: str | None,
                        security_token: str | None = None) -> None:
-        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id` (`None`: any
-        project the directory knows).
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id` (`None`: any known one).
 
         With `security_token` the pair is temporary: each request must also carry that token in
         `X-Security-Token`, among its signed headers."""
