@@ -221,3 +221,16 @@ def test_the_backup_list_gives_created(client, auth, backend: DdmBackend):
     (item,) = client.get(f"/v3/{PROJECT}/backups", headers=auth).json()["backups"]
     created = backend.backups[SEED.backup_id].created
     assert item["created"] == format_offset_time(created)
+
+
+@pytest.mark.parametrize(("choice", "expected"), [
+    ("created-by-then", ["orders", "added_after_backup"]), ("latest-backup", ["orders"])])
+def test_a_time_restore_brings_the_schemas_the_setting_says(client, auth, clock, backend: DdmBackend, choice,
+                                                            expected):
+    """The documented backup holds `orders` only; `added_after_backup` came after it, before the restore time."""
+    configure(client, time_restore_schemas=choice)
+    backend.add_schema(SOURCE, "added_after_backup", created=backend.backups[SEED.backup_id].created + 1)
+
+    restore(client, auth, clock, restore_time=int(clock() * 1000) - 1000)
+
+    assert [d["name"] for d in databases(client, auth).json()["databases"]] == expected
