@@ -11,6 +11,8 @@ default) and `InventoryError`, whose lines name the entry and the field, e.g.
     documented_example: false   # also seed the documented example (SEED ids)
     projects:     [{name, id?}]                       # besides the demo project eu-de
     access_keys:  [{access_key, secret_key, project?}]
+    settings:     {job_seconds: 5, deleted_instance_answer: "200 DELETED", ...}
+    faults:       [{method, path_regex, action, status, times, ...}]
     instances:    [{name, id?, project?, status, engine_version, vpc, created,
                     restorable_since, accounts, frozen, schemas: [...]}]
     data_nodes:   [{name, id?, instance?, status, engine_version, vpc, pitr_completed, ...}]
@@ -37,7 +39,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .faults import Fault
+from .settings import EmulatorSettings
 
 __all__ = [
     "DATA_NODE_STATUSES",
@@ -127,6 +132,11 @@ def _version(value: Any) -> Any:
 def _otc_id(value: Any) -> Any:
     if isinstance(value, str) and not OTC_ID.match(value):
         raise ValueError(f"{value!r} is not OTC-shaped: 32 lowercase hex characters and a suffix such as in09")
+    return value
+
+
+def _fault(value: dict[str, Any]) -> dict[str, Any]:
+    Fault.from_dict(value)  # ValueError naming the field
     return value
 
 
@@ -250,7 +260,7 @@ class BackupSpec(_Spec):
 
 
 class Inventory(_Spec):
-    """A whole inventory document."""
+    """A whole inventory document; `settings` and `faults` are the emulator's behaviour, as data too."""
 
     documented_example: bool = False
     """Also seed the documented example (at start, and at every reset; ignored by the run-time routes)."""
@@ -259,6 +269,20 @@ class Inventory(_Spec):
     instances: list[InstanceSpec] = []
     data_nodes: list[DataNodeSpec] = []
     backups: list[BackupSpec] = []
+    settings: dict[str, Any] = {}
+    """`EmulatorSettings` fields (as `POST /_emulator/config` takes them); command-line options win."""
+    faults: list[Annotated[dict[str, Any], AfterValidator(_fault)]] = []
+    """Fault rules (as `POST /_emulator/faults` takes them), in place from the start and after a reset."""
+
+    @field_validator("settings")
+    @classmethod
+    def _known_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        EmulatorSettings().replace(**value)  # ValueError naming the setting
+        return value
+
+    def emulator_settings(self, base: EmulatorSettings | None = None) -> EmulatorSettings:
+        """`base` (the defaults) with this inventory's `settings`."""
+        return (base or EmulatorSettings()).replace(**self.settings)
 
 
 def _label(entry: Any) -> Any:

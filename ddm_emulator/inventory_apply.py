@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .clock import format_offset_time
+from .faults import Fault
 from .inventory import BackupSpec, DataNodeSpec, InstanceSpec, Inventory, InventoryError, SchemaSpec
 from .models import FakeDataNode, FakeInstance, FakeSchema
 from .schemas import layout, placed
@@ -231,8 +232,12 @@ def _add_iam(adding: _Adding, keys: list[tuple[str, str, str | None]]) -> None:
         adding.backend.add_access_key(access_key, secret_key, key_project)
 
 
-def apply_inventory(backend: DdmBackend, inventory: Inventory, source: str = "document") -> dict[str, list[str]]:
-    """Add the whole inventory (or nothing: `InventoryError`); returns the ids added by kind."""
+def apply_inventory(
+    backend: DdmBackend, inventory: Inventory, source: str = "document", *, with_settings: bool = True
+) -> dict[str, list[str]]:
+    """Add the whole inventory (or nothing: `InventoryError`): its state, its fault rules and (unless
+    `with_settings` is false: a seed's settings are the backend's initial ones) its settings.
+    Returns the ids added by kind."""
     adding = _Adding(backend, inventory)
     existing = {p.name for p in backend.iam.projects.values()} | set(backend.iam.projects)
     for index, (project, project_id) in enumerate(adding.new_projects):
@@ -254,6 +259,10 @@ def apply_inventory(backend: DdmBackend, inventory: Inventory, source: str = "do
         if adding.problems:
             raise InventoryError(source, adding.problems)
         _add_iam(adding, keys)
+        if with_settings and inventory.settings:
+            backend.configure(**inventory.settings)
+        for rule in inventory.faults:
+            backend.add_fault(Fault.from_dict(rule))
     return {
         "instances": sorted(set(backend.instances) - before[0]),
         "data_nodes": sorted(set(backend.data_nodes) - before[1]),
@@ -272,11 +281,13 @@ def apply_schema(backend: DdmBackend, instance_id: str, spec: SchemaSpec, source
 
 
 def inventory_seed(inventory: Inventory, source: str = "document") -> Callable[[DdmBackend], None]:
-    """A backend `seed`: the demo IAM (with the documented example when the inventory asks), then the inventory."""
+    """A backend `seed`: the demo IAM (with the documented example when the inventory asks), then the
+    inventory and its fault rules; its settings are for the backend's constructor
+    (`DdmBackend(inventory.emulator_settings(), seed=inventory_seed(inventory))`)."""
 
     def seed(backend: DdmBackend) -> None:
         (seed_documented_example if inventory.documented_example else seed_demo_iam)(backend)
-        apply_inventory(backend, inventory, source)
+        apply_inventory(backend, inventory, source, with_settings=False)
 
     return seed
 

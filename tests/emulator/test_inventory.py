@@ -351,3 +351,40 @@ def test_an_inventory_can_keep_the_documented_example(clock):
 
     assert {SEED.source_instance_id, SEED.target_instance_id} < set(backend.instances)
     assert {i.name for i in backend.instances.values()} == {"ddm-source", "ddm-target", "extra-ddm"}
+
+
+# Behaviour as data too: settings and faults in the file...
+
+def test_settings_and_faults_in_the_inventory_and_the_command_line_on_top(clock):
+    from ddm_emulator.__main__ import build_parser, settings_from
+
+    inventory = parse_inventory({
+        "settings": {"job_seconds": 30, "deleted_instance_answer": "200 DELETED"},
+        "faults": [{"method": "GET", "path_regex": "/databases$", "action": "respond", "status": 503, "times": 1}],
+        "instances": [{"name": "a"}]})
+    settings = settings_from(build_parser().parse_args(["--job-seconds", "5"]), inventory.emulator_settings())
+    backend = DdmBackend(settings, clock=clock, seed=inventory_seed(inventory))
+
+    assert (backend.settings.job_seconds, backend.settings.deleted_instance_answer) == (5, "200 DELETED")
+    assert [(f.path_regex, f.status) for f in backend.faults.list()] == [("/databases$", 503)]
+    backend.reset()
+    assert len(backend.faults.list()) == 1 and backend.settings.job_seconds == 5
+
+
+def test_settings_and_faults_of_the_inventory_are_checked():
+    with pytest.raises(InventoryError) as raised:
+        parse_inventory({"settings": {"job_second": 5}, "faults": [{"path_regex": "x", "action": "explode"}]})
+
+    assert raised.value.problems == ["settings: unknown setting: job_second",
+                                     "faults[0]: action must be one of respond, delay, drop, lose_response, "
+                                     "replace_response"]
+
+
+def test_a_run_time_inventory_changes_settings_and_adds_faults(client):
+    added = client.post("/_emulator/inventory", json={
+        "settings": {"missing_schema_answer": "404 DBS.300129"},
+        "faults": [{"path_regex": "/instances/", "action": "respond", "status": 500}]})
+
+    assert added.status_code == 201
+    assert client.get("/_emulator/config").json()["missing_schema_answer"] == "404 DBS.300129"
+    assert [f["status"] for f in client.get("/_emulator/faults").json()["faults"]] == [500]
