@@ -8,7 +8,8 @@ Run the DDM API emulator from the command line.
 
 Every field of `EmulatorSettings` is an option (`job_seconds` is
 `--job-seconds`, a true/false setting is `--name` / `--no-name`), with the
-field's help text and choices.
+field's help text and choices; an option not given leaves the setting as the
+inventory's `settings` (or the default) has it.
 
 Prints one line with the URL and the demo credentials once listening, writes the
 bare URL to `--url-file` (so scripts can wait for it; removed again on exit),
@@ -55,7 +56,9 @@ def build_parser(prog: str = "python -m ddm_emulator") -> argparse.ArgumentParse
             "actions: respond (status, body, headers), delay (seconds), drop (close the connection), "
             "lose_response (process, then close without answering), replace_response (process, then answer "
             "status/body); every=K fires on every K-th match, times=N stops after N. GET /_emulator/requests "
-            "shows what arrived, POST /_emulator/reset returns to the seed."
+            "shows what arrived, POST /_emulator/reset returns to the seed (the --inventory file, if given). "
+            "An inventory (see the emulator manual in docs/) describes instances, data nodes, schemas, backups, "
+            "access keys, settings and faults as data; GET /_emulator/inventory shows the current one."
         ),
     )
     parser.add_argument(
