@@ -233,7 +233,8 @@ class DataNodeSpec(_Spec):
     status: DATA_NODE_STATUSES = "Normal"
     engine_name: str = "MySQL"
     engine_version: Version = "8.0"
-    vpc: Name = "vpc-default"
+    vpc: Name | None = None
+    """Default: its instance's VPC and subnet, else `vpc-default`."""
     vpc_id: str | None = None
     subnet_id: str | None = None
     private_ip: str | None = None

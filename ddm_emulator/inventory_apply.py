@@ -145,11 +145,14 @@ def _add_data_node(adding: _Adding, where: str, spec: DataNodeSpec) -> None:
     if not (adding.unique(f"{where}.name", "a data node named", same_name, spec.name)
             and adding.unique(f"{where}.id", "a data node with id", node_id in backend.data_nodes, node_id)):
         return
+    vpc = spec.vpc or (instance.vpc_name if instance else "vpc-default")
+    network = {"vpc_name": vpc, "vpc_id": spec.vpc_id or _network_id(project_id, "vpc", vpc),
+               "subnet_id": spec.subnet_id or _network_id(project_id, "subnet", vpc)}
+    if instance is not None and spec.vpc is None:  # in its instance's network, whatever ids it has
+        network.update(vpc_id=spec.vpc_id or instance.vpc_id, subnet_id=spec.subnet_id or instance.subnet_id)
     backend.add_data_node(
         project_id, node_id=node_id, name=spec.name, instance_id=instance.id if instance else None,
-        status=spec.status, engine_name=spec.engine_name, engine_version=spec.engine_version, vpc_name=spec.vpc,
-        vpc_id=spec.vpc_id or _network_id(project_id, "vpc", spec.vpc),
-        subnet_id=spec.subnet_id or _network_id(project_id, "subnet", spec.vpc),
+        status=spec.status, engine_name=spec.engine_name, engine_version=spec.engine_version, **network,
         private_ip=spec.private_ip or _address(node_id, 110), data_volume_size=spec.data_volume_size,
         read_only=spec.read_only, pitr_completed=spec.pitr_completed,
         restorable_since=spec.restorable_since.at(adding.now),

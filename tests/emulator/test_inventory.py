@@ -388,3 +388,16 @@ def test_a_run_time_inventory_changes_settings_and_adds_faults(client):
     assert added.status_code == 201
     assert client.get("/_emulator/config").json()["missing_schema_answer"] == "404 DBS.300129"
     assert [f["status"] for f in client.get("/_emulator/faults").json()["faults"]] == [500]
+
+
+def test_a_data_node_of_an_instance_is_in_its_network_unless_told(clock):
+    backend = DdmBackend(clock=clock, seed=seed_demo_iam)
+    apply_inventory(backend, parse_inventory({
+        "instances": [{"name": "a", "vpc": "vpc-a", "vpc_id": "given-vpc", "subnet_id": "given-subnet"}],
+        "data_nodes": [{"name": "n", "instance": "a"}, {"name": "m", "instance": "a", "vpc": "vpc-b"},
+                       {"name": "free"}]}))
+    nodes = {n.name: (n.vpc_name, n.vpc_id, n.subnet_id) for n in backend.data_nodes.values()}
+
+    assert nodes["n"] == ("vpc-a", "given-vpc", "given-subnet")
+    assert nodes["m"][0] == "vpc-b" and nodes["m"][1] != "given-vpc"
+    assert nodes["free"][0] == "vpc-default"
