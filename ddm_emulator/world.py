@@ -213,8 +213,8 @@ class World:
         `KeyError` for an unknown instance, `ValueError` for a name it has or no data node to hold shards."""
         with self.lock:
             instance = self.instances[instance_id]
-            if instance.schema(name) is not None:
-                raise ValueError(f"instance {instance.name} already has a schema {name}")
+            if (existing := instance.schema(name)) is not None:
+                raise ValueError(f"instance {instance.name} already has a schema {existing.name}")
             fields.setdefault("created", instance.created)
             if shard_nodes is not None:
                 schema = placed(name, shard_nodes, **fields)

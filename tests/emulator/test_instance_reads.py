@@ -234,3 +234,24 @@ def test_a_time_restore_brings_the_schemas_the_setting_says(client, auth, clock,
     restore(client, auth, clock, restore_time=int(clock() * 1000) - 1000)
 
     assert [d["name"] for d in databases(client, auth).json()["databases"]] == expected
+
+
+@pytest.mark.parametrize(("reading", "second_page"), [("index", 1), ("page", 1), ("page-from-1", 2)])
+def test_schema_list_offset_follows_offset_reading(client, auth, backend: DdmBackend, reading, second_page):
+    for index in range(4):
+        backend.add_schema(SOURCE, f"s{index}", shard_mode="single")
+    configure(client, offset_reading=reading)
+
+    page = databases(client, auth, SOURCE, offset=second_page, limit=2 if reading != "index" else 1).json()
+
+    expected = ["s0"] if reading == "index" else ["s1", "s2"]
+    assert ([d["name"] for d in page["databases"]], page["total"]) == (expected, 5)
+
+
+def test_add_schema_refuses_a_duplicate_and_an_instance_without_data_nodes(backend: DdmBackend):
+    with pytest.raises(ValueError, match="already has a schema orders"):
+        backend.add_schema(SOURCE, "ORDERS")
+    with pytest.raises(ValueError, match="at least one data node"):
+        backend.add_schema(TARGET, "orders")
+    with pytest.raises(KeyError):
+        backend.add_schema("1" * 32 + "in09", "orders")
