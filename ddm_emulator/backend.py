@@ -404,6 +404,11 @@ class DdmBackend:
         """
         return self._reads.instance_details(project_id, instance_id)
 
+    def list_instances(self, project_id: str) -> list[FakeInstance]:
+        """The project's instances, oldest first (GET /v1/{project_id}/instances, ddm-api.md section 4);
+        a deleted one is missing, or listed as `DELETED` under `deleted_instance_answer` `200 DELETED`."""
+        return self._reads.list_instances(project_id)
+
     def list_schemas(self, project_id: str, instance_id: str) -> list[tuple[FakeSchema, list[FakeDataNode]]]:
         """The instance's schemas, oldest first, each with the data nodes of its shards (ddm-api.md
         section 9); errors as `instance_details`."""

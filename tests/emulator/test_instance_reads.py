@@ -255,3 +255,25 @@ def test_add_schema_refuses_a_duplicate_and_an_instance_without_data_nodes(backe
         backend.add_schema(TARGET, "orders")
     with pytest.raises(KeyError):
         backend.add_schema("1" * 32 + "in09", "orders")
+
+
+@pytest.mark.parametrize(("answer", "listed"), [("404 DBS.300350", [SOURCE]), ("200 DELETED", [SOURCE, TARGET])])
+def test_the_instance_list_and_a_deleted_instance(client, auth, backend: DdmBackend, answer, listed):
+    configure(client, deleted_instance_answer=answer)
+    backend.delete_instance(TARGET)
+
+    body = client.get(f"/v1/{PROJECT}/instances", headers=auth).json()
+
+    assert [i["id"] for i in body["instances"]] == listed
+    assert [i["status"] for i in body["instances"]] == ["RUNNING", "DELETED"][: len(listed)]
+    assert (body["total_record"], body["page_no"], body["page_size"], body["total_page"]) == (len(listed), 1, 10, 1)
+
+
+def test_the_instance_list_pages(client, auth, backend: DdmBackend):
+    for index in range(3):
+        backend.add_instance(PROJECT, name=f"extra-{index}", created=backend.now() - index)
+
+    body = client.get(f"/v1/{PROJECT}/instances", params={"offset": 4, "limit": 2}, headers=auth).json()
+
+    assert [i["name"] for i in body["instances"]] == ["extra-0"], "oldest first: source, target, extra-2, -1, -0"
+    assert (body["instance_num"], body["total_record"], body["page_no"], body["total_page"]) == (5, 5, 3, 3)
