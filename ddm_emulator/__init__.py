@@ -4,8 +4,9 @@ A local emulator of the Open Telekom Cloud DDM API, for tests and the demo.
 Like moto / LocalStack for AWS: a real HTTP server (`EmulatorServer`) over a
 state-and-rules backend (`DdmBackend`) with its settings (`EmulatorSettings`),
 seeded with the documented metadata restore example (`SEED`). It serves IAM
-password tokens, the V3 backup/restore and job APIs, the v1 instance details,
-and an admin API under `/_emulator/`. Faults (`Fault`) inject throttling,
+password tokens, the V3 backup/restore and job APIs, the v1 instance details and
+list, the schema list and schema details that check a restore, and an admin API
+under `/_emulator/`. Faults (`Fault`) inject throttling,
 errors, delays and lost connections. `wsgi_transport(backend)` serves it
 in-process to an httpx client, without a socket. Run it standalone with
 `python -m ddm_emulator` (for local use only: the admin API has no
