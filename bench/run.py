@@ -5,7 +5,7 @@ reference run in the same run, next to issue 9's target.
     .venv/bin/python bench/run.py --quick    # modest sizes, for development (about 3 minutes)
 
 Needs the `pulumi` CLI on PATH (as `scripts/test` sets it) or builds it with scripts/install-pulumi.
-The parts run alone too: bench/polling.py, bench/concurrency.py, bench/overhead.py (each has --help).
+The parts run alone too: bench/polling.py, bench/concurrency.py, bench/overhead.py, bench/verify.py (each has --help).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import concurrency, overhead, polling  # noqa: E402
+from bench import concurrency, overhead, polling, verify  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -72,6 +72,12 @@ def main() -> None:
         add(f"{r['figure']} / {reference}",
             f"{ratio:.2f}x ({float(r['ours']):.2f} / {float(r['reference']):.2f} {r['unit']})",  # type: ignore[arg-type]
             f"<= {limit}x" if limit else "", (ratio <= limit) if limit else None)
+
+    for r in verify.measure():
+        added = int(r["added"])  # type: ignore[call-overload]
+        add(f"API requests per restore, {r['schemas']} schema(s), verify on / off",
+            f"{float(r['ratio']):.2f}x ({r['verify_on']} / {r['verify_off']}; +{added})",  # type: ignore[arg-type]
+            f"+<= {verify.LIMIT} (one page of each list)", added <= verify.LIMIT)
 
     print(f"{machine()}; engine default --parallel = 4 x {os.cpu_count()} cores; "
           f"{'quick' if quick else 'full'} run, {repeats} repetition(s) "

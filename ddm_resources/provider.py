@@ -112,9 +112,11 @@ class MetadataRecoveryProvider(ResourceProvider):
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
             from .preview import preview_problems
+            from .rpo import restore_age_problems
 
-            problems = preview_problems(self.state, checked.inputs, clock=self.clock,
-                                        say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
+            say = lambda line: _say(f"{_name(checked.inputs)}: {line}")  # noqa: E731
+            problems = (restore_age_problems(self.state, checked.inputs, clock=self.clock, say=say)
+                        or preview_problems(self.state, checked.inputs, clock=self.clock, say=say))
         if problems:
             return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
@@ -174,10 +176,45 @@ class MetadataRecoveryProvider(ResourceProvider):
             restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
             job = restore.run()
+            checked = _verify(client, inputs, job.id, restore.restored_to)
+        _say(f"{name}: verification: {checked['verification']}")
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to})
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to,
+                                     **checked})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.target_drift`).
+
+        The target found deleted, not running, or without schemas the restore left sets output
+        `target_status` (`DELETED`, its status, `SCHEMAS_MISSING`) and says a `ddm-resources:` warning
+        line; the job and every other output stay. Nothing forces a new restore: the next `pulumi up`
+        restores only when the inputs change (a new target: docs/safety.md, "Drift"). A target that
+        cannot be read keeps the recorded `target_status`, with a line saying so.
+        """
+        result = self._read_job(id_, props)
+        outs = dict(result.outs or {})
+        target = _target_id(outs)
+        if target is None:
+            return result
+        from .drift import target_drift
+
+        name = _name(outs)
+        recorded = outs.get("schemas")
+        schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
+        try:
+            with self._client(self.state.settings(), name) as client:
+                drift = target_drift(client, target, schemas)
+        except DdmError as exc:
+            _say(f"{name}: refresh could not check target instance {target}: {exc}; target_status stays "
+                 f"{outs.get('target_status') or 'unset'}")
+            return result
+        if drift.warning:
+            _say(f"{name}: warning: {drift.warning} (restore job {id_}). The restore stays recorded; the next "
+                 "`pulumi up` restores nothing for this resource unless its inputs change: to restore again, point "
+                 "target.instance_id at a new, empty DDM instance")
+        return ReadResult(id_, {**outs, "target_status": drift.target_status})
+
+    def _read_job(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
         section 3.1); the recorded outputs change only for an answer about this job that still
         says `Completed`.
@@ -296,6 +333,17 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     if contains_unknown(new):
         return True
     return bool(canonical(key, old) != canonical(key, new))
+
+
+def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
+    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
+    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    from .verification import verify_restore
+
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    return {"schemas": verified.schemas, "verification": verified.line, "target_status": "RUNNING"}
 
 
 def _job_outputs(job: Any) -> dict[str, str | None]:
