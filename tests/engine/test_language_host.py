@@ -291,3 +291,4 @@ def test_first_up_in_a_fresh_checkout_creates_the_virtualenv(stack, emulator):
     assert stack.outputs()["status"] == "Completed"
     assert accepted(emulator) == 1
     assert "Traceback" not in result.stdout + result.stderr
+    assert "Creating virtual environment" not in stack.up().stdout  # made once
