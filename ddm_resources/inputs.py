@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from .input_model import LATEST, LONGEST_CREATE_TIMEOUT, MetadataRecoveryInputs, parse_duration
 from .models import source_choice_problem
-from .restore_time import parse_restore_time, restore_time_problem, shown
+from .restore_time import LONGEST_QUOTED, parse_restore_time, restore_time_problem, shown
 
 __all__ = [
     "CheckedInputs",
@@ -280,7 +281,7 @@ class _Rules:
         if is_unknown(nodes):
             return
         if isinstance(nodes, str):
-            fix = f'write ["{nodes}"]' if len(nodes) <= 60 else 'write ["<ID>", ...]'
+            fix = f'write ["{nodes}"]' if len(nodes) <= LONGEST_QUOTED else 'write ["<ID>", ...]'
             self.report(path, f"{path} must be a list of RDS instance IDs, not a single string: {fix}")
             return
         if not isinstance(nodes, (list, tuple)):
@@ -338,10 +339,21 @@ def id_problem(value: Any, kind: str) -> str | None:
         return f"is empty: set it to the ID of a {kind}, e.g. {example}"
     if ID_PATTERN.fullmatch(value):
         return None
+    if len(value) > LONGEST_QUOTED:
+        return (f"is {len(value)} characters long, longer than any ID (36: 32 lowercase hexadecimal characters and a "
+                "suffix such as in09); not quoted here, as it may be a secret pasted into the wrong input: "
+                f"set it to the ID of a {kind}, e.g. {example}")
     if any(ch in _QUOTES for ch in value):
         return f"{shown(value)} contains quote characters: remove them and keep only the ID, e.g. {example}"
     if any(ch.isspace() for ch in value):
         return f"{shown(value)} contains whitespace: remove spaces, tabs and line breaks from the ID"
+    odd = [(index, ch) for index, ch in enumerate(value) if not ch.isascii()]
+    if odd:
+        index, ch = odd[0]
+        more = f" (and {len(odd) - 1} more such)" if len(odd) > 1 else ""
+        return (f"{shown(value)} has the character {ch!r} at position {index + 1}, U+{ord(ch):04X} "
+                f"{unicodedata.name(ch, '(unnamed)')}{more}, which is no ASCII letter or digit, though it may look "
+                f"like one: an ID is ASCII only; type it again or copy it from the console, e.g. {example}")
     if ID_PATTERN.fullmatch(value.lower()):
         return f"{value!r} has upper-case letters; OTC IDs are lower case: use {value.lower()!r}"
     return (f"{shown(value)} does not look like the ID of a {kind}: an ID is 32 lowercase hexadecimal "
