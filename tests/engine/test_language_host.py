@@ -225,7 +225,7 @@ def test_ctrl_c_kills_a_program_that_ignores_sigint(pulumi_bin, pulumi_env, tmp_
         class SlowCreate(ResourceProvider):
             def create(self, props):
                 Path("creating").touch()
-                time.sleep(20)
+                time.sleep(15)
                 return CreateResult("slow-1", {})
 
         class Slow(Resource):
