@@ -21,7 +21,8 @@
 //     (a JSON list, `[]` when none) always; no other variable and no interpreter flag.
 //     Exit code 32 means "error already shown" (bail). A program still running when Cancel
 //     arrives, or when the Run call itself ends (the engine is gone), gets SIGINT, and is
-//     killed if it has not exited programStopGrace later, as upstream's hosts do.
+//     killed if it has not exited programStopGrace (5 s) later, as upstream's language hosts
+//     do (Node.js, Ruby: SIGINT, then a kill 5 s later).
 //   - Cancel: stops the running programs that way (SIGINT, then kill); a Run after Cancel
 //     does not start its program.
 //   - GetRequiredPackages: creates the virtualenv named by the `virtualenv` option when it does
@@ -29,18 +30,18 @@
 //     EnsureVenv, as upstream's host does here; `pulumi up` in a fresh checkout calls it
 //     first), showing pip's progress as ephemeral engine messages. It then reports no
 //     packages: upstream reports the installed pulumi-* provider packages, so that the engine
-//     installs their plugins; dynamic providers need none beyond the bundled
-//     pulumi-resource-pulumi-python shim.
+//     installs their plugins (dynamic providers need none beyond the bundled
+//     pulumi-resource-pulumi-python shim), and warns about a Python older than 3.7.
 //   - InstallDependencies (`pulumi install`), About, GetProgramDependencies: via the same
 //     toolchain package, as upstream.
 //   - GetRequiredPlugins: answers empty (upstream: Unimplemented; the engine asks
 //     GetRequiredPackages instead). RuntimeOptionsPrompts: answers no prompt (upstream offers
 //     the toolchain and virtualenv choices of `pulumi new`).
 //
-// Not supported (upstream supports them): the `typechecker` option (mypy, pyright: refused
-// with an error), debugger attach (Run answers an error), RunPlugin (plugins written in
-// Python), Template, Pack, Link and codegen (GenerateProject/Package/Program); those RPCs
-// answer Unimplemented.
+// Not supported, where upstream's host supports them: the `typechecker` option (mypy, pyright:
+// refused with an error), debugger attach (Run answers an error), RunPlugin (plugins written
+// in Python), Pack, Link and codegen (GenerateProject/Package/Program). These RPCs, and
+// Template, answer Unimplemented.
 package main
 
 import (
