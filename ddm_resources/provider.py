@@ -93,7 +93,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         First the offline rules (`inputs.check_inputs`, no network). A rule that depends on an
         unknown value is skipped. When every input is known, the rules passed and these inputs
         lead to a restore (a new resource, or a change to `source_instance_id`, `source` or
-        `target`), `decision.decide` says at preview what `create` will do: a refusal fails the
+        `target`), the RPO guard (`rpo`, input `max_restore_age`) judges the restore point's age first, then
+        `decision.decide` says at preview what `create` will do: a refusal fails the
         check at once; an adoption needs no preflight; a submission is preflighted against the
         read-only restore APIs (`ddm_resources.preflight`, docs/ddm-api.md section 2) when the
         settings resolve and `ddm:preflight` is on.
@@ -152,7 +153,8 @@ class MetadataRecoveryProvider(ResourceProvider):
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says) and wait for its job.
+        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says), wait for its job,
+        then check the target unless `verify` is false (`verification`: outputs `schemas`, `verification`).
 
         The resource ID is the `job_id`. Raises `RestoreError` naming the resource, the target
         and, once a job exists, its ID, status and cause; nothing is recorded in the state then.

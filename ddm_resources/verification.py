@@ -20,7 +20,7 @@ Accounts have no list API on OTC (section 9.6): they are not checked, and the li
 
 A failed check raises `VerificationError` (a `RestoreError` with the job's ID) whose first line
 names the schema, shard or node, the job and the target, says that nothing was recorded, what
-the next `pulumi up` does (it finds the completed job on the target and submits nothing) and how
+the next `pulumi up` does (the target is no longer empty: it submits nothing) and how
 to accept the restore as it is (`adopt_job_id` and `verify = false`). A read that fails does the
 same, saying that the check could not be made.
 """
@@ -82,10 +82,10 @@ class _Check:
         job = self.job_id
         return VerificationError(
             f"{self.name}: restore job {job} completed, but target instance {self.target} failed verification: "
-            f"{what}. Nothing was recorded in the stack; the next `pulumi up` submits no restore (it finds job "
-            f"{job} completed on the target and stops). To accept the restore as it is, set adopt_job_id = "
-            f"\"{job}\" and verify = false, then run `pulumi up` (it records the job without restoring); to "
-            "restore again, point target.instance_id at a new, empty DDM instance.",
+            f"{what}. Nothing was recorded in the stack; the next `pulumi up` submits no restore (the target is "
+            f"no longer empty: it stops at job {job} or at DDM's refusal). To accept the restore as it is, set "
+            f"adopt_job_id = \"{job}\" and verify = false, then run `pulumi up` (it records the job without "
+            "restoring); to restore again, point target.instance_id at a new, empty DDM instance.",
             target_instance_id=self.target, job_id=job)
 
     def unreadable(self, what: str, exc: DdmError) -> VerificationError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from ddm_emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorSettings, wsgi_transport
+from ddm_emulator import DEMO_PROJECT_ID, DdmBackend, EmulatorSettings, Fault, wsgi_transport
 from ddm_resources.errors import RestoreError
 from ddm_resources.provider import MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, RECOVERY_PATH, SOURCE, TARGET, TOKEN
@@ -143,3 +143,45 @@ def test_max_restore_age_and_verify_are_checked_offline():
 
     problems = check_inputs({**GOOD, "verify": "yes", "max_restore_age": "soon"}).problems
     assert {p.property for p in problems} == {"verify", "max_restore_age"}
+
+
+def test_max_restore_age_takes_the_newest_restorable_time_for_latest(provider, backend):
+    assert provider.check({}, {**GOOD, "source": {"restore_time": "latest"}, "max_restore_age": "1h"}).failures == []
+
+
+def test_max_restore_age_fails_closed_when_the_backups_time_cannot_be_told(provider, backend):
+    other = "0" * 32 + "br09"
+    [failure] = provider.check({}, {**GOOD, "source": {"backup_id": other}, "max_restore_age": "24h"}).failures
+    assert failure.property == "max_restore_age"
+    assert f"cannot be told (backup {other} is not in the backup list of source {SOURCE})" in failure.reason
+
+
+def test_a_target_that_cannot_be_read_fails_verification_naming_the_job(provider, backend):
+    backend.add_fault(Fault("GET", rf"/v1/{DEMO_PROJECT_ID}/instances/{TARGET}$", "respond", status=400))
+    with pytest.raises(RestoreError) as raised:
+        provider.create(GOOD)
+    [job] = backend.all_jobs()
+    assert str(raised.value).startswith(f"verify: restore job {job.id} completed, but target instance {TARGET} "
+                                        "could not be verified: its details could not be read")
+
+
+def test_a_refresh_that_cannot_read_the_target_keeps_target_status(provider, backend, capsys):
+    created = provider.create(GOOD)
+    backend.add_fault(Fault("GET", rf"/v1/{DEMO_PROJECT_ID}/instances/{TARGET}$", "respond", status=400))
+    assert provider.read(created.id, created.outs).outs == created.outs
+    assert "refresh could not check target instance" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer", ["created-by-then", "latest-backup"])
+def test_a_restore_by_time_passes_whichever_schemas_it_brings(provider, backend, answer):
+    """The docs do not say whether a restore by time brings a schema created after the newest backup
+    before that time (the emulator's `time_restore_schemas`): required under neither answer."""
+    backend.configure(time_restore_schemas=answer)
+    backend.add_schema(SOURCE, "later", created=backend.now() - 60)  # after the seed's 02:00 backup
+    now_ms = int(backend.now() * 1000)
+    out = provider.create({**GOOD, "source": {"restore_time": now_ms - 30_000}}).outs
+    if answer == "created-by-then":
+        assert out["schemas"] == ["later", "orders"]
+    else:
+        assert out["schemas"] == ["orders"]
+        assert "lacks later, created after the newest backup before that time (not required" in out["verification"]
