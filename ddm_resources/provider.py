@@ -115,7 +115,9 @@ class MetadataRecoveryProvider(ResourceProvider):
             from .preview import preview_problems
             from .rpo import restore_age_problems
 
-            say = lambda line: _say(f"{_name(checked.inputs)}: {line}")  # noqa: E731
+            def say(line: str) -> None:
+                _say(f"{_name(checked.inputs)}: {line}")
+
             problems = (restore_age_problems(self.state, checked.inputs, clock=self.clock, say=say)
                         or preview_problems(self.state, checked.inputs, clock=self.clock, say=say))
         if problems:
