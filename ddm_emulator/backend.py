@@ -154,9 +154,11 @@ class DdmBackend:
 
     # IAM shortcuts, requests and faults...
 
-    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
-        """Accept requests signed with this AK/SK pair (SDK-HMAC-SHA256) for `project_id`."""
-        self._world.iam.add_access_key(access_key, secret_key, project_id)
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str,
+                       security_token: str | None = None) -> None:
+        """Accept requests signed with this AK/SK pair (SDK-HMAC-SHA256) for `project_id`; with
+        `security_token`, a temporary pair whose requests must carry it (`X-Security-Token`, signed)."""
+        self._world.iam.add_access_key(access_key, secret_key, project_id, security_token)
 
     def add_static_token(self, token: str, project_id: str) -> None:
         """Accept `token` as given for `project_id` (e.g. a demo's `OS_TOKEN`)."""

@@ -26,6 +26,7 @@ from .errors import (
     ConfigurationError,
     DdmError,
     TransportError,
+    UnknownHostError,
     UnreadableAnswerError,
 )
 from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
@@ -405,8 +406,13 @@ class DdmClient:
                             json=json, params=params, deadline=self._deadline)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
+                    exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
                     raise
                 renewed = True
+            except UnknownHostError as exc:  # another attempt cannot help: say which setting names the host
+                raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
+                                       "ddm:endpoint https://<host>` or DDM_ENDPOINT; not retried",
+                                       host=exc.host) from None
             except DdmError as exc:
                 failures += 1
                 delay = retry_delay(exc, failures, self._retry_policy, should_retry, random.random())

@@ -14,6 +14,7 @@ headers.
     │   ├── ThrottledError        429 (its code is APIGW.0308)
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
+    │   └── UnknownHostError      the endpoint's host name does not exist (DNS: no such name)
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
     │                             about another job than the one asked for, or too long (GET)
     ├── JobError                  a job did not end `Completed` (or was unknown for too long)
@@ -45,6 +46,7 @@ __all__ = [
     "ServerError",
     "ThrottledError",
     "TransportError",
+    "UnknownHostError",
     "UnreadableAnswerError",
     "make_api_error",
 ]
@@ -99,11 +101,18 @@ class ApiError(DdmError):
 class AuthenticationError(ApiError):
     """401 or 403: the token is missing, expired, or not scoped to this project."""
 
-    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours) or the IAM "
-            "login (ddm:username/OS_USERNAME, the password, the domain and the project, or OS_CLOUD)")
+    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours), the access key "
+            "pair (ddm:accessKey/OS_ACCESS_KEY and its secret key; a temporary pair also needs its security token, "
+            "OS_SECURITY_TOKEN) or the IAM login (ddm:username/OS_USERNAME, the password, the domain and the "
+            "project, or OS_CLOUD)")
+
+    credentials = ""
+    """Where the credentials in use came from, e.g. `access key from OS_ACCESS_KEY, ...` (names,
+    never values; `settings.credential_origins`), when the caller knows; appended to the hint."""
 
     def __str__(self) -> str:
-        return f"{super().__str__()}; {self.HINT}"
+        used = f" (in use: {self.credentials})" if self.credentials else ""
+        return f"{super().__str__()}; {self.HINT}{used}"
 
 
 class NotFoundError(ApiError):
@@ -137,6 +146,17 @@ class TransportError(DdmError):
         self.request_sent = request_sent
         self.transient = transient
         super().__init__(message)
+
+
+class UnknownHostError(TransportError):
+    """The endpoint's host name does not exist: the resolver answered that no such name is known
+    (not a temporary failure to resolve). Another attempt would fail the same way, so it is never
+    retried (`transient` is False; nothing was sent). `host` is the name; the message says which
+    setting gives the endpoint."""
+
+    def __init__(self, message: str, *, host: str) -> None:
+        self.host = host
+        super().__init__(message, request_sent=False, transient=False)
 
 
 class UnreadableAnswerError(DdmError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import socket
 import ssl
 import time
 import zlib
@@ -27,7 +28,7 @@ import httpx
 import pydantic
 
 from . import __version__
-from .errors import DdmError, TransportError, UnreadableAnswerError, make_api_error
+from .errors import DdmError, TransportError, UnknownHostError, UnreadableAnswerError, make_api_error
 from .http_options import PROXY_VARIABLES, environment_proxies, no_proxy_variable
 from .models import ApiErrorBody
 from .retry import parse_retry_after
@@ -153,6 +154,10 @@ def send(
         finally:
             response.close()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        if _unknown_host(exc) and proxy_variable(http, request.url) is None:
+            host = request.url.host
+            raise UnknownHostError(f"{where}: this host does not exist ({host} does not resolve: the resolver "
+                                   "knows no such name)", host=host) from None
         raise _transport_error(http, request, where, exc, request_sent=False) from None
     except httpx.TimeoutException as exc:
         raise _transport_error(http, request, where, exc, detail=f"timed out ({type(exc).__name__}; each request "
@@ -273,6 +278,22 @@ def _without_proxy_values(text: str) -> str:
         if name.lower() in names and len(value.strip()) >= 4:
             text = text.replace(value.strip(), name)
     return text
+
+
+_NO_SUCH_NAME = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name))
+"""`getaddrinfo` answers meaning "no such host" (EAI_AGAIN, a resolver that did not answer, may pass)."""
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Whether `exc` was caused by a host name that does not exist (`socket.gaierror` EAI_NONAME / EAI_NODATA)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> socket; the bound guards against a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return seen.errno in _NO_SUCH_NAME
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _certificate_failure(exc: BaseException) -> bool:
