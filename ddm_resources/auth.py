@@ -25,7 +25,15 @@ import pydantic
 from pydantic import SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError, UnknownHostError
-from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
+from .http_boundary import (
+    PATH_ID,
+    SUBJECT_TOKEN,
+    bound_client,
+    request_headers,
+    send,
+    url_origin,
+    warn_plain_http,
+)
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .regions import region_endpoints
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
@@ -170,6 +178,7 @@ class PasswordToken:
             }
         }
         headers = request_headers()
+        warn_plain_http(self._auth_url, "the IAM password")
         with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
                                        base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
@@ -211,8 +220,11 @@ class PasswordToken:
         """The public URL of the first of `service_types` in the token's catalog for `region`.
 
         Only `http(s)://host[:port]` is kept: the catalog comes from the server, and the DDM
-        client adds the `/v3/{project_id}` paths itself. None when the catalog has no entry.
+        client adds the `/v3/{project_id}` paths itself; a plain `http://` one only when the IAM URL
+        is plain `http://` itself (else the catalog could send the token in clear to any host). None
+        when the catalog has no such entry.
         """
+        plain_allowed = httpx.URL(self._auth_url).scheme == "http"
         if not self._catalog:
             self.get()
         for service_type in service_types:
@@ -222,7 +234,7 @@ class PasswordToken:
                 for endpoint in service.endpoints:
                     if endpoint.interface == "public" and region in (endpoint.region, endpoint.region_id):
                         url = _base_url(endpoint.url)
-                        if url:
+                        if url and (plain_allowed or not url.startswith("http://")):
                             return url
         return None
 

@@ -29,7 +29,15 @@ from .errors import (
     UnknownHostError,
     UnreadableAnswerError,
 )
-from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
+from .http_boundary import (
+    AUTH_TOKEN,
+    PATH_ID,
+    REQUEST_DEADLINE,
+    bound_client,
+    request_headers,
+    send,
+    warn_plain_http,
+)
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .inputs import JOB_ID_PATTERN
 from .lookup_models import (
@@ -159,6 +167,7 @@ class DdmClient:
         self._on_retry = on_retry
         self._deadline = deadline
         service_clock = ServiceClock(clock)
+        warn_plain_http(endpoint, "the AK/SK signature" if isinstance(self._token, httpx.Auth) else "the IAM token")
         self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(tls=opens_tls(endpoint)),
             base_url=endpoint.rstrip("/"),

@@ -14,10 +14,13 @@ too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter sen
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import os
 import re
 import socket
 import ssl
+import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterable
@@ -56,6 +59,7 @@ __all__ = [
     "request_headers",
     "send",
     "url_origin",
+    "warn_plain_http",
 ]
 
 ACCEPT = "Accept"
@@ -106,6 +110,39 @@ def url_origin(url: httpx.URL) -> str:
     port = f":{url.port}" if url.port else ""
     host = f"[{url.host}]" if ":" in url.host else url.host
     return f"{url.scheme}://{host}{port}"
+
+
+_plain_http_warned: set[str] = set()
+_plain_http_lock = threading.Lock()
+
+
+def warn_plain_http(url: str | httpx.URL, credential: str) -> None:
+    """Print one warning line (once per process and origin) when `credential` (e.g. `the IAM
+    password`) is about to go to `url` over plain `http://` to a host that is not a loopback
+    address: anyone on the network path can read it. Loopback (`127.0.0.0/8`, `::1`, `localhost`),
+    a local emulator, is not warned about."""
+    try:
+        parsed = httpx.URL(str(url))
+    except Exception:  # httpx raises several kinds for malformed URLs; the client refuses it itself
+        return
+    if parsed.scheme != "http" or _loopback(parsed.host):
+        return
+    origin = url_origin(parsed)
+    with _plain_http_lock:
+        if origin in _plain_http_warned:
+            return
+        _plain_http_warned.add(origin)
+    print(f"ddm-resources: warning: {credential} goes to {origin} over plain http://, unencrypted: anyone on the "
+          "network path can read it; use an https:// URL", file=sys.stdout, flush=True)
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 MAX_BODY = 1 << 20
