@@ -96,7 +96,13 @@ class PasswordToken:
 
     sources = ""
     REFRESH_MARGIN = 300.0
-    """Renew this many seconds before `expires_at` (at most a tenth of the token's life)."""
+    """Renew this many seconds before the token expires (at most a tenth of its life). Its life is
+    `expires_at - issued_at` as IAM gives them (both on IAM's clock), counted from when it arrived
+    on this machine's clock; without `issued_at`, `expires_at` less this machine's now."""
+    MIN_RENEWAL = 60.0
+    """Seconds a token is used at least before it is renewed on time (a 401 still renews at once): a
+    clock far ahead of IAM's, or a token IAM says is already expired, cannot turn every DDM request
+    into an IAM login."""
 
     def __init__(
         self,
@@ -204,8 +210,12 @@ class PasswordToken:
             raise ApiError("IAM answered without a token or expires_at", status_code=response.status_code,
                            method="POST", path=response.request.url.path)
         now = self._clock()
-        life = max(0.0, parsed.expires_at.timestamp() - now)
-        self._renew_at = now + life - min(self.REFRESH_MARGIN, life / 10)
+        if parsed.issued_at is not None:  # both on IAM's clock: right whatever this machine's clock says
+            life = parsed.expires_at.timestamp() - parsed.issued_at.timestamp()
+        else:
+            life = parsed.expires_at.timestamp() - now
+        life = max(0.0, life)
+        self._renew_at = max(now + life - min(self.REFRESH_MARGIN, life / 10), now + self.MIN_RENEWAL)
         hold_secret(token)
         self._token = token
         if parsed.project is not None:
