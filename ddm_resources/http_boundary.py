@@ -31,7 +31,7 @@ import httpx
 import pydantic
 
 from .errors import DdmError, TransportError, UnknownHostError, UnreadableAnswerError, make_api_error
-from .http_options import PROXY_VARIABLES, environment_proxies, no_proxy_variable
+from .http_options import PROXY_VARIABLES, NoProxyNetworks, environment_proxies, no_proxy_variable
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 from .sanitize import TEXT_LIMIT, clause, clean_text
@@ -302,6 +302,8 @@ def proxy_variable(http: httpx.Client, url: httpx.URL) -> str | None:
         return None
     for pattern, transport in mounts.items():  # httpx keeps them in the order it matches them
         if pattern.matches(url):
+            if isinstance(transport, NoProxyNetworks) and transport.bypasses(url):
+                return None
             found = environment_proxies(os.environ).get(str(getattr(pattern, "pattern", "")))
             return found.variable if found and found.url and transport is not None else None
     return None
@@ -450,6 +452,7 @@ def bound_client(http: httpx.Client) -> httpx.Client:
     only lose the total deadline (tests/unit/test_hostile_server.py notices that)."""
     mounts = getattr(http, "_mounts", None)  # httpx keeps no public list of its transports
     transports = [getattr(http, "_transport", None), *(mounts.values() if isinstance(mounts, dict) else ())]
+    transports += [inner for t in transports if isinstance(t, NoProxyNetworks) for inner in t.transports]
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
