@@ -1,6 +1,7 @@
 """
 Run the DDM API emulator from the command line.
 
+    ddm-emulator [--host 127.0.0.1] ...     (the console script of `pip install 'ddm-resources[emulator]'`)
     python -m ddm_emulator [--host 127.0.0.1] [--port 0] [--token TOKEN ...]
         [--url-file PATH] [--verbose] [--<setting> VALUE ...]
 
@@ -31,13 +32,13 @@ from .seed import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_USER_NA
 from .server import EmulatorServer
 from .settings import EmulatorSettings, setting_fields
 
-__all__ = ["build_parser", "main", "settings_from"]
+__all__ = ["build_parser", "main", "script", "settings_from"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command-line interface."""
+def build_parser(prog: str = "python -m ddm_emulator") -> argparse.ArgumentParser:
+    """The command-line interface; `prog` is the command name its help and errors show."""
     parser = argparse.ArgumentParser(
-        prog="python -m ddm_emulator",
+        prog=prog,
         description=(
             "Local emulator of the Open Telekom Cloud DDM API (metadata restore), for tests and demos on this "
             "machine only: its admin API (/_emulator/) has no authentication, so keep the default loopback --host."
@@ -113,9 +114,9 @@ class _LogFormatter(logging.Formatter):
         return super().format(record)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "python -m ddm_emulator") -> int:
     """Serve until SIGINT/SIGTERM; return the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormatter(colour=_wants_colour(sys.stderr)))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.url_file is not None:
             args.url_file.unlink(missing_ok=True)
     return 0
+
+
+def script() -> int:
+    """The `ddm-emulator` console script (pyproject.toml `[project.scripts]`): `main` under that name."""
+    return main(prog="ddm-emulator")
 
 
 if __name__ == "__main__":

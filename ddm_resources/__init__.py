@@ -16,7 +16,10 @@ provider process), `restore_window` (`get_restore_window`), `provider` (the dyna
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-__version__ = "0.1.0"
+try:  # written by setuptools-scm at install (pyproject.toml [tool.setuptools_scm]); git-ignored
+    from ._version import __version__
+except ImportError:  # a checkout that was never installed: no version to tell
+    __version__ = "0+unknown"
 
 from .errors import (  # noqa: E402
     ApiError,
