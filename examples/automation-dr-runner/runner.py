@@ -146,15 +146,24 @@ class Recorder:
                 else None
             if row is not None:
                 row.outcome, row.detail = "failed", last_line(diagnostic.message)
-                job = re.search(r"\bjob ([0-9a-fA-F]{32})\b", row.detail)
-                row.job_id = row.job_id or (job.group(1) if job else None)
+                job = re.search(r"\bjob ([0-9a-fA-F]{32}) ended (\w+)", row.detail)
+                if job:
+                    row.job_id, row.status = row.job_id or job.group(1), job.group(2)
             else:
                 self.general.append(last_line(diagnostic.message))
 
 
+def brief(row: Outcome, limit: int = 100) -> str:
+    """The reason's first sentence, without what the other columns say (the JSON report has it whole)."""
+    text = re.sub(r"^.*? has a problem: ", "", row.detail)  # Pulumi's wrapper around a refused input
+    text = re.sub(rf"^{re.escape(row.name)}: metadata recovery onto target instance \S+ failed: ", "", text)
+    text = re.split(r"(?<=[.)]) (?=[A-Z])", text, maxsplit=1)[0]
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def print_table(rows: list[Outcome]) -> None:
-    headers = ("restore", "outcome", "target", "job_id", "detail")
-    cells = [(r.name, r.outcome, r.target_instance_id or "-", r.job_id or "-", r.detail) for r in rows]
+    headers = ("restore", "outcome", "target", "job_id", "reason")
+    cells = [(r.name, r.outcome, r.target_instance_id or "-", r.job_id or "-", brief(r)) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers[:-1])]
     for line in (headers, *cells):
         print("dr-runner: " + "  ".join(v.ljust(w) for v, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1])

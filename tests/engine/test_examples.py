@@ -418,7 +418,9 @@ def test_runner_restores_every_valid_entry_and_reports_each_failure_by_its_cause
     by_target = {TARGET: "orders", BILLING_TARGET: "billing"}
     failed, done = rows[by_target[failed_job.target_instance_id]], rows[by_target[done_job.target_instance_id]]
     assert (done["outcome"], done["job_id"]) == ("completed", done_job.id)
-    assert (failed["outcome"], failed["job_id"]) == ("failed", failed_job.id)
+    assert (failed["outcome"], failed["job_id"], failed["status"]) == ("failed", failed_job.id, "Failed")
+    assert re.search(rf"^dr-runner: {failed['name']} +failed +{failed_job.target_instance_id} +{failed_job.id} +"
+                     rf"DDM job {failed_job.id} ended Failed: data node is read-only\.$", result.stdout, re.M)
     assert failed_job.id in failed["detail"] and "ended Failed" in failed["detail"]
     assert rows["ghost"]["outcome"] == "failed" and missing_target in rows["ghost"]["detail"]
     assert rows["ghost"]["job_id"] is None
