@@ -6,11 +6,12 @@
 `plan.json` lists the restores: `{"restores": [{"name", "source_instance_id", "backup_id" or
 "restore_time", "target_instance_id", "data_nodes", optional "create_timeout"}, ...]}` (see
 plan.example.json). Every valid entry is restored, at most `--parallel` at once, each with its
-own deadline (`create_timeout`, else `--create-timeout`); an invalid entry is reported and
-skipped, and a failed restore does not stop the others (the update continues on error).
+own deadline (`create_timeout`, else `--create-timeout`). An invalid entry is reported and
+skipped; an entry whose inputs the provider refuses (a `pulumi preview` checks them first) is
+reported and left out; a failed restore does not stop the others (the update continues on error).
 Progress lines stream as they come. At the end a table gives each entry's outcome (completed,
-failed, invalid, not run), job ID and reason, and `--report` writes the same as JSON for the
-audit trail. Exit status: 0 when every entry completed, 1 when any did not, 2 when the plan
+failed, refused, invalid, not run), job ID and reason, and `--report` writes the same as JSON for
+the audit trail. Exit status: 0 when every entry completed, 1 when any did not, 2 when the plan
 file itself cannot be used.
 
 Credentials come from the environment (`OS_*`, `DDM_ENDPOINT`), the backend from
@@ -51,7 +52,7 @@ class Outcome:
     """What became of one plan entry; one row of the table and of the JSON report."""
 
     name: str
-    outcome: str = "not run"  # completed, failed, invalid, not run
+    outcome: str = "not run"  # completed, failed (by the job or the update), refused (by the check), invalid
     target_instance_id: str | None = None
     job_id: str | None = None
     status: str | None = None
@@ -99,6 +100,10 @@ def entry_problem(item: Any, names: list[Any]) -> str | None:
     if not isinstance(item["data_nodes"], list) or not all(isinstance(n, str) for n in item["data_nodes"]):
         return "has data_nodes that is not a list of RDS instance IDs"
     return None
+
+
+def urn(stack: str, name: str) -> str:
+    return f"urn:pulumi:{stack}::{PROJECT}::{RESOURCE_TYPE}::{name}"
 
 
 def program(restores: list[dict[str, Any]], create_timeout: str) -> auto.PulumiFn:
@@ -195,13 +200,30 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = datetime.now(timezone.utc)
     recorder = Recorder(restores)
-    if restores:
-        # With an invalid entry, only the valid ones are targeted: the invalid entry's restore,
-        # recorded by an earlier run, stays in the state instead of being forgotten.
-        urns = [f"urn:pulumi:{args.stack}::{PROJECT}::{RESOURCE_TYPE}::{item['name']}" for item in restores]
+    runnable = list(restores)
+    # Pulumi ends a whole update at the first input a check refuses (continue-on-error covers failed
+    # restores, not refused inputs), so a preview finds the refused entries first and the update
+    # declares and targets only the others. Targeting also keeps in the state a restore that an
+    # earlier run recorded for an entry that is invalid or refused now, instead of forgetting it.
+    while runnable:
+        print(f"dr-runner: checking {len(runnable)} restore(s) (pulumi preview)")
+        checked = Recorder(runnable)
         try:
-            stack.up(on_output=print, on_event=recorder, color="never", parallel=args.parallel,
-                     continue_on_error=True, target=urns if invalid else None)
+            stack.preview(program=program(runnable, args.create_timeout), on_event=checked, color="never",
+                          parallel=args.parallel, target=[urn(args.stack, item["name"]) for item in runnable])
+            break
+        except auto.CommandError:
+            refused = {row.name: row for row in checked.rows.values() if row.outcome == "failed"}
+            if not refused:
+                break  # an error of no entry: the update reports it
+            for name, row in refused.items():
+                recorder.rows[name].outcome, recorder.rows[name].detail = "refused", row.detail
+            runnable = [item for item in runnable if item["name"] not in refused]
+    if runnable:
+        try:
+            stack.up(program=program(runnable, args.create_timeout), on_output=print, on_event=recorder,
+                     color="never", parallel=args.parallel, continue_on_error=True,
+                     target=[urn(args.stack, item["name"]) for item in runnable])
         except auto.CommandError:
             pass  # each entry's outcome is in the recorder; errors of no entry are reported below
     rows = [*recorder.rows.values(), *invalid]

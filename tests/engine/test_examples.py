@@ -395,26 +395,27 @@ def run_runner(user_venv, tmp_path, env, restores, *args: str) -> tuple[subproce
 
 def test_runner_restores_every_valid_entry_and_reports_each_failure_by_its_cause(user_venv, tmp_path, reader_env,
                                                                                   emulator):
-    """A job that fails, a restore the provider refuses before submitting (a target that does not exist) and an
+    """A job that fails, a restore the provider refuses at its check (a target that does not exist) and an
     invalid entry: each has its row, the valid restore completes, the exit status is 1."""
     add_billing_target(emulator)
     emulator.backend.fail_next_job("data node is read-only")
     missing_target = "ffffffffffffffffffffffffffffffffin09"
-    plan = [
+    plan = [  # the refused entry first: Pulumi would end the update at its check before the others ran
+        {"name": "ghost", "source_instance_id": SOURCE, "backup_id": BACKUP, "target_instance_id": missing_target,
+         "data_nodes": [DATA_NODE]},
         {"name": "orders", "source_instance_id": SOURCE, "backup_id": BACKUP, "target_instance_id": TARGET,
          "data_nodes": [DATA_NODE]},
         {"name": "billing", "source_instance_id": SOURCE, "backup_id": BACKUP, "target_instance_id": BILLING_TARGET,
          "data_nodes": [BILLING_NODE]},
-        {"name": "ghost", "source_instance_id": SOURCE, "backup_id": BACKUP, "target_instance_id": missing_target,
-         "data_nodes": [DATA_NODE]},
         {"name": "typo", "source_instance_id": SOURCE, "target_instance_id": TARGET, "data_nodes": [DATA_NODE]},
     ]
     result, report = run_runner(user_venv, tmp_path, reader_env, plan, "--parallel", "2")
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     rows = {r["name"]: r for r in report["restores"]}
-    [failed_job] = [j for j in emulator.backend.all_jobs() if j.status_at(emulator.backend.now()) == "Failed"]
-    [done_job] = [j for j in emulator.backend.all_jobs() if j.status_at(emulator.backend.now()) == "Completed"]
+    jobs = {job.status_at(emulator.backend.now()): job for job in emulator.backend.all_jobs()}
+    assert sorted(jobs) == ["Completed", "Failed"] and len(emulator.backend.all_jobs()) == 2, result.stdout[-3000:]
+    failed_job, done_job = jobs["Failed"], jobs["Completed"]
     by_target = {TARGET: "orders", BILLING_TARGET: "billing"}
     failed, done = rows[by_target[failed_job.target_instance_id]], rows[by_target[done_job.target_instance_id]]
     assert (done["outcome"], done["job_id"]) == ("completed", done_job.id)
@@ -422,17 +423,23 @@ def test_runner_restores_every_valid_entry_and_reports_each_failure_by_its_cause
     assert re.search(rf"^dr-runner: {failed['name']} +failed +{failed_job.target_instance_id} +{failed_job.id} +"
                      rf"DDM job {failed_job.id} ended Failed: data node is read-only\.$", result.stdout, re.M)
     assert failed_job.id in failed["detail"] and "ended Failed" in failed["detail"]
-    assert rows["ghost"]["outcome"] == "failed" and missing_target in rows["ghost"]["detail"]
+    assert rows["ghost"]["outcome"] == "refused" and missing_target in rows["ghost"]["detail"]
     assert rows["ghost"]["job_id"] is None
     assert rows["typo"] == {"name": "typo", "outcome": "invalid", "target_instance_id": TARGET, "job_id": None,
                             "status": None, "detail": "restore #4 lacks backup_id or restore_time"}
+    assert [r["name"] for r in report["restores"]] == ["ghost", "orders", "billing", "typo"]
     assert {r.body["target"]["instance_id"] for r in recovery_posts(emulator)} == {TARGET, BILLING_TARGET}
     assert result.stderr.strip().splitlines()[-3:] == [
+        f"dr-runner: ghost refused: {rows['ghost']['detail']}",
         f"dr-runner: {failed['name']} failed: {failed['detail']}",
-        f"dr-runner: ghost failed: {rows['ghost']['detail']}",
         "dr-runner: typo invalid: restore #4 lacks backup_id or restore_time"]
-    table = [line for line in result.stdout.splitlines() if line.startswith("dr-runner: ")]
-    assert table[0].split()[1:5] == ["restore", "outcome", "target", "job_id"]
+    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("dr-runner: ")]
+    assert lines[0] == ["dr-runner:", "checking", "3", "restore(s)", "(pulumi", "preview)"]
+    assert lines[1] == ["dr-runner:", "checking", "2", "restore(s)", "(pulumi", "preview)"]  # ghost left out
+    header = lines.index(["dr-runner:", "restore", "outcome", "target", "job_id", "reason"])
+    assert [line[1:3] for line in lines[header + 1:header + 5]] == [
+        ["ghost", "refused"], ["orders", rows["orders"]["outcome"]], ["billing", rows["billing"]["outcome"]],
+        ["typo", "invalid"]]
     assert report["exit_status"] == 1
 
 
