@@ -185,3 +185,19 @@ def test_a_restore_by_time_passes_whichever_schemas_it_brings(provider, backend,
     else:
         assert out["schemas"] == ["orders"]
         assert "lacks later, created after the newest backup before that time (not required" in out["verification"]
+
+
+def test_a_target_still_restoring_is_read_again_then_named(backend):
+    from ddm_resources.client import DdmClient
+    from ddm_resources.input_model import MetadataRecoveryInputs
+    from ddm_resources.verification import SETTLE_READS, SETTLE_SECONDS, verify_restore
+
+    with backend.state():
+        backend.instances[TARGET].state = "RESTORE"
+    slept: list[float] = []
+    inputs = MetadataRecoveryInputs.model_validate(GOOD)
+    with DdmClient(URL, DEMO_PROJECT_ID, TOKEN, transport=wsgi_transport(backend)) as client:
+        with pytest.raises(RestoreError, match="the target instance is RESTORE, not RUNNING \\(still restoring\\)"):
+            verify_restore(client, inputs, "0" * 32, sleep=slept.append)
+    assert slept == [SETTLE_SECONDS] * SETTLE_READS
+    assert len(backend.requests("GET", path_contains=f"/instances/{TARGET}")) == SETTLE_READS + 1
