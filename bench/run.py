@@ -63,7 +63,8 @@ def main() -> None:
             once = d["most_per_lookup"] <= 2 and d["job_lists"] <= 3  # type: ignore[index]
             add("API requests of one restore, preview + up",
                 f"{d['total']} = {d['lookups']} lookups (each at most {d['most_per_lookup']}x) + "  # type: ignore[index]
-                f"{d['job_lists']} job lists + {d['posts']} POST + {d['polls']} polls",  # type: ignore[index]
+                f"{d['job_lists']} job lists + {d['posts']} POST + {d['polls']} polls + "  # type: ignore[index]
+                f"{d['verify_reads']} verification reads",  # type: ignore[index]
                 "each read once per run unless it can have changed", once)
             continue
         ratio = float(r["ratio"])  # type: ignore[arg-type]
