@@ -201,3 +201,15 @@ def test_a_target_still_restoring_is_read_again_then_named(backend):
             verify_restore(client, inputs, "0" * 32, sleep=slept.append)
     assert slept == [SETTLE_SECONDS] * SETTLE_READS
     assert len(backend.requests("GET", path_contains=f"/instances/{TARGET}")) == SETTLE_READS + 1
+
+
+@pytest.mark.parametrize("reading", ["index", "page", "page-from-1"])
+def test_the_schema_list_is_read_whole_under_each_offset_reading(provider, backend, reading):
+    """The schema list echoes no offset/limit (docs/ddm-api.md section 9.1): 300 schemas, 3 pages of 128."""
+    backend.configure(offset_reading=reading)
+    for index in range(299):
+        backend.add_schema(SOURCE, f"s{index:03d}")
+    now_ms = int(backend.now() * 1000)
+    out = provider.create({**GOOD, "source": {"restore_time": now_ms - 60_000}}).outs
+    assert out["schemas"] == sorted(["orders", *(f"s{i:03d}" for i in range(299))])
+    assert _reads(backend, f"/instances/{TARGET}/databases") <= 5  # 3 pages, and up to 2 that tell the reading
