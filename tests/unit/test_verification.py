@@ -67,8 +67,9 @@ def test_a_dropped_schema_fails_create_naming_the_schema_and_the_job(provider, b
     assert len(backend.requests("POST", path_contains=RECOVERY_PATH)) == 1
 
 
-def test_a_misplaced_shard_is_named(provider, backend):
-    backend.configure(restore_misplaces_shard="orders")
+@pytest.mark.parametrize("shard_number", ["integer", "string"])
+def test_a_misplaced_shard_is_named(provider, backend, shard_number):
+    backend.configure(restore_misplaces_shard="orders", shard_number_type=shard_number)
     with pytest.raises(RestoreError, match=r"shard orders_0000 of schema orders sits on data node \S+, which is "
                                            "not one of target.data_nodes"):
         provider.create(GOOD)
