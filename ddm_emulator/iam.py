@@ -36,7 +36,7 @@ class IamDirectory:
         self.users: dict[str, FakeUser] = {}
         self._tokens: dict[str, FakeToken] = {}
         self._static_tokens: dict[str, FakeToken] = {}
-        self._access_keys: dict[str, tuple[str, str, str | None]] = {}
+        self._access_keys: dict[str, tuple[str, str | None, str | None]] = {}
 
     def reset(self) -> None:
         """Forget projects, users and issued tokens; static tokens stay."""
@@ -78,9 +78,9 @@ class IamDirectory:
             self.users[user.id] = user
             return user
 
-    def add_access_key(self, access_key: str, secret_key: str, project_id: str,
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str | None,
                        security_token: str | None = None) -> None:
-        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id`.
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id` (`None`: any known one).
 
         With `security_token` the pair is temporary: each request must also carry that token in
         `X-Security-Token`, among its signed headers."""
@@ -109,9 +109,9 @@ class IamDirectory:
                 raise GatewayUnauthorized("The access key is temporary: the request needs its X-Security-Token.")
             if "x-security-token" not in signed_headers or not hmac.compare_digest(security_token, expected):
                 raise GatewayUnauthorized("The security token is invalid for this access key.")
-        if pair[1] != project_id:
+        if pair[1] is None and project_id not in self.projects or pair[1] not in (None, project_id):
             raise GatewayForbidden("The access key belongs to another project than the one in the path.")
-        return FakeToken(access_key, pair[1], None, self._now(), None)
+        return FakeToken(access_key, project_id, None, self._now(), None)
 
     def add_static_token(self, token: str, project_id: str) -> None:
         """Accept `token` as is, for `project_id`, until the process ends."""
