@@ -99,7 +99,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         settings resolve and `ddm:preflight` is on.
 
         The preflight fails closed when those APIs fail. With incomplete settings it is
-        skipped, and a line says so (`create` reports the settings). On success the returned
+        skipped, and one line per run says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
         from .inputs import check_inputs
@@ -116,7 +116,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             problems = preview_problems(self.state, checked.inputs, clock=self.clock,
                                         say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
         if problems:
-            return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
+            return CheckResult(news, [CheckFailure(_engine_property(p.property), p.reason) for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
         return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
 
@@ -253,6 +253,26 @@ def _at_boundary(exc: DdmError) -> DdmError:
     exc.__cause__ = None
     exc.__suppress_context__ = True
     return exc
+
+
+def _engine_property(path: str) -> str:
+    """The `CheckFailure.property` for a problem of the input at `path` (dotted, as the reason names it).
+
+    The engine shows a failure as "property P value V has a problem", looking P up among the
+    top-level inputs only (pkg/resource/deploy/step_generator.go): a dotted path such as
+    `target.instance_id` then shows `{<nil>}` although it is set, and an object its internal
+    `{map[...]}` form. So only a top-level input that is no object keeps its name (an unknown
+    key too: its value is shown as given); any other problem is reported for the resource (`""`),
+    and its reason, which starts with the path, names the field."""
+    from .fields import field
+
+    if "." in path or "[" in path:
+        return ""
+    try:
+        kind = field(path).type
+    except KeyError:
+        return path
+    return "" if kind == "object" else path
 
 
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
