@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW, format_ms, parse_api_time
@@ -48,7 +48,7 @@ from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .run_state import RunState
 from .sanitize import clause
-from .waiter import PollSchedule, unfinished, wait_for_job
+from .waiter import PollSchedule, Progress, unfinished, wait_for_job
 
 __all__ = ["Restore"]
 
@@ -285,6 +285,17 @@ class Restore:
         """Whether `job_id` is the job this run's POST named and no answer about it was taken yet."""
         return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
 
+    def _since_start(self, progress: Progress) -> Progress:
+        """`progress` with `elapsed` counted from the job's start, its `created_time`, on the
+        service's clock (`DdmClient.server_now_ms`), not from this wait's: an adopted job may have
+        run for minutes already. As is when the job names no readable start, or a start the
+        service's clock puts in the future."""
+        started = parse_api_time(progress.job.created_time) if progress.job.created_time else None
+        if started is None:
+            return progress
+        age = self.client.server_now_ms() / 1000 - started.timestamp()
+        return replace(progress, elapsed=age) if age >= 0 else progress
+
     def _wait(self, job_id: str, timeout: float) -> Job:
         """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
@@ -294,7 +305,7 @@ class Restore:
         try:
             return wait_for_job(
                 self._poll, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
-                on_progress=lambda p: self.say(f"{p.describe()} (target {self.target})"),
+                on_progress=lambda p: self.say(f"{self._since_start(p).describe()} (target {self.target})"),
                 clock=self.monotonic, sleep=self.sleep,
             )
         except _NotThisRestore:
