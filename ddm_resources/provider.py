@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # the rest is imported where it is used: a program importing 
     import httpx
 
     from .client import DdmClient
+    from .input_model import MetadataRecoveryInputs
     from .run_state import RunState
     from .settings import ProviderSettings
 
@@ -118,7 +119,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         if problems:
             return CheckResult(news, [CheckFailure(_engine_property(p.property), p.reason) for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
-        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+        known = _known_outputs(checked.inputs) if checked.inputs is not None else {}
+        return CheckResult({**normalised, **known, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -166,7 +168,9 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .restore import Restore
         from .waiter import PollSchedule
 
-        inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
+        # without the outputs `check` set from the inputs alone (`_known_outputs`)
+        inputs = MetadataRecoveryInputs.model_validate(
+            {k: v for k, v in _user_props(props).items() if k not in OUTPUT_KEYS})
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
@@ -175,7 +179,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
             job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to})
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), **_restored_to(restore.restored_to)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
@@ -219,14 +223,14 @@ class MetadataRecoveryProvider(ResourceProvider):
                  "resource was created, so the recorded outputs are kept")
             return ReadResult(id_, outs)
         fresh = {key: value for key, value in _job_outputs(job).items() if value}
-        return ReadResult(id_, {**outs, **fresh})
+        return ReadResult(id_, _with_utc({**outs, **fresh}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
         old, new = _user_props(olds), _user_props(news)
         changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
         outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
-        return UpdateResult({**outs, **changed})
+        return UpdateResult(_with_utc({**outs, **changed}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
@@ -316,6 +320,38 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     if contains_unknown(new):
         return True
     return bool(canonical(key, old) != canonical(key, new))
+
+
+def _restored_to(ms: int | None) -> dict[str, int | str | None]:
+    """`restored_to` (epoch ms) and `restored_to_utc` (RFC 3339, UTC, e.g. `2024-05-20T04:40:00Z`),
+    both `None` when the restore was not by time."""
+    from .api_time import format_ms
+
+    return {"restored_to": ms, "restored_to_utc": format_ms(ms) if ms is not None else None}
+
+
+def _with_utc(outs: dict[str, Any]) -> dict[str, Any]:
+    """`outs` with `restored_to_utc`, derived from the recorded `restored_to` by `refresh` and
+    `update` for a resource created before that output existed (nothing else is changed)."""
+    if "restored_to_utc" in outs:
+        return outs
+    ms = outs.get("restored_to")
+    ms = int(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms == int(ms) else None
+    return {**outs, "restored_to_utc": _restored_to(ms)["restored_to_utc"]}
+
+
+def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None]:
+    """The outputs the checked inputs alone tell, returned by `check` so that a preview shows them
+    instead of `[unknown]` (the engine calls no `create` at preview and takes `check`'s answer as
+    the new state): a restore from a backup, or of the job named by `adopt_job_id`, has no point in
+    time (`restored_to` and `restored_to_utc` empty); a restore by a fixed time has that time.
+    `"latest"` is resolved at create: unknown until then. `create` sets them again from what it
+    did: when it adopts a running restore of the target instead of submitting, they are empty."""
+    if inputs.latest:
+        return {}
+    if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
+        return _restored_to(None)
+    return _restored_to(inputs.restore_source.restore_time)
 
 
 def _job_outputs(job: Any) -> dict[str, str | None]:
