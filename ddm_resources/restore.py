@@ -157,9 +157,11 @@ class Restore:
             return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
                                source=self.inputs.source_instance_id)
         except DdmError as exc:
+            # an error another attempt would only repeat (a host that does not exist, a certificate) names its own fix
+            again = "Fix that, then run `pulumi up` again" if _lasting(exc) else "Run `pulumi up` again"
             raise RestoreError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
-                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                f"running (job list: {exc}); nothing was submitted. {again}.",
                 target_instance_id=self.target,
             ) from None
 
@@ -228,6 +230,8 @@ class Restore:
                     "point target.instance_id at one and run `pulumi up` again.")
         elif isinstance(exc, ApiError):
             hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
+        elif _lasting(exc):
+            hint = " Nothing was submitted: fix that, then run `pulumi up` again."
         return RestoreError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
@@ -358,3 +362,11 @@ class Restore:
 class _NotThisRestore(DdmError):
     """The job the answer to this run's POST named is not this restore (another instance's, older
     than the POST, or unknown to DDM): the answer is treated as lost, and the job list searched."""
+
+
+def _lasting(exc: DdmError) -> bool:
+    """Whether `exc` is a failure that running again would only repeat: no answer for a reason of this
+    machine's settings (`TransportError` not `transient`: a host that does not exist, a certificate
+    that does not verify), whose message says what to set."""
+    return isinstance(exc, TransportError) and not exc.transient
+
