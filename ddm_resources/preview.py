@@ -95,7 +95,8 @@ class _Reads:
         """The target's jobs, or `None` when the preflight is off (no read at preview then)."""
         if not self.settings().preflight:
             return None
-        return target_jobs(self.client(), self._inputs.target.instance_id, self._clock(),
+        client = self.client()
+        return target_jobs(client, self._inputs.target.instance_id, self._clock() + client.clock_offset,
                            self.settings().adopt_window, source=self._inputs.source_instance_id)
 
     def newest_job(self) -> str | None:
@@ -106,4 +107,4 @@ class _Reads:
             client = self.client()
         except (_NoSettings, DdmError):
             return None
-        return newest_restore_job(client, self._inputs.target.instance_id, self._clock())
+        return newest_restore_job(client, self._inputs.target.instance_id, self._clock() + client.clock_offset)

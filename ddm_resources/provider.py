@@ -219,6 +219,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             with self._client(self.state.settings(), name) as client:
                 try:
                     job = client.get_job(id_)
+                    service_now = self.clock() + client.clock_offset
                 except NotFoundError:
                     _say(f"{name}: job {id_} is no longer known to DDM; keeping the recorded outputs")
                     return ReadResult(id_, {**outs, **_secret_paths(props)})
@@ -226,7 +227,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
                                         f"`pulumi refresh` again later. Cause: {exc}")) from None
-        problem = contradiction(job, instances=_instances(outs), now=self.clock())
+        problem = contradiction(job, instances=_instances(outs), now=service_now)
         if problem is not None:
             raise _at_boundary(DdmError(f"{name}: refresh got an answer about restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}) that cannot be this restore's: {problem}; the "

@@ -64,7 +64,8 @@ list ends at the service's now, which `Date` headers give in whole seconds."""
 class Restore:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
-    `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
+    `say` receives progress lines; `clock` is wall time (epoch seconds), set by the service's `Date`
+    wherever the service's times are compared (`service_now`),
     `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`
     (`ddm:preflight`), the read-only restore APIs are asked before the POST (`ddm_resources.preflight`)
     unless `check` of this process already passed them for these inputs. `ledger` is the run's
@@ -115,6 +116,11 @@ class Restore:
         """The resource's Pulumi name, or a generic one."""
         return self.inputs.resource_name or "metadata recovery"
 
+    def service_now(self) -> float:
+        """Now on the service's clock (epoch s): `clock` set by the Date of the service's answers
+        (`DdmClient.clock_offset`), the clock every time the service names is compared with."""
+        return self.clock() + self.client.clock_offset
+
     def run(self) -> Job:
         """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
         started = self.monotonic()
@@ -154,7 +160,7 @@ class Restore:
     def _target_jobs(self) -> TargetJobs:
         """The target's jobs for `decide`; a list that cannot be read stops the create (nothing sent)."""
         try:
-            return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
+            return target_jobs(self.client, self.target, self.service_now(), self.adopt_window,
                                source=self.inputs.source_instance_id)
         except DdmError as exc:
             # an error another attempt would only repeat (a host that does not exist, a certificate) names its own fix
@@ -167,7 +173,7 @@ class Restore:
 
     def _filled_by(self) -> str | None:
         """The newest restore job of the target, to name it; `None` if unknown."""
-        return newest_restore_job(self.client, self.target, self.clock())
+        return newest_restore_job(self.client, self.target, self.service_now())
 
     def _adopt_checked(self, decision: Adopt) -> str:
         """Read the job `decision` names and take it, unless it cannot be this restore (`job_identity`)."""
@@ -178,7 +184,7 @@ class Restore:
         except DdmError as exc:
             raise RestoreError(f"{asked} {job_id}: the job could not be read: {exc}",
                                target_instance_id=self.target, job_id=job_id) from None
-        problem = contradiction(job, instances=self.bound_to, now=self.clock())
+        problem = contradiction(job, instances=self.bound_to, now=self.service_now())
         if problem is not None:
             raise RestoreError(
                 f"{self.name}: {asked} {job_id} cannot be the restore onto target {self.target}: {problem}; "
@@ -189,7 +195,7 @@ class Restore:
 
     def _submit(self) -> str:
         self.restored_to = self.inputs.restore_source.restore_time
-        submitted_at = self.clock()
+        submitted_at = self.service_now()
         try:
             job_id = self.client.restore_metadata(
                 self.inputs.source_instance_id, self.inputs.restore_source, self.inputs.target)
@@ -273,7 +279,7 @@ class Restore:
         `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
         job = self.client.poll_job(job_id)
         posted_at = self._posted[1] if self._posted is not None and self._posted[0] == job_id else None
-        problem = contradiction(job, instances=self.bound_to, now=self.clock(),
+        problem = contradiction(job, instances=self.bound_to, now=self.service_now(),
                                 requested_at=posted_at)
         if problem is None and posted_at is not None and job_id in self._ended_before:
             problem = "the job list showed it ended before this restore was requested"
@@ -346,7 +352,7 @@ class Restore:
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
         self.sleep(_SETTLE)
-        now = self.clock()
+        now = self.service_now()
         created = parse_api_time(created_time)
         since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
         try:
