@@ -30,7 +30,7 @@ from .errors import (
 )
 from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
-from .inputs import JOB_ID_PATTERN
+from .ids import JOB_ID_PATTERN
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -55,10 +55,10 @@ from .models import (
     RestoreSource,
     RestoreTarget,
 )
-from .restore_time import shown
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
 from .sanitize import TEXT_LIMIT
 from .service_clock import ServiceClock
+from .wording import count, shown
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
 
@@ -421,7 +421,7 @@ class DdmClient:
             where = _field_path(first["loc"])
             raise UnreadableAnswerError(
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
-                f"({_count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
+                f"({count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
             ) from None
 
 
@@ -439,8 +439,3 @@ def _field_path(loc: Sequence[int | str]) -> str:
         else:
             text += ("." if text else "") + (part if _FIELD.fullmatch(part) else "?")
     return text
-
-
-def _count(n: int, noun: str) -> str:
-    """`1 problem`, `2 problems`."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

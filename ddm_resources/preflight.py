@@ -44,14 +44,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from .api_time import parse_api_time_ms
+from .api_time import format_ms, parse_api_time_ms
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError, TransportError
 from .http_boundary import API_NOT_PUBLISHED
 from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
-from .restore_time import format_ms
 from .sanitize import clause
 
 __all__ = [

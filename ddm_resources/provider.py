@@ -32,8 +32,8 @@ from pulumi.dynamic import (
 )
 
 from .errors import ConfigurationError, DdmError, NoCredentialsError, NotFoundError
+from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
-from .server_pool import widen_provider_pool
 from .watchdog import watch_engine
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
@@ -76,7 +76,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
         self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS})
         watch_engine()
-        widen_provider_pool()  # every restore of the run at once, not 4 (server_pool.py)
+        widen_provider_pool()  # every restore of the run at once, not 4 (provider_threads.py)
 
     @property
     def state(self) -> RunState:
@@ -180,7 +180,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         records on the old target goes into the run's ledger (`RunState.record`, as in
         `check`): a create onto that target in this run then fails before any POST.
 
-        Raises `RecoveryError` when a replacement on the same target sets `adopt_job_id` to the
+        Raises `RestoreError` when a replacement on the same target sets `adopt_job_id` to the
         job the state records for other inputs of this resource (`Recorded.adoption_refusal`):
         it restored the old source, so recording it with the new one would be a lie.
         """
@@ -196,17 +196,17 @@ class MetadataRecoveryProvider(ResourceProvider):
             recorded = self.state.recorded(old_target)
             refusal = recorded.adoption_refusal(_name(new), new) if recorded and replaces else None
             if refusal is not None and _target_id(new) == old_target:  # refused at preview already, as in create
-                from .errors import RecoveryError
+                from .errors import RestoreError
 
-                raise _at_boundary(RecoveryError(refusal, target_instance_id=old_target, job_id=new["adopt_job_id"]))
+                raise _at_boundary(RestoreError(refusal, target_instance_id=old_target, job_id=new["adopt_job_id"]))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Run exactly one metadata recovery (see `ddm_resources.recovery`) and wait for its job.
+        """Run exactly one metadata recovery (see `ddm_resources.restore`) and wait for its job.
 
-        The resource ID is the `job_id`. Raises `RecoveryError` naming the resource, the target
+        The resource ID is the `job_id`. Raises `RestoreError` naming the resource, the target
         and, once a job exists, its ID, status and cause; nothing is recorded in the state then.
         Errors of this package leave here without their chain (see `_at_boundary`).
         """
@@ -217,7 +217,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
         from .input_model import MetadataRecoveryInputs
-        from .recovery import Recovery
+        from .restore import Restore
         from .waiter import PollSchedule
 
         inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
@@ -228,11 +228,11 @@ class MetadataRecoveryProvider(ResourceProvider):
             # one preflight per resource and run: `check` of this process passed it for these very
             # inputs a moment ago (the preview of `pulumi up` is another process, so its check counts not)
             again = settings.preflight and not self.state.has_passed_preflight(inputs.model_dump_json())
-            recovery = Recovery(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
+            restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
                                 preflight=again, ledger=self.state, adopt_window=settings.adopt_window)
-            job = recovery.run()
+            job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": recovery.restored_to})
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, ddm-api.md
@@ -244,11 +244,11 @@ class MetadataRecoveryProvider(ResourceProvider):
         knows, or one it now shows with another status, keeps the recorded outputs with a line
         saying so; a time the answer leaves empty keeps the recorded one. Raises `DdmError`
         (the resource, the job and what to do first) when the job cannot be read, including an
-        answer about another job, or one that cannot be this restore's (`job_check`: another
+        answer about another job, or one that cannot be this restore's (`job_identity`: another
         instance, created in the future, ended before it began); the state is then left as it was.
         """
-        from .job_check import contradiction
-        from .waiter import job_outcome
+        from .job_identity import contradiction
+        from .job_status import job_outcome
 
         outs = _user_props(props)
         name = _name(outs)

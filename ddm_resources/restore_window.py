@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .api_time import CLOCK_SKEW_MS
 from .client import DdmClient
 from .errors import ConfigurationError, DdmError
-from .inputs import id_problem
+from .ids import id_problem
 from .lookup_models import BackupInfo, TimeInterval
 
 __all__ = ["RestorableInterval", "RestoreWindow", "check_source_instance_id", "get_restore_window",

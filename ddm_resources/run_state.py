@@ -27,11 +27,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .api_time import format_ms
 from .auth import PasswordToken, TokenSource, ddm_endpoint, token_source
 from .client import DEFAULT_TIMEOUT, DdmClient
 from .inputs import FORCE_NEW_INPUTS, canonical, contains_unknown
-from .restore_time import format_ms, shown
 from .settings import ProviderSettings, resolve_settings
+from .wording import shown
 
 __all__ = ["Claim", "Recorded", "RunState"]
 

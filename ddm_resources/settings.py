@@ -12,18 +12,17 @@ password, domain and a project (name or ID) obtain tokens from IAM, renewed as t
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from .api_time import parse_duration
 from .clouds import load_cloud
 from .errors import ConfigurationError, NoCredentialsError
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment, opens_tls
-from .input_model import parse_duration
-from .restore_time import shown
+from .wording import say, shown
 
 __all__ = ["CONFIG_KEYS", "ProviderSettings", "resolve_settings"]
 
@@ -216,7 +215,7 @@ def _clean(field: str, origin: str, value: Any) -> str | None:
 def _warn_once(line: str) -> None:
     if line not in _warned:
         _warned.add(line)
-        print(f"ddm-resources: {line}", file=sys.stdout, flush=True)
+        say(line)
 
 
 def _require_credentials(values: dict[str, Any]) -> None:

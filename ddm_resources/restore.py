@@ -10,12 +10,12 @@ This is what `MetadataRecovery` create does, apart from Pulumi:
 3. Otherwise submit the restore (section 2.1). When its answer is lost (timeout, dropped
    connection, 5xx) or the target is busy (409), look for the job again and adopt it; if
    none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
-4. Wait for the job (section 3.1). An answer that cannot be this restore (`job_check`) is
+4. Wait for the job (section 3.1). An answer that cannot be this restore (`job_identity`) is
    never taken: while waiting it counts as unreadable; when the job the POST named is refused
    so at its first answer, or is never found, the answer to the POST is treated as lost (3).
    If the job fails, fetch `fail_reason` from the job list.
 
-Every `RecoveryError` raised once a job exists carries its `job_id`.
+Every `RestoreError` raised once a job exists carries its `job_id`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .adoption import LOOKBACK, restore_jobs, target_jobs
-from .api_time import CLOCK_SKEW_MS, parse_api_time
+from .api_time import CLOCK_SKEW, format_ms, parse_api_time
 from .client import DdmClient
 from .errors import (
     ApiError,
@@ -36,23 +36,23 @@ from .errors import (
     JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
-    RecoveryError,
+    RestoreError,
     ServerError,
     TransportError,
     UnreadableAnswerError,
 )
 from .input_model import MetadataRecoveryInputs
-from .job_check import contradiction
+from .job_identity import contradiction
+from .job_status import job_outcome
 from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
-from .restore_time import format_ms
 from .run_state import RunState
 from .sanitize import clause
-from .waiter import PollSchedule, job_outcome, unfinished, wait_for_job
+from .waiter import PollSchedule, unfinished, wait_for_job
 
-__all__ = ["Recovery"]
+__all__ = ["Restore"]
 
-_SKEW = CLOCK_SKEW_MS / 1000
+
 """Slack (seconds) for clock differences when searching from the time of a POST."""
 _SETTLE = 1.5
 """Seconds to wait before looking in the job list for a job that may have been created (or
@@ -61,7 +61,7 @@ list ends at the service's now, which `Date` headers give in whole seconds."""
 
 
 @dataclass
-class Recovery:
+class Restore:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
     `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
@@ -117,7 +117,7 @@ class Recovery:
         return self.inputs.resource_name or "metadata recovery"
 
     def run(self) -> Job:
-        """Adopt or submit, then wait; return the `Completed` job or raise `RecoveryError`."""
+        """Adopt or submit, then wait; return the `Completed` job or raise `RestoreError`."""
         started = self.monotonic()
         self._take_target()
         job_id = self._adopt_or_submit()
@@ -132,12 +132,12 @@ class Recovery:
 
     def _take_target(self) -> None:
         """One restore per target: refuse a target another resource took in this run, or one
-        the stack state records a restore on. Raises `RecoveryError`; no request is sent."""
+        the stack state records a restore on. Raises `RestoreError`; no request is sent."""
         if self.ledger is None:
             return
         other = self.ledger.claim(self.target, self.name)
         if other is not None:
-            raise RecoveryError(other.refusal(self.name, self.target), target_instance_id=self.target,
+            raise RestoreError(other.refusal(self.name, self.target), target_instance_id=self.target,
                                 job_id=other.job_id)
         recorded = self.ledger.recorded(self.target)
         if recorded is None:
@@ -149,11 +149,11 @@ class Recovery:
             refusal = recorded.adoption_refusal(self.name, self.inputs.to_props())
             if refusal is None:
                 return
-            raise RecoveryError(refusal, target_instance_id=self.target, job_id=self.inputs.adopt_job_id)
+            raise RestoreError(refusal, target_instance_id=self.target, job_id=self.inputs.adopt_job_id)
         job_id = job_id or self._filled_by()
         by = f"job {job_id}" if job_id else "a restore"
 
-        raise RecoveryError(
+        raise RestoreError(
             f"{self.name}: target instance {self.target} already holds the metadata restored by {by} "
             f"(recorded in this stack by {resource}); nothing was submitted. DDM restores only onto an empty "
             "instance, so a new restore needs a new, empty target: point target.instance_id at a new, empty "
@@ -176,7 +176,7 @@ class Recovery:
             found = target_jobs(self.client, self.target, self.clock(), self.adopt_window,
                                 source=self.inputs.source_instance_id)
         except DdmError as exc:
-            raise RecoveryError(
+            raise RestoreError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
                 f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
                 target_instance_id=self.target,
@@ -189,7 +189,7 @@ class Recovery:
         refusal = found.refusal(self.name, self.target)
         if refusal is not None:
             job = found.refused_by
-            raise RecoveryError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
+            raise RestoreError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
         if self.inputs.latest:
             self._resolve_latest()
         if self.preflight:
@@ -202,7 +202,7 @@ class Recovery:
     def _adopt_given(self, job_id: str) -> str:
         elsewhere = self.ledger.target_of(job_id) if self.ledger is not None else None
         if elsewhere is not None and elsewhere[0] != self.target:
-            raise RecoveryError(
+            raise RestoreError(
                 f"{self.name}: adopt_job_id {job_id} is the restore onto target instance {elsewhere[0]} (recorded "
                 f"in this stack by {elsewhere[1].resource}), not onto {self.target}; nothing was submitted. Unset "
                 "adopt_job_id to restore onto this target, or give the job of this target's own restore.",
@@ -210,11 +210,11 @@ class Recovery:
         try:
             job = self.client.get_job(job_id)
         except DdmError as exc:
-            raise RecoveryError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
+            raise RestoreError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
                                 target_instance_id=self.target, job_id=job_id) from None
         problem = contradiction(job, instances=self.bound_to, now=self.clock())
         if problem is not None:
-            raise RecoveryError(
+            raise RestoreError(
                 f"{self.name}: adopt_job_id {job_id} cannot be the restore onto target {self.target}: {problem}; "
                 "give the job of this target's restore",
                 target_instance_id=self.target, job_id=job_id)
@@ -251,7 +251,7 @@ class Recovery:
         self.say(f'restore_time "latest" is {when} ({format_ms(when)}), the newest restorable time of source '
                  f"{self.inputs.source_instance_id}")
 
-    def _not_started(self, exc: DdmError) -> RecoveryError:
+    def _not_started(self, exc: DdmError) -> RestoreError:
         hint = ""
         if self._failed_before is not None:
             job = self._failed_before
@@ -264,7 +264,7 @@ class Recovery:
                     "point target.instance_id at one and run `pulumi up` again.")
         elif isinstance(exc, ApiError):
             hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
-        return RecoveryError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
+        return RestoreError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
@@ -273,7 +273,7 @@ class Recovery:
         job: JobItem | None = None
         try:
             candidates = [job for job in restore_jobs(self.client, self.bound_to,
-                                                      submitted_at - _SKEW) if job.id not in self._seen_before]
+                                                      submitted_at - CLOCK_SKEW) if job.id not in self._seen_before]
         except DdmError as lookup_error:
             exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
         else:
@@ -300,7 +300,7 @@ class Recovery:
     # wait ----------------------------------------------------------------------------------
 
     def _poll(self, job_id: str) -> Job:
-        """`DdmClient.poll_job`, refusing an answer that cannot be this restore (`job_check`):
+        """`DdmClient.poll_job`, refusing an answer that cannot be this restore (`job_identity`):
         `_NotThisRestore` at the first answer about the job this run's POST named, else
         `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
         job = self.client.poll_job(job_id)
@@ -322,7 +322,7 @@ class Recovery:
         return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
 
     def _wait(self, job_id: str, timeout: float) -> Job:
-        """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RecoveryError`, or
+        """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
         if self.ledger is not None:
             self.ledger.claimed_job(self.target, job_id)
@@ -362,14 +362,14 @@ class Recovery:
                                       f"know for {self.schedule.missing_grace:g} s") from None
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
-        raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)
+        raise RestoreError(message, target_instance_id=self.target, job_id=job_id)
 
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
         self.sleep(_SETTLE)
         now = self.clock()
         created = parse_api_time(created_time)
-        since = created.timestamp() - _SKEW if created is not None else now - LOOKBACK
+        since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
         try:
             jobs = self.client.list_jobs(int(since * 1000))
             item = next((j for j in jobs if j.id == job_id), None)
