@@ -6,7 +6,7 @@ parts, each a module with one job:
 
 * `world.World` - the state (IAM, instances, data nodes, backups, jobs, faults,
   request log), the settings and emulated time, and the setup calls;
-* `restore_jobs.RestoreJobs` - the metadata restore POST (ddm-api.md section
+* `restore_jobs.RestoreJobs` - the metadata restore POST (docs/ddm-api.md section
   2.1) and the job lifecycle and job APIs (section 3);
 * `restore_lookups.RestoreLookups` - the read-only restore lookups (sections
   2.2 to 2.5, and 2.7 for backups).
@@ -81,7 +81,7 @@ class DdmBackend:
 
     @property
     def iam(self) -> IamDirectory:
-        """Projects, users and tokens (ddm-api.md section 6)."""
+        """Projects, users and tokens (docs/ddm-api.md section 6)."""
         return self._world.iam
 
     @property
@@ -243,7 +243,7 @@ class DdmBackend:
         restore_time_ms: int | None = None,
     ) -> FakeJob:
         """
-        Accept a metadata restore of `instance_id` (the source) and return its job (ddm-api.md section 2.1).
+        Accept a metadata restore of `instance_id` (the source) and return its job (docs/ddm-api.md section 2.1).
 
         Checks in the service's order: source (404/400 `DBS.300350` by setting; version
         `DBS.300360`), backup (`DBS.300350`, status `DBS.300363`), a second POST onto a
@@ -278,11 +278,11 @@ class DdmBackend:
         return self._jobs.set_job_progress(job_id, curve)
 
     def get_job(self, project_id: str, job_id: str) -> FakeJob:
-        """The job, or a 400 `DBS.300400` (ddm-api.md section 3.1)."""
+        """The job, or a 400 `DBS.300400` (docs/ddm-api.md section 3.1)."""
         return self._jobs.get_job(project_id, job_id)
 
     def list_jobs(self, project_id: str, start_ms: int, end_ms: int) -> list[FakeJob]:
-        """Jobs created within [start_ms, end_ms], newest first (ddm-api.md section 3.2)."""
+        """Jobs created within [start_ms, end_ms], newest first (docs/ddm-api.md section 3.2)."""
         return self._jobs.list_jobs(project_id, start_ms, end_ms)
 
     def all_jobs(self) -> list[FakeJob]:

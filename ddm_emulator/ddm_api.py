@@ -1,7 +1,7 @@
 """
 Thin handlers for the DDM endpoints: parse, call the backend, render.
 
-One function per endpoint of ddm-api.md sections 2-4 that a metadata-restore
+One function per endpoint of docs/ddm-api.md sections 2-4 that a metadata-restore
 tool uses, and `ROUTES`, their table. Every route needs an `X-Auth-Token`
 scoped to the path's `project_id` (checked by the app before the handler).
 """

@@ -1,7 +1,7 @@
 """
 Restore submission and the job lifecycle: the only code that changes a `World` by the service's rules.
 
-`RestoreJobs` accepts a metadata restore (ddm-api.md section 2.1) and answers
+`RestoreJobs` accepts a metadata restore (docs/ddm-api.md section 2.1) and answers
 the job APIs (section 3.1 single job, section 3.2 job list); the admin API's
 job controls (status overrides, progress curves) are here too, since they act
 on the same jobs. `settle_finished_jobs` ends the lifecycle; the `World` runs it
@@ -31,7 +31,7 @@ from .world import World
 __all__ = ["JOB_LIST_MAX_AGE_SECONDS", "RestoreJobs", "settle_finished_jobs"]
 
 JOB_LIST_MAX_AGE_SECONDS = 30 * 86400
-"""How far back the job list reaches (ddm-api.md section 3.2: `start_time` no earlier than 30 days ago)."""
+"""How far back the job list reaches (docs/ddm-api.md section 3.2: `start_time` no earlier than 30 days ago)."""
 
 
 class RestoreJobs:

@@ -1,7 +1,7 @@
 """
 JSON shapes of the DDM API, rendered from the state objects.
 
-One function per documented schema (ddm-api.md sections 2-4): JobInfo,
+One function per documented schema (docs/ddm-api.md sections 2-4): JobInfo,
 JobItem, QueryDDM4RestoreResp, RestoreTimeInterval, RelatedDn,
 TargetDn4Restore, BackupInfo, backup details and the v1 instance details,
 plus `page` for the V3 `offset`/`limit`/`total` envelope. Times use the

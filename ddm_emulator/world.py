@@ -2,7 +2,7 @@
 `World`: everything one emulated DDM service holds, its settings and its time.
 
 Its one job is the state and its setup, with no service rules beyond "does it
-exist": IAM (via `IamDirectory`, ddm-api.md section 6), DDM instances and RDS
+exist": IAM (via `IamDirectory`, docs/ddm-api.md section 6), DDM instances and RDS
 data nodes (section 4), metadata backups (section 2.7) and restore jobs
 (section 3, as data: `FakeJob`), plus the fault rules and the request log the
 HTTP layer uses, the pending forced failure (`fail_next`) and the

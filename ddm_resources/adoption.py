@@ -1,6 +1,6 @@
 """Which existing DDM job a `MetadataRecovery` may take as its own: the adoption rule.
 
-DDM's job list (ddm-api.md section 3.2) shows a job's instance, name, status and times,
+DDM's job list (docs/ddm-api.md section 3.2) shows a job's instance, name, status and times,
 not its source or backup. So a job is taken only when nothing else can explain it:
 
 * **target**: the job acts on `target.instance_id` (its `instance_id`). Where the service
@@ -32,10 +32,11 @@ from datetime import datetime, timezone
 
 from .api_time import CLOCK_SKEW, age_text, epoch_seconds, format_utc
 from .client import DdmClient
+from .errors import DdmError
 from .job_status import job_outcome
 from .models import JobItem
 
-__all__ = ["LOOKBACK", "TargetJobs", "restore_jobs", "target_jobs"]
+__all__ = ["LOOKBACK", "TargetJobs", "newest_restore_job", "restore_jobs", "target_jobs"]
 
 LOOKBACK = 29 * 24 * 3600.0
 """How far back (seconds) the job list is read; the API allows 30 days."""
@@ -49,6 +50,16 @@ def restore_jobs(client: DdmClient, instances: str | tuple[str, ...], since: flo
     jobs = [job for job in client.list_jobs(int(since * 1000))
             if job.instance_id in wanted and _looks_like_restore(job.name)]
     return sorted(jobs, key=_created, reverse=True)
+
+
+def newest_restore_job(client: DdmClient, target: str, now: float) -> str | None:
+    """The newest running or completed restore job of `target` (to name it in a refusal); `None`
+    when there is none or the list cannot be read."""
+    try:
+        jobs = restore_jobs(client, target, now - LOOKBACK)
+    except DdmError:
+        return None
+    return next((job.id for job in jobs if job_outcome(job.status) in ("running", "completed")), None)
 
 
 @dataclass(frozen=True)

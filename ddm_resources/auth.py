@@ -9,7 +9,7 @@ the token is renewed before its `expires_at`, and once more when DDM answers 401
 
 IAM API: `POST {auth_url}/auth/tokens` with a password body scoped to a project; the answer
 is 201 with the token in `X-Subject-Token` and `token.expires_at` / `token.project.id` in
-the body (ddm-api.md section 6).
+the body (docs/ddm-api.md section 6).
 """
 
 from __future__ import annotations

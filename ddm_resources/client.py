@@ -66,11 +66,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
 
 PAGE_SIZE = 128
-"""`limit` of every list call: the documented maximum (ddm-api.md section 1)."""
+"""`limit` of every list call: the documented maximum (docs/ddm-api.md section 1)."""
 MAX_PAGES = 200
 """Longest list read (25,600 items at `PAGE_SIZE`): past it, a list call fails closed."""
 JOB_LIST_MAX_AGE_MS = (30 * 24 - 1) * 3600 * 1000
-"""The job list's `start_time` lies at most 30 days back (ddm-api.md section 3.2), less an hour."""
+"""The job list's `start_time` lies at most 30 days back (docs/ddm-api.md section 3.2), less an hour."""
 
 
 _M = TypeVar("_M", bound=pydantic.BaseModel)
@@ -188,7 +188,7 @@ class DdmClient:
     def restore_metadata(
         self, source_instance_id: str, source: RestoreSource, target: RestoreTarget
     ) -> str:
-        """Start a metadata recovery and return its `job_id` (ddm-api.md section 2.1).
+        """Start a metadata recovery and return its `job_id` (docs/ddm-api.md section 2.1).
 
         `POST /v3/{project_id}/instances/{source_instance_id}/backups/metadata-recovery`
         with `{"source": {...}, "target": {...}}`; the service answers 202 `{"job_id"}`.
@@ -208,7 +208,7 @@ class DdmClient:
             raise TransportError(f"{exc}; the restore may have been accepted", request_sent=True) from None
 
     def get_job(self, job_id: str) -> Job:
-        """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
+        """Return one job (docs/ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
         return self._read_job(job_id, is_retryable_read)
 
     def poll_job(self, job_id: str) -> Job:
@@ -230,7 +230,7 @@ class DdmClient:
         """`api_path` with this client's `project_id`."""
         return api_path(template, project_id=self.project_id, **ids)
 
-    # Read-only restore lookups (ddm-api.md section 2), used by `ddm_resources.preflight` -------
+    # Read-only restore lookups (docs/ddm-api.md section 2), used by `ddm_resources.preflight` -------
     # Each returns every item of the list (see `_all_items` for paging).
 
     def restorable_instances(self, instance_id: str) -> list[RestorableInstance]:
@@ -296,7 +296,7 @@ class DdmClient:
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
         """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).
 
-        `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (ddm-api.md
+        `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (docs/ddm-api.md
         section 3.2). The docs do not say that a future `end_time` is allowed, nor a
         `start_time` older than 30 days: `end_time` is clamped to now on the service's clock
         (`server_now_ms`) and `start_time` to `JOB_LIST_MAX_AGE_MS` before it. A client that
@@ -339,7 +339,7 @@ class DdmClient:
     def _all_items(
         self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]
     ) -> list[_T]:
-        """Every item of a V3 list (ddm-api.md section 1), read page by page; at most `MAX_PAGES`.
+        """Every item of a V3 list (docs/ddm-api.md section 1), read page by page; at most `MAX_PAGES`.
 
         `offset` is documented as an item index in the query but echoed as a page number in
         the answer, so both readings are handled: pages are asked by item index

@@ -47,6 +47,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from .api_time import parse_duration
+from .fields import FORCE_NEW_INPUTS, REQUIRED, allowed_keys, hint
 from .ids import EXAMPLES, ID_PATTERN, JOB_ID_PATTERN, id_problem
 from .input_model import LATEST, LONGEST_CREATE_TIMEOUT, MetadataRecoveryInputs
 from .models import source_choice_problem
@@ -69,28 +70,8 @@ __all__ = [
     "validate_inputs",
 ]
 
-FORCE_NEW_INPUTS = ("source_instance_id", "source", "target")
-"""Inputs whose change replaces the resource (a new restore). `timeouts` is not among them."""
-
 MAX_PROBLEMS = 20
 """At most this many problems are reported; the last one then says how many more there are."""
-
-
-_KEYS = {
-    "": ("source_instance_id", "source", "target", "timeouts", "adopt_job_id", "resource_name"),
-    "source": ("backup_id", "restore_time"),
-    "target": ("instance_id", "data_nodes"),
-    "timeouts": ("create",),
-}
-"""The keys allowed at each level of the inputs."""
-_HINTS = {
-    "source_instance_id": f"the ID of the source DDM instance, e.g. {EXAMPLES['DDM instance']}",
-    "source": "an object with exactly one of backup_id or restore_time",
-    "target": "an object with instance_id and data_nodes",
-    "target.instance_id": "the ID of the new, empty target DDM instance",
-    "target.data_nodes": "a list of the IDs of the RDS instances already restored (PITR) for the target",
-    "timeouts": 'an object such as {"create": "60m"}',
-}
 
 
 @dataclass(frozen=True)
@@ -167,7 +148,7 @@ class _Rules:
     def inputs(self, props: dict[str, Any]) -> dict[str, Any]:
         """Check every input; return them with `source.restore_time` as int ms when it is good."""
         out = dict(props)
-        present = self.keys("", props, required=("source_instance_id", "source", "target"))
+        present = self.keys("", props, required=REQUIRED[""])
         source_instance_id = props.get("source_instance_id")
         if "source_instance_id" in present:
             self.id("source_instance_id", source_instance_id, "DDM instance")
@@ -185,7 +166,7 @@ class _Rules:
 
     def keys(self, where: str, value: dict[str, Any], required: tuple[str, ...]) -> set[str]:
         """Report unknown and missing keys of the object at `where`; return the keys set (not `None`)."""
-        allowed = _KEYS[where]
+        allowed = allowed_keys(where)
         for key in value:
             if key not in allowed:
                 path = (f"{where}.{key}" if where else str(key))[:60]
@@ -194,7 +175,7 @@ class _Rules:
         for key in required:
             if value.get(key) is None:
                 path = f"{where}.{key}" if where else key
-                self.report(path, f"{path} is required: set it to {_HINTS[path]}")
+                self.report(path, f"{path} is required: set it to {hint(path)}")
         return {key for key in allowed if value.get(key) is not None}
 
     def object(self, path: str, value: Any) -> bool:
@@ -202,7 +183,7 @@ class _Rules:
         if is_unknown(value):
             return False
         if not isinstance(value, dict):
-            self.report(path, f"{path} must be {_HINTS[path]}, not {_kind(value)}")
+            self.report(path, f"{path} must be {hint(path)}, not {_kind(value)}")
             return False
         return True
 
@@ -227,7 +208,7 @@ class _Rules:
         """Check `source`; return it with `restore_time` as int epoch ms when that is good."""
         if not self.object("source", source):
             return source
-        self.keys("source", source, required=())
+        self.keys("source", source, required=REQUIRED["source"])
         backup_id, restore_time = source.get("backup_id"), source.get("restore_time")
         if not (is_unknown(backup_id) or is_unknown(restore_time)):
             problem = source_choice_problem(backup_id is not None, restore_time is not None)
@@ -255,7 +236,7 @@ class _Rules:
         distinct IDs, no blank entries."""
         if not self.object("target", target):
             return
-        present = self.keys("target", target, required=("instance_id", "data_nodes"))
+        present = self.keys("target", target, required=REQUIRED["target"])
         instance_id = target.get("instance_id")
         if ("instance_id" in present and self.id("target.instance_id", instance_id, "DDM instance")
                 and not is_unknown(instance_id) and instance_id == source_instance_id):
@@ -298,7 +279,7 @@ class _Rules:
     def timeouts(self, timeouts: Any) -> None:
         if not self.object("timeouts", timeouts):
             return
-        self.keys("timeouts", timeouts, required=())
+        self.keys("timeouts", timeouts, required=REQUIRED["timeouts"])
         create = timeouts.get("create")
         if create is None or is_unknown(create):
             return

@@ -1,4 +1,4 @@
-"""Whether an answer about a job can be this resource's restore (ddm-api.md section 3.1).
+"""Whether an answer about a job can be this resource's restore (docs/ddm-api.md section 3.1).
 
 `GET /v3/{project_id}/jobs/{job_id}` is untrusted input. `DdmClient.poll_job` already refuses an
 answer about another job ID; an answer about the right ID can still describe something that

@@ -1,19 +1,18 @@
-"""Run one metadata recovery exactly once: adopt a job that already exists, or submit; then wait.
+"""Send one metadata restore exactly once, as `decision.decide` says, and wait for its job.
 
 This is what `MetadataRecovery` create does, apart from Pulumi:
 
-1. With `adopt_job_id`, wait on that job; nothing is submitted.
-2. Otherwise take the target in the run's ledger (`run_state`): one restore per target.
-   Then read the job list (ddm-api.md section 3.2): a running restore of the target within
-   the adoption window is adopted, not submitted again; a completed (or too old) one stops
-   the create with a message naming it. The rule and why: `ddm_resources.adoption`.
-3. Otherwise submit the restore (section 2.1). When its answer is lost (timeout, dropped
-   connection, 5xx) or the target is busy (409), look for the job again and adopt it; if
-   none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
-4. Wait for the job (section 3.1). An answer that cannot be this restore (`job_identity`) is
-   never taken: while waiting it counts as unreadable; when the job the POST named is refused
-   so at its first answer, or is never found, the answer to the POST is treated as lost (3).
-   If the job fails, fetch `fail_reason` from the job list.
+1. Ask `decision.decide` (the ledger, the stack state, `adopt_job_id`, the job list): a refusal
+   raises `RestoreError` before anything is sent; an adopted job is waited on (a job named by
+   `adopt_job_id` is read first and refused when it cannot be this restore, `job_identity`).
+2. Otherwise resolve `"latest"`, run the preflight when decided, and send the restore
+   (`DdmClient.restore_metadata`, docs/ddm-api.md section 2.1). When its answer is lost
+   (timeout, dropped connection, 5xx) or the target is busy (409), look for the job again and
+   take it; if none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
+3. Wait for the job (section 3.1, `waiter`). An answer that cannot be this restore
+   (`job_identity`) is never taken: while waiting it counts as unreadable; when the job the
+   POST named is refused so at its first answer, or is never found, the answer to the POST is
+   treated as lost (2). If the job fails, fetch `fail_reason` from the job list.
 
 Every `RestoreError` raised once a job exists carries its `job_id`.
 """
@@ -24,9 +23,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .adoption import LOOKBACK, restore_jobs, target_jobs
+from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW, format_ms, parse_api_time
 from .client import DdmClient
+from .decision import Adopt, Decision, Refuse, decide
 from .errors import (
     ApiError,
     ConflictError,
@@ -65,12 +65,11 @@ class Restore:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
     `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
-    `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`,
-    the read-only restore APIs are asked before the POST (`ddm_resources.preflight`).
-    `ledger` is the run's `RunState`: the create first takes the target there, and fails
-    before any request when another resource of this run took it, or when the stack state
-    already records a restore on it (the resource being replaced included: DDM restores only
-    onto an empty instance). `name` is the resource's Pulumi name, for every line and error.
+    `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`
+    (`ddm:preflight`), the read-only restore APIs are asked before the POST (`ddm_resources.preflight`)
+    unless `check` of this process already passed them for these inputs. `ledger` is the run's
+    `RunState`, which `decide` reads and claims the target in. `name` is the resource's Pulumi
+    name, for every line and error.
     """
 
     client: DdmClient
@@ -117,10 +116,10 @@ class Restore:
         return self.inputs.resource_name or "metadata recovery"
 
     def run(self) -> Job:
-        """Adopt or submit, then wait; return the `Completed` job or raise `RestoreError`."""
+        """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
         started = self.monotonic()
-        self._take_target()
-        job_id = self._adopt_or_submit()
+        job_id = self._act(decide(self.inputs, ledger=self.ledger, jobs=self._target_jobs, newest_job=self._filled_by,
+                                  preflight=self.preflight))
         try:
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
         except _NotThisRestore as exc:
@@ -128,97 +127,62 @@ class Restore:
             job_id, self._posted = self._find_after_unclear_answer(exc, self._posted[1]), None
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
 
-    # adopt or submit -------------------------------------------------------------------------
+    # adopt or submit, as decided -------------------------------------------------------------
 
-    def _take_target(self) -> None:
-        """One restore per target: refuse a target another resource took in this run, or one
-        the stack state records a restore on. Raises `RestoreError`; no request is sent."""
-        if self.ledger is None:
-            return
-        other = self.ledger.claim(self.target, self.name)
-        if other is not None:
-            raise RestoreError(other.refusal(self.name, self.target), target_instance_id=self.target,
-                                job_id=other.job_id)
-        recorded = self.ledger.recorded(self.target)
-        if recorded is None:
-            return
-        job_id, resource = recorded.job_id, recorded.resource
-        if self.inputs.adopt_job_id and (self.inputs.adopt_job_id != job_id or resource == self.name):
-            # another job (`_adopt_given` checks it), or this resource's own job, recorded again on a
-            # replacement: only for the inputs it restored (`Recorded.adoption_refusal`)
-            refusal = recorded.adoption_refusal(self.name, self.inputs.to_props())
-            if refusal is None:
-                return
-            raise RestoreError(refusal, target_instance_id=self.target, job_id=self.inputs.adopt_job_id)
-        job_id = job_id or self._filled_by()
-        by = f"job {job_id}" if job_id else "a restore"
-
-        raise RestoreError(
-            f"{self.name}: target instance {self.target} already holds the metadata restored by {by} "
-            f"(recorded in this stack by {resource}); nothing was submitted. DDM restores only onto an empty "
-            "instance, so a new restore needs a new, empty target: point target.instance_id at a new, empty "
-            "DDM instance.",
-            target_instance_id=self.target, job_id=job_id)
-
-    def _filled_by(self) -> str | None:
-        """The newest restore job of the target, to name it; `None` if unknown."""
-        now = self.clock()
-        try:
-            jobs = restore_jobs(self.client, self.target, now - LOOKBACK)
-        except DdmError:
-            return None
-        return next((job.id for job in jobs if job_outcome(job.status) in ("running", "completed")), None)
-
-    def _adopt_or_submit(self) -> str:
-        if self.inputs.adopt_job_id:
-            return self._adopt_given(self.inputs.adopt_job_id)
-        try:
-            found = target_jobs(self.client, self.target, self.clock(), self.adopt_window,
-                                source=self.inputs.source_instance_id)
-        except DdmError as exc:
-            raise RestoreError(
-                f"{self.name}: could not check whether a restore of target instance {self.target} is already "
-                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
-                target_instance_id=self.target,
-            ) from None
-        if found.adoptable is not None:
-            self.say(found.adoption_line())
-            return found.adoptable.id
-        self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
-        self._ended_before = found.ended
-        refusal = found.refusal(self.name, self.target)
-        if refusal is not None:
-            job = found.refused_by
-            raise RestoreError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
+    def _act(self, decision: Decision) -> str:
+        """Carry out `decision`: the job ID to wait for, or `RestoreError` for a refusal."""
+        if isinstance(decision, Refuse):
+            raise RestoreError(decision.message, target_instance_id=self.target, job_id=decision.job_id)
+        if isinstance(decision, Adopt):
+            if decision.check_job:
+                return self._adopt_checked(decision)
+            self.say(decision.line())
+            return decision.job_id
+        found = decision.jobs
+        if found is not None:
+            self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
+            self._ended_before = found.ended
         if self.inputs.latest:
             self._resolve_latest()
-        if self.preflight:
+        if decision.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
             except PreflightError as exc:
                 raise self._not_started(exc) from None
         return self._submit()
 
-    def _adopt_given(self, job_id: str) -> str:
-        elsewhere = self.ledger.target_of(job_id) if self.ledger is not None else None
-        if elsewhere is not None and elsewhere[0] != self.target:
+    def _target_jobs(self) -> TargetJobs:
+        """The target's jobs for `decide`; a list that cannot be read stops the create (nothing sent)."""
+        try:
+            return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
+                               source=self.inputs.source_instance_id)
+        except DdmError as exc:
             raise RestoreError(
-                f"{self.name}: adopt_job_id {job_id} is the restore onto target instance {elsewhere[0]} (recorded "
-                f"in this stack by {elsewhere[1].resource}), not onto {self.target}; nothing was submitted. Unset "
-                "adopt_job_id to restore onto this target, or give the job of this target's own restore.",
-                target_instance_id=self.target, job_id=job_id)
+                f"{self.name}: could not check whether a restore of target instance {self.target} is already "
+                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                target_instance_id=self.target,
+            ) from None
+
+    def _filled_by(self) -> str | None:
+        """The newest restore job of the target, to name it; `None` if unknown."""
+        return newest_restore_job(self.client, self.target, self.clock())
+
+    def _adopt_checked(self, decision: Adopt) -> str:
+        """Read the job `decision` names and take it, unless it cannot be this restore (`job_identity`)."""
+        job_id = decision.job_id
+        asked = "adopt_job_id" if job_id == self.inputs.adopt_job_id else "the job the stack state records"
         try:
             job = self.client.get_job(job_id)
         except DdmError as exc:
-            raise RestoreError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
-                                target_instance_id=self.target, job_id=job_id) from None
+            raise RestoreError(f"{asked} {job_id}: the job could not be read: {exc}",
+                               target_instance_id=self.target, job_id=job_id) from None
         problem = contradiction(job, instances=self.bound_to, now=self.clock())
         if problem is not None:
             raise RestoreError(
-                f"{self.name}: adopt_job_id {job_id} cannot be the restore onto target {self.target}: {problem}; "
+                f"{self.name}: {asked} {job_id} cannot be the restore onto target {self.target}: {problem}; "
                 "give the job of this target's restore",
                 target_instance_id=self.target, job_id=job_id)
-        self.say(f"adopting job {job_id} ({job.status}) as asked by adopt_job_id; no restore is submitted")
+        self.say(decision.line(job.status))
         return job_id
 
     def _submit(self) -> str:

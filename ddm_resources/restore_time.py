@@ -1,6 +1,6 @@
 """`source.restore_time`: parse what users write into epoch milliseconds, and judge it.
 
-The API takes `restore_time` as epoch **milliseconds**, UTC (ddm-api.md section 2.1). Users
+The API takes `restore_time` as epoch **milliseconds**, UTC (docs/ddm-api.md section 2.1). Users
 may write:
 
 * an integer of epoch milliseconds, e.g. `1716180000000` (a whole float such as

@@ -30,7 +30,8 @@ from typing import Any
 from .api_time import format_ms
 from .auth import PasswordToken, TokenSource, ddm_endpoint, token_source
 from .client import DEFAULT_TIMEOUT, DdmClient
-from .inputs import FORCE_NEW_INPUTS, canonical, contains_unknown
+from .fields import FORCE_NEW_INPUTS
+from .inputs import canonical, contains_unknown
 from .settings import ProviderSettings, resolve_settings
 from .wording import shown
 

@@ -82,7 +82,7 @@ class ProviderSettings(BaseModel):
     poll_interval: float = Field(default=300.0, gt=0, le=300)
     """Longest pause between two polls of a job, in seconds (poll_plan polls densely near the end)."""
     preflight: bool = True
-    """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
+    """Check inputs against the read-only restore APIs (docs/ddm-api.md section 2) before restoring."""
     adopt_window: float = Field(default=24 * 3600.0, gt=0, le=29 * 24 * 3600.0)
     """How old (seconds) a running restore of the target may be to be adopted;
     written as a duration (`"24h"`, `"90m"`) or seconds; at most 29 days (`"696h"`)."""
