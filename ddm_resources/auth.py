@@ -14,7 +14,6 @@ the body (docs/ddm-api.md section 6).
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -27,7 +26,7 @@ from pydantic import SecretStr
 from .errors import ApiError, ConfigurationError, DdmError, TransportError
 from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read
 from .sanitize import hold_secret
 
 if TYPE_CHECKING:
@@ -162,17 +161,11 @@ class PasswordToken:
         with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
                                        base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
-            failures = 0
-            while True:
-                try:
-                    response = send(http, "POST", "/auth/tokens", headers=headers, json=body)
-                    break
-                except DdmError as exc:  # asking for a token twice is harmless: retried as a read
-                    failures += 1
-                    delay = retry_delay(exc, failures, self._retry_policy, is_retryable_read, random.random())
-                    if delay is None:
-                        raise self._explain(exc) from None
-                    self._sleep(delay)
+            try:  # asking for a token twice is harmless: retried as a read
+                response = attempt(lambda: send(http, "POST", "/auth/tokens", headers=headers, json=body),
+                                   policy=self._retry_policy, should_retry=is_retryable_read, sleep=self._sleep)
+            except DdmError as exc:
+                raise self._explain(exc) from None
         from .iam_models import TokenResponse  # here: a ready token or an access key never builds these models
 
         token = response.headers.get(SUBJECT_TOKEN)
@@ -298,9 +291,11 @@ class AkSkSigner(httpx.Auth):
         yield request
 
 
-def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> TokenSource:
+def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout,
+                 transport: httpx.BaseTransport | None = None) -> TokenSource:
     """The credential for `settings`: `StaticToken` (ready token), `AkSkSigner` (access key
-    pair) or `PasswordToken` (IAM login). Raises `ConfigurationError` if the signer is missing."""
+    pair) or `PasswordToken` (IAM login, over `transport` when one is given: see `DdmClient`).
+    Raises `ConfigurationError` if the signer is missing."""
     if settings.token is not None:
         return StaticToken(settings.token)
     if settings.access_key is not None and settings.secret_key is not None:
@@ -309,7 +304,8 @@ def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> Token
     return PasswordToken(
         auth_url=settings.auth_url, username=settings.username, password=settings.password,
         domain_name=settings.domain_name, domain_id=settings.domain_id, project_id=settings.project_id,
-        project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins)
+        project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins,
+        transport=transport)
 
 
 def ddm_endpoint(settings: ProviderSettings, tokens: TokenSource) -> str:

@@ -9,7 +9,6 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -55,7 +54,7 @@ from .models import (
     RestoreSource,
     RestoreTarget,
 )
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read, is_retryable_restore
 from .sanitize import TEXT_LIMIT
 from .service_clock import ServiceClock
 from .wording import count, shown
@@ -392,9 +391,10 @@ class DdmClient:
         By default as a read (safe to repeat). A 401 renews the token once and sends again
         (when `renew_on_401` and the token source can renew); that is not counted as a failure.
         """
-        failures = 0
         renewed = False
-        while True:
+
+        def once() -> httpx.Response:
+            nonlocal renewed
             token = self._token.get()
             try:
                 return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
@@ -402,15 +402,11 @@ class DdmClient:
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
                     raise
-                renewed = True
-            except DdmError as exc:
-                failures += 1
-                delay = retry_delay(exc, failures, self._retry_policy, should_retry, random.random())
-                if delay is None:
-                    raise
-                if self._on_retry is not None:
-                    self._on_retry(exc, delay)
-                self._sleep(delay)
+                renewed = True  # the token renewed: sent again at once, not counted as a failure
+            return once()
+
+        return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
+                       on_retry=self._on_retry)
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response) -> _M:

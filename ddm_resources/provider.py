@@ -15,7 +15,6 @@ forgets the resource.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -36,9 +35,12 @@ from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS
 from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
 from .watchdog import watch_engine
+from .wording import say as _say
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
     # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
+    import httpx
+
     from .client import DdmClient
     from .run_state import RunState
     from .settings import ProviderSettings
@@ -48,11 +50,6 @@ __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 PROVIDER_KEY = "__provider"
 
 
-def _say(message: str) -> None:
-    """One line for the `pulumi up` output (the engine shows the provider's stdout)."""
-    print(f"ddm-resources: {message}", file=sys.stdout, flush=True)
-
-
 class MetadataRecoveryProvider(ResourceProvider):
     """Pulumi dynamic provider for DDM metadata recovery (docs/ddm-api.md sections 2.1 and 3.1)."""
 
@@ -60,6 +57,9 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     clock: Callable[[], float] = staticmethod(time.time)
     """Current time, epoch seconds: what "in the future" means for `restore_time` (tests replace it)."""
+    transport: httpx.BaseTransport | None = None
+    """The transport of every DDM and IAM request (`RunState.transport`); `None`, the network. Tests set
+    it on an instance before `configure` (never pickled: a program's instance does not set it)."""
 
     def configure(self, req: ConfigureRequest) -> None:
         """Make this process's `RunState` from the stack config (`ddm:*` keys). Settings are
@@ -69,7 +69,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .run_state import RunState
         from .settings import CONFIG_KEYS
 
-        self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS})
+        self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS}, transport=self.transport)
         watch_engine()
         widen_provider_pool()  # every restore of the run at once, not 4 (provider_threads.py)
 
