@@ -24,6 +24,7 @@ from .errors import (
     AuthenticationError,
     ConfigurationError,
     DdmError,
+    OutOfTimeError,
     TransportError,
     UnreadableAnswerError,
 )
@@ -168,6 +169,9 @@ class DdmClient:
             event_hooks={"request": [service_clock.note_sent], "response": [service_clock.note_answer]},
         ))
         self._service_clock = service_clock
+        self._until: float | None = None
+        self._until_clock: Callable[[], float] = time.monotonic
+        self._until_what = ""
 
     def __repr__(self) -> str:
         return f"DdmClient(endpoint={str(self._http.base_url)!r}, project_id={self.project_id!r})"
@@ -177,6 +181,13 @@ class DdmClient:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def limit_time(self, until: float | None, *, clock: Callable[[], float] = time.monotonic,
+                   what: str = "") -> None:
+        """From now on send no request once `clock()` reaches `until` (and wait for no retry past it):
+        raise `OutOfTimeError` naming `what` (e.g. `the lookups before the restore`) instead.
+        `None` lifts the limit. A request already sent still runs to its own `deadline`."""
+        self._until, self._until_clock, self._until_what = until, clock, what
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -395,6 +406,9 @@ class DdmClient:
 
         def once() -> httpx.Response:
             nonlocal renewed
+            if self._until is not None and self._until_clock() >= self._until:
+                raise OutOfTimeError(f"{method} {path} was not sent: the time for {self._until_what or 'the requests'} "
+                                     "ran out")
             token = self._token.get()
             try:
                 return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
@@ -406,7 +420,7 @@ class DdmClient:
             return once()
 
         return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
-                       on_retry=self._on_retry)
+                       on_retry=self._on_retry, until=self._until, clock=self._until_clock)
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response) -> _M:

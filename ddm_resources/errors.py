@@ -14,6 +14,7 @@ headers.
     │   ├── ThrottledError        429 / APIGW.0308
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
+    ├── OutOfTimeError            a time limit passed before a request could be sent (nothing sent)
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
     │                             about another job than the one asked for, or too long (GET)
     ├── JobError                  a job did not end `Completed` (or was unknown for too long)
@@ -40,6 +41,7 @@ __all__ = [
     "JobNotFoundError",
     "JobTimeoutError",
     "NotFoundError",
+    "OutOfTimeError",
     "OutcomeUnknownError",
     "RecoveryError",
     "RestoreError",
@@ -136,6 +138,11 @@ class TransportError(DdmError):
         self.request_sent = request_sent
         self.transient = transient
         super().__init__(message)
+
+
+class OutOfTimeError(DdmError):
+    """A time limit set on a client (`DdmClient.limit_time`: the lookups before a restore, a preview)
+    passed: no further request was sent."""
 
 
 class UnreadableAnswerError(DdmError):

@@ -46,7 +46,15 @@ from typing import TypeVar
 
 from .api_time import format_ms, parse_api_time_ms
 from .client import DdmClient
-from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError, TransportError
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    DdmError,
+    NotFoundError,
+    OutOfTimeError,
+    ThrottledError,
+    TransportError,
+)
 from .http_boundary import API_NOT_PUBLISHED
 from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
@@ -126,6 +134,8 @@ def preflight_unavailable(exc: BaseException) -> InputProblem:
     """
     if isinstance(exc, AuthenticationError) or getattr(exc, "error_code", "") == API_NOT_PUBLISHED:
         return InputProblem("", f"preflight could not ask the DDM restore APIs: {exc}. Nothing was restored.")
+    if isinstance(exc, OutOfTimeError):
+        return InputProblem("", f"preflight did not finish in time: {exc}. Nothing was restored.")
     if isinstance(exc, TransportError) and not exc.transient:  # e.g. a certificate: retrying cannot help
         return InputProblem("", f"preflight could not ask the DDM APIs: {exc}. Nothing was restored.")
     return InputProblem(

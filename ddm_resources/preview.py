@@ -5,11 +5,13 @@ job list only when the settings resolve and `ddm:preflight` is on, and turns its
 input problems: a refusal names the target; an adoption needs no preflight; a submission is
 preflighted (`preflight.preflight`, with `"latest"` resolved only to check it). A preview
 without credentials skips these reads with a line saying so; a configuration that cannot work
-fails in one line. Nothing here sends anything but GET requests.
+fails in one line. Nothing here sends anything but GET requests, and no request is started
+`PREVIEW_SECONDS` after the first (the check then fails closed, saying so).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -23,7 +25,11 @@ from .preflight import preflight, preflight_unavailable
 from .run_state import RunState
 from .settings import ProviderSettings
 
-__all__ = ["preview_problems"]
+__all__ = ["PREVIEW_SECONDS", "preview_problems"]
+
+PREVIEW_SECONDS = 120.0
+"""How long the reads of one resource's `check` may take in all (a request under way runs to its own
+deadline): `pulumi preview` never hangs on a slow service."""
 
 
 class _NoSettings(Exception):
@@ -69,6 +75,7 @@ class _Reads:
                  say: Callable[[str], None], stack: ExitStack) -> None:
         self._state, self._inputs, self._clock, self._say, self._stack = state, inputs, clock, say, stack
         self._settings: ProviderSettings | None = None
+        self._started = time.monotonic()
         self._client: DdmClient | None = None
 
     def settings(self) -> ProviderSettings:
@@ -86,6 +93,8 @@ class _Reads:
         if self._client is None:
             self._client = self._stack.enter_context(self._state.client(
                 self.settings(), on_retry=lambda exc, wait: self._say(f"{exc}; retrying in {wait:.1f}s")))
+            self._client.limit_time(self._started + PREVIEW_SECONDS,
+                                    what=f"the preview's lookups ({PREVIEW_SECONDS:.0f} s)")
         return self._client
 
     def jobs(self) -> TargetJobs | None:

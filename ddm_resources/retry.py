@@ -151,10 +151,13 @@ def attempt(
     sleep: Callable[[float], None] = time.sleep,
     on_retry: Callable[[BaseException, float], None] | None = None,
     rand: Callable[[], float] = random.random,
+    until: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> _T:
     """`send()` until it returns, or until `retry_delay` gives up on a `DdmError` (raised as is).
 
     Before each new attempt `on_retry(error, wait)` hears why and for how long, then `sleep(wait)`.
+    With `until` (a time on `clock`), no wait reaches past it: the error is raised instead.
     Errors that are not `DdmError` propagate at once."""
     failures = 0
     while True:
@@ -163,7 +166,7 @@ def attempt(
         except DdmError as exc:
             failures += 1
             delay = retry_delay(exc, failures, policy, should_retry, rand())
-            if delay is None:
+            if delay is None or (until is not None and clock() + delay >= until):
                 raise
             if on_retry is not None:
                 on_retry(exc, delay)

@@ -239,12 +239,30 @@ class RunState:
             self._claims[target] = Claim(resource, held.job_id if held else None)
             return None
 
-    def claimed_job(self, target: str, job_id: str) -> None:
-        """Note the job that the create holding `target` adopted or submitted."""
+    def claimed_job(self, target: str, job_id: str) -> str | None:
+        """Note the job that the create holding `target` adopted or submitted, unless another
+        resource of this run holds that job already (one job, one resource): then note nothing and
+        return that resource's name (`job_holder`)."""
         with self._lock:
+            holder = self._holder(job_id, target)
+            if holder is not None:
+                return holder
             claim = self._claims.get(target)
             if claim is not None:
                 claim.job_id = job_id
+            return None
+
+    def job_holder(self, job_id: str, target: str) -> str | None:
+        """The resource that holds job `job_id` on a target other than `target`: claimed for it in this
+        run, or recorded for it by the stack state; `None` when none does."""
+        with self._lock:
+            return self._holder(job_id, target)
+
+    def _holder(self, job_id: str, target: str) -> str | None:
+        holders = [claim.resource for other, claim in self._claims.items()
+                   if other != target and claim.job_id == job_id]
+        holders += [rec.resource for other, rec in self._recorded.items() if other != target and rec.job_id == job_id]
+        return holders[0] if holders else None
 
     # preflight ------------------------------------------------------------------------------
 
