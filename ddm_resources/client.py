@@ -26,6 +26,7 @@ from .errors import (
     DdmError,
     OutOfTimeError,
     TransportError,
+    UnknownHostError,
     UnreadableAnswerError,
 )
 from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
@@ -105,9 +106,8 @@ def api_path(template: str, **ids: str) -> str:
     """
     for name, value in ids.items():
         if not (isinstance(value, str) and PATH_ID.fullmatch(value)):
-            size = f"{len(value)} characters: " if isinstance(value, str) and len(value) > 64 else ""
             raise ConfigurationError(
-                f"{name} {size}{shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
+                f"{name} {shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
                 f"was sent; give the {name.replace('_', ' ')} as the console or the API shows it")
     return template.format(**ids)
 
@@ -415,8 +415,13 @@ class DdmClient:
                             json=json, params=params, deadline=self._deadline)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
+                    exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
                     raise
                 renewed = True  # the token renewed: sent again at once, not counted as a failure
+            except UnknownHostError as exc:  # another attempt cannot help: say which setting names the host
+                raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
+                                       "ddm:endpoint https://<host>` or DDM_ENDPOINT; not retried",
+                                       host=exc.host) from None
             return once()
 
         return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,

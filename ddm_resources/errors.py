@@ -11,9 +11,10 @@ headers.
     │   ├── AuthenticationError   401 / 403: token missing, expired or not for this project
     │   ├── NotFoundError         404, or DBS.300400 (job not found)
     │   ├── ConflictError         409: another operation runs on the instance
-    │   ├── ThrottledError        429 / APIGW.0308
+    │   ├── ThrottledError        429 (its code is APIGW.0308)
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
+    │   └── UnknownHostError      the endpoint's host name does not exist (DNS: no such name)
     ├── OutOfTimeError            a time limit passed before a request could be sent (nothing sent)
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
     │                             about another job than the one asked for, or too long (GET)
@@ -48,6 +49,7 @@ __all__ = [
     "ServerError",
     "ThrottledError",
     "TransportError",
+    "UnknownHostError",
     "UnreadableAnswerError",
     "make_api_error",
 ]
@@ -102,11 +104,18 @@ class ApiError(DdmError):
 class AuthenticationError(ApiError):
     """401 or 403: the token is missing, expired, or not scoped to this project."""
 
-    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours) or the IAM "
-            "login (ddm:username/OS_USERNAME, the password, the domain and the project, or OS_CLOUD)")
+    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours), the access key "
+            "pair (ddm:accessKey/OS_ACCESS_KEY and its secret key; a temporary pair also needs its security token, "
+            "OS_SECURITY_TOKEN) or the IAM login (ddm:username/OS_USERNAME, the password, the domain and the "
+            "project, or OS_CLOUD)")
+
+    credentials = ""
+    """Where the credentials in use came from, e.g. `access key from OS_ACCESS_KEY, ...` (names,
+    never values; `settings.credential_origins`), when the caller knows; appended to the hint."""
 
     def __str__(self) -> str:
-        return f"{super().__str__()}; {self.HINT}"
+        used = f" (in use: {self.credentials})" if self.credentials else ""
+        return f"{super().__str__()}; {self.HINT}{used}"
 
 
 class NotFoundError(ApiError):
@@ -118,7 +127,9 @@ class ConflictError(ApiError):
 
 
 class ThrottledError(ApiError):
-    """429 or `APIGW.0308`: too many requests."""
+    """429: too many requests (the gateway's code for it is `APIGW.0308`). The status decides: another
+    status whose body names `APIGW.0308` (a 5xx, an HTML page quoting it) is not throttling, and a
+    restore POST answered so is never sent again (its outcome is unknown)."""
 
 
 class ServerError(ApiError):
@@ -143,6 +154,15 @@ class TransportError(DdmError):
 class OutOfTimeError(DdmError):
     """A time limit set on a client (`DdmClient.limit_time`: the lookups before a restore, a preview)
     passed: no further request was sent."""
+class UnknownHostError(TransportError):
+    """The endpoint's host name does not exist: the resolver answered that no such name is known
+    (not a temporary failure to resolve). Another attempt would fail the same way, so it is never
+    retried (`transient` is False; nothing was sent). `host` is the name; the message says which
+    setting gives the endpoint."""
+
+    def __init__(self, message: str, *, host: str) -> None:
+        self.host = host
+        super().__init__(message, request_sent=False, transient=False)
 
 
 class UnreadableAnswerError(DdmError):
@@ -218,7 +238,7 @@ def make_api_error(
     cls: type[ApiError]
     if status_code in (401, 403):
         cls = AuthenticationError
-    elif status_code == 429 or error_code == "APIGW.0308":
+    elif status_code == 429:
         cls = ThrottledError
     elif status_code == 404 or error_code == "DBS.300400":
         cls = NotFoundError

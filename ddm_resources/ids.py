@@ -10,9 +10,10 @@ job ID is 32 hexadecimal characters or a UUID (docs/ddm-api.md section 3.1). The
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
-from .wording import shown
+from .wording import LONGEST_QUOTED, shown
 
 __all__ = ["EXAMPLES", "ID_PATTERN", "JOB_ID_PATTERN", "id_problem"]
 
@@ -44,10 +45,21 @@ def id_problem(value: Any, kind: str) -> str | None:
         return f"is empty: set it to the ID of a {kind}, e.g. {example}"
     if ID_PATTERN.fullmatch(value):
         return None
+    if len(value) > LONGEST_QUOTED:
+        return (f"is {len(value)} characters long, longer than any ID (36: 32 lowercase hexadecimal characters and a "
+                "suffix such as in09); not quoted here, as it may be a secret pasted into the wrong input: "
+                f"set it to the ID of a {kind}, e.g. {example}")
     if any(ch in _QUOTES for ch in value):
         return f"{shown(value)} contains quote characters: remove them and keep only the ID, e.g. {example}"
     if any(ch.isspace() for ch in value):
         return f"{shown(value)} contains whitespace: remove spaces, tabs and line breaks from the ID"
+    odd = [(index, ch) for index, ch in enumerate(value) if not ch.isascii()]
+    if odd:
+        index, ch = odd[0]
+        more = f" (and {len(odd) - 1} more such)" if len(odd) > 1 else ""
+        return (f"{shown(value)} has the character {ch!r} at position {index + 1}, U+{ord(ch):04X} "
+                f"{unicodedata.name(ch, '(unnamed)')}{more}, which is no ASCII letter or digit, though it may look "
+                f"like one: an ID is ASCII only; type it again or copy it from the console, e.g. {example}")
     if ID_PATTERN.fullmatch(value.lower()):
         return f"{value!r} has upper-case letters; OTC IDs are lower case: use {value.lower()!r}"
     return (f"{shown(value)} does not look like the ID of a {kind}: an ID is 32 lowercase hexadecimal "

@@ -52,7 +52,7 @@ from .ids import EXAMPLES, ID_PATTERN, JOB_ID_PATTERN, id_problem
 from .input_model import LATEST, LONGEST_CREATE_TIMEOUT, MetadataRecoveryInputs
 from .models import source_choice_problem
 from .restore_time import parse_restore_time, restore_time_problem
-from .wording import shown
+from .wording import LONGEST_QUOTED, shown
 
 __all__ = [
     "CheckedInputs",
@@ -250,7 +250,7 @@ class _Rules:
         if is_unknown(nodes):
             return
         if isinstance(nodes, str):
-            fix = f'write ["{nodes}"]' if len(nodes) <= 60 else 'write ["<ID>", ...]'
+            fix = f'write ["{nodes}"]' if len(nodes) <= LONGEST_QUOTED else 'write ["<ID>", ...]'
             self.report(path, f"{path} must be a list of RDS instance IDs, not a single string: {fix}")
             return
         if not isinstance(nodes, (list, tuple)):

@@ -62,14 +62,18 @@ class MetadataRecoveryProvider(ResourceProvider):
     it on an instance before `configure` (never pickled: a program's instance does not set it)."""
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Make this process's `RunState` from the stack config (`ddm:*` keys). Settings are
+        """Make this process's `RunState` from the stack config (`ddm:*` keys, and the OTC provider's
+        `opentelekomcloud:*` credentials below them; `settings.provider_config`). Settings are
         resolved lazily, so preview and delete work without credentials. Runs in the provider
         process only, once, before any other call."""
         load_provider_runtime()  # httpx, pydantic, the models: at a fraction of the CPU (runtime_load.py)
         from .run_state import RunState
-        from .settings import CONFIG_KEYS
+        from .settings import provider_config
 
-        self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS}, transport=self.transport)
+        # every key, to warn about a mistyped ddm:* key (Config offers no public list of them)
+        every_key = getattr(req.config, "_props", None)
+        self._state = RunState(provider_config(req.config.get, every_key if isinstance(every_key, dict) else ()),
+                               transport=self.transport)
         watch_engine()
         widen_provider_pool()  # every restore of the run at once, not 4 (provider_threads.py)
 

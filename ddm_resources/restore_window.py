@@ -139,7 +139,8 @@ def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
 
 def get_restore_window(source_instance_id: str) -> RestoreWindow:
     """`read_restore_window` from a Pulumi program, with the provider's settings (`ddm:*` stack
-    config of the current project, the environment, clouds.yaml). Raises `ConfigurationError`
+    config of the current project, the OTC provider's `opentelekomcloud:*` keys, the environment,
+    clouds.yaml). Raises `ConfigurationError`
     for a `source_instance_id` that is not a DDM instance ID (before reading any setting) or when
     no credentials are configured, `ApiError`/`TransportError` when DDM cannot be asked.
     Runs at preview too (it only reads)."""
@@ -147,9 +148,12 @@ def get_restore_window(source_instance_id: str) -> RestoreWindow:
     import pulumi
 
     from .run_state import RunState
-    from .settings import CONFIG_KEYS
+    from .settings import provider_config
 
-    config = pulumi.Config("ddm")
-    state = RunState({key: config.get(key) for key in CONFIG_KEYS})
+    def config_get(full_key: str) -> object:  # `ddm:projectId` -> pulumi.Config("ddm").get("projectId")
+        namespace, key = full_key.split(":", 1)
+        return pulumi.Config(namespace).get(key)
+
+    state = RunState(provider_config(config_get))
     with state.client(state.settings()) as client:
         return read_restore_window(client, source_instance_id)

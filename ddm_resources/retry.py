@@ -3,18 +3,18 @@
 Two policies, split by what is safe:
 
 * **reads** (GET: job polls, job list, lookups) are retried on connection errors, timeouts,
-  429 / `APIGW.0308`, 500/502/503/504 and the DDM "operation in progress" 409 codes
+  429 (throttled; its code is `APIGW.0308`), 500/502/503/504 and the DDM "operation in progress" 409 codes
   `DBS.200019` and `DBS.212033`; never on a `TransportError` that is not `transient` (a
   certificate that does not verify), nor on an `UnreadableAnswerError` (a 2xx answer this tool
   cannot use, e.g. longer than `http_boundary.MAX_BODY`: the same request gets the same answer);
 * **the restore POST** is retried only when the service provably did not accept it: the
-  connection could not be opened (for a transient reason), or the answer was 429 /
-  `APIGW.0308`. After a read
+  connection could not be opened (for a transient reason), or the answer was 429 (throttled:
+  the status decides, not the code `APIGW.0308`, which a 5xx or an HTML page may name too). After a read
   timeout, a dropped connection or a 5xx the outcome is unknown, and the caller must look
   for the job instead of sending the POST again.
 
-Waits grow exponentially with jitter up to a cap; a `Retry-After` header (seconds or an HTTP
-date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
+Waits grow exponentially with jitter up to a cap; a longer `Retry-After` header (seconds or an
+HTTP date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
 (tested as tables); `attempt` is the one loop over them, for every request sent with retries
 (`DdmClient._send`, the IAM token request in `auth`). Job polls are sent as single attempts:
 the waiter owns that wait.
@@ -87,7 +87,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
@@ -98,14 +98,16 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None, rand: float) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based).
 
-    A server's `retry_after` wins, capped at `policy.max_retry_after`; otherwise
-    `initial_delay * 2**(attempt-1)`, capped at `max_delay`, minus up to `jitter` of it
-    (`rand` in [0, 1) picks how much).
+    The backoff: `initial_delay * 2**(attempt-1)`, capped at `max_delay`, minus up to `jitter`
+    of it (`rand` in [0, 1) picks how much). A server's `retry_after`, capped at
+    `policy.max_retry_after`, is waited instead when it is longer; the backoff stays the floor,
+    so a `Retry-After` of 0 or a date already past never turns retries into a burst.
     """
-    if retry_after is not None:
-        return min(retry_after, policy.max_retry_after)
     base: float = min(policy.initial_delay * 2.0 ** (attempt - 1), policy.max_delay)
-    return base * (1 - policy.jitter * rand)
+    backoff = base * (1 - policy.jitter * rand)
+    if retry_after is not None:
+        return max(min(retry_after, policy.max_retry_after), backoff)
+    return backoff
 
 
 def is_retryable_read(exc: BaseException) -> bool:

@@ -58,12 +58,12 @@ class ServiceClock:
 
     def note_answer(self, response: httpx.Response) -> None:
         """httpx response hook: learn the service's clock from `response`'s `Date`, if readable."""
-        date = response.headers.get(DATE)
-        if not date:
+        try:  # a hook must not raise: any `Date` a server sends is only not learned from
+            date = response.headers.get(DATE)
+            when = email.utils.parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError, OverflowError, IndexError, UnicodeError, LookupError):
             return
-        try:
-            when = email.utils.parsedate_to_datetime(date)
-        except (TypeError, ValueError):
+        if when is None:
             return
         if when.tzinfo is None:
             return

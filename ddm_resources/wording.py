@@ -9,13 +9,19 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__all__ = ["count", "digits", "say", "shown"]
+__all__ = ["LONGEST_QUOTED", "count", "digits", "say", "shown"]
+
+LONGEST_QUOTED = 40
+"""Characters of the longest string `shown` quotes: longer than any ID (36) or time written as text.
+A longer value is no mistyped ID or time, and may be a secret pasted into the wrong input (a
+stack config value set with `--secret` arrives in `check` as plain text beside Pulumi's `[secret]`)."""
 
 
 def shown(value: Any, limit: int = 60) -> str:
-    """`repr(value)` cut to about `limit` characters, for quoting a user's value in a message."""
-    if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + "..."
+    """`repr(value)` cut to about `limit` characters, for quoting a user's value in a message; a
+    string longer than `LONGEST_QUOTED` is never quoted, only its length given."""
+    if isinstance(value, str) and len(value) > LONGEST_QUOTED:
+        return f"a text of {len(value)} characters (not quoted: longer than any ID or time)"
     if isinstance(value, int) and not isinstance(value, bool):
         return digits(value)
     text = repr(value) if isinstance(value, (str, float, bool)) or value is None else f"a {type(value).__name__}"
