@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("words", ("version", "errors", "wording", "sanitize", "ids", "api_time", "job_status", "poll_plan",
                "fields")),
     ("wire", ("retry", "models", "lookup_models", "iam_models", "http_options", "http_boundary",
-              "service_clock")),
+              "service_clock", "api_paths")),
     ("service", ("auth", "client", "waiter", "clouds", "regions", "settings")),
     ("inputs", ("restore_time", "input_model", "inputs")),
     ("run", ("run_state",)),
