@@ -23,7 +23,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("service", ("auth", "client", "waiter", "clouds", "regions", "settings")),
     ("inputs", ("restore_time", "input_model", "inputs")),
     ("run", ("run_state",)),
-    ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore")),
+    ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore",
+                 "refresh")),
     ("pulumi", ("provider", "resource", "provider_threads", "watchdog", "runtime_load", "__init__")),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
