@@ -196,6 +196,16 @@ class _Preflight:
                 return None
             raise
 
+    def _lookup(self, path: str, api: str, call: Callable[[], _T]) -> tuple[_T | None, ApiError | None]:
+        """`_ask` for a lookup whose "not found" the caller reports: `(value, None)` (value `None` when the
+        service cannot tell), or `(None, the "not found" error)`."""
+        try:
+            return self._ask(path, api, call, not_found=True), None
+        except ApiError as exc:
+            if not is_not_found(exc):
+                raise
+            return None, exc
+
     def _cannot_tell(self, path: str, api: str, exc: ApiError) -> bool:
         """True (and a note) for a 4xx answer that is not about credentials or throttling: a code
         this preflight does not know. It holds nothing back: the restore itself will be judged
@@ -210,12 +220,10 @@ class _Preflight:
         return True
 
     def run(self) -> list[InputProblem]:
-        try:
-            candidates = self._ask("target.instance_id", "restorable-instances",
-                                   lambda: self.client.restorable_instances(self.source_id), not_found=True)
-        except ApiError as exc:
-            if not is_not_found(exc):
-                raise
+        candidates, missing = self._lookup("target.instance_id", "restorable-instances",
+                                           lambda: self.client.restorable_instances(self.source_id))
+        if missing is not None:
+            exc = missing
             self.report("source_instance_id", f"DDM instance {self.source_id} was not found "
                         f"({exc.service_message}); check the ID and that ddm:projectId and ddm:region "
                         "name the project it lives in")
@@ -296,12 +304,10 @@ class _Preflight:
         return when, [node.instance_id for node in related or []]
 
     def _check_backup(self, backup_id: str) -> tuple[int | None, list[str]]:
-        try:
-            detail = self._ask("source.backup_id", "backup details",
-                               lambda: self.client.get_backup(self.source_id, backup_id), not_found=True)
-        except ApiError as exc:
-            if not is_not_found(exc):
-                raise
+        detail, missing = self._lookup("source.backup_id", "backup details",
+                                       lambda: self.client.get_backup(self.source_id, backup_id))
+        if missing is not None:
+            exc = missing
             self.report("source.backup_id", f"there is no backup {backup_id} of DDM instance {self.source_id} "
                         f"({exc.service_message}). Copy the ID of a backup of the source instance with status "
                         "normal from its backup list (GET /v3/{project_id}/backups?instance_id=<source>)")

@@ -10,7 +10,8 @@ the `RunState`; every other call reads it. It holds:
 * the **ledger** of targets: on which targets the stack state records a restore, by which
   resource and of which inputs (learned from `check`, which gets every existing resource's
   old inputs, and from `diff`, which also sees the job and `restored_to`), and which resource
-  of this run claimed a target for its create. `create` asks it before it adopts or submits
+  of this run claimed a target for its create, and which job each claim holds (one job, one
+  resource). `decision.decide` reads it, at preview and before `create` adopts or submits
   anything. `pulumi up --replace URN` (and a tainted resource) tells neither: the engine
   calls `check` without old inputs and no `diff` for that resource;
 * the inputs whose preflight passed in `check`, so that `create` does not ask the same
