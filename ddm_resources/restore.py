@@ -161,6 +161,7 @@ class Restore:
         if found is not None:
             self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
             self._ended_before = found.ended
+        looked_up = decision.preflight or self.inputs.latest or found is None  # requests since the list was read
         if self.inputs.latest:
             self._resolve_latest()
         if decision.preflight:
@@ -168,7 +169,7 @@ class Restore:
                 require_preflight(self.client, self.inputs, note=self.say)
             except PreflightError as exc:
                 raise self._not_started(exc) from None
-        if decision.preflight or self.inputs.latest or found is None:
+        if looked_up:  # the jobs seen before are those listed right before the POST
             self._read_jobs_seen_before()
         left = self._post_by + kept_for_the_job(self.inputs.create_timeout) - self.monotonic()
         if self.monotonic() >= self._post_by:

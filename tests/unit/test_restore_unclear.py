@@ -34,12 +34,13 @@ def emulator_settings() -> EmulatorSettings:
     return EmulatorSettings(job_seconds=300.0, job_bound_to="source")
 
 
-def run(emulator, *, ledger=None, **inputs):
+def run(emulator, *, ledger=None, preflight=True, **inputs):
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
                        timeout=httpx.Timeout(2.0), clock=emulator.backend.now)
     restore = Restore(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=lambda line: None,
                       schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
-                      monotonic=emulator.backend.now, sleep=emulator.backend.advance, ledger=ledger)
+                      monotonic=emulator.backend.now, sleep=emulator.backend.advance, ledger=ledger,
+                      preflight=preflight)
     with client:
         return restore.run()
 
@@ -70,6 +71,22 @@ def test_a_restore_started_during_the_preflight_is_never_taken(emulator, monkeyp
     assert started and started[0].id != getattr(info.value, "job_id", None)
     assert "may or may not have started" in str(info.value)
     assert len(recovery_posts(emulator)) == 1
+
+
+def test_a_restore_started_while_latest_resolves_is_never_taken_without_a_preflight(emulator, monkeypatch):
+    real = Restore._resolve_latest
+    started = []
+
+    def resolve_while_another_restore_starts(self):
+        started.append(another_restore_of_the_source(emulator))
+        emulator.backend.advance(5.0)
+        real(self)
+
+    monkeypatch.setattr(Restore, "_resolve_latest", resolve_while_another_restore_starts)
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=503, times=1))
+    with pytest.raises(OutcomeUnknownError):
+        run(emulator, preflight=False, source={"restore_time": "latest"})
+    assert started
 
 
 def test_a_job_created_before_the_post_is_never_this_posts_job(emulator, monkeypatch):
