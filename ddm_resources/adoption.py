@@ -7,12 +7,13 @@ not its source or backup. So a job is taken only when nothing else can explain i
   binds a restore job to the source instead (the docs do not say; the POST path carries the
   source), such a job cannot be told from a restore of the same source onto another target:
   it is taken only right after this resource's own POST, as the single restore job of the
-  source or target that appeared since (`restore.py`), else named, never adopted;
+  source or target created since, not listed right before it and held by no other resource
+  of the run (`restore.py`), else named, never adopted;
 * **name**: its name is a known restore-job name (`job_status.RESTORE_JOB_NAMES`, compared
   exactly in any letter case). Any other running job of the target (`BackupMetadata`, a job
   without a name...) is no restore to adopt: the create is refused naming the job, its name and
   `adopt_job_id` as the way to take it;
-* **status**: it is still running (`waiter.job_outcome` is `running`: `Running` in any
+* **status**: it is still running (`job_status.job_outcome` is `running`: `Running` in any
   case, or a job-list in-progress state). A completed restore is never adopted on its own:
   it may be this resource's interrupted run, but also the restore of a resource being
   replaced (`pulumi up --replace` tells the provider nothing), of another stack, or a
