@@ -64,7 +64,7 @@ def preview_problems(state: RunState, inputs: MetadataRecoveryInputs, *, clock: 
                 return [InputProblem("source.restore_time", f"source.restore_time: {exc}")]
         problems = preflight(client, inputs, note=say)
     if not problems:
-        state.preflight_passed(inputs.model_dump_json())
+        state.preflight_passed(inputs.model_dump_json(), took=time.monotonic() - reads.started)
     return problems
 
 
@@ -75,7 +75,7 @@ class _Reads:
                  say: Callable[[str], None], stack: ExitStack) -> None:
         self._state, self._inputs, self._clock, self._say, self._stack = state, inputs, clock, say, stack
         self._settings: ProviderSettings | None = None
-        self._started = time.monotonic()
+        self.started = time.monotonic()
         self._client: DdmClient | None = None
 
     def settings(self) -> ProviderSettings:
@@ -93,7 +93,7 @@ class _Reads:
         if self._client is None:
             self._client = self._stack.enter_context(self._state.client(
                 self.settings(), on_retry=lambda exc, wait: self._say(f"{exc}; retrying in {wait:.1f}s")))
-            self._client.limit_time(self._started + PREVIEW_SECONDS,
+            self._client.limit_time(self.started + PREVIEW_SECONDS,
                                     what=f"the preview's lookups ({PREVIEW_SECONDS:.0f} s)")
         return self._client
 

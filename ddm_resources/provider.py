@@ -173,7 +173,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         name = _name(inputs)
         with self._client(settings, name) as client:
             restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
-                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
+                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
+                              spent_before=self.state.preflight_took(inputs.model_dump_json()))
             job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
         return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), "restored_to": restore.restored_to})

@@ -36,6 +36,7 @@ from .errors import (
     JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
+    OutOfTimeError,
     RestoreError,
     ServerError,
     TransportError,
@@ -89,6 +90,9 @@ class Restore:
     schedule: PollSchedule = PollSchedule()
     preflight: bool = True
     ledger: RunState | None = None
+    spent_before: float = 0.0
+    """Seconds already spent on this restore's reads before `run` (the preflight `check` passed in this
+    process, `RunState.preflight_took`): they count against `timeouts.create`."""
     adopt_window: float = 24 * 3600.0
     """How old (seconds) a running restore of the target may be to be adopted (`ddm:adoptWindow`)."""
     restored_to: int | None = field(default=None, init=False)
@@ -130,7 +134,7 @@ class Restore:
 
     def run(self) -> Job:
         """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
-        started = self.monotonic()
+        started = self.monotonic() - self.spent_before
         self._post_by = started + self.inputs.create_timeout - kept_for_the_job(self.inputs.create_timeout)
         self.client.limit_time(self._post_by, clock=self.monotonic, what=self._lookups)
         try:
@@ -203,6 +207,8 @@ class Restore:
         try:
             return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
                                source=self.inputs.source_instance_id)
+        except OutOfTimeError as exc:
+            raise self._not_started(exc) from None
         except DdmError as exc:
             raise RestoreError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
@@ -271,6 +277,10 @@ class Restore:
             hint = (f" The target's last restore, job {job.id}, ended {job.status} ({reason}) and may have left "
                     "the target non-empty; DDM restores only onto an empty instance: empty the target (or create "
                     "a new DDM instance) and point target.instance_id at it.")
+        elif isinstance(exc, OutOfTimeError) or (isinstance(exc, PreflightError)
+                                                 and "did not finish in time" in str(exc)):
+            hint = (" Nothing was submitted: the lookups before the restore count against timeouts.create; raise "
+                    "it, or run `pulumi up` again.")
         elif isinstance(exc, ApiError) and exc.error_code == "DBS.300372":
             hint = (" DDM refused the target as not empty: a metadata restore needs a new, empty DDM instance; "
                     "point target.instance_id at one and run `pulumi up` again.")

@@ -171,7 +171,7 @@ class RunState:
         self._tokens: tuple[ProviderSettings, TokenSource] | None = None
         self._recorded: dict[str, Recorded] = {}
         self._claims: dict[str, Claim] = {}
-        self._preflighted: set[str] = set()
+        self._preflighted: dict[str, float] = {}
         self._settings: ProviderSettings | None = None
 
     def settings(self) -> ProviderSettings:
@@ -267,12 +267,19 @@ class RunState:
 
     # preflight ------------------------------------------------------------------------------
 
-    def preflight_passed(self, inputs_key: str) -> None:
-        """Note that the preflight of these inputs (`MetadataRecoveryInputs.model_dump_json()`) passed."""
+    def preflight_passed(self, inputs_key: str, took: float = 0.0) -> None:
+        """Note that the preflight of these inputs (`MetadataRecoveryInputs.model_dump_json()`) passed,
+        after `took` seconds of reads (`preflight_took`)."""
         with self._lock:
-            self._preflighted.add(inputs_key)
+            self._preflighted[inputs_key] = took
 
     def has_passed_preflight(self, inputs_key: str) -> bool:
         """Whether `check` in this process already preflighted exactly these inputs, successfully."""
         with self._lock:
             return inputs_key in self._preflighted
+
+    def preflight_took(self, inputs_key: str) -> float:
+        """Seconds the reads of `check` took for these inputs when their preflight passed in this process
+        (0 when it did not): they count against the create's `timeouts.create`."""
+        with self._lock:
+            return self._preflighted.get(inputs_key, 0.0)

@@ -89,3 +89,19 @@ def test_a_preview_stops_reading_when_its_bound_passes(emulator, monkeypatch):
     assert failure.property == ""
     assert "preflight did not finish in time" in failure.reason and "the preview's lookups" in failure.reason
     assert emulator.backend.requests() == []
+
+
+def test_the_preflight_check_passed_counts_against_timeouts_create(emulator):
+    """`check` of this process ran the preflight (100 s of reads); `create` does not run it again, but
+    its time counts: with `timeouts.create = "2m"` too little is left for the POST."""
+    from ddm_resources.input_model import MetadataRecoveryInputs
+
+    provider = configured(emulator)
+    props = {**GOOD, "timeouts": {"create": "2m"}}
+    provider.state.preflight_passed(MetadataRecoveryInputs.model_validate(props).model_dump_json(), took=100.0)
+    with pytest.raises(RestoreError) as info:
+        provider.create(props)
+    message = str(info.value)
+    assert "was not started: GET" in message and "less 30 s kept for the restore job) ran out" in message
+    assert "the lookups before the restore count against timeouts.create; raise it" in message
+    assert recovery_posts(emulator) == []
