@@ -106,8 +106,9 @@ def preflight(
 ) -> list[InputProblem]:
     """Check `inputs` against the read-only restore APIs; `[]` when all is well.
 
-    Sends only GET requests (docs/ddm-api.md section 2). Never raises `DdmError`: a failure of
-    those APIs becomes one problem on property `""` (see `preflight_unavailable`). A check
+    Sends only GET requests (docs/ddm-api.md section 2). Raises no `DdmError` but `OutOfTimeError`
+    (the client's time limit passed): a failure of those APIs becomes one problem on property `""`
+    (see `preflight_unavailable`). A check
     the service answers with a code this preflight does not know is skipped, and `note`
     receives a line naming the code ("cannot tell").
     """
@@ -115,6 +116,8 @@ def preflight(
     try:
         with client.lists_capped(LOOKUP_PAGES, run.cut):
             problems = run.run()
+    except OutOfTimeError:
+        raise  # the caller's time limit (`DdmClient.limit_time`): the caller words it
     except DdmError as exc:
         problems = [preflight_unavailable(exc)]
     for line in run.notes:

@@ -62,7 +62,10 @@ def preview_problems(state: RunState, inputs: MetadataRecoveryInputs, *, clock: 
                 inputs = inputs.resolved(latest_restorable_ms(client, inputs.source_instance_id))
             except DdmError as exc:
                 return [InputProblem("source.restore_time", f"source.restore_time: {exc}")]
-        problems = preflight(client, inputs, note=say)
+        try:
+            problems = preflight(client, inputs, note=say)
+        except DdmError as exc:  # the preview's time ran out (`PREVIEW_SECONDS`)
+            return [preflight_unavailable(exc)]
     if not problems:
         state.preflight_passed(inputs.model_dump_json(), took=time.monotonic() - reads.started)
     return problems

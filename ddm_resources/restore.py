@@ -171,7 +171,7 @@ class Restore:
         if decision.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
-            except PreflightError as exc:
+            except (PreflightError, OutOfTimeError) as exc:
                 raise self._not_started(exc) from None
         if looked_up:  # the jobs seen before are those listed right before the POST
             self._read_jobs_seen_before()
@@ -277,8 +277,7 @@ class Restore:
             hint = (f" The target's last restore, job {job.id}, ended {job.status} ({reason}) and may have left "
                     "the target non-empty; DDM restores only onto an empty instance: empty the target (or create "
                     "a new DDM instance) and point target.instance_id at it.")
-        elif isinstance(exc, OutOfTimeError) or (isinstance(exc, PreflightError)
-                                                 and "did not finish in time" in str(exc)):
+        elif isinstance(exc, OutOfTimeError):
             hint = (" Nothing was submitted: the lookups before the restore count against timeouts.create; raise "
                     "it, or run `pulumi up` again.")
         elif isinstance(exc, ApiError) and exc.error_code == "DBS.300372":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddm_emulator import EmulatorSettings, ManualClock
+from ddm_emulator import EmulatorSettings, Fault, ManualClock
 from ddm_resources import client as client_module
 from ddm_resources import preview as preview_module
 from ddm_resources import restore as restore_module
@@ -105,3 +105,11 @@ def test_the_preflight_check_passed_counts_against_timeouts_create(emulator):
     assert "was not started: GET" in message and "less 30 s kept for the restore job) ran out" in message
     assert "the lookups before the restore count against timeouts.create; raise it" in message
     assert recovery_posts(emulator) == []
+
+
+def test_a_preview_whose_bound_passes_during_the_preflight_fails_closed(emulator, monkeypatch):
+    monkeypatch.setattr(preview_module, "PREVIEW_SECONDS", 0.5)
+    emulator.backend.add_fault(Fault("GET", "restorable-instances", "delay", delay=0.6))  # a slow first lookup
+    [failure] = configured(emulator).check({}, GOOD).failures
+    assert failure.property == "" and "preflight did not finish in time" in failure.reason
+    assert "restorable-time-interval" not in [r.path.rsplit("/", 1)[-1] for r in emulator.backend.requests()]
