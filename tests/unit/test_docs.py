@@ -6,7 +6,7 @@
   - `yaml`: parses; a `Pulumi.yaml` (one with `runtime:`) is a Python project;
   - `sh`: the README's two commands exactly as `scripts/` has them; any other block passes
     `bash -n` (a placeholder such as `<backup ID>` read as one word), each of its commands
-    starts with a program of `SHELL_PROGRAMS`, every `scripts/...` or `bench/...` path it names
+    starts with a program of `SHELL_PROGRAMS`, every `scripts/`, `bench/`, `examples/`... path it names
     exists, `pulumi config set ddm:<key>` names a key
     the provider reads, `python -m ddm_emulator` gets options its parser accepts, and `curl`
     reaches an admin route of the emulator with a JSON body that parses;
@@ -239,7 +239,7 @@ def test_shell_blocks_follow_the_rule(page, lang, body):
         program = words[0]
         assert program in SHELL_PROGRAMS, f"{_name(page)}: `{program}` is not a program the docs check knows"
         for word in words:
-            if re.match(r"(scripts|bench)/", word):
+            if re.match(r"(scripts|bench|examples|tests|docs)/", word):
                 assert (REPO / word).exists(), f"{_name(page)}: {word} does not exist"
         if program == "pulumi":
             assert words[1] in PULUMI_COMMANDS, f"{_name(page)}: pulumi {words[1]}"
