@@ -6,7 +6,7 @@ parts, each a module with one job:
 
 * `world.World` - the state (IAM, instances, data nodes, backups, jobs, faults,
   request log), the settings and emulated time, and the setup calls;
-* `restore_jobs.RestoreJobs` - the metadata restore POST (ddm-api.md section
+* `restore_jobs.RestoreJobs` - the metadata restore POST (docs/ddm-api.md section
   2.1) and the job lifecycle and job APIs (section 3);
 * `restore_lookups.RestoreLookups` - the read-only restore lookups (sections
   2.2 to 2.5, and 2.7 for backups);
@@ -85,7 +85,7 @@ class DdmBackend:
 
     @property
     def iam(self) -> IamDirectory:
-        """Projects, users and tokens (ddm-api.md section 6)."""
+        """Projects, users and tokens (docs/ddm-api.md section 6)."""
         return self._world.iam
 
     @property
@@ -254,6 +254,10 @@ class DdmBackend:
         """
         return self._world.delete_instance(instance_id)
 
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance (case-insensitive name); `KeyError` if either is unknown."""
+        return self._world.drop_schema(instance_id, name)
+
     def find_instance(self, instance_id: str) -> FakeInstance | None:
         """The instance with that id in any project, or `None`."""
         return self._world.find_instance(instance_id)
@@ -287,7 +291,7 @@ class DdmBackend:
         restore_time_ms: int | None = None,
     ) -> FakeJob:
         """
-        Accept a metadata restore of `instance_id` (the source) and return its job (ddm-api.md section 2.1).
+        Accept a metadata restore of `instance_id` (the source) and return its job (docs/ddm-api.md section 2.1).
 
         Checks in the service's order: source (404/400 `DBS.300350` by setting; version
         `DBS.300360`), backup (`DBS.300350`, status `DBS.300363`), a second POST onto a
@@ -322,11 +326,11 @@ class DdmBackend:
         return self._jobs.set_job_progress(job_id, curve)
 
     def get_job(self, project_id: str, job_id: str) -> FakeJob:
-        """The job, or a 400 `DBS.300400` (ddm-api.md section 3.1)."""
+        """The job, or a 400 `DBS.300400` (docs/ddm-api.md section 3.1)."""
         return self._jobs.get_job(project_id, job_id)
 
     def list_jobs(self, project_id: str, start_ms: int, end_ms: int) -> list[FakeJob]:
-        """Jobs created within [start_ms, end_ms], newest first (ddm-api.md section 3.2)."""
+        """Jobs created within [start_ms, end_ms], newest first (docs/ddm-api.md section 3.2)."""
         return self._jobs.list_jobs(project_id, start_ms, end_ms)
 
     def all_jobs(self) -> list[FakeJob]:
@@ -399,6 +403,11 @@ class DdmBackend:
         status `DELETED`); one that never existed raises a 404 `DBS.300350`.
         """
         return self._reads.instance_details(project_id, instance_id)
+
+    def list_instances(self, project_id: str) -> list[FakeInstance]:
+        """The project's instances, oldest first (GET /v1/{project_id}/instances, ddm-api.md section 4);
+        a deleted one is missing, or listed as `DELETED` under `deleted_instance_answer` `200 DELETED`."""
+        return self._reads.list_instances(project_id)
 
     def list_schemas(self, project_id: str, instance_id: str) -> list[tuple[FakeSchema, list[FakeDataNode]]]:
         """The instance's schemas, oldest first, each with the data nodes of its shards (ddm-api.md

@@ -1,7 +1,7 @@
 """
 The emulated IAM: projects, users and tokens.
 
-`IamDirectory` issues tokens for password logins (ddm-api.md section 6),
+`IamDirectory` issues tokens for password logins (docs/ddm-api.md section 6),
 accepts static tokens given by a test or the demo (`OS_TOKEN`), and checks a
 request's token against the project in its path. Token lifetimes are in
 emulated seconds, so a test can expire a token by advancing the clock.

@@ -1,7 +1,7 @@
 """
 Restore submission and the job lifecycle: the only code that changes a `World` by the service's rules.
 
-`RestoreJobs` accepts a metadata restore (ddm-api.md section 2.1) and answers
+`RestoreJobs` accepts a metadata restore (docs/ddm-api.md section 2.1) and answers
 the job APIs (section 3.1 single job, section 3.2 job list); the admin API's
 job controls (status overrides, progress curves) are here too, since they act
 on the same jobs. `settle_finished_jobs` ends the lifecycle; the `World` runs it
@@ -39,7 +39,7 @@ from .world import World
 __all__ = ["JOB_LIST_MAX_AGE_SECONDS", "RestoreJobs", "settle_finished_jobs"]
 
 JOB_LIST_MAX_AGE_SECONDS = 30 * 86400
-"""How far back the job list reaches (ddm-api.md section 3.2: `start_time` no earlier than 30 days ago)."""
+"""How far back the job list reaches (docs/ddm-api.md section 3.2: `start_time` no earlier than 30 days ago)."""
 
 
 class RestoreJobs:
@@ -123,7 +123,13 @@ class RestoreJobs:
         """The source's data nodes and schemas at the backup (checked here) or the restore time."""
         if backup_id is None:
             point = (restore_time_ms or 0) / 1000
-            return list(source.data_node_ids), schemas_at(source.schemas, point)
+            schemas = schemas_at(source.schemas, point)
+            if self._world.settings.time_restore_schemas == "latest-backup":
+                backups = [b for b in self._world.backups.values()
+                           if b.instance_id == source.id and b.status == "normal" and b.created <= point]
+                if backups:
+                    schemas = list(max(backups, key=lambda b: b.created).schemas)
+            return list(source.data_node_ids), schemas
         backup = self._world.backups.get(backup_id)
         if backup is None or backup.instance_id != source.id:
             raise ServiceError(400, "DBS.300350", f"Backup {backup_id} of instance {source.id} not found.")

@@ -1,7 +1,7 @@
 """
 The documented example as seed data, and its ids as constants.
 
-`seed_documented_example(backend)` builds the restore example of ddm-api.md
+`seed_documented_example(backend)` builds the restore example of docs/ddm-api.md
 section 2.1: a source DDM instance with one data node, one schema (`orders`,
 two shards) and a daily metadata backup, an empty target DDM instance, and an
 RDS instance already restored to a point in time in the same VPC, ready to become the target's data node. The

@@ -9,12 +9,11 @@ the token is renewed before its `expires_at`, and once more when DDM answers 401
 
 IAM API: `POST {auth_url}/auth/tokens` with a password body scoped to a project; the answer
 is 201 with the token in `X-Subject-Token` and `token.expires_at` / `token.project.id` in
-the body (ddm-api.md section 6).
+the body (docs/ddm-api.md section 6).
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -28,7 +27,7 @@ from .errors import ApiError, ConfigurationError, DdmError, TransportError, Unkn
 from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .regions import region_endpoints
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read
 from .sanitize import hold_secret
 
 if TYPE_CHECKING:
@@ -173,17 +172,11 @@ class PasswordToken:
         with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
                                        base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
-            failures = 0
-            while True:
-                try:
-                    response = send(http, "POST", "/auth/tokens", headers=headers, json=body)
-                    break
-                except DdmError as exc:  # asking for a token twice is harmless: retried as a read
-                    failures += 1
-                    delay = retry_delay(exc, failures, self._retry_policy, is_retryable_read, random.random())
-                    if delay is None:
-                        raise self._explain(exc) from None
-                    self._sleep(delay)
+            try:  # asking for a token twice is harmless: retried as a read
+                response = attempt(lambda: send(http, "POST", "/auth/tokens", headers=headers, json=body),
+                                   policy=self._retry_policy, should_retry=is_retryable_read, sleep=self._sleep)
+            except DdmError as exc:
+                raise self._explain(exc) from None
         from .iam_models import TokenResponse  # here: a ready token or an access key never builds these models
 
         token = response.headers.get(SUBJECT_TOKEN)
@@ -327,10 +320,11 @@ class AkSkSigner(httpx.Auth):
         yield request
 
 
-def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> TokenSource:
+def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout,
+                 transport: httpx.BaseTransport | None = None) -> TokenSource:
     """The credential for `settings`: `StaticToken` (ready token), `AkSkSigner` (access key
-    pair, temporary with its security token) or `PasswordToken` (IAM login). Raises
-    `ConfigurationError` if the signer is missing."""
+    pair, temporary with its security token) or `PasswordToken` (IAM login, over `transport` when
+    one is given: see `DdmClient`). Raises `ConfigurationError` if the signer is missing."""
     from .settings import credential_origins
 
     source: StaticToken | AkSkSigner | PasswordToken
@@ -339,18 +333,20 @@ def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> Token
     elif settings.access_key is not None and settings.secret_key is not None:
         source = AkSkSigner(settings.access_key, settings.secret_key, security_token=settings.security_token)
     else:
-        source = _password_token(settings, timeout)
+        source = _password_token(settings, timeout, transport)
     source.sources = credential_origins(settings)
     return source
 
 
-def _password_token(settings: ProviderSettings, timeout: httpx.Timeout) -> PasswordToken:
+def _password_token(settings: ProviderSettings, timeout: httpx.Timeout,
+                    transport: httpx.BaseTransport | None) -> PasswordToken:
     assert settings.username and settings.password, "resolve_settings requires a complete IAM login"
     return PasswordToken(
         auth_url=settings.auth_url, username=settings.username, password=settings.password,
         domain_name=settings.domain_name, domain_id=settings.domain_id, project_id=settings.project_id,
         project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins,
-        auth_url_origin=region_endpoints(settings.region).origin("auth_url"))
+        auth_url_origin=region_endpoints(settings.region).origin("auth_url"),
+        transport=transport)
 
 
 def ddm_endpoint(settings: ProviderSettings, tokens: TokenSource) -> str:

@@ -21,7 +21,7 @@ headers.
     │   ├── JobFailedError        the job ended `Failed`
     │   └── JobTimeoutError       the deadline passed while the job was still running
     ├── PreflightError            (in `preflight`) the read-only restore APIs refuse the inputs
-    └── RecoveryError             what `MetadataRecovery` create raises: the target, the job ID
+    └── RestoreError              what `MetadataRecovery` create raises: the target, the job ID
         │                         (once a job exists) and the cause, in one message
         └── OutcomeUnknownError   the restore POST got no usable answer, and no job for the
                                   target could be found: it may or may not have started
@@ -43,6 +43,7 @@ __all__ = [
     "NotFoundError",
     "OutcomeUnknownError",
     "RecoveryError",
+    "RestoreError",
     "ServerError",
     "ThrottledError",
     "TransportError",
@@ -161,7 +162,7 @@ class UnknownHostError(TransportError):
 
 class UnreadableAnswerError(DdmError):
     """The service answered 2xx, but with a body this tool cannot use: not the documented shape
-    (ddm-api.md), about another job than the one asked for, or (to a GET) longer than
+    (docs/ddm-api.md), about another job than the one asked for, or (to a GET) longer than
     `http_boundary.MAX_BODY`. Nothing in it is used or recorded; the message names the request and
     the kind of problem, never the body's text. Never retried by the client; a job wait rides it
     out until its deadline."""
@@ -201,8 +202,8 @@ class JobTimeoutError(JobError):
         super().__init__(message, job_id=job_id)
 
 
-class RecoveryError(DdmError):
-    """A metadata recovery did not complete. `job_id` is set once the service accepted the restore."""
+class RestoreError(DdmError):
+    """A metadata restore did not complete. `job_id` is set once the service accepted the restore."""
 
     def __init__(self, message: str, *, target_instance_id: str, job_id: str | None = None) -> None:
         self.target_instance_id = target_instance_id
@@ -210,7 +211,11 @@ class RecoveryError(DdmError):
         super().__init__(message)
 
 
-class OutcomeUnknownError(RecoveryError):
+RecoveryError = RestoreError
+"""The name `RestoreError` had before 0.2: kept importable (`from ddm_resources import RecoveryError`)."""
+
+
+class OutcomeUnknownError(RestoreError):
     """The restore POST may have been accepted, but no answer and no job proves it either way."""
 
 

@@ -27,12 +27,12 @@ import httpcore
 import httpx
 import pydantic
 
-from . import __version__
 from .errors import DdmError, TransportError, UnknownHostError, UnreadableAnswerError, make_api_error
 from .http_options import PROXY_VARIABLES, environment_proxies, no_proxy_variable
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 from .sanitize import TEXT_LIMIT, clause, clean_text
+from .version import __version__
 
 __all__ = [
     "ACCEPT",

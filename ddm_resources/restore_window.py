@@ -1,6 +1,6 @@
 """What a source instance can be restored to: its restorable time ranges and metadata backups.
 
-`read_restore_window(client, source_instance_id)` asks DDM (ddm-api.md sections 2.3 and
+`read_restore_window(client, source_instance_id)` asks DDM (docs/ddm-api.md sections 2.3 and
 2.7); `get_restore_window(source_instance_id)` does the same from a Pulumi program, with the
 provider's settings (stack config `ddm:*`, then the environment, then clouds.yaml), so that a
 stack can pick a time or a backup at preview. `latest_restorable_ms` is what
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .api_time import CLOCK_SKEW_MS
 from .client import DdmClient
 from .errors import ConfigurationError, DdmError
-from .inputs import id_problem
+from .ids import id_problem
 from .lookup_models import BackupInfo, TimeInterval
 
 __all__ = ["RestorableInterval", "RestoreWindow", "check_source_instance_id", "get_restore_window",

@@ -13,26 +13,33 @@ Two policies, split by what is safe:
   timeout, a dropped connection or a 5xx the outcome is unknown, and the caller must look
   for the job instead of sending the POST again.
 
-Waits grow exponentially with jitter up to a cap; a longer `Retry-After` header (seconds or an
-HTTP date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
-(tested as tables); the one attempt loop over them is `DdmClient._send` (the IAM token request
-has the same small loop). Job polls are sent as single attempts: the waiter owns that wait.
+Waits grow exponentially with jitter up to a cap; a `Retry-After` header (seconds or an HTTP
+date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
+(tested as tables); `attempt` is the one loop over them, for every request sent with retries
+(`DdmClient._send`, the IAM token request in `auth`). Job polls are sent as single attempts:
+the waiter owns that wait.
 """
 
 from __future__ import annotations
 
 import email.utils
+import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 
-from .errors import ApiError, ThrottledError, TransportError
+from .errors import ApiError, DdmError, ThrottledError, TransportError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "BUSY_CODES",
     "DEFAULT_RETRY_POLICY",
     "RetryPolicy",
+    "attempt",
     "backoff_delay",
     "is_retryable_read",
     "is_retryable_restore",
@@ -136,3 +143,30 @@ def retry_delay(
     if failures >= policy.max_attempts or not should_retry(exc):
         return None
     return backoff_delay(failures, policy, getattr(exc, "retry_after", None), rand)
+
+
+def attempt(
+    send: Callable[[], _T],
+    *,
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    should_retry: Callable[[BaseException], bool] = is_retryable_read,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[BaseException, float], None] | None = None,
+    rand: Callable[[], float] = random.random,
+) -> _T:
+    """`send()` until it returns, or until `retry_delay` gives up on a `DdmError` (raised as is).
+
+    Before each new attempt `on_retry(error, wait)` hears why and for how long, then `sleep(wait)`.
+    Errors that are not `DdmError` propagate at once."""
+    failures = 0
+    while True:
+        try:
+            return send()
+        except DdmError as exc:
+            failures += 1
+            delay = retry_delay(exc, failures, policy, should_retry, rand())
+            if delay is None:
+                raise
+            if on_retry is not None:
+                on_retry(exc, delay)
+            sleep(delay)

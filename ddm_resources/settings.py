@@ -18,19 +18,18 @@ name, password, domain and a project (name or ID) obtain tokens from IAM, renewe
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from .api_time import parse_duration
 from .clouds import load_cloud
 from .errors import ConfigurationError, NoCredentialsError
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, check_environment, opens_tls
-from .input_model import parse_duration
 from .regions import region_endpoints
-from .restore_time import shown
+from .wording import say, shown
 
 __all__ = ["CONFIG_KEYS", "OTC_NAMESPACE", "ProviderSettings", "credential_origins", "provider_config",
            "resolve_settings"]
@@ -115,7 +114,7 @@ class ProviderSettings(BaseModel):
     poll_interval: float = Field(default=300.0, gt=0, le=300)
     """Longest pause between two polls of a job, in seconds (poll_plan polls densely near the end)."""
     preflight: bool = True
-    """Check inputs against the read-only restore APIs (ddm-api.md section 2) before restoring."""
+    """Check inputs against the read-only restore APIs (docs/ddm-api.md section 2) before restoring."""
     adopt_window: float = Field(default=24 * 3600.0, gt=0, le=29 * 24 * 3600.0)
     """How old (seconds) a running restore of the target may be to be adopted;
     written as a duration (`"24h"`, `"90m"`) or seconds; at most 29 days (`"696h"`)."""
@@ -303,7 +302,7 @@ def _clean(field: str, origin: str, value: Any) -> str | None:
 def _warn_once(line: str) -> None:
     if line not in _warned:
         _warned.add(line)
-        print(f"ddm-resources: {line}", file=sys.stdout, flush=True)
+        say(line)
 
 
 def _require_credentials(values: dict[str, Any]) -> None:

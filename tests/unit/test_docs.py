@@ -61,14 +61,12 @@ def code_settings() -> tuple[set[str], set[str]]:
 
 
 def code_fields() -> tuple[set[str], set[str]]:
-    """The resource's inputs (dotted paths, as users write them) and its outputs."""
-    from ddm_resources.inputs import _KEYS
-    from ddm_resources.provider import OUTPUT_KEYS
+    """The resource's inputs (dotted paths, as users write them) and its outputs, from the one
+    declaration of its fields (`ddm_resources.fields`)."""
+    from ddm_resources.fields import FIELDS
 
-    nested = set(_KEYS) - {""}
-    inputs = {key for key in _KEYS[""] if key not in nested}
-    inputs |= {f"{parent}.{key}" for parent in nested for key in _KEYS[parent]}
-    return inputs, set(OUTPUT_KEYS)
+    return ({f.path for f in FIELDS if f.kind != "output" and not any(g.parent == f.path for g in FIELDS)},
+            {f.path for f in FIELDS if f.kind == "output"})
 
 
 # reading markdown -----------------------------------------------------------------------------

@@ -290,7 +290,10 @@ def test_check_of_an_unchanged_resource_sends_nothing(provider, emulator):
     assert provider.check(dict(GOOD), {**GOOD, "timeouts": {"create": "2h"}}).failures == []
     assert emulator.backend.requests() == []
     replaced = provider.check(dict(GOOD), {**GOOD, "source": {"backup_id": "0" * 32 + "br09"}})
-    assert {f.property for f in replaced.failures} == {"target.instance_id", "source.backup_id"}
+    # a replacement onto the same target: refused at preview as create refuses it (`decision`), no preflight
+    [failure] = replaced.failures
+    assert failure.property == "target.instance_id"
+    assert "already holds the metadata restored by a restore (recorded in this stack by" in failure.reason
 
 
 def test_check_skips_preflight_when_create_would_adopt_a_running_restore(provider, emulator):
