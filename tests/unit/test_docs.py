@@ -6,19 +6,20 @@
   - `yaml`: parses; a `Pulumi.yaml` (one with `runtime:`) is a Python project;
   - `sh`: the README's two commands exactly as `scripts/` has them; any other block passes
     `bash -n` (a placeholder such as `<backup ID>` read as one word), each of its commands
-    starts with a program of `SHELL_PROGRAMS`, every `scripts/`, `bench/`, `examples/`... path it names
-    exists, `pulumi config set ddm:<key>` names a key
-    the provider reads, `python -m ddm_emulator` gets options its parser accepts, and `curl`
-    reaches an admin route of the emulator with a JSON body that parses;
+    starts with a program of `SHELL_PROGRAMS`, every `scripts/`, `bench/`, `examples/`... path
+    it names exists, `pulumi config set ddm:<key>` names a key the provider reads,
+    `python -m ddm_emulator` gets options its parser accepts, and `curl` reaches an admin route
+    of the emulator with a JSON body that parses (the README's quick start is also run as
+    written: tests/engine/test_readme_quick_start.py);
   - `text`: output or an illustration, not checked;
 * the `ddm:*` keys and the `OS_*` / `DDM_*` variables of the configuration table are exactly
   those the code reads, and no page mentions a `ddm:*` key the code does not read;
-* the inputs and outputs tables of docs/reference.md are exactly the resource's inputs and outputs;
+* the inputs and outputs tables of docs/reference.md are exactly the resource's inputs and outputs,
+  and its fields table is `ddm_resources.fields.reference_table()`;
 * every "ddm-api.md section N" that a docstring cites is a section of docs/ddm-api.md;
 * every file the pages name in backticks exists (a renamed module fails here).
 
-The lists from the code come from `code_settings()` and `code_fields()`: switch those two when
-the fields are declared in one place.
+The lists from the code come from `code_settings()` and `code_fields()`.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def anchors(text: str) -> set[str]:
 
 def table(text: str, header: str) -> list[list[str]]:
     """The rows (cells stripped) of the markdown table whose header line starts with `header`."""
-    start = text.index(header)
+    start = text.index("\n" + header) + 1
     lines = text[start:].split("\n\n", 1)[0].splitlines()
     return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines[2:]]
 
@@ -296,6 +297,12 @@ def test_the_reference_lists_every_input_and_output_and_nothing_else():
     documented_outputs = {name for row in table(text, "| output |") for name in re.findall(r"`(\w+)`", row[0])}
     assert documented_inputs == inputs
     assert documented_outputs == outputs
+
+
+def test_the_reference_shows_the_fields_table_of_the_code():
+    from ddm_resources.fields import reference_table
+
+    assert reference_table() in (REPO / "docs" / "reference.md").read_text()
 
 
 # API notes --------------------------------------------------------------------------------------
