@@ -408,20 +408,6 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     return bool(canonical(key, old) != canonical(key, new))
 
 
-def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
-    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
-    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
-    if not inputs.verifies:
-        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
-    from .sanitize import mask_held
-    from .verification import verify_restore
-
-    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
-    # the line names the target and the source: a secret input's value is masked, as in every line
-    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
-
-
-
 def _restored_to(ms: int | None) -> dict[str, int | str | None]:
     """`restored_to` (epoch ms) and `restored_to_utc` (RFC 3339, UTC, e.g. `2024-05-20T04:40:00Z`),
     both `None` when the restore was not by time."""
@@ -452,4 +438,17 @@ def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None
     if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
         return _restored_to(None)
     return _restored_to(inputs.restore_source.restore_time)
+
+
+def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
+    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
+    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    from .sanitize import mask_held
+    from .verification import verify_restore
+
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    # the line names the target and the source: a secret input's value is masked, as in every line
+    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
 

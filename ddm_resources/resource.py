@@ -225,10 +225,10 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), `restored_to` (int, epoch ms: the time
     submitted for a restore by time, `"latest"` resolved; `None` for a backup or an adopted
     job; known at preview unless `"latest"`), `restored_to_utc` (str, the same time in RFC 3339,
-    UTC, e.g. `2024-05-20T04:40:00Z`; `None` when `restored_to` is), `schemas` (list of str, sorted),
-    `verification` (str, one line), `target_status` (str: `RUNNING`, `DELETED`, another instance
-    status or `SCHEMAS_MISSING`, as the last `up` or `refresh` found the target), and the inputs as
-    checked (`restore_time` in epoch ms, or `"latest"`).
+    UTC, e.g. `2024-05-20T04:40:00Z`; `None` when `restored_to` is), `schemas` (list of str,
+    sorted), `verification` (str, one line), `target_status` (str: `RUNNING`, `DELETED`, another
+    instance status or `SCHEMAS_MISSING`, as the last `up` or `refresh` found the target), and the
+    inputs as checked (`restore_time` in epoch ms, or `"latest"`).
     `ddm_resources.get_restore_window(source_instance_id)` tells a program what can be restored.
     """
 
