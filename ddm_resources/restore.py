@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW, format_ms, parse_api_time
@@ -166,9 +166,11 @@ class Restore:
             return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
                                source=self.inputs.source_instance_id)
         except DdmError as exc:
+            # an error another attempt would only repeat (a host that does not exist, a certificate) names its own fix
+            again = "Fix that, then run `pulumi up` again" if _lasting(exc) else "Run `pulumi up` again"
             raise RestoreError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
-                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                f"running (job list: {exc}); nothing was submitted. {again}.",
                 target_instance_id=self.target,
             ) from None
 
@@ -237,6 +239,8 @@ class Restore:
                     "point target.instance_id at one and run `pulumi up` again.")
         elif isinstance(exc, ApiError):
             hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
+        elif _lasting(exc):
+            hint = " Nothing was submitted: fix that, then run `pulumi up` again."
         return RestoreError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
@@ -294,6 +298,24 @@ class Restore:
         """Whether `job_id` is the job this run's POST named and no answer about it was taken yet."""
         return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
 
+    def _since_start(self, progress: Progress) -> Progress:
+        """`progress` with `elapsed` counted from the job's start, its `created_time`, on the
+        service's clock (`DdmClient.server_now_ms`), not from this wait's: an adopted job may have
+        run for minutes already. As is when the job names no readable start, or a start the
+        service's clock puts in the future."""
+        started = parse_api_time(progress.job.created_time) if progress.job.created_time else None
+        if started is None:
+            return progress
+        age = self.client.server_now_ms() / 1000 - started.timestamp()
+        return replace(progress, elapsed=age) if age >= 0 else progress
+
+    def _report(self, progress: Progress) -> None:
+        """One progress report of the wait: to `progress`, else its line to `say`."""
+        if self.progress is not None:
+            self.progress(progress)
+        else:
+            self.say(f"{progress.describe()} (target {self.target})")
+
     def _wait(self, job_id: str, timeout: float) -> Job:
         """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
@@ -304,7 +326,7 @@ class Restore:
         try:
             return wait_for_job(
                 self._poll, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
-                on_progress=self.progress or (lambda p: self.say(f"{p.describe()} (target {self.target})")),
+                on_progress=lambda p: self._report(self._since_start(p)),
                 clock=self.monotonic, sleep=self.sleep,
             )
         except _NotThisRestore:
@@ -360,3 +382,11 @@ class Restore:
 class _NotThisRestore(DdmError):
     """The job the answer to this run's POST named is not this restore (another instance's, older
     than the POST, or unknown to DDM): the answer is treated as lost, and the job list searched."""
+
+
+def _lasting(exc: DdmError) -> bool:
+    """Whether `exc` is a failure that running again would only repeat: no answer for a reason of this
+    machine's settings (`TransportError` not `transient`: a host that does not exist, a certificate
+    that does not verify), whose message says what to set."""
+    return isinstance(exc, TransportError) and not exc.transient
+
