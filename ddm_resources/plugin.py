@@ -66,7 +66,7 @@ from pulumi.provider.experimental.provider import (
 from .errors import DdmError, JobFailedError, RestoreError
 from .fields import FIELDS, FORCE_NEW_INPUTS, UPDATABLE_INPUTS
 from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json, semver
-from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _job_outputs
+from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _job_outputs, _restored_to
 from .wording import LINE_SINK
 
 if TYPE_CHECKING:
@@ -398,7 +398,7 @@ class DdmProvider(Provider):
             except (RestoreError, _Interrupted) as exc:
                 raise self._partial(restore, inputs, props, resume, exc) from None
         restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
-        return {**inputs.to_props(), **_job_outputs(job), "restored_to": restored_to, **_secrets(props)}
+        return {**inputs.to_props(), **_job_outputs(job), **_restored_to(restored_to), **_secrets(props)}
 
     def _partial(self, restore: Any, inputs: Any, props: dict[str, Any], resume: tuple[str, dict[str, Any]] | None,
                  exc: Exception) -> Exception:
@@ -414,7 +414,7 @@ class DdmProvider(Provider):
 
         restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
         status = getattr(restore.wait_error, "last_status", None) or ""
-        outputs = {**inputs.to_props(), "job_id": job_id, "status": status, "restored_to": restored_to,
+        outputs = {**inputs.to_props(), "job_id": job_id, "status": status, **_restored_to(restored_to),
                    **_secrets(props)}
         return PartialState(job_id, to_wire(outputs), to_wire(outputs, inputs_only=True), mask_held(reason))
 
