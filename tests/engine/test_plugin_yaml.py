@@ -159,3 +159,75 @@ class TestDeadline:
         assert resource["outputs"]["status"] == "Completed"
         assert not resource.get("initErrors")
         assert yaml_stack.outputs() == {"jobId": job.id, "status": "Completed"}
+
+
+def many_restores(targets: list) -> str:
+    lines = ["name: ddm-yaml", "runtime: yaml", "plugins:", "  providers:", "    - name: ddm",
+             f"      path: {PLUGIN_DIR}", "resources:"]
+    for index, target in enumerate(targets):
+        lines += [f"  restore-{index}:", f"    type: {TYPE}", "    properties:", f"      sourceInstanceId: {SOURCE}",
+                  f"      source: {{backupId: {BACKUP}}}",
+                  f"      target: {{instanceId: {target.instance_id}, dataNodes: [{target.data_node}]}}"]
+    return "\n".join(lines) + "\n"
+
+
+class TestProgressRows:
+    @pytest.fixture
+    def emulator_settings(self) -> EmulatorSettings:
+        return EmulatorSettings(job_seconds=4.0)
+
+    @pytest.fixture
+    def five(self, yaml_stack, emulator) -> Stack:
+        from tests.restore_targets import add_restore_targets
+
+        (yaml_stack.workdir / "Pulumi.yaml").write_text(many_restores(add_restore_targets(emulator.backend, 5)))
+        return yaml_stack
+
+    def test_the_plain_log_shows_each_progress_line_once_on_its_row(self, five, emulator):
+        result = five.up()
+        assert len(recovery_posts(emulator)) == 5
+        body, _, diagnostics = result.stdout.partition("Diagnostics:")
+        for index in range(5):
+            rows = [line for line in body.splitlines() if f"restore-{index} " in line and " Running" in line]
+            assert rows, f"no progress on the row of restore-{index}:\n{result.stdout}"
+            assert len(rows) == len(set(rows)), rows
+        assert " Running" not in diagnostics
+
+    def test_a_terminal_shows_each_row_with_its_own_progress(self, five, emulator):
+        import os
+        import pty
+        import re
+        import select
+        import subprocess
+
+        leader, follower = pty.openpty()
+        env = {**five.env, "TERM": "xterm-256color", "COLUMNS": "200", "LINES": "50"}
+        proc = subprocess.Popen([five.pulumi_bin, "up", "--yes", "--skip-preview", "--stack", five.name],
+                                cwd=five.workdir, env=env, stdin=follower, stdout=follower, stderr=follower)
+        os.close(follower)
+        raw = b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 120)
+            if not ready:
+                break
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            raw += chunk
+        assert proc.wait(60) == 0, raw.decode(errors="replace")[-3000:]
+        os.close(leader)
+        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r", "\n", raw.decode(errors="replace"))
+        # the display redraws the table in place: each row is the resource's name, its step and its
+        # newest message, in cells placed by cursor moves; the row of each restore shows its own job
+        jobs: dict[int, set[str]] = {index: set() for index in range(5)}
+        for cell in text.split(f"{TYPE} ")[1:]:
+            name = cell.split()[0]
+            row = cell.split("+ \n", 1)[0]
+            for job_id in re.findall(r"job ([0-9a-f]{32}) Running \d+%", row):
+                jobs[int(name.removeprefix("restore-"))].add(job_id)
+        assert all(len(seen) == 1 for seen in jobs.values()), jobs
+        assert len({job for seen in jobs.values() for job in seen}) == 5
+        assert len(recovery_posts(emulator)) == 5
