@@ -66,7 +66,8 @@ from pulumi.provider.experimental.provider import (
 from .errors import DdmError, JobFailedError, RestoreError
 from .fields import FIELDS, FORCE_NEW_INPUTS, UPDATABLE_INPUTS
 from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json, semver
-from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _job_outputs, _restored_to
+from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _restored_to
+from .refresh import job_outputs
 from .wording import LINE_SINK
 
 if TYPE_CHECKING:
@@ -398,7 +399,7 @@ class DdmProvider(Provider):
             except (RestoreError, _Interrupted) as exc:
                 raise self._partial(restore, inputs, props, resume, exc) from None
         restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
-        return {**inputs.to_props(), **_job_outputs(job), **_restored_to(restored_to), **_secrets(props)}
+        return {**inputs.to_props(), **job_outputs(job), **_restored_to(restored_to), **_secrets(props)}
 
     def _partial(self, restore: Any, inputs: Any, props: dict[str, Any], resume: tuple[str, dict[str, Any]] | None,
                  exc: Exception) -> Exception:
@@ -441,7 +442,7 @@ class DdmProvider(Provider):
         problem = contradiction(job, instances=(target,), now=self.dynamic.clock())
         if problem is not None:
             raise DdmError(f"{name}: cannot import job {job_id}: {problem}")
-        return {"target": {"instance_id": target}, **_job_outputs(job)}
+        return {"target": {"instance_id": target}, **job_outputs(job)}
 
     @staticmethod
     def _token(token: str) -> None:
