@@ -152,8 +152,13 @@ class TestDeadline:
         assert resource.get("initErrors")
 
         (yaml_stack.workdir / "Pulumi.yaml").write_text(yaml_program())
+        before = len(emulator.backend.requests())
         second = yaml_stack.up()
         assert len(recovery_posts(emulator)) == 1
+        # the job list is not asked: the saved job is waited on, whatever the list would say
+        after = emulator.backend.requests()[before:]
+        assert [r.path for r in after if r.method == "GET" and r.path.endswith("/jobs")] == []
+        assert any(r.path.endswith(f"/jobs/{job.id}") for r in after)
         assert f"continuing to wait on job {job.id}" in second.stdout
         [resource] = _resources(yaml_stack)
         assert resource["outputs"]["status"] == "Completed"

@@ -176,3 +176,34 @@ class TestSlowJob:
         [job] = emulator.backend.all_jobs()
         assert failed.id == job.id
         assert "the update was cancelled" in failed.reasons[0]
+
+
+class TestConcurrency:
+    @pytest.fixture
+    def emulator_settings(self) -> EmulatorSettings:
+        return EmulatorSettings(job_seconds=3.0)
+
+    def test_twelve_creates_run_at_once(self, plugin, emulator):
+        """Every restore is submitted before the first one ends: the plugin serves the creates at once
+        (not a pool of a few workers), without patching any executor."""
+        from tests.restore_targets import add_restore_targets
+
+        targets = add_restore_targets(emulator.backend, 12)
+        results: list[Any] = []
+
+        def create(index: int) -> None:
+            props = {**INPUTS, "target": {"instanceId": targets[index].instance_id,
+                                          "dataNodes": [targets[index].data_node]}}
+            urn = URN.replace("::recovery", f"::recovery-{index}")
+            results.append(plugin.Create(provider_pb2.CreateRequest(urn=urn, properties=_struct(props)), timeout=120))
+
+        threads = [threading.Thread(target=create, args=(i,)) for i in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(150)
+        assert len(results) == 12
+        assert len(recovery_posts(emulator)) == 12
+        jobs = emulator.backend.all_jobs()
+        assert len(jobs) == 12
+        assert max(job.created for job in jobs) < min(job.created + job.duration for job in jobs)
