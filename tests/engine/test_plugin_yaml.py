@@ -236,3 +236,35 @@ class TestProgressRows:
         assert all(len(seen) == 1 for seen in jobs.values()), jobs
         assert len({job for seen in jobs.values() for job in seen}) == 5
         assert len(recovery_posts(emulator)) == 5
+
+
+PYTHON_PROGRAM = f'''"""The plugin's resource from Python, by its type token (docs/plugin.md)."""
+import pulumi
+
+recovery = pulumi.CustomResource("{TYPE}", "recovery", {{
+    "sourceInstanceId": "{SOURCE}",
+    "source": {{"backupId": "{BACKUP}"}},
+    "target": {{"instanceId": "{TARGET}", "dataNodes": ["{DATA_NODE}"]}},
+    "jobId": None, "status": None,
+}})
+pulumi.export("jobId", recovery.jobId)
+pulumi.export("status", recovery.status)
+'''
+
+
+def test_a_python_program_uses_the_plugin_by_type_token(pulumi_bin, tmp_path, pulumi_env, emulator):
+    from tests.engine.conftest import python_project
+
+    workdir = python_project(tmp_path / "py", "ddm-py", PYTHON_PROGRAM)
+    with (workdir / "Pulumi.yaml").open("a") as project:
+        project.write(f"plugins:\n  providers:\n    - name: ddm\n      path: {PLUGIN_DIR}\n")
+    stack = new_stack(pulumi_bin, workdir, pulumi_env)
+    stack.config("ddm:endpoint", emulator.url)
+    stack.config("ddm:projectId", DEMO_PROJECT_ID)
+    stack.config("ddm:token", TOKEN, secret=True)
+    stack.config("ddm:pollInterval", "0.1")
+    stack.up()
+    [job] = emulator.backend.all_jobs()
+    assert stack.outputs() == {"jobId": job.id, "status": "Completed"}
+    stack.run("up", "--yes", "--expect-no-changes")
+    assert len(recovery_posts(emulator)) == 1
