@@ -323,6 +323,10 @@ class DdmProvider(Provider):
             return ReadResponse(resource_id=request.resource_id, properties=to_wire(outputs),
                                 inputs=to_wire(outputs, inputs_only=True))
         props = from_wire(request.properties, request.name)
+        if props.get("status") != "Completed" and props.get("job_id"):  # a saved job: see `_read_saved`
+            outputs = await self._run(request.urn, self._read_saved, props)
+            return ReadResponse(resource_id=request.resource_id, properties=to_wire(outputs),
+                                inputs=request.inputs or to_wire(outputs, inputs_only=True))
         result = await self._run(request.urn, self.dynamic.read, request.resource_id, props)
         outputs = dict(result.outs or {})
         return ReadResponse(resource_id=result.id or request.resource_id, properties=to_wire(outputs),
@@ -418,6 +422,35 @@ class DdmProvider(Provider):
         outputs = {**inputs.to_props(), "job_id": job_id, "status": status, **_restored_to(restored_to),
                    **_secrets(props)}
         return PartialState(job_id, to_wire(outputs), to_wire(outputs, inputs_only=True), mask_held(reason))
+
+    def _read_saved(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Refresh of a resource saved as partial state (its job not seen `Completed`): the outputs of
+        its job once `Completed` (the engine then clears the init error); otherwise `PartialState`
+        again, so the init error stays and the next `up` still waits on that job. Nothing else is
+        read or changed; an answer that cannot be this job's (`job_identity`) is an error."""
+        from .job_identity import contradiction
+        from .job_status import job_outcome
+        from .provider import _user_props
+
+        outs = _user_props(props)
+        job_id, name = str(outs["job_id"]), outs.get("resource_name") or "metadata recovery"
+        target = outs.get("target", {}).get("instance_id") if isinstance(outs.get("target"), dict) else None
+        state = self.dynamic.state
+        with state.client(state.settings()) as client:
+            job = client.get_job(job_id)
+        instances = tuple(i for i in (target, outs.get("source_instance_id")) if isinstance(i, str) and i)
+        problem = contradiction(job, instances=instances, now=self.dynamic.clock())
+        if problem is not None:
+            raise DdmError(f"{name}: refresh got an answer about saved restore job {job_id} that cannot be this "
+                           f"restore's: {problem}; the state is kept as it was")
+        fresh = {**outs, **job_outputs(job), **_secrets(props)}
+        fresh.pop("resource_name", None)
+        if job_outcome(job.status) == "completed":
+            return fresh
+        reason = (f"{name}: the metadata recovery onto target instance {target} is not finished: its job {job_id} is "
+                  f"{job.status or 'without a status'}. The job is saved in the stack state: the next `pulumi up` "
+                  "continues waiting on it (nothing is submitted again).")
+        raise PartialState(job_id, to_wire(fresh), to_wire(fresh, inputs_only=True), reason)
 
     def _import(self, job_id: str, name: str) -> dict[str, Any]:
         """`pulumi import`: the outputs (and the inputs the job tells: the target) of job `job_id`."""
@@ -538,6 +571,8 @@ def _servicer_class() -> type:
             try:
                 return await super().Read(request, context)
             except Exception as exc:
+                if isinstance(exc.__context__, PartialState):
+                    await context.abort_with_status(_init_failed(exc.__context__))
                 await abort_clean(context, exc)
                 raise
 

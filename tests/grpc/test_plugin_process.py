@@ -154,6 +154,22 @@ class TestSlowJob:
         lines = [log.message for log in engine[0].logs if not log.ephemeral and log.urn == URN]
         assert any(f"accepted as job {job.id}" in line for line in lines)
 
+    def test_refresh_of_a_saved_job_keeps_it_saved_until_it_completes(self, plugin, emulator):
+        with pytest.raises(grpc.RpcError) as raised:
+            plugin.Create(provider_pb2.CreateRequest(urn=URN, properties=_struct(INPUTS), timeout=1), timeout=60)
+        saved = _init_failed(raised.value)
+        with pytest.raises(grpc.RpcError) as again:  # still running: the init error stays
+            plugin.Read(provider_pb2.ReadRequest(id=saved.id, urn=URN, properties=saved.properties,
+                                                 inputs=saved.inputs), timeout=30)
+        assert _init_failed(again.value).id == saved.id
+        [job] = emulator.backend.all_jobs()
+        while emulator.backend.now() < job.created + job.duration:  # the emulator's own clock
+            threading.Event().wait(0.2)
+        read = plugin.Read(provider_pb2.ReadRequest(id=saved.id, urn=URN, properties=saved.properties,
+                                                    inputs=saved.inputs), timeout=30)
+        assert _plain(read.properties)["status"] == "Completed"
+        assert len(recovery_posts(emulator)) == 1
+
     def test_cancel_stops_the_wait_and_saves_the_job(self, plugin, emulator):
         errors: list[grpc.RpcError] = []
 
