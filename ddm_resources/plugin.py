@@ -409,6 +409,11 @@ class DdmProvider(Provider):
                  exc: Exception) -> Exception:
         """`PartialState` for a restore whose job exists and did not fail; else `exc` as it is."""
         job_id = restore.job_id
+        if resume is not None and isinstance(restore.wait_error, JobFailedError):
+            return RestoreError(f"{exc} The stack state still holds job {job_id}, saved when its create did not see "
+                                "it finish: to start a new restore, run `pulumi state delete` on this resource's URN "
+                                "(or `pulumi up --replace` it onto a new, empty target instance).",
+                                target_instance_id=restore.target, job_id=job_id)
         if job_id is None or isinstance(restore.wait_error, JobFailedError):
             return exc
         why = "the update was cancelled" if isinstance(exc, _Interrupted) else str(restore.wait_error or exc)

@@ -170,6 +170,19 @@ class TestSlowJob:
         assert _plain(read.properties)["status"] == "Completed"
         assert len(recovery_posts(emulator)) == 1
 
+    def test_a_saved_job_that_fails_says_how_to_start_again(self, plugin, emulator):
+        emulator.backend.fail_next_job("data node unreachable")
+        with pytest.raises(grpc.RpcError) as raised:
+            plugin.Create(provider_pb2.CreateRequest(urn=URN, properties=_struct(INPUTS), timeout=1), timeout=60)
+        saved = _init_failed(raised.value)
+        with pytest.raises(grpc.RpcError) as failed:
+            plugin.Update(provider_pb2.UpdateRequest(urn=URN, id=saved.id, olds=saved.properties,
+                                                     news=_struct(INPUTS)), timeout=60)
+        assert "ended Failed" in failed.value.details()
+        assert "pulumi state delete" in failed.value.details()
+        assert not dict(failed.value.trailing_metadata() or ()).get("grpc-status-details-bin")
+        assert len(recovery_posts(emulator)) == 1
+
     def test_cancel_stops_the_wait_and_saves_the_job(self, plugin, emulator):
         errors: list[grpc.RpcError] = []
 
