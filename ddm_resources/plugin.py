@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import queue
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -179,39 +180,56 @@ def _wire_value(value: Any) -> PropertyValue:
 
 class EngineLog:
     """Lines to the engine's `Log` RPC, attached to a resource's row by its URN (`ephemeral`: a
-    status that replaces the last one and is not listed again at the end). Without an engine
-    address (a test), lines go to stderr. Never raises: a line that cannot be sent is dropped."""
+    status that replaces the last one and is not listed again at the end). One sender thread sends
+    them in order, so a restore never waits on the engine's display; `flush` waits until the lines
+    given so far are sent (each call's lines before its answer). Without an engine address (a
+    test), lines go to stderr. Never raises: a line that cannot be sent is dropped."""
 
     def __init__(self, address: str | None) -> None:
         self.address = address
-        self._stub: Any = None
+        self._queue: queue.SimpleQueue[tuple[str, str, bool] | threading.Event] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def line(self, urn: str, message: str, *, ephemeral: bool = False) -> None:
-        from pulumi.runtime.proto import engine_pb2
-
         from .sanitize import mask_held
 
         message = mask_held(message)
-        stub = self._engine()
-        if stub is None:
+        if self.address is None:
             print(f"ddm-resources: {message}", file=sys.stderr, flush=True)
             return
-        try:
-            stub.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=ephemeral),
-                     timeout=10)
-        except grpc.RpcError:
-            pass
+        self._start()
+        self._queue.put((urn, message, ephemeral))
 
-    def _engine(self) -> Any:
-        if self.address is None:
-            return None
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait (at most `timeout` seconds) until every line given before this call was sent."""
+        if self._sender is None:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout)
+
+    def _start(self) -> None:
         with self._lock:
-            if self._stub is None:
-                from pulumi.runtime.proto import engine_pb2_grpc
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send, name="ddm-engine-log", daemon=True)
+                self._sender.start()
 
-                self._stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(self.address))
-            return self._stub
+    def _send(self) -> None:
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+        stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(self.address))
+        while True:
+            item = self._queue.get()
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            urn, message, ephemeral = item
+            try:
+                stub.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn,
+                                               ephemeral=ephemeral), timeout=10)
+            except grpc.RpcError:
+                pass
 
 
 # the provider -------------------------------------------------------------------------------
@@ -233,7 +251,10 @@ class DdmProvider(Provider):
     async def _run(self, urn: str, fn: Callable[..., _T], *args: Any) -> _T:
         def call() -> _T:
             LINE_SINK.set(lambda message: self.log.line(urn, message))
-            return fn(*args)
+            try:
+                return fn(*args)
+            finally:
+                self.log.flush()
 
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(self._pool, context.run, call)
