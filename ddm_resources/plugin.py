@@ -67,7 +67,7 @@ from pulumi.provider.experimental.provider import (
 from .errors import DdmError, JobFailedError, RestoreError
 from .fields import FIELDS, FORCE_NEW_INPUTS, UPDATABLE_INPUTS
 from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json, semver
-from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _restored_to
+from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _restored_to, _verify
 from .refresh import job_outputs
 from .wording import LINE_SINK
 
@@ -76,7 +76,8 @@ if TYPE_CHECKING:
 
     from .waiter import Progress
 
-__all__ = ["DdmProvider", "PartialState", "main"]
+__all__ = ["PROVIDER_WORKERS", "DdmProvider", "EngineLog", "PartialState", "engine_address", "from_wire", "main",
+           "to_wire", "wire_path"]
 
 PROVIDER_WORKERS = 256
 """Threads of the pool every call runs in: restores waiting at once in one `up`."""
@@ -418,13 +419,15 @@ class DdmProvider(Provider):
             restore = Restore(client, run_inputs, say=say, progress=progress,
                               schedule=PollSchedule(max_interval=settings.poll_interval),
                               preflight=settings.preflight, ledger=state, adopt_window=settings.adopt_window,
-                              sleep=self._sleep)
+                              spent_before=state.preflight_took(run_inputs.model_dump_json()), sleep=self._sleep)
             try:
                 job = restore.run()
             except (RestoreError, _Interrupted) as exc:
                 raise self._partial(restore, inputs, props, resume, exc) from None
-        restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
-        return {**inputs.to_props(), **job_outputs(job), **_restored_to(restored_to), **_secrets(props)}
+            restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
+            checked = _verify(client, inputs, job.id, restored_to)  # as the dynamic resource checks it
+        self.log.line(urn, f"{name}: verification: {checked['verification']}")
+        return {**inputs.to_props(), **job_outputs(job), **_restored_to(restored_to), **checked, **_secrets(props)}
 
     def _partial(self, restore: Any, inputs: Any, props: dict[str, Any], resume: tuple[str, dict[str, Any]] | None,
                  exc: Exception) -> Exception:
