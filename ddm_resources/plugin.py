@@ -1,12 +1,12 @@
 """`MetadataRecovery` served as the resource `ddm:index:MetadataRecovery` of a provider plugin.
 
 `pulumi-resource-ddm` (a `[project.scripts]` entry: installing the package puts it on `PATH`)
-runs `main`: the Pulumi Python SDK's experimental provider server (`grpc.aio`) around
+runs `plugin_server.main`: the Pulumi Python SDK's experimental provider server (`grpc.aio`) around
 `DdmProvider`, so programs in every Pulumi language (YAML, TypeScript, Go, C#, Python) can
 restore. The plugin is a thin adapter over the same core as the dynamic resource:
 
 * `check`, `diff`, `read` (refresh), `update` (in place) and `delete` translate the schema's
-  camelCase properties (`plugin_schema`) to the fields' names and call the very methods of
+  camelCase properties (`plugin_wire`) to the fields' names and call the very methods of
   `provider.MetadataRecoveryProvider` (which call `inputs`, `decision`, `preview`, `run_state`);
 * `create` runs `restore.Restore` (decision, preflight, POST, waiter) itself, because only a
   plugin can save the job before the wait ends: when a create accepted by DDM times out
@@ -33,13 +33,13 @@ import contextvars
 import queue
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
-from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
     CheckRequest,
@@ -65,8 +65,9 @@ from pulumi.provider.experimental.provider import (
 )
 
 from .errors import DdmError, JobFailedError, RestoreError
-from .fields import FIELDS, FORCE_NEW_INPUTS, UPDATABLE_INPUTS
-from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json, semver
+from .fields import FORCE_NEW_INPUTS, UPDATABLE_INPUTS
+from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json
+from .plugin_wire import from_wire, to_wire, wire_path, wire_value
 from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _restored_to, _verify
 from .refresh import job_outputs
 from .wording import LINE_SINK
@@ -76,8 +77,7 @@ if TYPE_CHECKING:
 
     from .waiter import Progress
 
-__all__ = ["PROVIDER_WORKERS", "DdmProvider", "EngineLog", "PartialState", "engine_address", "from_wire", "main",
-           "to_wire", "wire_path"]
+__all__ = ["PROVIDER_WORKERS", "DdmProvider", "EngineLog", "PartialState"]
 
 PROVIDER_WORKERS = 256
 """Threads of the pool every call runs in: restores waiting at once in one `up`."""
@@ -100,81 +100,6 @@ class PartialState(Exception):
 
 class _Interrupted(Exception):
     """The engine asked the plugin to stop (`Cancel`) while a restore waited."""
-
-
-# properties: the schema's names <-> the fields' names ----------------------------------------
-
-def _names(parent: str) -> dict[str, str]:
-    return {camel(f.key): f.key for f in FIELDS if f.parent == parent}
-
-
-def from_wire(props: Mapping[str, PropertyValue], name: str) -> dict[str, Any]:
-    """The engine's properties as the dynamic provider's: the fields' names, whole floats as
-    ints, unknowns as the SDK's unknown string, `resource_name` from the URN, and the paths of the
-    secret values under `__secret_inputs` (so no line or error shows them)."""
-    secrets: list[str] = []
-
-    def plain(value: PropertyValue, path: str, parent: str | None) -> Any:
-        if value.is_secret:
-            secrets.append(path)
-        inner = value.value
-        if isinstance(inner, Computed):
-            from pulumi.runtime.rpc import UNKNOWN
-
-            return UNKNOWN
-        if isinstance(inner, Mapping):
-            names = _names(parent) if parent is not None else {}
-            out = {}
-            for key, item in inner.items():
-                field = names.get(key, key)
-                child = f"{path}.{field}" if path else field
-                out[field] = plain(item, child, child if field in names.values() else None)
-            return out
-        if isinstance(inner, Sequence) and not isinstance(inner, str):
-            return [plain(item, f"{path}[{i}]", None) for i, item in enumerate(inner)]
-        if isinstance(inner, float) and inner.is_integer() and abs(inner) < 2**63:
-            return int(inner)
-        return inner
-
-    out = plain(PropertyValue(dict(props)), "", "")
-    out.pop(SECRET_INPUTS_KEY, None)
-    out["resource_name"] = name
-    if secrets:
-        out[SECRET_INPUTS_KEY] = secrets
-    return dict(out)
-
-
-def to_wire(props: Mapping[str, Any], *, inputs_only: bool = False) -> dict[str, PropertyValue]:
-    """The dynamic provider's properties as the engine's: camelCase, numbers as floats, `None`s and
-    the internal keys left out, each top-level value holding a secret input marked secret."""
-    paths = props.get(SECRET_INPUTS_KEY)
-    secret_roots = {p.split(".")[0].split("[")[0] for p in paths if isinstance(p, str)} if isinstance(paths, list) \
-        else set()
-    keep = {f.path for f in FIELDS if not f.parent and f.kind == "input"} if inputs_only else \
-        {f.path for f in FIELDS if not f.parent and f.kind != "internal"}
-
-    def camelized(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {camel(k): camelized(v) for k, v in value.items()}
-        return value
-
-    out: dict[str, PropertyValue] = {}
-    for key, value in props.items():
-        if key not in keep or value is None:
-            continue
-        out[camel(key)] = _wire_value(camelized(value)).with_secret(key in secret_roots)
-    return out
-
-
-def _wire_value(value: Any) -> PropertyValue:
-    """A plain JSON-able value as a `PropertyValue` (ints as floats, nested)."""
-    if isinstance(value, Mapping):
-        return PropertyValue({str(k): _wire_value(v) for k, v in value.items() if v is not None})
-    if isinstance(value, (list, tuple)):
-        return PropertyValue([_wire_value(v) for v in value])
-    if isinstance(value, int) and not isinstance(value, bool):
-        return PropertyValue(float(value))
-    return PropertyValue(value)
 
 
 # the engine's log ---------------------------------------------------------------------------
@@ -366,7 +291,7 @@ class DdmProvider(Provider):
         source = request.args.get("sourceInstanceId")
         value: Any = source.value if source is not None else None
         window = await self._run("", self._window, value)
-        return InvokeResponse(return_value={k: _wire_value(v) for k, v in window.items() if v is not None})
+        return InvokeResponse(return_value={k: wire_value(v) for k, v in window.items() if v is not None})
 
     def _window(self, source_instance_id: Any) -> dict[str, Any]:
         from .restore_window import check_source_instance_id, read_restore_window
@@ -517,11 +442,6 @@ def _secrets(props: Mapping[str, Any]) -> dict[str, Any]:
     return {SECRET_INPUTS_KEY: paths} if isinstance(paths, list) and paths else {}
 
 
-def wire_path(path: str) -> str:
-    """A field path in a check failure, in the schema's names: `target.data_nodes[1]` -> `target.dataNodes[1]`."""
-    return ".".join(camel(part) for part in path.split("."))
-
-
 def _imported_filled(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     """The old inputs or outputs of an imported resource (a target but no `source_instance_id`: the
     job does not tell the source or the data nodes) with what the job did not tell taken from the
@@ -537,132 +457,3 @@ def _imported_filled(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, An
         elif isinstance(old, dict) and isinstance(new, dict):
             filled[key] = {**new, **old}
     return filled
-
-
-# the server -------------------------------------------------------------------------------------
-
-def _servicer_class() -> type:
-    from pulumi.provider.experimental.server import ProviderServicer
-    from pulumi.runtime import proto
-    from pulumi.runtime.proto import provider_pb2, status_pb2
-
-    async def abort_clean(context: Any, exc: BaseException) -> None:
-        """Abort the call with this package's message alone (no traceback of the server's wrapper)."""
-        inner = exc if isinstance(exc, DdmError) else exc.__context__
-        if isinstance(inner, DdmError):
-            await context.abort(grpc.StatusCode.UNKNOWN, str(inner))
-
-    class Servicer(ProviderServicer):  # type: ignore[misc,unused-ignore]
-        """The SDK's servicer, with Create/Update answering `PartialState` as `ErrorResourceInitFailed`."""
-
-        async def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                resp = await self._provider.create(CreateRequest(
-                    request.urn, PropertyValue.unmarshal_map(request.properties), request.timeout, request.preview))
-            except PartialState as exc:
-                await context.abort_with_status(_init_failed(exc))
-                raise
-            except DdmError as exc:
-                await abort_clean(context, exc)
-                raise
-            properties = PropertyValue.marshal_map(resp.properties)
-            return proto.CreateResponse(id=resp.resource_id or "", properties=properties)
-
-        async def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                resp = await self._provider.update(UpdateRequest(
-                    request.urn, request.id, PropertyValue.unmarshal_map(request.olds),
-                    PropertyValue.unmarshal_map(request.news), timeout=request.timeout,
-                    ignore_changes=list(request.ignoreChanges), preview=request.preview))
-            except PartialState as exc:
-                await context.abort_with_status(_init_failed(exc))
-                raise
-            except DdmError as exc:
-                await abort_clean(context, exc)
-                raise
-            return proto.UpdateResponse(properties=PropertyValue.marshal_map(resp.properties or {}))
-
-        async def Check(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Check(request, context)
-            except Exception as exc:
-                await abort_clean(context, exc)
-                raise
-
-        async def Diff(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Diff(request, context)
-            except Exception as exc:
-                await abort_clean(context, exc)
-                raise
-
-        async def Read(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Read(request, context)
-            except Exception as exc:
-                if isinstance(exc.__context__, PartialState):
-                    await context.abort_with_status(_init_failed(exc.__context__))
-                await abort_clean(context, exc)
-                raise
-
-        async def Invoke(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Invoke(request, context)
-            except Exception as exc:
-                await abort_clean(context, exc)
-                raise
-
-    def _init_failed(exc: PartialState) -> grpc.Status:
-        detail = provider_pb2.ErrorResourceInitFailed(
-            id=exc.resource_id, properties=PropertyValue.marshal_map(exc.properties), reasons=[exc.reason],
-            inputs=PropertyValue.marshal_map(exc.inputs))
-        body = status_pb2.Status(code=grpc.StatusCode.UNKNOWN.value[0], message=exc.reason)
-        body.details.add().Pack(detail)
-        status = grpc.Status()
-        status.code = grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined,unused-ignore]
-        status.details = exc.reason  # type: ignore[attr-defined,unused-ignore]
-        status.trailing_metadata = (("grpc-status-details-bin", body.SerializeToString()),)  # type: ignore[attr-defined,unused-ignore]
-        return status
-
-    return Servicer
-
-
-def engine_address(argv: Sequence[str]) -> str | None:
-    """The engine's address: the last positional argument (flags such as `--logtostderr`, `-v=9`
-    and `--tracing URL` come first)."""
-    positional = [a for i, a in enumerate(argv) if not a.startswith("-") and not (i and argv[i - 1] == "--tracing")]
-    return positional[-1] if positional else None
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`pulumi-resource-ddm [flags] ENGINE_ADDRESS`: serve on 127.0.0.1 (a free port), print the
-    port on stdout (the engine reads it), serve until the engine goes away."""
-    from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-    from pulumi.runtime.proto import provider_pb2_grpc
-
-    from .watchdog import watch_engine
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    address = engine_address(args)
-    provider = DdmProvider(engine_address=address)
-    servicer = _servicer_class()(args, semver(), provider, engine_address=address or "")
-
-    async def serve() -> None:
-        server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
-        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        sys.stdout.write(f"{port}\n")
-        sys.stdout.flush()
-        await server.wait_for_termination()
-
-    if address is not None:
-        watch_engine(argv=["pulumi-resource-ddm", address])
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == "__main__":
-    main()

@@ -9,8 +9,8 @@ from pulumi.provider.experimental.property_value import PropertyValue
 
 from ddm_resources import plugin_schema
 from ddm_resources.fields import FIELDS, Field
-from ddm_resources.plugin import from_wire, to_wire
 from ddm_resources.plugin_schema import RESOURCE_TOKEN, camel, field_path, schema, semver, wire_name
+from ddm_resources.plugin_wire import from_wire, to_wire
 
 
 def test_every_input_and_output_is_in_the_schema_with_its_description_and_unit():
