@@ -19,7 +19,7 @@ import pydantic
 from pydantic import SecretStr
 
 from .api_paths import _field_path, _job_id, api_path
-from .auth import StaticToken, TokenSource
+from .auth import AkSkSigner, StaticToken, TokenSource
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -38,6 +38,7 @@ from .http_boundary import (
     warn_plain_http,
 )
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
+from .instance_models import InstanceDetail, SchemaDetail, SchemaInfo, SchemasPage
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -137,6 +138,8 @@ class DdmClient:
         self._on_retry = on_retry
         self._deadline = deadline
         service_clock = ServiceClock(clock)
+        if isinstance(self._token, AkSkSigner):
+            self._token.follow(service_clock)  # signatures dated by the service's clock
         warn_plain_http(endpoint, "the AK/SK signature" if isinstance(self._token, httpx.Auth) else "the IAM token")
         self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(tls=opens_tls(endpoint)),
@@ -296,6 +299,36 @@ class DdmClient:
                           backup_id=backup_id)
         return self._parse(BackupDetail, self._send("GET", path))
 
+    # Reads that check a target after its restore (docs/ddm-api.md section 9), used by `verification`
+
+    def get_instance(self, instance_id: str) -> InstanceDetail:
+        """A DDM instance's details, with its `status` (section 9.3); `NotFoundError` on a 404.
+
+        `GET /v1/{project_id}/instances/{instance_id}`.
+        """
+        path = self._path("/v1/{project_id}/instances/{instance_id}", instance_id=instance_id)
+        return self._parse(InstanceDetail, self._send("GET", path))
+
+    def list_schemas(self, instance_id: str) -> list[SchemaInfo]:
+        """Every schema of DDM instance `instance_id` (section 9.1), with the data nodes its shards use.
+
+        `GET /v1/{project_id}/instances/{instance_id}/databases?offset=&limit=`. The answer does not
+        echo `offset`/`limit`; it is paged as every other list (`_all_items`: by item index, 128 a
+        page, ending at `total`, on an empty or a short page) and fails closed past `MAX_PAGES` pages.
+        """
+        path = self._path("/v1/{project_id}/instances/{instance_id}/databases", instance_id=instance_id)
+        return self._all_items(path, {}, SchemasPage, lambda page: page.databases)
+
+    def get_schema(self, instance_id: str, name: str) -> SchemaDetail:
+        """One schema of `instance_id` with its `shards[]` and their data nodes (section 9.2).
+
+        `GET /v3/{project_id}/instances/{instance_id}/databases/{database_name}`; a schema the
+        instance lacks answers an `ApiError` (the code is not documented: section 9.2).
+        """
+        path = self._path("/v3/{project_id}/instances/{instance_id}/databases/{database_name}",
+                          instance_id=instance_id, database_name=name)
+        return self._parse(SchemaDetail, self._send("GET", path))
+
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
         """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).
 
@@ -324,7 +357,8 @@ class DdmClient:
 
     def _jobs_until(self, start_ms: int, end_ms: int | None, now_ms: int) -> list[JobItem]:
         end = now_ms if end_ms is None else min(end_ms, now_ms)
-        params = {"start_time": max(start_ms, end - JOB_LIST_MAX_AGE_MS), "end_time": end}
+        start = min(max(start_ms, end - JOB_LIST_MAX_AGE_MS), end)  # never a start after the end
+        params = {"start_time": start, "end_time": end}
         path = self._path("/v3/{project_id}/jobs")
         jobs = self._all_items(path, params, JobListResponse, lambda page: page.jobs)
         for job in jobs:
@@ -334,6 +368,17 @@ class DdmClient:
     def local_now_ms(self) -> int:
         """Now on this machine's clock (the `clock` given), epoch ms (`ServiceClock.local_now_ms`)."""
         return self._service_clock.local_now_ms()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the service's clock is ahead of the `clock` given (negative: behind), as the Date
+        of its answers told (`ServiceClock.offset`; 0 while they agree): add it to a time of that
+        clock to compare it with a time the service names (a job's `created_time`)."""
+        return self._service_clock.offset
+
+    def clock_difference(self) -> str:
+        """`ServiceClock.difference`: a phrase naming a difference of a minute or more, else `""`."""
+        return self._service_clock.difference()
 
     def server_now_ms(self) -> int:
         """Now on the service's clock, epoch ms, as its answers' `Date` tell (`ServiceClock.now_ms`)."""
@@ -418,7 +463,7 @@ class DdmClient:
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
                     exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
-                    raise
+                    raise self._with_clock_difference(exc) from None
                 renewed = True  # the token renewed: sent again at once, not counted as a failure
             except UnknownHostError as exc:  # another attempt cannot help: say which setting names the host
                 raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
@@ -428,6 +473,16 @@ class DdmClient:
 
         return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
                        on_retry=self._on_retry, until=self._until, clock=self._until_clock)
+
+    def _with_clock_difference(self, exc: AuthenticationError) -> AuthenticationError:
+        """`exc`, naming this machine's clock difference with the service's when there is one (a
+        refused signature or token may be due to it: a signature is dated, a token expires)."""
+        difference = self.clock_difference()
+        if difference and "clock is" not in exc.service_message:
+            exc.service_message = (f"{exc.service_message} ({difference}: requests are signed and jobs read by the "
+                                   "service's clock, but set this machine's clock right, e.g. with NTP)")
+            exc.args = (str(exc),)
+        return exc
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response) -> _M:

@@ -39,10 +39,11 @@ from .watchdog import watch_engine
 from .wording import say
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
-    # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
+    # (to pickle the provider) then loads neither httpx nor pydantic (bench/README.md)
     import httpx
 
     from .client import DdmClient
+    from .input_model import MetadataRecoveryInputs
     from .run_state import RunState
     from .settings import ProviderSettings
 
@@ -105,13 +106,14 @@ class MetadataRecoveryProvider(ResourceProvider):
         First the offline rules (`inputs.check_inputs`, no network). A rule that depends on an
         unknown value is skipped. When every input is known, the rules passed and these inputs
         lead to a restore (a new resource, or a change to `source_instance_id`, `source` or
-        `target`), `decision.decide` says at preview what `create` will do: a refusal fails the
+        `target`), the RPO guard (`rpo`, input `max_restore_age`) judges the restore point's age first, then
+        `decision.decide` says at preview what `create` will do: a refusal fails the
         check at once; an adoption needs no preflight; a submission is preflighted against the
         read-only restore APIs (`ddm_resources.preflight`, docs/ddm-api.md section 2) when the
         settings resolve and `ddm:preflight` is on.
 
         The preflight fails closed when those APIs fail. With incomplete settings it is
-        skipped, and a line says so (`create` reports the settings). On success the returned
+        skipped, and one line per run says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
         from .inputs import check_inputs
@@ -124,15 +126,21 @@ class MetadataRecoveryProvider(ResourceProvider):
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
             from .preview import preview_problems
+            from .rpo import restore_age_problems
 
-            problems = preview_problems(self.state, checked.inputs, clock=self.clock,
-                                        say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
+            def say(line: str) -> None:
+                _say(f"{_name(checked.inputs)}: {line}")
+
+            problems = (restore_age_problems(self.state, checked.inputs, clock=self.clock, say=say)
+                        or preview_problems(self.state, checked.inputs, clock=self.clock, say=say))
         if problems:
             from .sanitize import mask_held
 
-            return CheckResult(news, [CheckFailure(p.property, mask_held(p.reason)) for p in problems])
+            return CheckResult(news, [CheckFailure(_engine_property(p.property), mask_held(p.reason))
+                                      for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
-        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
+        known = _known_outputs(checked.inputs) if checked.inputs is not None else {}
+        return CheckResult({**normalised, **known, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -164,7 +172,8 @@ class MetadataRecoveryProvider(ResourceProvider):
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says) and wait for its job.
+        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says), wait for its job,
+        then check the target unless `verify` is false (`verification`: outputs `schemas`, `verification`).
 
         The resource ID is the `job_id`. Raises `RestoreError` naming the resource, the target
         and, once a job exists, its ID, status and cause; nothing is recorded in the state then.
@@ -181,7 +190,9 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .restore import Restore
         from .waiter import PollSchedule
 
-        inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
+        # without the outputs `check` set from the inputs alone (`_known_outputs`)
+        inputs = MetadataRecoveryInputs.model_validate(
+            {k: v for k, v in _user_props(props).items() if k not in OUTPUT_KEYS})
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
@@ -190,11 +201,45 @@ class MetadataRecoveryProvider(ResourceProvider):
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
                               spent_before=self.state.preflight_took(inputs.model_dump_json()))
             job = restore.run()
+            checked = _verify(client, inputs, job.id, restore.restored_to)
+        _say(f"{name}: verification: {checked['verification']}")
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), "restored_to": restore.restored_to,
-                                     **_secret_paths(props)})
+        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), **_restored_to(restore.restored_to),
+                                     **checked, **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.target_drift`).
+
+        The target found deleted, not running, or without schemas the restore left sets output
+        `target_status` (`DELETED`, its status, `SCHEMAS_MISSING`) and says a `ddm-resources:` warning
+        line; the job and every other output stay. Nothing forces a new restore: the next `pulumi up`
+        restores only when the inputs change (a new target: docs/safety.md, "Drift"). A target that
+        cannot be read keeps the recorded `target_status`, with a line saying so.
+        """
+        result = self._read_job(id_, props)
+        outs = dict(result.outs or {})
+        target = _target_id(outs)
+        if target is None:
+            return result
+        from .drift import target_drift
+
+        name = _name(outs)
+        recorded = outs.get("schemas")
+        schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
+        try:
+            with self._client(self.state.settings(), name) as client:
+                drift = target_drift(client, target, schemas)
+        except DdmError as exc:
+            _say(f"{name}: refresh could not check target instance {target}: {exc}; target_status stays "
+                 f"{outs.get('target_status') or 'unset'}")
+            return result
+        if drift.warning:
+            _say(f"{name}: warning: {drift.warning} (restore job {id_}). The restore stays recorded; the next "
+                 "`pulumi up` restores nothing for this resource unless its inputs change: to restore again, point "
+                 "target.instance_id at a new, empty DDM instance")
+        return ReadResult(id_, {**outs, "target_status": drift.target_status})
+
+    def _read_job(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
         section 3.1); the recorded outputs change only for an answer about this job that still
         says `Completed`.
@@ -215,14 +260,14 @@ class MetadataRecoveryProvider(ResourceProvider):
                             instances=_instances(outs), now=self.clock(), say=lambda line: _say(f"{name}: {line}"))
         except DdmError as exc:
             raise _at_boundary(exc) from None
-        return ReadResult(id_, {**fresh, **_secret_paths(props)})
+        return ReadResult(id_, _with_utc({**fresh, **_secret_paths(props)}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
         old, new = _user_props(olds), _user_props(news)
         changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
         outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
-        return UpdateResult({**outs, **changed, **_secret_paths(news)})
+        return UpdateResult(_with_utc({**outs, **changed, **_secret_paths(news)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
@@ -255,6 +300,26 @@ def _at_boundary(exc: DdmError) -> DdmError:
     exc.__cause__ = None
     exc.__suppress_context__ = True
     return exc
+
+
+def _engine_property(path: str) -> str:
+    """The `CheckFailure.property` for a problem of the input at `path` (dotted, as the reason names it).
+
+    The engine shows a failure as "property P value V has a problem", looking P up among the
+    top-level inputs only (pkg/resource/deploy/step_generator.go): a dotted path such as
+    `target.instance_id` then shows `{<nil>}` although it is set, and an object its internal
+    `{map[...]}` form. So only a top-level input that is no object keeps its name (an unknown
+    key too: its value is shown as given); any other problem is reported for the resource (`""`),
+    and its reason, which starts with the path, names the field."""
+    from .fields import field
+
+    if "." in path or "[" in path:
+        return ""
+    try:
+        kind = field(path).type
+    except KeyError:
+        return path
+    return "" if kind == "object" else path
 
 
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
@@ -341,3 +406,49 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     if contains_unknown(new):
         return True
     return bool(canonical(key, old) != canonical(key, new))
+
+
+def _restored_to(ms: int | None) -> dict[str, int | str | None]:
+    """`restored_to` (epoch ms) and `restored_to_utc` (RFC 3339, UTC, e.g. `2024-05-20T04:40:00Z`),
+    both `None` when the restore was not by time."""
+    from .api_time import format_ms
+
+    return {"restored_to": ms, "restored_to_utc": format_ms(ms) if ms is not None else None}
+
+
+def _with_utc(outs: dict[str, Any]) -> dict[str, Any]:
+    """`outs` with `restored_to_utc`, derived from the recorded `restored_to` by `refresh` and
+    `update` for a resource created before that output existed (nothing else is changed)."""
+    if "restored_to_utc" in outs:
+        return outs
+    ms = outs.get("restored_to")
+    ms = int(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms == int(ms) else None
+    return {**outs, "restored_to_utc": _restored_to(ms)["restored_to_utc"]}
+
+
+def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None]:
+    """The outputs the checked inputs alone tell, returned by `check` so that a preview shows them
+    instead of `[unknown]` (the engine calls no `create` at preview and takes `check`'s answer as
+    the new state): a restore from a backup, or of the job named by `adopt_job_id`, has no point in
+    time (`restored_to` and `restored_to_utc` empty); a restore by a fixed time has that time.
+    `"latest"` is resolved at create: unknown until then. `create` sets them again from what it
+    did: when it adopts a running restore of the target instead of submitting, they are empty."""
+    if inputs.latest:
+        return {}
+    if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
+        return _restored_to(None)
+    return _restored_to(inputs.restore_source.restore_time)
+
+
+def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
+    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
+    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    from .sanitize import mask_held
+    from .verification import verify_restore
+
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    # the line names the target and the source: a secret input's value is masked, as in every line
+    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
+

@@ -30,18 +30,20 @@ def refresh(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any],
     job's fresh non-empty values, or `outs` unchanged (with a line through `say`) when DDM no longer
     knows the job or shows it with another status than `Completed`. Raises `DdmError` naming the
     resource `name`, the job and what to do when the job cannot be read or the answer cannot be this
-    restore's (`job_identity`, given the restore's `instances`: target, source; `now` in epoch seconds)."""
+    restore's (`job_identity`, given the restore's `instances`: target, source; `now` in epoch seconds on
+    this machine's clock, compared on the service's: `DdmClient.clock_offset`)."""
     target = outs.get("target", {}).get("instance_id") if isinstance(outs.get("target"), dict) else None
     try:
         with connect() as client:
             job = client.get_job(job_id)
+            service_now = now + client.clock_offset
     except NotFoundError:
         say(f"job {job_id} is no longer known to DDM; keeping the recorded outputs")
         return outs
     except DdmError as exc:
         raise DdmError(f"{name}: refresh could not read restore job {job_id} (target {target or '?'}); the recorded "
                        f"outputs are kept, run `pulumi refresh` again later. Cause: {exc}") from None
-    problem = contradiction(job, instances=instances, now=now)
+    problem = contradiction(job, instances=instances, now=service_now)
     if problem is not None:
         raise DdmError(f"{name}: refresh got an answer about restore job {job_id} (target {target or '?'}) that "
                        f"cannot be this restore's: {problem}; the recorded outputs are kept: check the job in the "

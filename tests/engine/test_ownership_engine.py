@@ -71,10 +71,10 @@ def test_replace_with_unchanged_inputs_fails_before_any_post(stack, emulator):
 def test_custom_timeouts_create_is_the_deadline(stack, emulator, project):
     emulator.backend.configure(job_seconds=120)
     main = project / "__main__.py"
-    text = main.read_text()
-    end = text.index("\n    ),\n)\n", text.index("MetadataRecovery(\n"))  # the end of the resource's call
-    main.write_text(text[:end] + "\n    ),\n    opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts("
-                    'create="3s")),\n)\n' + text[end + len("\n    ),\n)\n"):])
+    main.write_text(main.read_text().replace(
+        '        adopt_job_id=setting("adoptJobId"),\n    ),\n)',
+        '        adopt_job_id=setting("adoptJobId"),\n    ),\n'
+        '    opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="3s")),\n)'))
     assert "CustomTimeouts" in main.read_text()
     result = stack.up(check=False)
     assert result.returncode != 0

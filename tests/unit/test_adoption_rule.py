@@ -9,7 +9,7 @@ import pytest
 from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, ManualClock
 from ddm_resources.errors import RestoreError
 from ddm_resources.job_status import is_restore_job_name
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, failure_field, recovery_posts
 from tests.unit.test_preflight import GOOD, configured
 from tests.unit.test_restore import run
 
@@ -58,7 +58,7 @@ def test_the_preview_refuses_it_too(emulator, name):
     provider = configured(emulator)
     provider.clock = emulator.backend.now  # the emulator's manual clock
     [failure] = provider.check({}, GOOD).failures
-    assert failure.property == "target.instance_id"
+    assert failure_field(failure) == "target.instance_id"
     assert f"running job {job.id} named {name!r}" in failure.reason
 
 
