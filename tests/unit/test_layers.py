@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                "fields")),
     ("wire", ("retry", "models", "lookup_models", "iam_models", "http_options", "http_body", "http_boundary",
               "service_clock", "api_paths", "instance_models")),
-    ("service", ("regions", "auth", "client", "waiter", "clouds", "settings")),
+    ("service", ("regions", "auth", "paging", "client", "waiter", "clouds", "settings")),
     ("inputs", ("restore_time", "input_model", "inputs")),
     ("run", ("run_state",)),
     ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore",
