@@ -1,8 +1,10 @@
-"""What `pulumi refresh` makes of a recorded restore: the job read again, the outputs kept honest.
+"""What `pulumi refresh` makes of a recorded restore: the job read again, then the target.
 
 A restore stays done even after DDM forgets its job, so a refresh never drops the resource from
 the state (that would start a second restore on the next `up`). The recorded outputs change only
-for an answer about this very job that still says `Completed` (docs/ddm-api.md section 3.1).
+for an answer about this very job that still says `Completed` (docs/ddm-api.md section 3.1). Then
+the target is read (`drift.target_drift`): output `target_status` says what became of it, and
+nothing forces a new restore.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .client import DdmClient
+from .drift import target_drift
 from .errors import DdmError, NotFoundError
+from .fields import target_instance_id
 from .job_identity import contradiction
 from .job_status import job_outcome
 from .models import Job
 
-__all__ = ["job_outputs", "refresh"]
+__all__ = ["job_outputs", "refresh", "refresh_job", "refresh_target"]
 
 
 def job_outputs(job: Job) -> dict[str, str | None]:
@@ -26,6 +30,14 @@ def job_outputs(job: Job) -> dict[str, str | None]:
 
 def refresh(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *, name: str,
             instances: tuple[str, ...], now: float, say: Callable[[str], None]) -> dict[str, Any]:
+    """The outputs after reading job `job_id` again (`refresh_job`), then the target (`refresh_target`),
+    each with a client from `connect()`. Raises what `refresh_job` raises; the state is then left as it was."""
+    return refresh_target(connect, job_id, refresh_job(connect, job_id, outs, name=name, instances=instances,
+                                                       now=now, say=say), say=say)
+
+
+def refresh_job(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *, name: str,
+                instances: tuple[str, ...], now: float, say: Callable[[str], None]) -> dict[str, Any]:
     """The outputs after reading job `job_id` again (with a client from `connect()`): `outs` with the
     job's fresh non-empty values, or `outs` unchanged (with a line through `say`) when DDM no longer
     knows the job or shows it with another status than `Completed`. Raises `DdmError` naming the
@@ -56,3 +68,32 @@ def refresh(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any],
         return outs
     fresh = {key: value for key, value in job_outputs(job).items() if value}
     return {**outs, **fresh}
+
+
+def refresh_target(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *,
+                   say: Callable[[str], None]) -> dict[str, Any]:
+    """`outs` with `target_status` as the target is now (`drift.target_drift`, with a client from
+    `connect()`), against the schemas the restore left (output `schemas`).
+
+    The target found deleted, not running, or without schemas the restore left sets `target_status`
+    (`DELETED`, its status, `SCHEMAS_MISSING`) and says a warning line through `say`; the job and every
+    other output stay. Nothing forces a new restore: the next `pulumi up` restores only when the inputs
+    change (a new target: docs/safety.md, "Drift"). A target that cannot be read keeps the recorded
+    `target_status`, with a line saying so; `outs` without a target are returned as they are."""
+    target = target_instance_id(outs)
+    if target is None:
+        return outs
+    recorded = outs.get("schemas")
+    schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
+    try:
+        with connect() as client:
+            drift = target_drift(client, target, schemas)
+    except DdmError as exc:
+        say(f"refresh could not check target instance {target}: {exc}; target_status stays "
+            f"{outs.get('target_status') or 'unset'}")
+        return outs
+    if drift.warning:
+        say(f"warning: {drift.warning} (restore job {job_id}). The restore stays recorded; the next `pulumi up` "
+            "restores nothing for this resource unless its inputs change: to restore again, point "
+            "target.instance_id at a new, empty DDM instance")
+    return {**outs, "target_status": drift.target_status}

@@ -30,15 +30,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .api_time import format_ms, parse_api_time_ms
 from .client import DdmClient
 from .errors import DdmError, NotFoundError, RestoreError
 from .input_model import MetadataRecoveryInputs
 from .instance_models import SchemaInfo
+from .sanitize import mask_held
 from .wording import count
 
-__all__ = ["ACCOUNTS_NOTE", "SETTLE_READS", "Verified", "VerificationError", "verify_restore"]
+__all__ = ["ACCOUNTS_NOTE", "SETTLE_READS", "Verified", "VerificationError", "verified_outputs", "verify_restore"]
 
 RUNNING = "RUNNING"
 SETTLE_READS = 3
@@ -217,6 +219,17 @@ def verify_restore(client: DdmClient, inputs: MetadataRecoveryInputs, job_id: st
     line = (f"target {check.target} RUNNING; {count(len(names), 'schema')} RUNNING, their shards on "
             f"{count(nodes, 'data node')} of target.data_nodes; {compared}; {ACCOUNTS_NOTE}")
     return Verified(names, line)
+
+
+def verified_outputs(client: DdmClient, inputs: MetadataRecoveryInputs, job_id: str,
+                     restored_to: int | None) -> dict[str, Any]:
+    """The outputs `schemas`, `verification` and `target_status` after restore job `job_id` completed:
+    those of `verify_restore` (its line with every held secret masked: it names the target and the
+    source), or, with input `verify` false, none checked. Raises `verify_restore`'s `VerificationError`."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
 
 
 def _names(names: list[str]) -> str:

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("inputs", ("restore_time", "input_model", "inputs")),
     ("run", ("run_state",)),
     ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore",
-                 "refresh", "verification", "drift", "rpo")),
+                 "refresh", "verification", "drift", "rpo", "outputs")),
     ("pulumi", ("provider", "resource", "provider_threads", "watchdog", "runtime_load", "__init__")),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
