@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
@@ -311,32 +311,34 @@ def _without_proxy_values(text: str) -> str:
     return text
 
 
+_E = TypeVar("_E", bound=BaseException)
+
 _NO_SUCH_NAME = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name))
 """`getaddrinfo` answers meaning "no such host" (EAI_AGAIN, a resolver that did not answer, may pass)."""
 
 
 def _unknown_host(exc: BaseException) -> bool:
     """Whether `exc` was caused by a host name that does not exist (`socket.gaierror` EAI_NONAME / EAI_NODATA)."""
-    seen: BaseException | None = exc
-    for _ in range(8):  # httpx -> httpcore -> socket; the bound guards against a cycle
-        if seen is None:
-            return False
-        if isinstance(seen, socket.gaierror):
-            return seen.errno in _NO_SUCH_NAME
-        seen = seen.__cause__ or seen.__context__
-    return False
+    found = _cause(exc, socket.gaierror)
+    return found is not None and found.errno in _NO_SUCH_NAME
 
 
 def _certificate_failure(exc: BaseException) -> bool:
     """Whether `exc` was caused by a TLS certificate that did not verify (of the server or a proxy)."""
+    return _cause(exc, ssl.SSLCertVerificationError) is not None
+
+
+def _cause(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of type `kind` in `exc`'s chain (`__cause__`, else `__context__`), or None;
+    at most 8 deep (httpx -> httpcore -> socket or ssl; the bound guards against a cycle)."""
     seen: BaseException | None = exc
-    for _ in range(8):  # httpx -> httpcore -> ssl; the bound guards against a cycle
+    for _ in range(8):
         if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
+            return None
+        if isinstance(seen, kind):
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 def bound_client(http: httpx.Client) -> httpx.Client:
