@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 from .client import DdmClient
 from .errors import NotFoundError
+from .wording import listed
 
 __all__ = ["DELETED", "Drift", "SCHEMAS_MISSING", "target_drift"]
 
 DELETED = "DELETED"
 SCHEMAS_MISSING = "SCHEMAS_MISSING"
-_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -54,5 +54,5 @@ def target_drift(client: DdmClient, target: str, recorded_schemas: Sequence[str]
     missing = sorted(name for name in recorded_schemas if name not in present)
     if not missing:
         return Drift("RUNNING")
-    named = ", ".join(missing[:_NAMED]) + (f" and {len(missing) - _NAMED} more" if len(missing) > _NAMED else "")
-    return Drift(SCHEMAS_MISSING, f"target instance {target} no longer has schema {named}, which the restore left")
+    return Drift(SCHEMAS_MISSING, f"target instance {target} no longer has schema {listed(missing)}, which the "
+                 "restore left")
