@@ -347,10 +347,12 @@ def _instances(props: dict[str, Any]) -> tuple[str, ...]:
 
 def _name(props: Any) -> str:
     """The resource's Pulumi name, for messages (`resource_name`, set by `MetadataRecovery`)."""
-    from .input_model import MetadataRecoveryInputs
+    from .input_model import DEFAULT_NAME, MetadataRecoveryInputs
 
-    name = props.resource_name if isinstance(props, MetadataRecoveryInputs) else props.get("resource_name")
-    return name if isinstance(name, str) and name else "metadata recovery"
+    if isinstance(props, MetadataRecoveryInputs):
+        return props.display_name
+    name = props.get("resource_name")
+    return name if isinstance(name, str) and name else DEFAULT_NAME
 
 
 def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:

@@ -76,7 +76,7 @@ class _Check:
 
     @property
     def name(self) -> str:
-        return self.inputs.resource_name or "metadata recovery"
+        return self.inputs.display_name
 
     def fail(self, what: str) -> VerificationError:
         job = self.job_id
