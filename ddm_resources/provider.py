@@ -16,6 +16,7 @@ forgets the resource.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -187,7 +188,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
         from .input_model import MetadataRecoveryInputs
-        from .outputs import restored_to
+        from .outputs import restored_to_outputs
         from .refresh import job_outputs
         from .restore import Restore
         from .verification import verified_outputs
@@ -199,6 +200,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
+        _note_stack_row()
         with self._client(settings, name) as client:
             restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
@@ -207,8 +209,8 @@ class MetadataRecoveryProvider(ResourceProvider):
             checked = verified_outputs(client, inputs, job.id, restore.restored_to)
         _say(f"{name}: verification: {checked['verification']}")
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), **restored_to(restore.restored_to),
-                                     **checked, **_secret_paths(props)})
+        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job),
+                                     **restored_to_outputs(restore.restored_to), **checked, **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """`pulumi refresh`: the job read again, then the target (`refresh.refresh`: outputs change only
@@ -250,6 +252,20 @@ class MetadataRecoveryProvider(ResourceProvider):
         """A DDM client for `settings`, whose retry lines name the resource `name`; with password
         login this may call IAM for the project ID."""
         return self.state.client(settings, on_retry=lambda exc, wait: _say(f"{name}: {exc}; retrying in {wait:.1f}s"))
+
+
+_STACK_ROW_NOTED = threading.Event()
+
+
+def _note_stack_row() -> None:
+    """Say once per provider process that progress shows on the stack's row: a dynamic provider is
+    not told its resource's URN (Pulumi's servicer keeps it), and reaching the engine's log on a
+    resource's row would rely on SDK internals; the provider plugin does it (docs/plugin.md)."""
+    if not _STACK_ROW_NOTED.is_set():
+        _STACK_ROW_NOTED.set()
+        _say("progress lines show on the stack's row and are listed again at the end: a dynamic provider is not "
+             "told its resource's URN; the provider plugin (type ddm:index:MetadataRecovery, docs/plugin.md) "
+             "shows each restore's progress on its own row, once")
 
 
 def _at_boundary(exc: DdmError) -> DdmError:

@@ -3,7 +3,7 @@
 A restore stays done even after DDM forgets its job, so a refresh never drops the resource from
 the state (that would start a second restore on the next `up`). The recorded outputs change only
 for an answer about this very job that still says `Completed` (docs/ddm-api.md section 3.1). Then
-the target is read (`drift.target_drift`): output `target_status` says what became of it, and
+the target is read (`drift.refresh_target`): output `target_status` says what became of it, and
 nothing forces a new restore.
 """
 
@@ -13,14 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .client import DdmClient
-from .drift import target_drift
+from .drift import refresh_target
 from .errors import DdmError, NotFoundError
-from .fields import target_instance_id
 from .job_identity import contradiction
 from .job_status import job_outcome
 from .models import Job
 
-__all__ = ["job_outputs", "refresh", "refresh_job", "refresh_target"]
+__all__ = ["job_outputs", "refresh", "refresh_job"]
 
 
 def job_outputs(job: Job) -> dict[str, str | None]:
@@ -30,8 +29,9 @@ def job_outputs(job: Job) -> dict[str, str | None]:
 
 def refresh(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *, name: str,
             instances: tuple[str, ...], now: float, say: Callable[[str], None]) -> dict[str, Any]:
-    """The outputs after reading job `job_id` again (`refresh_job`), then the target (`refresh_target`),
-    each with a client from `connect()`. Raises what `refresh_job` raises; the state is then left as it was."""
+    """The outputs after reading job `job_id` again (`refresh_job`), then the target (`drift.refresh_target`:
+    output `target_status`), each with a client from `connect()`. Raises what `refresh_job` raises; the
+    state is then left as it was."""
     return refresh_target(connect, job_id, refresh_job(connect, job_id, outs, name=name, instances=instances,
                                                        now=now, say=say), say=say)
 
@@ -69,31 +69,3 @@ def refresh_job(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, A
     fresh = {key: value for key, value in job_outputs(job).items() if value}
     return {**outs, **fresh}
 
-
-def refresh_target(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *,
-                   say: Callable[[str], None]) -> dict[str, Any]:
-    """`outs` with `target_status` as the target is now (`drift.target_drift`, with a client from
-    `connect()`), against the schemas the restore left (output `schemas`).
-
-    The target found deleted, not running, or without schemas the restore left sets `target_status`
-    (`DELETED`, its status, `SCHEMAS_MISSING`) and says a warning line through `say`; the job and every
-    other output stay. Nothing forces a new restore: the next `pulumi up` restores only when the inputs
-    change (a new target: docs/safety.md, "Drift"). A target that cannot be read keeps the recorded
-    `target_status`, with a line saying so; `outs` without a target are returned as they are."""
-    target = target_instance_id(outs)
-    if target is None:
-        return outs
-    recorded = outs.get("schemas")
-    schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
-    try:
-        with connect() as client:
-            drift = target_drift(client, target, schemas)
-    except DdmError as exc:
-        say(f"refresh could not check target instance {target}: {exc}; target_status stays "
-            f"{outs.get('target_status') or 'unset'}")
-        return outs
-    if drift.warning:
-        say(f"warning: {drift.warning} (restore job {job_id}). The restore stays recorded; the next `pulumi up` "
-            "restores nothing for this resource unless its inputs change: to restore again, point "
-            "target.instance_id at a new, empty DDM instance")
-    return {**outs, "target_status": drift.target_status}
