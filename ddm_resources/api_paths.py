@@ -1,23 +1,30 @@
 """The pieces of a DDM request and answer that name things: the path of a call, a job ID the
-service answers, and where in a body a problem is.
+service answers, where in a body a problem is, and an answer's body read into its model.
 
 `api_path` keeps every ID in its own path segment (so no value can send a request, and the
 token, elsewhere); `_job_id` keeps a job ID of odd shape out of the state; `_field_path` names a
-place in a body without quoting the server's text (docs/ddm-api.md section 1).
+place in a body without quoting the server's text (docs/ddm-api.md section 1), as `parse_answer`
+does for an answer that is not the body expected.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
-from .errors import ConfigurationError, DdmError
+import httpx
+import pydantic
+
+from .errors import ConfigurationError, DdmError, UnreadableAnswerError
 from .http_boundary import PATH_ID
 from .ids import JOB_ID_PATTERN
 from .sanitize import TEXT_LIMIT
-from .wording import shown
+from .wording import count, shown
 
-__all__ = ["api_path"]
+_M = TypeVar("_M", bound=pydantic.BaseModel)
+
+__all__ = ["api_path", "parse_answer"]
 
 
 def _job_id(value: str, path: str) -> str:
@@ -61,3 +68,17 @@ def _field_path(loc: Sequence[int | str]) -> str:
         else:
             text += ("." if text else "") + (part if _FIELD.fullmatch(part) else "?")
     return text
+
+
+def parse_answer(model: type[_M], response: httpx.Response) -> _M:
+    """`response`'s body read as `model`; `UnreadableAnswerError` naming the request, the number of
+    problems and the first one's place (`_field_path`), never the server's text, when it is not."""
+    try:
+        return model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
+        where = _field_path(first["loc"])
+        raise UnreadableAnswerError(
+            f"{response.request.method} {response.request.url.path}: unexpected response body "
+            f"({count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
+        ) from None

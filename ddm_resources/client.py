@@ -3,8 +3,9 @@
 One method per API call this project needs. Every request goes through `DdmClient._send`:
 it attaches the token, retries what is safe to retry (see `ddm_resources.retry`), renews
 the token once after a 401 on a read, and turns failures into `ddm_resources.errors`
-exceptions (in `ddm_resources.http_boundary`). The token travels only in the `X-Auth-Token`
-header and is never part of an exception, a log line or a `repr`.
+exceptions (in `ddm_resources.http_boundary`); `api_paths.parse_answer` reads each answer into its
+model and `paging.all_items` reads a list page by page. The token travels only in the
+`X-Auth-Token` header and is never part of an exception, a log line or a `repr`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import httpx
-import pydantic
 from pydantic import SecretStr
 
-from .api_paths import _field_path, _job_id, api_path
+from .api_paths import _job_id, api_path, parse_answer
 from .auth import AkSkSigner, StaticToken, TokenSource
 from .errors import (
     ApiError,
@@ -63,32 +63,25 @@ from .models import (
     RestoreSource,
     RestoreTarget,
 )
+from .paging import all_items
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read, is_retryable_restore
 from .service_clock import ServiceClock
-from .wording import count
 
-__all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
+__all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "DdmClient", "api_path"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
 
-PAGE_SIZE = 128
-"""`limit` of every list call: the documented maximum (docs/ddm-api.md section 1)."""
-MAX_PAGES = 200
-"""Longest list read (25,600 items at `PAGE_SIZE`): past it, a list call fails closed."""
 JOB_LIST_MAX_AGE_MS = (30 * 24 - 1) * 3600 * 1000
 """The job list's `start_time` lies at most 30 days back (docs/ddm-api.md section 3.2), less an hour."""
 
 
-_M = TypeVar("_M", bound=pydantic.BaseModel)
 _P = TypeVar("_P", bound=Page)
 _T = TypeVar("_T")
 
 
 def _never(exc: BaseException) -> bool:
     return False
-
-
 
 
 class DdmClient:
@@ -177,7 +170,7 @@ class DdmClient:
     def lists_capped(self, pages: int, on_cut: Callable[[str, int, int], None]) -> Iterator[None]:
         """Within the block, read at most `pages` pages of any list: past them the items read so far
         are returned and `on_cut(path, items_read, total_claimed)` says the list was cut (instead of
-        reading on to `MAX_PAGES`). For lookups whose caller can tell what a cut list cannot show
+        reading on to `paging.MAX_PAGES`). For lookups whose caller can tell what a cut list cannot show
         (the preflight: a constant number of requests whatever the service's lists hold)."""
         self._list_pages, self._on_cut = pages, on_cut
         try:
@@ -209,7 +202,7 @@ class DdmClient:
                           source_instance_id=source_instance_id)
         response = self._send("POST", path, json=body, should_retry=is_retryable_restore, renew_on_401=False)
         try:
-            return _job_id(self._parse(RestoreMetadataResponse, response).job_id, path)
+            return _job_id(parse_answer(RestoreMetadataResponse, response).job_id, path)
         except DdmError as exc:  # accepted, but no usable job ID: the outcome is unknown
             raise TransportError(f"{exc}; the restore may have been accepted", request_sent=True) from None
 
@@ -226,7 +219,7 @@ class DdmClient:
         """The job `job_id`; `UnreadableAnswerError` when the answer is about another job (a
         hostile or confused service must not make another job's status this job's)."""
         path = self._path("/v3/{project_id}/jobs/{job_id}", job_id=job_id)
-        job = self._parse(JobResponse, self._send("GET", path, should_retry=should_retry)).job
+        job = parse_answer(JobResponse, self._send("GET", path, should_retry=should_retry)).job
         if job.id.strip().lower() != job_id.strip().lower():
             raise UnreadableAnswerError(f"GET {path}: the answer is about another job than {job_id}; it is not used")
         _job_id(job.id, path)
@@ -237,7 +230,7 @@ class DdmClient:
         return api_path(template, project_id=self.project_id, **ids)
 
     # Read-only restore lookups (docs/ddm-api.md section 2), used by `ddm_resources.preflight` -------
-    # Each returns every item of the list (see `_all_items` for paging).
+    # Each returns every item of the list (`paging.all_items` reads the pages).
 
     def restorable_instances(self, instance_id: str) -> list[RestorableInstance]:
         """The instances that can receive `instance_id`'s metadata (section 2.2).
@@ -297,7 +290,7 @@ class DdmClient:
         """
         path = self._path("/v3/{project_id}/instances/{instance_id}/backups/{backup_id}", instance_id=instance_id,
                           backup_id=backup_id)
-        return self._parse(BackupDetail, self._send("GET", path))
+        return parse_answer(BackupDetail, self._send("GET", path))
 
     # Reads that check a target after its restore (docs/ddm-api.md section 9), used by `verification`
 
@@ -307,14 +300,14 @@ class DdmClient:
         `GET /v1/{project_id}/instances/{instance_id}`.
         """
         path = self._path("/v1/{project_id}/instances/{instance_id}", instance_id=instance_id)
-        return self._parse(InstanceDetail, self._send("GET", path))
+        return parse_answer(InstanceDetail, self._send("GET", path))
 
     def list_schemas(self, instance_id: str) -> list[SchemaInfo]:
         """Every schema of DDM instance `instance_id` (section 9.1), with the data nodes its shards use.
 
         `GET /v1/{project_id}/instances/{instance_id}/databases?offset=&limit=`. The answer does not
         echo `offset`/`limit`; it is paged as every other list (`_all_items`: by item index, 128 a
-        page, ending at `total`, on an empty or a short page) and fails closed past `MAX_PAGES` pages.
+        page, ending at `total`, on an empty or a short page) and fails closed past `paging.MAX_PAGES` pages.
         """
         path = self._path("/v1/{project_id}/instances/{instance_id}/databases", instance_id=instance_id)
         return self._all_items(path, {}, SchemasPage, lambda page: page.databases)
@@ -327,7 +320,7 @@ class DdmClient:
         """
         path = self._path("/v3/{project_id}/instances/{instance_id}/databases/{database_name}",
                           instance_id=instance_id, database_name=name)
-        return self._parse(SchemaDetail, self._send("GET", path))
+        return parse_answer(SchemaDetail, self._send("GET", path))
 
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
         """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).
@@ -387,50 +380,10 @@ class DdmClient:
     def _all_items(
         self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]
     ) -> list[_T]:
-        """Every item of a V3 list (docs/ddm-api.md section 1), read page by page; at most `MAX_PAGES`.
-
-        `offset` is documented as an item index in the query but echoed as a page number in
-        the answer, so both readings are handled: pages are asked by item index
-        (`offset` = items seen) until a page comes back empty while `total` says more exist;
-        then by page number (`offset` = 1, 2, ...; a page that repeats items already seen is
-        passed over once, for numbering from 1). It ends when `total` items are seen. Raises
-        `DdmError` (fail closed, as for an unreadable list) when `MAX_PAGES` pages do not reach the
-        end, when pages stop bringing new items, or when a page shorter than the `limit` asked (or
-        echoed) comes while `total` says more items exist: the answers contradict each other.
-        """
-        seen: dict[str, _T] = {}
-        by_page, offset, stalled = False, 0, 0
-        cap, on_cut = self._list_pages, self._on_cut
-        for _ in range(min(cap, MAX_PAGES) if cap is not None else MAX_PAGES):
-            page = self._parse(model, self._send("GET", path, params={**params, "offset": offset, "limit": PAGE_SIZE}))
-            batch = items(page)
-            fresh = 0
-            for item in batch:
-                key = item.model_dump_json() if isinstance(item, pydantic.BaseModel) else repr(item)
-                if key not in seen:
-                    seen[key] = item
-                    fresh += 1
-            if len(seen) >= page.total:
-                return list(seen.values())
-            if batch and len(batch) < min(PAGE_SIZE, page.limit or PAGE_SIZE):
-                raise DdmError(f"GET {path}: a page of {len(batch)} items, shorter than the limit asked, ends the "
-                               f"list at {len(seen)} items, but the service claims {page.total}; the answers "
-                               "contradict each other, so the list is not used (refusing to guess the rest)")
-            if not batch and not by_page and offset > 0:
-                by_page, offset = True, 1
-                continue
-            if not batch:
-                return list(seen.values())
-            stalled = 0 if fresh else stalled + 1
-            if stalled > 1:
-                raise DdmError(f"GET {path}: the list stopped advancing at {len(seen)} of {page.total} items "
-                               "(the service repeats pages); refusing to guess the rest")
-            offset = offset + 1 if by_page else len(seen)
-        if cap is not None and on_cut is not None and cap < MAX_PAGES:
-            on_cut(path, len(seen), page.total)
-            return list(seen.values())
-        raise DdmError(f"GET {path}: the list did not end within {MAX_PAGES} pages of {PAGE_SIZE} "
-                       f"({len(seen)} items read, the service claims {page.total}); refusing to guess the rest")
+        """Every item of the list at `path` (`paging.all_items`), each page a read of `model`; within
+        `lists_capped`, at most the pages it allows."""
+        return all_items(lambda page: parse_answer(model, self._send("GET", path, params={**params, **page})),
+                         path, items, cap=self._list_pages, on_cut=self._on_cut)
 
     # The one boundary ----------------------------------------------------------------------
 
@@ -483,15 +436,3 @@ class DdmClient:
                                    "service's clock, but set this machine's clock right, e.g. with NTP)")
             exc.args = (str(exc),)
         return exc
-
-    @staticmethod
-    def _parse(model: type[_M], response: httpx.Response) -> _M:
-        try:
-            return model.model_validate_json(response.content)
-        except pydantic.ValidationError as exc:
-            first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
-            where = _field_path(first["loc"])
-            raise UnreadableAnswerError(
-                f"{response.request.method} {response.request.url.path}: unexpected response body "
-                f"({count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
-            ) from None

@@ -92,7 +92,7 @@ def decide(inputs: MetadataRecoveryInputs, *, ledger: RunState | None,
     in `ledger` for this resource. Raises what `jobs()` raises (`DdmError` when the job list
     cannot be read): the callers word that failure each for its moment.
     """
-    name = inputs.resource_name or "metadata recovery"
+    name = inputs.display_name
     target = inputs.target.instance_id
     adopt_job_id = inputs.adopt_job_id
     recorded = ledger.recorded(target) if ledger is not None else None

@@ -21,12 +21,13 @@ from typing import Any
 
 from .client import DdmClient
 from .errors import DdmError, NotFoundError
+from .fields import target_instance_id
+from .wording import listed
 
 __all__ = ["DELETED", "Drift", "SCHEMAS_MISSING", "refresh_target", "target_drift"]
 
 DELETED = "DELETED"
 SCHEMAS_MISSING = "SCHEMAS_MISSING"
-_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -55,19 +56,18 @@ def target_drift(client: DdmClient, target: str, recorded_schemas: Sequence[str]
     missing = sorted(name for name in recorded_schemas if name not in present)
     if not missing:
         return Drift("RUNNING")
-    named = ", ".join(missing[:_NAMED]) + (f" and {len(missing) - _NAMED} more" if len(missing) > _NAMED else "")
-    return Drift(SCHEMAS_MISSING, f"target instance {target} no longer has schema {named}, which the restore left")
+    return Drift(SCHEMAS_MISSING, f"target instance {target} no longer has schema {listed(missing)}, which the "
+                 "restore left")
 
 
 def refresh_target(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *,
                    say: Callable[[str], None]) -> dict[str, Any]:
-    """`outs` (a restore's recorded outputs, after `refresh.refresh`) with `target_status` as the target is
+    """`outs` (a restore's recorded outputs, after `refresh.refresh_job`) with `target_status` as the target is
     now (`target_drift`, with a client from `connect()`), and a warning line through `say` when it is
     not as the restore left it. Unchanged, with a line, when the target cannot be read; unchanged and
     silent when `outs` name no target."""
-    target_props = outs.get("target")
-    target = target_props.get("instance_id") if isinstance(target_props, dict) else None
-    if not isinstance(target, str) or not target:
+    target = target_instance_id(outs)
+    if not target:
         return outs
     recorded = outs.get("schemas")
     schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None

@@ -168,7 +168,7 @@ class UnknownHostError(TransportError):
 class UnreadableAnswerError(DdmError):
     """The service answered 2xx, but with a body this tool cannot use: not the documented shape
     (docs/ddm-api.md), about another job than the one asked for, or (to a GET) longer than
-    `http_boundary.MAX_BODY`. Nothing in it is used or recorded; the message names the request and
+    `http_body.MAX_BODY`. Nothing in it is used or recorded; the message names the request and
     the kind of problem, never the body's text. Never retried by the client; a job wait rides it
     out until its deadline."""
 

@@ -12,8 +12,9 @@ a unit test holds them to this list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "FIELDS",
@@ -27,6 +28,7 @@ __all__ = [
     "field",
     "hint",
     "reference_table",
+    "target_instance_id",
 ]
 
 
@@ -145,6 +147,13 @@ def allowed_keys(parent: str) -> tuple[str, ...]:
     if not parent:
         return INPUT_KEYS
     return tuple(f.key for f in FIELDS if f.kind == "input" and f.parent == parent)
+
+
+def target_instance_id(props: Mapping[str, Any]) -> str | None:
+    """`target.instance_id` when the (possibly hand-edited) properties, inputs or outputs, hold it as a string."""
+    target = props.get("target")
+    instance_id = target.get("instance_id") if isinstance(target, dict) else None
+    return instance_id if isinstance(instance_id, str) else None
 
 
 def hint(path: str) -> str:

@@ -9,6 +9,9 @@ what every request carries, matched against the official SDK (`huaweicloudsdkddm
 OTC "Making an API Request" page: `Content-Type: application/json` on every request (GETs
 too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter send it),
 `Accept`, a `User-Agent` naming this product and its version, and for DDM `X-Project-Id`.
+
+The body of an answer is read, decoded and (for an error) parsed by `http_body`; the deadline of
+a whole exchange is kept here (`bound_client`).
 """
 
 from __future__ import annotations
@@ -22,19 +25,17 @@ import ssl
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
-import pydantic
 
 from .errors import DdmError, TransportError, UnknownHostError, UnreadableAnswerError, make_api_error
+from .http_body import CODINGS, MAX_BODY, Undecodable, parse_error_body, read_bounded
 from .http_options import PROXY_VARIABLES, NoProxyNetworks, environment_proxies, no_proxy_variable
-from .models import ApiErrorBody
 from .retry import parse_retry_after
-from .sanitize import TEXT_LIMIT, clause, clean_text
+from .sanitize import clause, clean_text
 from .version import __version__
 
 __all__ = [
@@ -49,12 +50,10 @@ __all__ = [
     "REQUEST_ID",
     "RETRY_AFTER",
     "SUBJECT_TOKEN",
-    "MAX_BODY",
     "PATH_ID",
     "REQUEST_DEADLINE",
     "USER_AGENT",
     "bound_client",
-    "parse_error_body",
     "proxy_variable",
     "request_headers",
     "send",
@@ -64,9 +63,6 @@ __all__ = [
 
 ACCEPT = "Accept"
 ACCEPT_ENCODING = "Accept-Encoding"
-CODINGS = "gzip, deflate"
-"""The content codings asked for (and the only ones read, see `_read_bounded`), whatever packages
-httpx finds installed (it would add `br` and `zstd`)."""
 AUTH_TOKEN = "X-Auth-Token"
 """The IAM token on every DDM request (never logged, never in an error)."""
 CONTENT_TYPE = "Content-Type"
@@ -145,10 +141,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-MAX_BODY = 1 << 20
-"""Bytes of an answer read at most (1 MiB; a page of 128 jobs is about 60 KB). A longer 2xx
-answer is an error (`UnreadableAnswerError` to a GET, `TransportError` to a POST); a longer
-error answer is read only this far."""
 REQUEST_DEADLINE = 60.0
 """Seconds one request may take in all (connect, send, every byte of the answer), whatever
 the per-read timeouts: a server trickling a byte every few seconds cannot hold a call longer."""
@@ -172,7 +164,7 @@ def send(
     A `TransportError` has `request_sent=False` only when the connection could not be
     opened (nothing reached the server). The whole exchange ends within `deadline` seconds
     (on clients prepared by `bound_client`), and at most `MAX_BODY` bytes are read, and at most
-    `MAX_BODY` decoded (`_read_bounded`). Every text taken from the answer or from the failure
+    `MAX_BODY` decoded (`http_body.read_bounded`). Every text taken from the answer or from the failure
     passes `sanitize.clean_text`.
 
     Whatever its bytes, an answer ends here as a response or one of this package's errors: a body
@@ -187,7 +179,7 @@ def send(
     try:
         response = http.send(request, stream=True)
         try:
-            content, complete = _read_bounded(response)
+            content, complete = read_bounded(response)
         finally:
             response.close()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -201,7 +193,7 @@ def send(
                                                                  f"ends within {deadline:g}s)") from None
     except httpx.TransportError as exc:
         raise _transport_error(http, request, where, exc) from None
-    except _Undecodable as exc:
+    except Undecodable as exc:
         if 200 <= response.status_code < 300:
             raise _unusable(method, where, str(exc)) from None
         content, complete = f"(the error answer's body could not be read: {exc})".encode(), True
@@ -319,127 +311,34 @@ def _without_proxy_values(text: str) -> str:
     return text
 
 
+_E = TypeVar("_E", bound=BaseException)
+
 _NO_SUCH_NAME = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name))
 """`getaddrinfo` answers meaning "no such host" (EAI_AGAIN, a resolver that did not answer, may pass)."""
 
 
 def _unknown_host(exc: BaseException) -> bool:
     """Whether `exc` was caused by a host name that does not exist (`socket.gaierror` EAI_NONAME / EAI_NODATA)."""
-    seen: BaseException | None = exc
-    for _ in range(8):  # httpx -> httpcore -> socket; the bound guards against a cycle
-        if seen is None:
-            return False
-        if isinstance(seen, socket.gaierror):
-            return seen.errno in _NO_SUCH_NAME
-        seen = seen.__cause__ or seen.__context__
-    return False
+    found = _cause(exc, socket.gaierror)
+    return found is not None and found.errno in _NO_SUCH_NAME
 
 
 def _certificate_failure(exc: BaseException) -> bool:
     """Whether `exc` was caused by a TLS certificate that did not verify (of the server or a proxy)."""
+    return _cause(exc, ssl.SSLCertVerificationError) is not None
+
+
+def _cause(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of type `kind` in `exc`'s chain (`__cause__`, else `__context__`), or None;
+    at most 8 deep (httpx -> httpcore -> socket or ssl; the bound guards against a cycle)."""
     seen: BaseException | None = exc
-    for _ in range(8):  # httpx -> httpcore -> ssl; the bound guards against a cycle
+    for _ in range(8):
         if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
+            return None
+        if isinstance(seen, kind):
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
-
-
-class _Undecodable(Exception):
-    """An answer's body cannot be decoded; the message says why (no text of the server's)."""
-
-
-_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
-"""The content codings read (`CODINGS`), by the `zlib` window bits that decode them."""
-
-
-def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:
-    """The decoded body, at most `MAX_BODY` bytes, and whether it is complete.
-
-    The body is read as sent (`iter_raw`) and decoded here, so that the size bound holds while
-    decoding: at most `MAX_BODY` bytes are read off the wire and at most `MAX_BODY` + 1 bytes come
-    out of the decoder (`zlib`'s `max_length`), whatever the ratio (a 1 KB gzip bomb of 600 MB
-    costs 1 MiB). One coding of `CODINGS` is read (`identity` counts as none); stacked codings
-    (`gzip, gzip`), others, and a body that is not what its coding claims raise `_Undecodable`.
-    """
-    codings = [coding.strip().lower() for coding in response.headers.get_list("content-encoding", split_commas=True)]
-    codings = [coding for coding in codings if coding and coding != "identity"]
-    if len(codings) > 1:
-        raise _Undecodable(f"the body has {len(codings)} stacked content codings; only one of {CODINGS} is read")
-    if codings and codings[0] not in _WBITS:
-        raise _Undecodable(f"the body has the content coding {clean_text(codings[0], 32)!r}, which was not "
-                           f"asked for ({CODINGS} were)")
-    decoder = _Decoder(codings[0]) if codings else None
-    chunks: list[bytes] = []
-    size = sent = 0
-    for chunk in response.iter_raw():
-        sent += len(chunk)
-        data = decoder.decode(chunk, MAX_BODY + 1 - size) if decoder else chunk
-        chunks.append(data)
-        size += len(data)
-        if size > MAX_BODY or sent > MAX_BODY:
-            return b"".join(chunks)[:MAX_BODY], False
-    if decoder is not None:
-        decoder.finish()
-    return b"".join(chunks), True
-
-
-class _Decoder:
-    """One `gzip` or `deflate` stream, decoded piece by piece with a bound on each piece's output.
-    `deflate` is read as zlib data, else (as httpx and browsers do) as raw deflate."""
-
-    def __init__(self, coding: str) -> None:
-        self._coding = coding
-        self._zlib = zlib.decompressobj(_WBITS[coding])
-        self._started = False
-
-    def decode(self, data: bytes, room: int) -> bytes:
-        """At most `room` bytes decoded from `data` (more would be over the limit anyway)."""
-        try:
-            out = self._zlib.decompress(data, room)
-        except zlib.error:
-            if self._coding != "deflate" or self._started:
-                raise _Undecodable(f"the body is not valid {self._coding} data") from None
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-            self._coding = "raw deflate"
-            return self.decode(data, room)
-        self._started = True
-        return out
-
-    def finish(self) -> None:
-        """Raise `_Undecodable` if the stream ended before its end (a cut or a corrupt body)."""
-        if not self._zlib.eof:
-            raise _Undecodable(f"the body ends before the end of its {self._coding} data")
-
-
-def parse_error_body(response: httpx.Response) -> ApiErrorBody:
-    """Parse a DDM error body (either format) or an IAM one (`{"error": {...}}`).
-
-    Falls back to the start of the raw text when the body is not one of those (or was cut at
-    `MAX_BODY`), with the `error_code` / `errCode` found in it, if any.
-    """
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the JSON reader goes
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("error"), dict):
-        data = data["error"]
-    if isinstance(data, dict):
-        try:
-            body = ApiErrorBody.model_validate(data)
-        except (pydantic.ValidationError, RecursionError):
-            body = ApiErrorBody()
-        if body.code or body.message:
-            return body
-    head = response.text[:65536]  # e.g. a JSON body cut at MAX_BODY: keep its code for the retry rules
-    found = _ERROR_CODE.search(head)
-    return ApiErrorBody(code=found.group(1) if found else "",
-                        message=clean_text(head[: 4 * TEXT_LIMIT]) or response.reason_phrase)
-
-
-_ERROR_CODE = re.compile(r'"(?:error_code|errCode)"\s*:\s*"([A-Za-z0-9._-]{1,64})"')
+    return None
 
 
 def bound_client(http: httpx.Client) -> httpx.Client:

@@ -15,6 +15,7 @@ from .models import RestoreSource, RestoreTarget
 
 __all__ = [
     "DEFAULT_CREATE_TIMEOUT",
+    "DEFAULT_NAME",
     "LATEST",
     "LONGEST_CREATE_TIMEOUT",
     "LatestSource",
@@ -25,6 +26,9 @@ __all__ = [
 
 DEFAULT_CREATE_TIMEOUT = "60m"
 """How long `create` waits for the restore job unless `timeouts.create` says otherwise."""
+
+DEFAULT_NAME = "metadata recovery"
+"""What messages call a resource whose `resource_name` is not given (`display_name`)."""
 
 LONGEST_CREATE_TIMEOUT = 7 * 24 * 3600.0
 """The longest `timeouts.create` accepted, in seconds (7 days): a restore takes minutes to hours,
@@ -72,6 +76,11 @@ class MetadataRecoveryInputs(BaseModel):
     """The oldest restore point accepted, as a duration such as `"24h"` (`rpo`); `None`: any."""
     resource_name: str | None = None
     """The resource's Pulumi name, set by `MetadataRecovery`; used in messages, never compared."""
+
+    @property
+    def display_name(self) -> str:
+        """The resource's name for messages: `resource_name`, else `DEFAULT_NAME`."""
+        return self.resource_name or DEFAULT_NAME
 
     @property
     def create_timeout_text(self) -> str:

@@ -14,9 +14,9 @@ Statuses are kept as the service writes them; `verification` compares them case-
 """
 
 # real annotations, no `from __future__ import annotations`; empty lists as `= []` (see `models`)
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import field_validator
+from pydantic import BeforeValidator
 
 from .models import Page, ResponseBody
 
@@ -29,6 +29,17 @@ __all__ = [
     "SchemasPage",
     "Shard",
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    """A number written as digits is read as the number; anything else unreadable is `None`."""
+    if isinstance(value, str) and value.strip().isdigit() and value.isascii():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_Number = Annotated[int | None, BeforeValidator(_whole_number)]
+"""A count or a time the service writes as a number or as digits (`_whole_number`)."""
 
 
 class InstanceDetail(ResponseBody):
@@ -55,21 +66,13 @@ class SchemaInfo(ResponseBody):
 
     name: str
     shard_mode: str = ""
-    shard_number: int | None = None
-    shard_unit: int | None = None
+    shard_number: _Number = None
+    shard_unit: _Number = None
     status: str = ""
     """A schema status (section 9.5): `RUNNING` is running and available."""
-    created: int | None = None
+    created: _Number = None
     """Epoch milliseconds, UTC (the schema details write it as a string instead)."""
     used_rds: list[SchemaUsedRds] = []
-
-    @field_validator("shard_number", "shard_unit", "created", mode="before")
-    @classmethod
-    def _number(cls, value: Any) -> Any:
-        """A number written as digits is read as the number; anything else unreadable is `None`."""
-        if isinstance(value, str) and value.strip().isdigit() and value.isascii():
-            return int(value)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class SchemasPage(Page):
@@ -103,13 +106,6 @@ class SchemaDetail(ResponseBody):
     name: str = ""
     status: str = ""
     shard_mode: str = ""
-    shard_number: int | None = None
+    shard_number: _Number = None
     shards: list[Shard] = []
     data_nodes: list[SchemaNode] = []
-
-    @field_validator("shard_number", mode="before")
-    @classmethod
-    def _number(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().isdigit() and value.isascii():
-            return int(value)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None

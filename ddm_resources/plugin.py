@@ -68,7 +68,7 @@ from .errors import DdmError, JobFailedError, RestoreError
 from .fields import FORCE_NEW_INPUTS, UPDATABLE_INPUTS
 from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json
 from .plugin_wire import from_wire, to_wire, wire_path, wire_value
-from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider, _restored_to, _verify
+from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider
 from .refresh import job_outputs
 from .wording import LINE_SINK
 
@@ -316,12 +316,14 @@ class DdmProvider(Provider):
         again); the outputs, or `PartialState` once a job of this restore exists and the wait did
         not see it complete, or `RestoreError`."""
         from .input_model import MetadataRecoveryInputs, Timeouts
+        from .outputs import restored_to_outputs
         from .provider import _user_props
         from .restore import Restore
+        from .verification import verified_outputs
         from .waiter import PollSchedule
 
         inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
-        name = inputs.resource_name or "metadata recovery"
+        name = inputs.display_name
         run_inputs = inputs
         if resume is not None:
             run_inputs = run_inputs.model_copy(update={"adopt_job_id": resume[0]})
@@ -350,9 +352,10 @@ class DdmProvider(Provider):
             except (RestoreError, _Interrupted) as exc:
                 raise self._partial(restore, inputs, props, resume, exc) from None
             restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
-            checked = _verify(client, inputs, job.id, restored_to)  # as the dynamic resource checks it
+            checked = verified_outputs(client, inputs, job.id, restored_to)  # as the dynamic resource checks it
         self.log.line(urn, f"{name}: verification: {checked['verification']}")
-        return {**inputs.to_props(), **job_outputs(job), **_restored_to(restored_to), **checked, **_secrets(props)}
+        return {**inputs.to_props(), **job_outputs(job), **restored_to_outputs(restored_to), **checked,
+                **_secrets(props)}
 
     def _partial(self, restore: Any, inputs: Any, props: dict[str, Any], resume: tuple[str, dict[str, Any]] | None,
                  exc: Exception) -> Exception:
@@ -369,11 +372,12 @@ class DdmProvider(Provider):
         reason = (f"{inputs.resource_name}: the metadata recovery onto target instance {restore.target} is not "
                   f"finished: {why}. Its job {job_id} is saved in the stack state: the next `pulumi up` continues "
                   "waiting on that job (nothing is submitted again).")
+        from .outputs import restored_to_outputs
         from .sanitize import mask_held
 
         restored_to = restore.restored_to if resume is None else resume[1].get("restored_to")
         status = getattr(restore.wait_error, "last_status", None) or ""
-        outputs = {**inputs.to_props(), "job_id": job_id, "status": status, **_restored_to(restored_to),
+        outputs = {**inputs.to_props(), "job_id": job_id, "status": status, **restored_to_outputs(restored_to),
                    **_secrets(props)}
         return PartialState(job_id, to_wire(outputs), to_wire(outputs, inputs_only=True), mask_held(reason))
 

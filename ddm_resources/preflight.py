@@ -85,7 +85,7 @@ OLD_BACKUP_CODES = frozenset({"DBS.300377", "DBS.300375"})
 window (the docs do not say which); the data-node check is then skipped."""
 _T = TypeVar("_T")
 LOOKUP_PAGES = 4
-"""Pages (of `client.PAGE_SIZE` items) read of each list the preflight asks; past them the list counts
+"""Pages (of `paging.PAGE_SIZE` items) read of each list the preflight asks; past them the list counts
 as cut (`DdmClient.lists_capped`) and what it does not show is not judged, only noted."""
 SOURCE_NODES_CHECKED = 4
 """At most this many source data nodes have their restorable-data-node offers read."""

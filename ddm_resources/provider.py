@@ -33,7 +33,7 @@ from pulumi.dynamic import (
 )
 
 from .errors import DdmError
-from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS
+from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS, target_instance_id
 from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
 from .watchdog import watch_engine
@@ -44,7 +44,6 @@ if TYPE_CHECKING:  # the rest is imported where it is used: a program importing 
     import httpx
 
     from .client import DdmClient
-    from .input_model import MetadataRecoveryInputs
     from .run_state import RunState
     from .settings import ProviderSettings
 
@@ -120,7 +119,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .inputs import check_inputs
 
         props, old_props = _user_props(news), _user_props(olds)
-        old_target = _target_id(old_props)
+        old_target = target_instance_id(old_props)
         if old_target is not None:  # an existing resource: its target is filled (also on `up --replace`)
             self.state.record(old_target, None, _name(old_props), old_props)
         checked = check_inputs(props, clock=self.clock)
@@ -139,8 +138,10 @@ class MetadataRecoveryProvider(ResourceProvider):
 
             return CheckResult(news, [CheckFailure(_engine_property(p.property), mask_held(p.reason))
                                       for p in problems])
+        from .outputs import known_outputs
+
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
-        known = _known_outputs(checked.inputs) if checked.inputs is not None else {}
+        known = known_outputs(checked.inputs) if checked.inputs is not None else {}
         return CheckResult({**normalised, **known, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -158,13 +159,13 @@ class MetadataRecoveryProvider(ResourceProvider):
         old, new = _user_props(olds), _user_props(news)
         replaces = [k for k in FORCE_NEW_INPUTS if _changed(k, old.get(k), new.get(k))]
         updates = [k for k in UPDATABLE_INPUTS if _changed(k, old.get(k), new.get(k))]
-        old_target = _target_id(old)
+        old_target = target_instance_id(old)
         if _id and old_target is not None:
             job_id = old.get("job_id")
             self.state.record(old_target, job_id if isinstance(job_id, str) and job_id else _id, _name(old), old)
             recorded = self.state.recorded(old_target)
             refusal = recorded.adoption_refusal(_name(new), new) if recorded and replaces else None
-            if refusal is not None and _target_id(new) == old_target:  # refused at preview already, as in create
+            if refusal is not None and target_instance_id(new) == old_target:  # refused at preview already, as create
                 from .errors import RestoreError
 
                 raise _at_boundary(RestoreError(refusal, target_instance_id=old_target, job_id=new["adopt_job_id"]))
@@ -187,11 +188,13 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
         from .input_model import MetadataRecoveryInputs
+        from .outputs import restored_to_outputs
         from .refresh import job_outputs
         from .restore import Restore
+        from .verification import verified_outputs
         from .waiter import PollSchedule
 
-        # without the outputs `check` set from the inputs alone (`_known_outputs`)
+        # without the outputs `check` set from the inputs alone (`outputs.known_outputs`)
         inputs = MetadataRecoveryInputs.model_validate(
             {k: v for k, v in _user_props(props).items() if k not in OUTPUT_KEYS})
         settings = self.state.settings()
@@ -203,41 +206,20 @@ class MetadataRecoveryProvider(ResourceProvider):
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
                               spent_before=self.state.preflight_took(inputs.model_dump_json()))
             job = restore.run()
-            checked = _verify(client, inputs, job.id, restore.restored_to)
+            checked = verified_outputs(client, inputs, job.id, restore.restored_to)
         _say(f"{name}: verification: {checked['verification']}")
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), **_restored_to(restore.restored_to),
-                                     **checked, **_secret_paths(props)})
+        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job),
+                                     **restored_to_outputs(restore.restored_to), **checked, **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.refresh_target`).
-
-        The target found deleted, not running, or without schemas the restore left sets output
-        `target_status` (`DELETED`, its status, `SCHEMAS_MISSING`) and says a `ddm-resources:` warning
-        line; the job and every other output stay. Nothing forces a new restore: the next `pulumi up`
-        restores only when the inputs change (a new target: docs/safety.md, "Drift"). A target that
-        cannot be read keeps the recorded `target_status`, with a line saying so.
+        """`pulumi refresh`: the job read again, then the target (`refresh.refresh`: outputs change only
+        for an answer about this job that still says `Completed`; output `target_status` says what
+        became of the target). Nothing forces a new restore, and a job DDM no longer knows keeps the
+        recorded outputs. Raises `DdmError` (the resource, the job and what to do first) when the job
+        cannot be read, or the answer cannot be this restore's; the state is then left as it was.
         """
-        from .drift import refresh_target
-
-        result = self._read_job(id_, props)
-        outs = dict(result.outs or {})
-        name = _name(outs)
-        return ReadResult(id_, refresh_target(lambda: self._client(self.state.settings(), name), id_, outs,
-                                              say=lambda line: _say(f"{name}: {line}")))
-
-    def _read_job(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
-        section 3.1); the recorded outputs change only for an answer about this job that still
-        says `Completed`.
-
-        A restore stays done even after DDM forgets its job, so this never drops the resource
-        from state (that would start a second restore on the next `up`): a job DDM no longer
-        knows, or one it now shows with another status, keeps the recorded outputs with a line
-        saying so; a time the answer leaves empty keeps the recorded one (`refresh.refresh`).
-        Raises `DdmError` (the resource, the job and what to do first) when the job cannot be read,
-        or the answer cannot be this restore's; the state is then left as it was.
-        """
+        from .outputs import with_utc
         from .refresh import refresh
 
         outs = _user_props(props)
@@ -247,19 +229,21 @@ class MetadataRecoveryProvider(ResourceProvider):
                             instances=_instances(outs), now=self.clock(), say=lambda line: _say(f"{name}: {line}"))
         except DdmError as exc:
             raise _at_boundary(exc) from None
-        return ReadResult(id_, _with_utc({**fresh, **_secret_paths(props)}))
+        return ReadResult(id_, with_utc({**fresh, **_secret_paths(props)}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
+        from .outputs import with_utc
+
         old, new = _user_props(olds), _user_props(news)
         changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
         outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
-        return UpdateResult(_with_utc({**outs, **changed, **_secret_paths(news)}))
+        return UpdateResult(with_utc({**outs, **changed, **_secret_paths(news)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
         old = _user_props(props)
-        _say(f"{_name(old)}: forgetting metadata recovery job {id_} (target {_target_id(old) or '?'}); "
+        _say(f"{_name(old)}: forgetting metadata recovery job {id_} (target {target_instance_id(old) or '?'}); "
              "nothing is undone on DDM, the restored metadata stays in place")
 
     # helpers --------------------------------------------------------------------------------
@@ -374,22 +358,17 @@ def _strings(value: Any) -> list[str]:
 def _instances(props: dict[str, Any]) -> tuple[str, ...]:
     """The recorded target and source instance IDs (those the properties hold as strings)."""
     source = props.get("source_instance_id")
-    return tuple(i for i in (_target_id(props), source) if isinstance(i, str) and i)
-
-
-def _target_id(props: dict[str, Any]) -> str | None:
-    """`target.instance_id` when the (possibly hand-edited) properties hold it as a string."""
-    target = props.get("target")
-    instance_id = target.get("instance_id") if isinstance(target, dict) else None
-    return instance_id if isinstance(instance_id, str) else None
+    return tuple(i for i in (target_instance_id(props), source) if isinstance(i, str) and i)
 
 
 def _name(props: Any) -> str:
     """The resource's Pulumi name, for messages (`resource_name`, set by `MetadataRecovery`)."""
-    from .input_model import MetadataRecoveryInputs
+    from .input_model import DEFAULT_NAME, MetadataRecoveryInputs
 
-    name = props.resource_name if isinstance(props, MetadataRecoveryInputs) else props.get("resource_name")
-    return name if isinstance(name, str) and name else "metadata recovery"
+    if isinstance(props, MetadataRecoveryInputs):
+        return props.display_name
+    name = props.get("resource_name")
+    return name if isinstance(name, str) and name else DEFAULT_NAME
 
 
 def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:
@@ -407,49 +386,4 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     if contains_unknown(new):
         return True
     return bool(canonical(key, old) != canonical(key, new))
-
-
-def _restored_to(ms: int | None) -> dict[str, int | str | None]:
-    """`restored_to` (epoch ms) and `restored_to_utc` (RFC 3339, UTC, e.g. `2024-05-20T04:40:00Z`),
-    both `None` when the restore was not by time."""
-    from .api_time import format_ms
-
-    return {"restored_to": ms, "restored_to_utc": format_ms(ms) if ms is not None else None}
-
-
-def _with_utc(outs: dict[str, Any]) -> dict[str, Any]:
-    """`outs` with `restored_to_utc`, derived from the recorded `restored_to` by `refresh` and
-    `update` for a resource created before that output existed (nothing else is changed)."""
-    if "restored_to_utc" in outs:
-        return outs
-    ms = outs.get("restored_to")
-    ms = int(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms == int(ms) else None
-    return {**outs, "restored_to_utc": _restored_to(ms)["restored_to_utc"]}
-
-
-def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None]:
-    """The outputs the checked inputs alone tell, returned by `check` so that a preview shows them
-    instead of `[unknown]` (the engine calls no `create` at preview and takes `check`'s answer as
-    the new state): a restore from a backup, or of the job named by `adopt_job_id`, has no point in
-    time (`restored_to` and `restored_to_utc` empty); a restore by a fixed time has that time.
-    `"latest"` is resolved at create: unknown until then. `create` sets them again from what it
-    did: when it adopts a running restore of the target instead of submitting, they are empty."""
-    if inputs.latest:
-        return {}
-    if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
-        return _restored_to(None)
-    return _restored_to(inputs.restore_source.restore_time)
-
-
-def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
-    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
-    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
-    if not inputs.verifies:
-        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
-    from .sanitize import mask_held
-    from .verification import verify_restore
-
-    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
-    # the line names the target and the source: a secret input's value is masked, as in every line
-    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
 

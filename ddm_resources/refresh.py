@@ -1,8 +1,10 @@
-"""What `pulumi refresh` makes of a recorded restore: the job read again, the outputs kept honest.
+"""What `pulumi refresh` makes of a recorded restore: the job read again, then the target.
 
 A restore stays done even after DDM forgets its job, so a refresh never drops the resource from
 the state (that would start a second restore on the next `up`). The recorded outputs change only
-for an answer about this very job that still says `Completed` (docs/ddm-api.md section 3.1).
+for an answer about this very job that still says `Completed` (docs/ddm-api.md section 3.1). Then
+the target is read (`drift.refresh_target`): output `target_status` says what became of it, and
+nothing forces a new restore.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .client import DdmClient
+from .drift import refresh_target
 from .errors import DdmError, NotFoundError
 from .job_identity import contradiction
 from .job_status import job_outcome
 from .models import Job
 
-__all__ = ["job_outputs", "refresh"]
+__all__ = ["job_outputs", "refresh", "refresh_job"]
 
 
 def job_outputs(job: Job) -> dict[str, str | None]:
@@ -26,6 +29,15 @@ def job_outputs(job: Job) -> dict[str, str | None]:
 
 def refresh(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *, name: str,
             instances: tuple[str, ...], now: float, say: Callable[[str], None]) -> dict[str, Any]:
+    """The outputs after reading job `job_id` again (`refresh_job`), then the target (`drift.refresh_target`:
+    output `target_status`), each with a client from `connect()`. Raises what `refresh_job` raises; the
+    state is then left as it was."""
+    return refresh_target(connect, job_id, refresh_job(connect, job_id, outs, name=name, instances=instances,
+                                                       now=now, say=say), say=say)
+
+
+def refresh_job(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *, name: str,
+                instances: tuple[str, ...], now: float, say: Callable[[str], None]) -> dict[str, Any]:
     """The outputs after reading job `job_id` again (with a client from `connect()`): `outs` with the
     job's fresh non-empty values, or `outs` unchanged (with a line through `say`) when DDM no longer
     knows the job or shows it with another status than `Completed`. Raises `DdmError` naming the
@@ -56,3 +68,4 @@ def refresh(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any],
         return outs
     fresh = {key: value for key, value in job_outputs(job).items() if value}
     return {**outs, **fresh}
+

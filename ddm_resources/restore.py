@@ -139,7 +139,7 @@ class Restore:
     @property
     def name(self) -> str:
         """The resource's Pulumi name, or a generic one."""
-        return self.inputs.resource_name or "metadata recovery"
+        return self.inputs.display_name
 
     def service_now(self) -> float:
         """Now on the service's clock (epoch s): `clock` set by the Date of the service's answers

@@ -6,7 +6,7 @@ Two policies, split by what is safe:
   429 (throttled; its code is `APIGW.0308`), 500/502/503/504 and the DDM "operation in progress" 409 codes
   `DBS.200019` and `DBS.212033`; never on a `TransportError` that is not `transient` (a
   certificate that does not verify), nor on an `UnreadableAnswerError` (a 2xx answer this tool
-  cannot use, e.g. longer than `http_boundary.MAX_BODY`: the same request gets the same answer);
+  cannot use, e.g. longer than `http_body.MAX_BODY`: the same request gets the same answer);
 * **the restore POST** is retried only when the service provably did not accept it: the
   connection could not be opened (for a transient reason), or the answer was 429 (throttled:
   the status decides, not the code `APIGW.0308`, which a 5xx or an HTML page may name too). After a read

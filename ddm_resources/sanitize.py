@@ -98,12 +98,7 @@ def hold_secret(value: str | None) -> None:
     each of its `secret_forms`."""
     if not value or len(value.strip()) < _MIN_SECRET:
         return
-    forms = {form for held in {value, value.strip()} for form in secret_forms(held) if len(form) >= _MIN_SECRET}
-    pieces = {form.lower()[i:i + _PIECE] for form in forms for i in range(len(form) - _PIECE + 1)}
-    with _lock:
-        _secrets.update(forms)
-        _pieces.update(pieces)
-        _sort_held()
+    _hold({value, value.strip()}, _secrets, _pieces)
 
 
 def hold_secret_input(value: str | None) -> None:
@@ -113,11 +108,17 @@ def hold_secret_input(value: str | None) -> None:
     parsed (`clean_text`): they must still match it (the service names that instance back)."""
     if not value or len(value.strip()) < _MIN_SECRET:
         return
-    forms = {form for form in secret_forms(value.strip()) if len(form) >= _MIN_SECRET}
+    _hold({value.strip()}, _inputs, _input_pieces)
+
+
+def _hold(values: set[str], forms_held: set[str], pieces_held: set[str]) -> None:
+    """Add the `secret_forms` of each of `values` (those of `_MIN_SECRET` characters or more) to
+    `forms_held`, and their pieces of `_PIECE` characters, lower case, to `pieces_held`."""
+    forms = {form for held in values for form in secret_forms(held) if len(form) >= _MIN_SECRET}
     pieces = {form.lower()[i:i + _PIECE] for form in forms for i in range(len(form) - _PIECE + 1)}
     with _lock:
-        _inputs.update(forms)
-        _input_pieces.update(pieces)
+        forms_held.update(forms)
+        pieces_held.update(pieces)
         _sort_held()
 
 

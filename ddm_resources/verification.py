@@ -30,15 +30,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .api_time import format_ms, parse_api_time_ms
 from .client import DdmClient
 from .errors import DdmError, NotFoundError, RestoreError
 from .input_model import MetadataRecoveryInputs
 from .instance_models import SchemaInfo
-from .wording import count
+from .sanitize import mask_held
+from .wording import count, listed
 
-__all__ = ["ACCOUNTS_NOTE", "SETTLE_READS", "Verified", "VerificationError", "verify_restore"]
+__all__ = ["ACCOUNTS_NOTE", "SETTLE_READS", "Verified", "VerificationError", "verified_outputs", "verify_restore"]
 
 RUNNING = "RUNNING"
 SETTLE_READS = 3
@@ -46,8 +48,6 @@ SETTLE_READS = 3
 `RESTORE` right after its job completed."""
 SETTLE_SECONDS = 2.0
 ACCOUNTS_NOTE = "accounts not checked (OTC has no account list API)"
-_NAMED = 5
-"""At most this many names in one message; the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class _Check:
 
     @property
     def name(self) -> str:
-        return self.inputs.resource_name or "metadata recovery"
+        return self.inputs.display_name
 
     def fail(self, what: str) -> VerificationError:
         job = self.job_id
@@ -185,14 +185,14 @@ class _Check:
         required = sorted(s.name for s in schemas if s.created is not None and s.created <= required_by)
         missing = [name for name in required if name not in present]
         if missing:
-            raise self.fail(f"it lacks schema {_names(missing)} of source {source} (created before {at}; "
+            raise self.fail(f"it lacks schema {listed(missing)} of source {source} (created before {at}; "
                             "the source's schemas as listed today)")
         later = sorted(s.name for s in schemas if s.created is not None and required_by < s.created <= point
                        and s.name not in present)
         phrase = (f"has each of the {count(len(required), 'schema')} the source lists today as created by {at} "
                   "(a schema dropped since is not known)")
         if later:
-            phrase += (f"; lacks {_names(later)}, created after the newest backup before that time (not "
+            phrase += (f"; lacks {listed(later)}, created after the newest backup before that time (not "
                        "required: the docs do not say whether a restore by time brings it)")
         if undated:
             phrase += f"; {count(len(undated), 'source schema')} without a creation time not compared"
@@ -219,7 +219,12 @@ def verify_restore(client: DdmClient, inputs: MetadataRecoveryInputs, job_id: st
     return Verified(names, line)
 
 
-def _names(names: list[str]) -> str:
-    """`a`, `a, b` or `a, b, c, d, e and 3 more`."""
-    shown = ", ".join(names[:_NAMED])
-    return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
+def verified_outputs(client: DdmClient, inputs: MetadataRecoveryInputs, job_id: str,
+                     restored_to: int | None) -> dict[str, Any]:
+    """The outputs `schemas`, `verification` and `target_status` after restore job `job_id` completed:
+    those of `verify_restore` (its line with every held secret masked: it names the target and the
+    source), or, with input `verify` false, none checked. Raises `verify_restore`'s `VerificationError`."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}

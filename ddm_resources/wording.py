@@ -7,11 +7,11 @@ input rules and the provider all quote values and count things the same way.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["LINE_SINK", "LONGEST_QUOTED", "count", "digits", "say", "shown"]
+__all__ = ["LINE_SINK", "LONGEST_QUOTED", "count", "digits", "listed", "say", "shown"]
 
 LONGEST_QUOTED = 40
 """Characters of the longest string `shown` quotes: longer than any ID (36) or time written as text.
@@ -28,6 +28,11 @@ def shown(value: Any, limit: int = 60) -> str:
         return digits(value)
     text = repr(value) if isinstance(value, (str, float, bool)) or value is None else f"a {type(value).__name__}"
     return text if len(text) <= limit + 3 else text[:limit] + "..."
+
+
+def listed(names: Sequence[str], most: int = 5) -> str:
+    """`a`, `a, b` or `a, b, c, d, e and 3 more`: at most `most` names, the rest counted."""
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def digits(number: int) -> str:

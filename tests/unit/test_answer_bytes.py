@@ -21,7 +21,7 @@ import zlib
 import pytest
 
 from ddm_resources.errors import ServerError, TransportError, UnreadableAnswerError
-from ddm_resources.http_boundary import MAX_BODY
+from ddm_resources.http_body import MAX_BODY
 from ddm_resources.models import Job
 from ddm_resources.retry import RetryPolicy
 from ddm_resources.waiter import PollSchedule, wait_for_job

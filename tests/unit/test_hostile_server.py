@@ -17,10 +17,11 @@ import pytest
 from pydantic import SecretStr
 
 from ddm_resources.auth import PasswordToken
-from ddm_resources.client import MAX_PAGES, DdmClient
+from ddm_resources.client import DdmClient
 from ddm_resources.errors import ApiError, AuthenticationError, DdmError, TransportError, UnreadableAnswerError
-from ddm_resources.http_boundary import MAX_BODY
+from ddm_resources.http_body import MAX_BODY
 from ddm_resources.models import RestoreSource, RestoreTarget
+from ddm_resources.paging import MAX_PAGES
 from ddm_resources.retry import RetryPolicy
 from ddm_resources.sanitize import MASK, clean_text, hold_secret
 from tests.conftest import BACKUP, DATA_NODE, PROJECT_ID, SOURCE, TARGET

@@ -19,13 +19,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # _version: written by setuptools-scm at install (git-ignored), read by version
     ("words", ("_version", "version", "errors", "wording", "sanitize", "ids", "api_time", "job_status", "poll_plan",
                "fields")),
-    ("wire", ("retry", "models", "lookup_models", "iam_models", "http_options", "http_boundary",
+    ("wire", ("retry", "models", "lookup_models", "iam_models", "http_options", "http_body", "http_boundary",
               "service_clock", "api_paths", "instance_models")),
-    ("service", ("regions", "auth", "client", "waiter", "clouds", "settings")),
+    ("service", ("regions", "auth", "paging", "client", "waiter", "clouds", "settings")),
     ("inputs", ("restore_time", "input_model", "inputs")),
     ("run", ("run_state",)),
     ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore",
-                 "refresh", "verification", "drift", "rpo")),
+                 "refresh", "verification", "drift", "rpo", "outputs")),
     ("pulumi", ("provider", "resource", "provider_threads", "watchdog", "runtime_load", "plugin_schema", "plugin_wire",
                 "plugin", "plugin_server", "__init__")),
 )

@@ -1,4 +1,4 @@
-"""A job answer longer than `http_boundary.MAX_BODY` during a wait (trial of main, 30 Nov, item 2).
+"""A job answer longer than `http_body.MAX_BODY` during a wait (trial of main, 30 Nov, item 2).
 
 One 2 MiB answer to a job GET ended a long wait at once (a `TransportError`, not transient), while
 every other unusable poll answer is ridden out until the deadline. To a GET it is now an
@@ -12,7 +12,7 @@ import pytest
 from ddm_emulator import Fault, ManualClock
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import JobTimeoutError
-from ddm_resources.http_boundary import MAX_BODY
+from ddm_resources.http_body import MAX_BODY
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.waiter import wait_for_job
 from tests.conftest import BACKUP, DATA_NODE, PROJECT_ID, SOURCE, TARGET, TOKEN

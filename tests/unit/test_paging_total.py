@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ddm_emulator import DEMO_PROJECT_ID, Fault
-from ddm_resources.client import PAGE_SIZE, DdmClient
+from ddm_resources.client import DdmClient
 from ddm_resources.errors import DdmError
+from ddm_resources.paging import PAGE_SIZE
 from tests.conftest import SOURCE, TARGET, TOKEN
 
 

@@ -15,8 +15,9 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, Fault
 from ddm_emulator.testing import PREFLIGHT_SWITCHES, one_switch_at_a_time
-from ddm_resources.client import PAGE_SIZE, DdmClient
+from ddm_resources.client import DdmClient
 from ddm_resources.inputs import validate_inputs
+from ddm_resources.paging import PAGE_SIZE
 from ddm_resources.preflight import (
     PreflightError,
     preflight,

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ddm_emulator import DEMO_PROJECT_ID
-from ddm_resources.client import PAGE_SIZE, DdmClient
+from ddm_resources.client import DdmClient
 from ddm_resources.input_model import MetadataRecoveryInputs
+from ddm_resources.paging import PAGE_SIZE
 from ddm_resources.preflight import LOOKUP_PAGES, SOURCE_NODES_CHECKED, preflight
 from tests.conftest import DATA_NODE, SOURCE, TARGET, TOKEN
 from tests.restore_targets import add_source_data_nodes

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from ddm_emulator import Fault
-from ddm_resources.client import DdmClient, _field_path
+from ddm_resources.api_paths import _field_path
+from ddm_resources.client import DdmClient
 from ddm_resources.errors import ConfigurationError, OutcomeUnknownError, UnreadableAnswerError
 from ddm_resources.inputs import check_inputs
 from ddm_resources.sanitize import clause
