@@ -12,16 +12,12 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from ddm_emulator import Fault
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.grpc.conftest import ProviderProcess
 
 pytestmark = pytest.mark.grpc
 
-INPUTS = {
-    "source_instance_id": SOURCE,
-    "source": {"backup_id": BACKUP},
-    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
-}
+INPUTS = valid_inputs()
 _DAY_MS = 86_400_000
 
 

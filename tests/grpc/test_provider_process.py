@@ -12,12 +12,12 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, DOC_EXAMPLE_BODY, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.grpc.conftest import PROVIDER, ProviderProcess
 
 pytestmark = pytest.mark.grpc
 
-INPUTS = {"source_instance_id": SOURCE, **DOC_EXAMPLE_BODY}
+INPUTS = valid_inputs()
 
 
 def test_check_accepts_the_documented_example(provider, emulator):

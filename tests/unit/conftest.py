@@ -6,7 +6,9 @@ same `TOKEN`, the same `.backend` and `.url`, but its URL names a host that no r
 `ddm_emulator.wsgi_transport(backend)`, so the provider's own clients (built from settings,
 with their TLS and proxy options) reach it unchanged. An autouse guard makes every socket
 `connect` in tests/unit fail and the test with it; a test that must talk to a real server
-(a TLS handshake, a refused connection, a read timeout) is marked `real_socket`.
+(a TLS handshake, a refused connection, a read timeout) is marked `real_socket`. Every test
+starts from a clean environment (`clean_env` of tests/conftest.py: no `OS_*`, `DDM_*` or proxy
+variables of the shell).
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ def emulator(
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", route)
     yield InProcessEmulator(backend, transport)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(clean_env: pytest.MonkeyPatch) -> None:
+    """Every test here starts without the shell's `OS_*`, `DDM_*` and proxy variables (`clean_env`)."""
 
 
 @pytest.fixture(autouse=True)

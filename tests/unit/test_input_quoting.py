@@ -12,11 +12,10 @@ from __future__ import annotations
 import pytest
 
 from ddm_resources.inputs import check_inputs
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET
+from tests.conftest import DATA_NODE, TARGET, valid_inputs
 
 SECRET = "MIIsecret-pasted-by-mistake-" + "Zx9" * 30
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+GOOD = valid_inputs()
 
 
 def reasons(**changes) -> dict[str, str]:

@@ -12,13 +12,9 @@ from ddm_resources.api_time import parse_duration
 from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.inputs import canonical, check_inputs, validate_inputs
 from ddm_resources.restore_time import RestoreTime, parse_restore_time, restore_time_problem
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET
+from tests.conftest import DATA_NODE, valid_inputs
 
-GOOD = {
-    "source_instance_id": SOURCE,
-    "source": {"backup_id": BACKUP},
-    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
-}
+GOOD = valid_inputs()
 
 
 def with_(**changes):

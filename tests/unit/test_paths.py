@@ -43,10 +43,8 @@ def requested(emulator) -> list[str]:
 
 
 @pytest.fixture
-def stack_config(emulator, monkeypatch):
+def stack_config(emulator):
     """The provider's settings as a program's stack config, pointing at the emulator."""
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "OS_CLOUD", "OS_USERNAME"):
-        monkeypatch.delenv(name, raising=False)
     before = pulumi.runtime.config.CONFIG.set({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                  "ddm:token": TOKEN})
     yield

@@ -23,14 +23,10 @@ from ddm_resources.preflight import (
     require_preflight,
 )
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, valid_inputs
 from tests.conftest import SOURCE_DATA_NODE as SOURCE_NODE
 
-GOOD = {
-    "source_instance_id": SOURCE,
-    "source": {"backup_id": BACKUP},
-    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
-}
+GOOD = valid_inputs()
 _DAY_MS = 86_400_000
 
 
@@ -235,9 +231,7 @@ def test_require_preflight_raises_with_the_problems(client, emulator):
 
 
 @pytest.fixture
-def provider(emulator, monkeypatch) -> MetadataRecoveryProvider:
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
-        monkeypatch.delenv(name, raising=False)
+def provider(emulator) -> MetadataRecoveryProvider:
     return configured(emulator)
 
 
@@ -276,9 +270,7 @@ def test_check_names_a_refused_setting_once_as_the_user_wrote_it(emulator):
     assert emulator.backend.requests() == []
 
 
-def test_check_skips_preflight_silently_without_credentials(emulator, monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID"):
-        monkeypatch.delenv(name, raising=False)
+def test_check_skips_preflight_silently_without_credentials(emulator):
     provider = MetadataRecoveryProvider()
     provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url}, "ddm-metadata-recovery")))
     assert provider.check({}, GOOD).failures == []

@@ -16,10 +16,9 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from ddm_resources.inputs import MAX_PROBLEMS, check_inputs
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, valid_inputs
 
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+GOOD = valid_inputs()
 LONGEST_REASON = 700
 """A reason may quote a value's first 60 characters, never the whole of a long value."""
 
@@ -50,9 +49,7 @@ PROPERTY = settings(max_examples=150, deadline=timedelta(milliseconds=500),
 
 
 @pytest.fixture
-def provider(monkeypatch) -> MetadataRecoveryProvider:
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "OS_USERNAME", "OS_CLOUD"):
-        monkeypatch.delenv(name, raising=False)
+def provider() -> MetadataRecoveryProvider:
     provider = MetadataRecoveryProvider()
     provider.configure(ConfigureRequest(Config({"ddm:preflight": "false"}, "ddm-metadata-recovery")))
     return provider

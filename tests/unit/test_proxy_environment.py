@@ -26,15 +26,6 @@ BAD = "ftp://user:proxy-pass@bad.test:21"  # a scheme httpx refuses; the passwor
 GOOD = "http://127.0.0.1:3128"
 
 
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """os.environ without any variable urllib reads for proxies (any `*_proxy`, `REQUEST_METHOD`)."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
-            monkeypatch.delenv(name)
-    return monkeypatch
-
-
 # environment -> {URL pattern: (variable, proxy URL or None)} that httpx makes of it
 CASES: list[tuple[dict[str, str], dict[str, tuple[str, str | None]]]] = [
     ({"HTTPS_PROXY": "http://upper:1", "https_proxy": "http://lower:2"}, {"https://": ("https_proxy", "http://lower:2")}),

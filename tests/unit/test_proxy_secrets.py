@@ -14,7 +14,6 @@ import pytest
 
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import DdmError
-from ddm_resources.http_options import PROXY_VARIABLES
 from ddm_resources.retry import RetryPolicy
 from tests.conftest import PROJECT_ID, SOURCE, TOKEN
 from tests.unit import test_hostile_server
@@ -46,8 +45,6 @@ def echo_407(conn: socket.socket, head: bytes, stopping: threading.Event) -> Non
 
 @pytest.fixture
 def proxy_env(monkeypatch: pytest.MonkeyPatch, hostile):
-    for name in (name for names in PROXY_VARIABLES.values() for name in names):
-        monkeypatch.delenv(name, raising=False)
     proxy = hostile(echo_407)
     port = proxy.url.rsplit(":", 1)[1]
     url = f"http://{quoted(USER)}:{quoted(PASSWORD)}@127.0.0.1:{port}"

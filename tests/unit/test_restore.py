@@ -29,12 +29,11 @@ from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.restore import Restore
 from ddm_resources.waiter import PollSchedule
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.restore_targets import add_restore_targets
 
 JOB_SECONDS = 300.0
-INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-          "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+INPUTS = valid_inputs()
 
 
 @pytest.fixture

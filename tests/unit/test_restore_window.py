@@ -58,9 +58,7 @@ def test_latest_is_resolved_at_create_and_recorded_as_restored_to(emulator):
     assert any('restore_time "latest" is ' + str(expected) in line for line in lines)
 
 
-def test_get_restore_window_reads_the_stack_config(emulator, monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "OS_CLOUD", "OS_USERNAME"):
-        monkeypatch.delenv(name, raising=False)
+def test_get_restore_window_reads_the_stack_config(emulator):
     before = pulumi.runtime.config.CONFIG.set({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                  "ddm:token": TOKEN})  # a stack's config, as a program sees it
     try:

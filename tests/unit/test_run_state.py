@@ -13,17 +13,14 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import RecoveryError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.run_state import RunState
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.restore_targets import add_restore_targets
 
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+GOOD = valid_inputs()
 
 
 @pytest.fixture
-def provider(emulator, monkeypatch) -> MetadataRecoveryProvider:
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
-        monkeypatch.delenv(name, raising=False)
+def provider(emulator) -> MetadataRecoveryProvider:
     return configured(emulator)
 
 
@@ -114,9 +111,7 @@ def test_a_new_run_adopts_a_running_restore_and_says_why(provider, emulator, cap
     assert "created within ddm:adoptWindow (24h)" in line
 
 
-def test_the_provider_keeps_latest_in_its_inputs_and_reports_restored_to(emulator, monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
-        monkeypatch.delenv(name, raising=False)
+def test_the_provider_keeps_latest_in_its_inputs_and_reports_restored_to(emulator):
     provider = configured(emulator)
     checked = provider.check({}, {**GOOD, "source": {"restore_time": "latest"}})
     assert checked.failures == [] and checked.inputs["source"] == {"restore_time": "latest"}

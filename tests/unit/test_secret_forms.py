@@ -20,11 +20,10 @@ from pulumi.dynamic import Config, ConfigureRequest
 from ddm_emulator import DEMO_DOMAIN_NAME, DEMO_PROJECT_NAME, DEMO_USER_NAME, Fault
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.sanitize import clean_text, hold_secret, secret_forms
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET
+from tests.conftest import valid_inputs
 
 PASSWORD = "Bärenhöhle-Süß-Öl-42"
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+GOOD = valid_inputs()
 
 
 def login_body(password: str) -> dict:
@@ -116,8 +115,6 @@ def test_a_password_like_key_is_masked_up_to_its_closing_quote(text, shown):
 @pytest.fixture(params=["OS_PASSWORD", "ddm:password", "clouds.yaml"])
 def provider_with_password(request, emulator, monkeypatch, tmp_path):
     """A configured provider whose IAM login uses `PASSWORD`, from each place a password can come from."""
-    for name in ("OS_PASSWORD", "OS_CLOUD", "OS_CLIENT_CONFIG_FILE", "OS_TOKEN", "DDM_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
     config = {"ddm:authUrl": f"{emulator.url}/v3", "ddm:username": DEMO_USER_NAME,
               "ddm:domainName": DEMO_DOMAIN_NAME, "ddm:projectName": DEMO_PROJECT_NAME}
     if request.param == "OS_PASSWORD":

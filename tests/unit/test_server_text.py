@@ -14,13 +14,12 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import ApiError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.sanitize import clean_text, hold_secret
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import SOURCE, TARGET, TOKEN, valid_inputs
 
 RLO = "\u202e"
 HIDDEN = [RLO, "\u202a", "\u2066", "\u2069", "\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad", "\U000e0041",
           "\ud800"]
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+GOOD = valid_inputs()
 
 
 def invisible(text: str) -> list[str]:

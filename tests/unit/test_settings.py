@@ -443,11 +443,7 @@ class TlsProxy(LocalTlsServer):
 
 
 @pytest.fixture
-def tls_proxy(tls, monkeypatch):
-    from ddm_resources.http_options import PROXY_VARIABLES
-
-    for name in (name for names in PROXY_VARIABLES.values() for name in names):
-        monkeypatch.delenv(name, raising=False)
+def tls_proxy(tls):
     proxy = TlsProxy(*tls)
     yield proxy
     proxy.close()

@@ -15,7 +15,7 @@ import pytest
 
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import TransportError
-from ddm_resources.http_options import DEFAULT_HTTP_OPTIONS, PROXY_VARIABLES, HttpOptions
+from ddm_resources.http_options import DEFAULT_HTTP_OPTIONS, HttpOptions
 from ddm_resources.retry import RetryPolicy
 from tests.conftest import PROJECT_ID, SOURCE, TOKEN
 from tests.local_tls import LocalTlsServer, make_cert
@@ -55,13 +55,6 @@ def listener(certs: dict[str, tuple[Path, Path]]) -> Iterator[TlsListener]:
     server.close()
 
 
-@pytest.fixture
-def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (name for names in PROXY_VARIABLES.values() for name in names):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
 def read(url: str, options: HttpOptions = DEFAULT_HTTP_OPTIONS) -> tuple[TransportError, list[float]]:
     """The error of one read (a lookup) with up to 3 attempts, and the waits between them."""
     waits: list[float] = []
@@ -73,9 +66,9 @@ def read(url: str, options: HttpOptions = DEFAULT_HTTP_OPTIONS) -> tuple[Transpo
 
 @pytest.mark.parametrize("ca", [None, "other"])
 def test_a_proxy_certificate_that_does_not_verify_names_the_variable_and_is_not_retried(
-        listener, certs, no_proxy_env, ca):
+        listener, certs, clean_env, ca):
     """The trial's HTTPS_PROXY=https://127.0.0.1:18445 signed by a CA that was not given (none, or another)."""
-    no_proxy_env.setenv("HTTPS_PROXY", f"https://user:{PROXY_PASSWORD}@127.0.0.1:{listener.port}")
+    clean_env.setenv("HTTPS_PROXY", f"https://user:{PROXY_PASSWORD}@127.0.0.1:{listener.port}")
     options = HttpOptions(cacert=str(certs[ca][0])) if ca else DEFAULT_HTTP_OPTIONS
     error, waits = read("https://127.0.0.1:9", options)
     text = str(error)
@@ -87,8 +80,8 @@ def test_a_proxy_certificate_that_does_not_verify_names_the_variable_and_is_not_
 
 @pytest.mark.parametrize("name, scheme", [("HTTPS_PROXY", "https"), ("https_proxy", "https"), ("Https_Proxy", "https"),
                                           ("HTTP_PROXY", "http"), ("ALL_PROXY", "https")])
-def test_a_proxy_that_refuses_connections_is_named_and_retried(no_proxy_env, name, scheme):
-    no_proxy_env.setenv(name, f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
+def test_a_proxy_that_refuses_connections_is_named_and_retried(clean_env, name, scheme):
+    clean_env.setenv(name, f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
     error, waits = read(f"{scheme}://127.0.0.1:9")
     text = str(error)
     assert f"at {scheme}://127.0.0.1:9 through the proxy of {name}: ConnectError" in text
@@ -97,25 +90,25 @@ def test_a_proxy_that_refuses_connections_is_named_and_retried(no_proxy_env, nam
     assert (error.transient, error.request_sent, len(waits)) == (True, False, 2)
 
 
-def test_the_proxy_named_is_the_variable_httpx_used(no_proxy_env):
+def test_the_proxy_named_is_the_variable_httpx_used(clean_env):
     """Both `HTTPS_PROXY` and `https_proxy` set: httpx goes through the lower-case one (both refuse
     connections here), and the error names it; neither value is shown."""
-    no_proxy_env.setenv("HTTPS_PROXY", f"http://u:{PROXY_PASSWORD}@127.0.0.1:2")
-    no_proxy_env.setenv("https_proxy", f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
+    clean_env.setenv("HTTPS_PROXY", f"http://u:{PROXY_PASSWORD}@127.0.0.1:2")
+    clean_env.setenv("https_proxy", f"http://u:{PROXY_PASSWORD}@127.0.0.1:1")
     error, _ = read("https://127.0.0.1:9")
     text = str(error)
     assert "through the proxy of https_proxy: ConnectError" in text and "HTTPS_PROXY" not in text
     assert PROXY_PASSWORD not in text and "127.0.0.1:1" not in text
 
 
-def test_no_proxy_means_a_direct_connection_and_no_proxy_in_the_error(no_proxy_env):
-    no_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:1")
-    no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+def test_no_proxy_means_a_direct_connection_and_no_proxy_in_the_error(clean_env):
+    clean_env.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    clean_env.setenv("NO_PROXY", "127.0.0.1")
     error, waits = read("http://127.0.0.1:1")
     assert "proxy" not in str(error).lower() and len(waits) == 2
 
 
-def test_an_endpoint_certificate_that_does_not_verify_is_not_retried(listener, no_proxy_env):
+def test_an_endpoint_certificate_that_does_not_verify_is_not_retried(listener, clean_env):
     error, waits = read(f"https://127.0.0.1:{listener.port}")
     text = str(error)
     assert "CERTIFICATE_VERIFY_FAILED" in text and "proxy" not in text.lower()
@@ -123,7 +116,7 @@ def test_an_endpoint_certificate_that_does_not_verify_is_not_retried(listener, n
     assert (error.transient, waits, listener.accepted) == (False, [], 1)
 
 
-def test_a_restore_post_is_not_resent_after_a_certificate_failure(listener, no_proxy_env):
+def test_a_restore_post_is_not_resent_after_a_certificate_failure(listener, clean_env):
     from tests.unit.test_hostile_server import restore
 
     waits: list[float] = []

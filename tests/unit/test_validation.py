@@ -19,16 +19,12 @@ from pulumi.runtime.rpc import UNKNOWN
 from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources import MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, valid_inputs
 
 NOW = 1716200000.0
 """2024-05-20T10:13:20Z, the tests' current time."""
 NOW_MS = int(NOW * 1000)
-GOOD = {
-    "source_instance_id": SOURCE,
-    "source": {"backup_id": BACKUP},
-    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
-}
+GOOD = valid_inputs()
 OTHER_NODE = "0123456789abcdef0123456789abcdefin01"
 
 
@@ -53,13 +49,6 @@ def time_only(value: Any) -> dict[str, Any]:
 
 def failures(result) -> dict[str, str]:
     return {f.property: f.reason for f in result.failures}
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_settings(monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT",
-                 "OS_USERNAME", "OS_PASSWORD", "OS_CLOUD"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
