@@ -24,6 +24,7 @@ import pytest
 from ddm_emulator import DdmBackend, EmulatorServer, EmulatorSettings, wsgi_transport
 from ddm_emulator.clock import Clock
 from tests.conftest import PROJECT_ID, TOKEN
+from tests.hostile_server import hostile  # noqa: F401 (the fixture of tests/hostile_server.py)
 
 EMULATOR_HOST = "ddm-emulator.test"
 

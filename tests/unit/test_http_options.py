@@ -1,14 +1,17 @@
-"""One reading of the proxy environment: `environment_proxies` reads a mapping as httpx reads
-`os.environ`, and `check_environment` (at `pulumi preview`) judges the proxies the real clients
-will use, built the same way.
-
-httpx itself is the reference here (its `get_environment_proxies` over the same variables), never
-a stand-in for it.
+"""`http_options`: TLS and proxy settings for httpx. The proxy environment is read once, as httpx
+reads it (`environment_proxies`), the settings check at preview judges the variables httpx uses,
+and the checked client has the mounts of the real ones; proxy credentials are held as secrets, so
+no 407 page or CONNECT refusal shows them; a CA file or directory that cannot work is named with
+the setting it came from and the next step.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import socket
+import threading
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,23 @@ import httpx
 import pytest
 from httpx._utils import get_environment_proxies  # the reference: what the real clients read
 
-from ddm_resources.errors import ConfigurationError
+from ddm_resources.client import DdmClient
+from ddm_resources.errors import ConfigurationError, DdmError
 from ddm_resources.http_options import HttpOptions, environment_proxies
+from ddm_resources.retry import RetryPolicy
 from ddm_resources.settings import resolve_settings
+from tests.conftest import PROJECT_ID, SOURCE, TOKEN
 from tests.local_tls import make_cert
 
+# one reading of the proxy environment --------------------------------------------------------------------------
+
+
 READY = {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"}
+
+
 BAD = "ftp://user:proxy-pass@bad.test:21"  # a scheme httpx refuses; the password must never be shown
+
+
 GOOD = "http://127.0.0.1:3128"
 
 
@@ -112,3 +125,116 @@ def test_the_checked_client_has_the_mounts_of_the_real_ones(clean_env, tmp_path:
     assert real == _mounts(options.client_kwargs(proxies=environment_proxies(dict(os.environ))))
     over_tls = {mount[0]: mount[1] for mount in real.values() if mount and mount[0].startswith("https://")}
     assert over_tls == dict.fromkeys(tls_proxies, options.ssl_context())
+
+
+# proxy credentials are held as secrets (issue 19 item 5) -------------------------------------------------------
+
+
+USER = "proxy-user"
+
+
+PASSWORD = "Proxy-Pässwort/with@signs-77"
+"""Needs percent-encoding in a URL (`/`, `@`, a non-ASCII letter)."""
+
+
+def quoted(text: str) -> str:
+    return urllib.parse.quote(text, safe="")
+
+
+def echo_407(conn: socket.socket, head: bytes, stopping: threading.Event) -> None:
+    """A proxy's 407 quoting the credentials in every spelling it saw, in the reason and in the page."""
+    pair = f"{USER}:{PASSWORD}"
+    basic = base64.b64encode(pair.encode()).decode()
+    page = (f"<html>Proxy login refused for {USER}/{PASSWORD} (sent as {quoted(PASSWORD)}), "
+            f"Proxy-Authorization: Basic {basic} ; header was {head.decode('latin-1')!r}</html>").encode()
+    reason = f"Proxy Authentication Required for {pair} {basic}".encode()
+    conn.sendall(b"HTTP/1.1 407 " + reason + b"\r\nContent-Type: text/html\r\n"
+                 + f"Content-Length: {len(page)}\r\nConnection: close\r\n\r\n".encode() + page)
+    conn.close()
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch, hostile):
+    proxy = hostile(echo_407)
+    port = proxy.url.rsplit(":", 1)[1]
+    url = f"http://{quoted(USER)}:{quoted(PASSWORD)}@127.0.0.1:{port}"
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.setenv("HTTPS_PROXY", url)
+    return proxy
+
+
+def secrets_in(text: str) -> list[str]:
+    pair = f"{USER}:{PASSWORD}"
+    values = [PASSWORD, quoted(PASSWORD), pair, base64.b64encode(pair.encode()).decode(),
+              base64.b64encode(f"{USER}:{quoted(PASSWORD)}".encode()).decode()]
+    found = [value for value in values if value in text]
+    found += [PASSWORD[i:i + 8] for i in range(len(PASSWORD) - 7) if PASSWORD[i:i + 8] in text]
+    return found
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("endpoint", ["http://ddm.example.test", "https://ddm.example.test"])
+def test_a_407_quoting_the_proxy_credentials_shows_none_of_them(proxy_env, endpoint):
+    """Plain http: the proxy answers the request itself (a page). https: it refuses the CONNECT (httpx's
+    `ProxyError` quotes the status line)."""
+    with DdmClient(endpoint, PROJECT_ID, TOKEN, retry_policy=RetryPolicy(max_attempts=1)) as client, \
+            pytest.raises(DdmError) as info:
+        client.restorable_instances(SOURCE)
+    text = str(info.value)
+    assert "407" in text
+    assert secrets_in(text) == [], text
+    assert len(proxy_env.requests) == 1
+
+
+# a CA file or directory that cannot work (trial of main, 30 Nov, item 3) ---------------------------------------
+
+
+READY_WITH_ENDPOINT = {"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1", "DDM_ENDPOINT": "https://127.0.0.1:8080"}
+
+
+def settings_error(env: dict[str, str]) -> str:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings({}.get, {**READY_WITH_ENDPOINT, **env})
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name", ["OS_CACERT", "SSL_CERT_FILE"])
+def test_a_directory_given_as_the_ca_file_is_called_a_directory(tmp_path, name):
+    assert settings_error({name: str(tmp_path)}) == (
+        f"{name} names {tmp_path} as a CA file, but it is a directory, not a file (a directory of hashed "
+        f"certificates is set with SSL_CERT_DIR); fix the path or unset {name}")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_given_as_the_ca_file_is_not_read():
+    assert settings_error({"OS_CACERT": "/dev/zero"}) == (
+        "OS_CACERT names /dev/zero as a CA file, but it is not a regular file (a device, a pipe or a socket); "
+        "fix the path or unset OS_CACERT")
+
+
+def test_a_file_given_as_the_ca_directory_is_called_no_directory(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    assert settings_error({"SSL_CERT_DIR": str(bundle)}) == (
+        f"SSL_CERT_DIR names {bundle} as a CA directory, but it is not a directory (a bundle file is set with "
+        "ddm:cacert, OS_CACERT or SSL_CERT_FILE); fix the path or unset SSL_CERT_DIR")
+
+
+def test_a_missing_ca_file_says_which_setting_to_fix(tmp_path):
+    missing = tmp_path / "missing.pem"
+    assert settings_error({"OS_CACERT": str(missing)}) == (
+        f"OS_CACERT names a CA file that does not exist: {missing}; fix the path or unset OS_CACERT")
+
+
+@pytest.mark.parametrize("text, why", [
+    ("not a certificate\n", "it holds no PEM certificate"),
+    ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+     "it is not a bundle of PEM certificates (SSLError"),
+])
+def test_a_ca_file_that_is_no_certificate_names_its_setting_and_the_next_step(tmp_path, text, why):
+    """With `SSL_CERT_DIR` set too (some images set it), only the setting of the bad file is named."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(text)
+    message = settings_error({"OS_CACERT": str(bundle), "SSL_CERT_DIR": str(tmp_path)})
+    assert message.startswith(f"OS_CACERT: could not load the CA bundle {bundle}: {why}")
+    assert message.endswith("; fix the path or unset OS_CACERT")
