@@ -8,7 +8,8 @@ Run the DDM API emulator from the command line.
 
 Every field of `EmulatorSettings` is an option (`job_seconds` is
 `--job-seconds`, a true/false setting is `--name` / `--no-name`), with the
-field's help text and choices.
+field's help text and choices; an option not given leaves the setting as the
+inventory's `settings` (or the default) has it.
 
 Prints one line with the URL and the demo credentials once listening, writes the
 bare URL to `--url-file` (so scripts can wait for it; removed again on exit),
@@ -55,7 +56,9 @@ def build_parser(prog: str = "python -m ddm_emulator") -> argparse.ArgumentParse
             "actions: respond (status, body, headers), delay (seconds), drop (close the connection), "
             "lose_response (process, then close without answering), replace_response (process, then answer "
             "status/body); every=K fires on every K-th match, times=N stops after N. GET /_emulator/requests "
-            "shows what arrived, POST /_emulator/reset returns to the seed."
+            "shows what arrived, POST /_emulator/reset returns to the seed (the --inventory file, if given). "
+            "An inventory (see the emulator manual in docs/) describes instances, data nodes, schemas, backups, "
+            "access keys, settings and faults as data; GET /_emulator/inventory shows the current one."
         ),
     )
     parser.add_argument(
@@ -77,7 +80,8 @@ def build_parser(prog: str = "python -m ddm_emulator") -> argparse.ArgumentParse
         type=Path,
         metavar="FILE",
         help="start from this inventory (YAML, or JSON for a .json file): instances, data nodes, schemas, "
-        "backups, projects, access keys; instead of the documented example unless it sets documented_example",
+        "backups, projects, access keys, settings, faults; instead of the documented example unless it sets "
+        "documented_example; options given here win over its settings",
     )
     parser.add_argument(
         "--access-key",
@@ -93,15 +97,15 @@ def build_parser(prog: str = "python -m ddm_emulator") -> argparse.ArgumentParse
     group = parser.add_argument_group(
         "settings", "what the emulated service does (also settable over POST /_emulator/config)"
     )
-    for spec in setting_fields():
+    for spec in setting_fields():  # default None: only the options given change the settings
         option = "--" + spec.name.replace("_", "-")
-        text = spec.metadata["help"].replace("%", "%%") + " (default %(default)s)"
+        text = spec.metadata["help"].replace("%", "%%") + f" (default {spec.default!s})"
         if isinstance(spec.default, bool):
-            group.add_argument(option, action=argparse.BooleanOptionalAction, default=spec.default, help=text)
+            group.add_argument(option, action=argparse.BooleanOptionalAction, default=None, help=text)
         else:
             kind = type(spec.default)
             choices = spec.metadata["choices"] or None
-            group.add_argument(option, type=kind, default=spec.default, choices=choices, help=text)
+            group.add_argument(option, type=kind, default=None, choices=choices, help=text)
     return parser
 
 
@@ -113,9 +117,11 @@ def _access_key(text: str) -> tuple[str, str]:
     return access_key, secret_key
 
 
-def settings_from(args: argparse.Namespace) -> EmulatorSettings:
-    """The settings named on the command line; `ValueError` on a bad value."""
-    return EmulatorSettings().replace(**{spec.name: getattr(args, spec.name) for spec in setting_fields()})
+def settings_from(args: argparse.Namespace, base: EmulatorSettings | None = None) -> EmulatorSettings:
+    """`base` (the defaults, or an inventory's `settings`) with the settings named on the command line;
+    `ValueError` on a bad value."""
+    given = {spec.name: getattr(args, spec.name) for spec in setting_fields()}
+    return (base or EmulatorSettings()).replace(**{name: value for name, value in given.items() if value is not None})
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -159,7 +165,8 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m ddm_emulator")
     try:
         inventory = load_inventory(args.inventory) if args.inventory is not None else None
         seed = inventory_seed(inventory, str(args.inventory)) if inventory is not None else seed_documented_example
-        backend = DdmBackend(settings_from(args), seed=seed)
+        base = inventory.emulator_settings() if inventory is not None else None
+        backend = DdmBackend(settings_from(args, base), seed=seed)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -27,8 +27,9 @@ against DNS rebinding), and a POST only with `Content-Type: application/json`
 
 and the inventory routes (`inventory_api`): GET/POST `/_emulator/inventory`,
 POST `/_emulator/instances`, `/_emulator/data-nodes`, `/_emulator/backups`,
-`/_emulator/instances/<id>/schemas`, `/_emulator/access-keys`, and DELETE
-`/_emulator/instances/<id>`.
+`/_emulator/instances/<id>/schemas`, `/_emulator/instances/<id>/status`,
+`/_emulator/access-keys`, and DELETE `/_emulator/instances/<id>` and
+`/_emulator/instances/<id>/schemas/<name>`.
 """
 
 from __future__ import annotations

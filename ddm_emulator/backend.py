@@ -254,6 +254,10 @@ class DdmBackend:
         """
         return self._world.delete_instance(instance_id)
 
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance (case-insensitive name); `KeyError` if either is unknown."""
+        return self._world.drop_schema(instance_id, name)
+
     def find_instance(self, instance_id: str) -> FakeInstance | None:
         """The instance with that id in any project, or `None`."""
         return self._world.find_instance(instance_id)
@@ -399,6 +403,11 @@ class DdmBackend:
         status `DELETED`); one that never existed raises a 404 `DBS.300350`.
         """
         return self._reads.instance_details(project_id, instance_id)
+
+    def list_instances(self, project_id: str) -> list[FakeInstance]:
+        """The project's instances, oldest first (GET /v1/{project_id}/instances, ddm-api.md section 4);
+        a deleted one is missing, or listed as `DELETED` under `deleted_instance_answer` `200 DELETED`."""
+        return self._reads.list_instances(project_id)
 
     def list_schemas(self, project_id: str, instance_id: str) -> list[tuple[FakeSchema, list[FakeDataNode]]]:
         """The instance's schemas, oldest first, each with the data nodes of its shards (ddm-api.md

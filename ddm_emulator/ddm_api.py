@@ -131,6 +131,14 @@ def show_instance_v1(call: Call, project_id: str, instance_id: str) -> Response:
     return json_response(200, views.instance_v1(instance))
 
 
+def list_instances_v1(call: Call, project_id: str) -> Response:
+    """GET /v1/{project_id}/instances?offset&limit → `instances[]`, `instance_num`, `page_no`, `page_size`,
+    `total_record`, `total_page`."""
+    offset, limit = parse_paging(call.args)
+    instances = call.backend.list_instances(project_id)
+    return json_response(200, views.instance_page_v1(instances, offset, limit, call.backend.settings.offset_reading))
+
+
 def list_databases(call: Call, project_id: str, instance_id: str) -> Response:
     """GET /v1/{project_id}/instances/{instance_id}/databases → `databases[]`, `total` (no offset/limit echo)."""
     offset, limit = parse_paging(call.args)
@@ -156,6 +164,7 @@ ROUTES: list[Route] = [
     Route("/v3/<project_id>/backups", "GET", list_backups),
     Route("/v3/<project_id>/jobs/<job_id>", "GET", show_job),
     Route("/v3/<project_id>/jobs", "GET", list_jobs),
+    Route("/v1/<project_id>/instances", "GET", list_instances_v1, api="v1"),
     Route("/v1/<project_id>/instances/<instance_id>", "GET", show_instance_v1, api="v1"),
     Route("/v1/<project_id>/instances/<instance_id>/databases", "GET", list_databases, api="v1"),
     Route("/v3/<project_id>/instances/<instance_id>/databases/<database_name>", "GET", show_database),

@@ -1,12 +1,14 @@
 """
 The reads that check an instance after a restore: its details, its schemas, one schema's shards.
 
-`InstanceReads` answers the reads of ddm-api.md section 9: instance details
-(GET `/v1/{project_id}/instances/{instance_id}`, also section 4), the schema
-list and schema details with `shards[]` and `data_nodes[]`, from a `World`, without
-changing it. Where the docs are silent the settings answer: a deleted instance
-(`deleted_instance_answer`: 404 with an error body, or 200 with status
-`DELETED` and no schemas) and a schema the instance does not have
+`InstanceReads` answers the reads of ddm-api.md section 9 from a `World`,
+without changing it: instance details (GET
+`/v1/{project_id}/instances/{instance_id}`, also section 4), the instance list
+(section 4, where a deleted instance is missing), the schema list and schema
+details with `shards[]` and `data_nodes[]`. Where the docs are silent the
+settings answer: a deleted instance (`deleted_instance_answer`: 404 with an
+error body, or 200 with status `DELETED`, listed, without schemas) and a
+schema the instance does not have
 (`missing_schema_answer`). An instance that never existed answers 404
 `DBS.300350`, as the instance details always did here.
 """
@@ -30,6 +32,16 @@ class InstanceReads:
         """The instance (status `RESTORE` while a restore runs on it), or the deleted-instance answer."""
         with self._world.state():
             return self._readable(project_id, instance_id)
+
+    def list_instances(self, project_id: str) -> list[FakeInstance]:
+        """The project's instances, oldest first; deleted ones too (status `DELETED`) when the
+        `deleted_instance_answer` setting is `200 DELETED`."""
+        world = self._world
+        with world.state():
+            found = [i for i in world.instances.values() if i.project_id == project_id]
+            if world.settings.deleted_instance_answer == "200 DELETED":
+                found += [i for i in world.deleted_instances.values() if i.project_id == project_id]
+            return sorted(found, key=lambda i: (i.created, i.id))
 
     def list_schemas(self, project_id: str, instance_id: str) -> list[tuple[FakeSchema, list[FakeDataNode]]]:
         """The instance's schemas in the order they were created, each with the data nodes of its shards

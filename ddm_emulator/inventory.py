@@ -11,6 +11,8 @@ default) and `InventoryError`, whose lines name the entry and the field, e.g.
     documented_example: false   # also seed the documented example (SEED ids)
     projects:     [{name, id?}]                       # besides the demo project eu-de
     access_keys:  [{access_key, secret_key, project?}]
+    settings:     {job_seconds: 5, deleted_instance_answer: "200 DELETED", ...}
+    faults:       [{method, path_regex, action, status, times, ...}]
     instances:    [{name, id?, project?, status, engine_version, vpc, created,
                     restorable_since, accounts, frozen, schemas: [...]}]
     data_nodes:   [{name, id?, instance?, status, engine_version, vpc, pitr_completed, ...}]
@@ -37,9 +39,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .faults import Fault
+from .settings import EmulatorSettings
 
 __all__ = [
+    "DATA_NODE_STATUSES",
+    "INSTANCE_STATUSES",
+    "SCHEMA_STATUSES",
     "AccessKeySpec",
     "BackupSpec",
     "DataNodeSpec",
@@ -127,9 +135,30 @@ def _otc_id(value: Any) -> Any:
     return value
 
 
+def _fault(value: dict[str, Any]) -> dict[str, Any]:
+    Fault.from_dict(value)  # ValueError naming the field
+    return value
+
+
 def _schema(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
+
+INSTANCE_STATUSES = Literal[
+    "RUNNING", "CREATING", "CREATE", "CREATEFAILED", "ERROR", "RESTARTING", "RESIZING", "GROWING", "REDUCING",
+    "RESTORE", "BACKUP", "MODIFY_NAME", "RESET_PASSWORD", "MIGRATE_DATABASE", "SET_CONFIGURATION", "CREATE_GROUP",
+    "DELETE_GROUP", "SWITCH_SSL",
+]
+"""The documented DDM instance statuses (ddm-api.md section 4); RESTORE also shows while a restore runs."""
+SCHEMA_STATUSES = Literal[
+    "RUNNING", "CREATING", "CREATE_FAILED", "DELETING", "EXPANDING", "EXPANDING FAILED", "ROLLING BACK"
+]
+DATA_NODE_STATUSES = Literal[
+    "Normal", "Abnormal", "Creating", "Creation failed", "Switchover in progress",
+    "Changing type to primary/standby", "Rebooting", "Changing port", "Changing instance class", "Scaling up",
+    "Backing up", "Restoring", "Restore failed", "Storage full", "Deleted", "Parameter change. Pending reboot",
+]
+"""The data node statuses as the console shows them (only Normal is usable for a restore)."""
 
 Time = Annotated[When, BeforeValidator(_when)]
 Version = Annotated[str, BeforeValidator(_version)]
@@ -149,7 +178,7 @@ class SchemaSpec(_Spec):
     shard_mode: Literal["cluster", "single"] = "cluster"
     shards_per_node: int = Field(default=2, ge=1, le=64)
     shards: list[str] | None = Field(default=None, min_length=1)
-    status: str = "RUNNING"
+    status: SCHEMA_STATUSES = "RUNNING"
     created: Time | None = None
     """Default: the instance's `created` (for a backup's schema: the backup's)."""
 
@@ -179,7 +208,7 @@ class InstanceSpec(_Spec):
     name: Name
     id: OtcId | None = None
     project: str | None = None
-    status: str = "RUNNING"
+    status: INSTANCE_STATUSES = "RUNNING"
     engine_version: Version = "3.1.0"
     vpc: Name = "vpc-default"
     vpc_id: str | None = None
@@ -201,10 +230,11 @@ class DataNodeSpec(_Spec):
     id: OtcId | None = None
     project: str | None = None
     instance: str | None = None
-    status: str = "Normal"
+    status: DATA_NODE_STATUSES = "Normal"
     engine_name: str = "MySQL"
     engine_version: Version = "8.0"
-    vpc: Name = "vpc-default"
+    vpc: Name | None = None
+    """Default: its instance's VPC and subnet, else `vpc-default`."""
     vpc_id: str | None = None
     subnet_id: str | None = None
     private_ip: str | None = None
@@ -231,14 +261,38 @@ class BackupSpec(_Spec):
 
 
 class Inventory(_Spec):
-    """A whole inventory document."""
+    """A whole inventory document; `settings` and `faults` are the emulator's behaviour, as data too."""
 
     documented_example: bool = False
+    """Also seed the documented example (at start, and at every reset; ignored by the run-time routes)."""
     projects: list[ProjectSpec] = []
     access_keys: list[AccessKeySpec] = []
     instances: list[InstanceSpec] = []
     data_nodes: list[DataNodeSpec] = []
     backups: list[BackupSpec] = []
+    settings: dict[str, Any] = {}
+    """`EmulatorSettings` fields (as `POST /_emulator/config` takes them); command-line options win."""
+    faults: list[Annotated[dict[str, Any], AfterValidator(_fault)]] = []
+    """Fault rules (as `POST /_emulator/faults` takes them), in place from the start and after a reset."""
+
+    @field_validator("settings")
+    @classmethod
+    def _known_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        EmulatorSettings().replace(**value)  # ValueError naming the setting
+        return value
+
+    def emulator_settings(self, base: EmulatorSettings | None = None) -> EmulatorSettings:
+        """`base` (the defaults) with this inventory's `settings`."""
+        return (base or EmulatorSettings()).replace(**self.settings)
+
+
+def _label(entry: Any) -> Any:
+    """How an entry is called in a message: its name, its id, or for a backup the instance it is of."""
+    if not isinstance(entry, dict):
+        return entry
+    if entry.get("instance") and not entry.get("name") and not entry.get("id"):
+        return f"of {entry['instance']}"
+    return entry.get("name") or entry.get("id")
 
 
 def _where(data: Any, loc: tuple[int | str, ...]) -> str:
@@ -248,7 +302,7 @@ def _where(data: Any, loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
-            label = node.get("name") or node.get("id") if isinstance(node, dict) else node
+            label = _label(node)
             if isinstance(label, str) and label:
                 text += f" ({label})"
         else:

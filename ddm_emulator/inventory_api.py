@@ -13,7 +13,9 @@ what these routes added.
     POST   /_emulator/inventory                       {instances, data_nodes, backups, ...} → 201
     POST   /_emulator/instances                       one instance entry → 201
     DELETE /_emulator/instances/<instance_id>         delete it (its reads answer deleted_instance_answer)
+    POST   /_emulator/instances/<instance_id>/status  {"status": "ERROR"}: any documented instance status
     POST   /_emulator/instances/<instance_id>/schemas one schema entry → 201
+    DELETE /_emulator/instances/<instance_id>/schemas/<name>   drop a schema
     POST   /_emulator/data-nodes                      one data node entry → 201
     POST   /_emulator/backups                         one backup entry → 201
     POST   /_emulator/access-keys                     {access_key, secret_key, project?} → 201
@@ -21,11 +23,12 @@ what these routes added.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from werkzeug.wrappers import Response
 
 from .inventory import (
+    INSTANCE_STATUSES,
     AccessKeySpec,
     BackupSpec,
     DataNodeSpec,
@@ -102,6 +105,23 @@ def delete_instance(call: Call, instance_id: str) -> Response:
     return json_response(200, {"deleted": instance.id})
 
 
+def set_instance_status(call: Call, instance_id: str) -> Response:
+    """Set an instance's stored status (`{"status": ...}`, a documented one; 404 if unknown)."""
+    status = call.body.get("status")
+    if status not in get_args(INSTANCE_STATUSES):
+        raise ValueError(f"status must be one of {', '.join(get_args(INSTANCE_STATUSES))}")
+    with call.backend.state():
+        instance = call.backend.instances[instance_id]
+        instance.state = status
+    return json_response(200, {"id": instance_id, "status": instance.status})
+
+
+def drop_schema(call: Call, instance_id: str, name: str) -> Response:
+    """Drop a schema of an instance (404 if either is unknown)."""
+    schema = call.backend.drop_schema(instance_id, name)
+    return json_response(200, {"dropped": schema.name})
+
+
 def _admin(path: str, method: str, handler: Any) -> Route:
     return Route("/_emulator" + path, method, handler, auth="none", api="admin")
 
@@ -111,7 +131,9 @@ ROUTES: list[Route] = [
     _admin("/inventory", "POST", add_inventory),
     _admin("/instances", "POST", add_instance),
     _admin("/instances/<instance_id>", "DELETE", delete_instance),
+    _admin("/instances/<instance_id>/status", "POST", set_instance_status),
     _admin("/instances/<instance_id>/schemas", "POST", add_schema),
+    _admin("/instances/<instance_id>/schemas/<name>", "DELETE", drop_schema),
     _admin("/data-nodes", "POST", add_data_node),
     _admin("/backups", "POST", add_backup),
     _admin("/access-keys", "POST", add_access_key),

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .clock import format_offset_time
+from .faults import Fault
 from .inventory import BackupSpec, DataNodeSpec, InstanceSpec, Inventory, InventoryError, SchemaSpec
 from .models import FakeDataNode, FakeInstance, FakeSchema
 from .schemas import layout, placed
@@ -144,11 +145,14 @@ def _add_data_node(adding: _Adding, where: str, spec: DataNodeSpec) -> None:
     if not (adding.unique(f"{where}.name", "a data node named", same_name, spec.name)
             and adding.unique(f"{where}.id", "a data node with id", node_id in backend.data_nodes, node_id)):
         return
+    vpc = spec.vpc or (instance.vpc_name if instance else "vpc-default")
+    network = {"vpc_name": vpc, "vpc_id": spec.vpc_id or _network_id(project_id, "vpc", vpc),
+               "subnet_id": spec.subnet_id or _network_id(project_id, "subnet", vpc)}
+    if instance is not None and spec.vpc is None:  # in its instance's network, whatever ids it has
+        network.update(vpc_id=spec.vpc_id or instance.vpc_id, subnet_id=spec.subnet_id or instance.subnet_id)
     backend.add_data_node(
         project_id, node_id=node_id, name=spec.name, instance_id=instance.id if instance else None,
-        status=spec.status, engine_name=spec.engine_name, engine_version=spec.engine_version, vpc_name=spec.vpc,
-        vpc_id=spec.vpc_id or _network_id(project_id, "vpc", spec.vpc),
-        subnet_id=spec.subnet_id or _network_id(project_id, "subnet", spec.vpc),
+        status=spec.status, engine_name=spec.engine_name, engine_version=spec.engine_version, **network,
         private_ip=spec.private_ip or _address(node_id, 110), data_volume_size=spec.data_volume_size,
         read_only=spec.read_only, pitr_completed=spec.pitr_completed,
         restorable_since=spec.restorable_since.at(adding.now),
@@ -231,8 +235,12 @@ def _add_iam(adding: _Adding, keys: list[tuple[str, str, str | None]]) -> None:
         adding.backend.add_access_key(access_key, secret_key, key_project)
 
 
-def apply_inventory(backend: DdmBackend, inventory: Inventory, source: str = "document") -> dict[str, list[str]]:
-    """Add the whole inventory (or nothing: `InventoryError`); returns the ids added by kind."""
+def apply_inventory(
+    backend: DdmBackend, inventory: Inventory, source: str = "document", *, with_settings: bool = True
+) -> dict[str, list[str]]:
+    """Add the whole inventory (or nothing: `InventoryError`): its state, its fault rules and (unless
+    `with_settings` is false: a seed's settings are the backend's initial ones) its settings.
+    Returns the ids added by kind."""
     adding = _Adding(backend, inventory)
     existing = {p.name for p in backend.iam.projects.values()} | set(backend.iam.projects)
     for index, (project, project_id) in enumerate(adding.new_projects):
@@ -250,10 +258,14 @@ def apply_inventory(backend: DdmBackend, inventory: Inventory, source: str = "do
             if instance is not None:
                 _add_schemas(adding, f"instances[{index}] ({spec.name})", spec.schemas, instance)
         for index, backup in enumerate(inventory.backups):
-            _add_backup(adding, f"backups[{index}]", backup)
+            _add_backup(adding, f"backups[{index}] (of {backup.instance})", backup)
         if adding.problems:
             raise InventoryError(source, adding.problems)
         _add_iam(adding, keys)
+        if with_settings and inventory.settings:
+            backend.configure(**inventory.settings)
+        for rule in inventory.faults:
+            backend.add_fault(Fault.from_dict(rule))
     return {
         "instances": sorted(set(backend.instances) - before[0]),
         "data_nodes": sorted(set(backend.data_nodes) - before[1]),
@@ -272,11 +284,13 @@ def apply_schema(backend: DdmBackend, instance_id: str, spec: SchemaSpec, source
 
 
 def inventory_seed(inventory: Inventory, source: str = "document") -> Callable[[DdmBackend], None]:
-    """A backend `seed`: the demo IAM (with the documented example when the inventory asks), then the inventory."""
+    """A backend `seed`: the demo IAM (with the documented example when the inventory asks), then the
+    inventory and its fault rules; its settings are for the backend's constructor
+    (`DdmBackend(inventory.emulator_settings(), seed=inventory_seed(inventory))`)."""
 
     def seed(backend: DdmBackend) -> None:
         (seed_documented_example if inventory.documented_example else seed_demo_iam)(backend)
-        apply_inventory(backend, inventory, source)
+        apply_inventory(backend, inventory, source, with_settings=False)
 
     return seed
 

@@ -123,7 +123,13 @@ class RestoreJobs:
         """The source's data nodes and schemas at the backup (checked here) or the restore time."""
         if backup_id is None:
             point = (restore_time_ms or 0) / 1000
-            return list(source.data_node_ids), schemas_at(source.schemas, point)
+            schemas = schemas_at(source.schemas, point)
+            if self._world.settings.time_restore_schemas == "latest-backup":
+                backups = [b for b in self._world.backups.values()
+                           if b.instance_id == source.id and b.status == "normal" and b.created <= point]
+                if backups:
+                    schemas = list(max(backups, key=lambda b: b.created).schemas)
+            return list(source.data_node_ids), schemas
         backup = self._world.backups.get(backup_id)
         if backup is None or backup.instance_id != source.id:
             raise ServiceError(400, "DBS.300350", f"Backup {backup_id} of instance {source.id} not found.")

@@ -178,6 +178,14 @@ class EmulatorSettings:
         choices=("integer", "string"),
     )
 
+    time_restore_schemas: str = _setting(
+        "created-by-then",
+        "the schemas a restore to a restore_time brings: the source's schemas created by then (the emulator "
+        "keeps no history of dropped ones), or those of the source's latest backup at or before that time "
+        "(the metadata restore works from backups; by then if there is none)",
+        choices=("created-by-then", "latest-backup"),
+    )
+
     # Faults of a restore that completes (issue 22): what a client's verification must catch.
     restore_drops_schema: str = _setting(
         "",

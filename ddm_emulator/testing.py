@@ -62,6 +62,7 @@ PREFLIGHT_SWITCHES: tuple[str, ...] = (
 """What the read-only restore APIs' answers depend on (issue 13 items 4, 5, 7)."""
 
 VERIFY_SWITCHES: tuple[str, ...] = (
+    "time_restore_schemas",
     "deleted_instance_answer",
     "missing_schema_answer",
     "shard_number_type",

@@ -24,6 +24,7 @@ __all__ = [
     "database_info",
     "database_detail",
     "instance_v1",
+    "instance_page_v1",
     "job_admin",
     "job_info",
     "job_item",
@@ -38,17 +39,21 @@ __all__ = [
 ACCESS_PORT = "5066"
 
 
+def _start(offset: int, limit: int, reading: str) -> int:
+    """The index of the first item a page shows (`reading`: see `page`)."""
+    if reading == "page":
+        return offset * limit
+    if reading == "page-from-1":
+        return max(offset - 1, 0) * limit
+    return offset
+
+
 def page(key: str, items: list[Any], offset: int, limit: int, reading: str = "index") -> dict[str, Any]:
     """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`.
 
     `reading` is how `offset` is read: an item index, or a page number from 0 (`page`) or
     from 1 (`page-from-1`, where 0 is the first page too)."""
-    if reading == "page":
-        start = offset * limit
-    elif reading == "page-from-1":
-        start = max(offset - 1, 0) * limit
-    else:
-        start = offset
+    start = _start(offset, limit, reading)
     shown = items[start : start + limit]
     return {key: shown, "offset": offset, "limit": limit, "total": len(items)}
 
@@ -116,6 +121,8 @@ def job_admin(job: FakeJob, now: float, settings: EmulatorSettings) -> dict[str,
         "restore_time": job.restore_time_ms,
         "planned_fail_reason": job.fail_reason,
         "status_override": job.status_override,
+        "schemas": [schema.name for schema in job.schemas],
+        "delete_target_after": job.delete_target_after,
     }
 
 
@@ -303,4 +310,18 @@ def database_detail(schema: FakeSchema, nodes: list[FakeDataNode], settings: Emu
             }
             for node in nodes
         ],
+    }
+
+
+def instance_page_v1(instances: list[FakeInstance], offset: int, limit: int, reading: str) -> dict[str, Any]:
+    """The v1 instance list: a page of instance details with `instance_num`, `page_no`, `page_size`,
+    `total_record` and `total_page` (no `offset`/`limit` echo); `offset` read as `page` reads it."""
+    start, total = _start(offset, limit, reading), len(instances)
+    return {
+        "instances": [instance_v1(i) for i in instances[start : start + limit]],
+        "instance_num": total,
+        "page_no": start // limit + 1,
+        "page_size": limit,
+        "total_record": total,
+        "total_page": -(-total // limit),
     }

@@ -213,8 +213,8 @@ class World:
         `KeyError` for an unknown instance, `ValueError` for a name it has or no data node to hold shards."""
         with self.lock:
             instance = self.instances[instance_id]
-            if instance.schema(name) is not None:
-                raise ValueError(f"instance {instance.name} already has a schema {name}")
+            if (existing := instance.schema(name)) is not None:
+                raise ValueError(f"instance {instance.name} already has a schema {existing.name}")
             fields.setdefault("created", instance.created)
             if shard_nodes is not None:
                 schema = placed(name, shard_nodes, **fields)
@@ -228,6 +228,16 @@ class World:
         its data nodes are released, and it answers as the `deleted_instance_answer` setting says."""
         with self.state():
             return self.bury(self.instances[instance_id])
+
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance, as a DBA would (`KeyError` for an unknown instance or schema)."""
+        with self.state():
+            instance = self.instances[instance_id]
+            schema = instance.schema(name)
+            if schema is None:
+                raise KeyError(f"schema {name} of {instance_id}")
+            instance.schemas.remove(schema)
+            return schema
 
     def bury(self, instance: FakeInstance) -> FakeInstance:
         """The deletion itself (call with the lock held; `settle` deletes targets this way too)."""

@@ -221,3 +221,59 @@ def test_the_backup_list_gives_created(client, auth, backend: DdmBackend):
     (item,) = client.get(f"/v3/{PROJECT}/backups", headers=auth).json()["backups"]
     created = backend.backups[SEED.backup_id].created
     assert item["created"] == format_offset_time(created)
+
+
+@pytest.mark.parametrize(("choice", "expected"), [
+    ("created-by-then", ["orders", "added_after_backup"]), ("latest-backup", ["orders"])])
+def test_a_time_restore_brings_the_schemas_the_setting_says(client, auth, clock, backend: DdmBackend, choice,
+                                                            expected):
+    """The documented backup holds `orders` only; `added_after_backup` came after it, before the restore time."""
+    configure(client, time_restore_schemas=choice)
+    backend.add_schema(SOURCE, "added_after_backup", created=backend.backups[SEED.backup_id].created + 1)
+
+    restore(client, auth, clock, restore_time=int(clock() * 1000) - 1000)
+
+    assert [d["name"] for d in databases(client, auth).json()["databases"]] == expected
+
+
+@pytest.mark.parametrize(("reading", "second_page"), [("index", 1), ("page", 1), ("page-from-1", 2)])
+def test_schema_list_offset_follows_offset_reading(client, auth, backend: DdmBackend, reading, second_page):
+    for index in range(4):
+        backend.add_schema(SOURCE, f"s{index}", shard_mode="single")
+    configure(client, offset_reading=reading)
+
+    page = databases(client, auth, SOURCE, offset=second_page, limit=2 if reading != "index" else 1).json()
+
+    expected = ["s0"] if reading == "index" else ["s1", "s2"]
+    assert ([d["name"] for d in page["databases"]], page["total"]) == (expected, 5)
+
+
+def test_add_schema_refuses_a_duplicate_and_an_instance_without_data_nodes(backend: DdmBackend):
+    with pytest.raises(ValueError, match="already has a schema orders"):
+        backend.add_schema(SOURCE, "ORDERS")
+    with pytest.raises(ValueError, match="at least one data node"):
+        backend.add_schema(TARGET, "orders")
+    with pytest.raises(KeyError):
+        backend.add_schema("1" * 32 + "in09", "orders")
+
+
+@pytest.mark.parametrize(("answer", "listed"), [("404 DBS.300350", [SOURCE]), ("200 DELETED", [SOURCE, TARGET])])
+def test_the_instance_list_and_a_deleted_instance(client, auth, backend: DdmBackend, answer, listed):
+    configure(client, deleted_instance_answer=answer)
+    backend.delete_instance(TARGET)
+
+    body = client.get(f"/v1/{PROJECT}/instances", headers=auth).json()
+
+    assert [i["id"] for i in body["instances"]] == listed
+    assert [i["status"] for i in body["instances"]] == ["RUNNING", "DELETED"][: len(listed)]
+    assert (body["total_record"], body["page_no"], body["page_size"], body["total_page"]) == (len(listed), 1, 10, 1)
+
+
+def test_the_instance_list_pages(client, auth, backend: DdmBackend):
+    for index in range(3):
+        backend.add_instance(PROJECT, name=f"extra-{index}", created=backend.now() - index)
+
+    body = client.get(f"/v1/{PROJECT}/instances", params={"offset": 4, "limit": 2}, headers=auth).json()
+
+    assert [i["name"] for i in body["instances"]] == ["extra-0"], "oldest first: source, target, extra-2, -1, -0"
+    assert (body["instance_num"], body["total_record"], body["page_no"], body["total_page"]) == (5, 5, 3, 3)

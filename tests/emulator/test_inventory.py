@@ -134,7 +134,9 @@ def _problems(document) -> list[str]:
     ({"instances": [{"name": "a", "id": "prod-1"}]}, "instances[0] (a).id: 'prod-1' is not OTC-shaped"),
     ({"instances": [{"name": "a", "schemas": [{"name": "s", "shards_per_node": 0}]}]},
      "instances[0] (a).schemas[0] (s).shards_per_node: Input should be greater than or equal to 1"),
-    ({"backups": [{"instance": "a", "status": "ok"}]}, "backups[0].status: Input should be 'creating', 'normal'"),
+    ({"backups": [{"instance": "a", "status": "ok"}]},
+     "backups[0] (of a).status: Input should be 'creating', 'normal'"),
+    ({"instances": [{"name": "a", "status": "RUNING"}]}, "instances[0] (a).status: Input should be 'RUNNING', "),
     ({"instances": [{"name": "a"}], "data_nodes": [{"name": "n", "instance": "b"}]},
      "data_nodes[0] (n).instance: no instance 'b' in the project (known: a)"),
     ({"instances": [{"name": "a"}, {"name": "a"}]}, "instances[1] (a).name: the project already has an instance named"),
@@ -144,7 +146,7 @@ def _problems(document) -> list[str]:
       "data_nodes": [{"name": "n", "instance": "a"}, {"name": "m"}]},
      "instances[0] (a).schemas[0] (s).shards[1]: no data node 'm' of the instance (known: n)"),
     ({"instances": [{"name": "a"}], "backups": [{"instance": "a", "data_nodes": ["x"]}]},
-     "backups[0].data_nodes[0]: no data node 'x' in the project (known: none)"),
+     "backups[0] (of a).data_nodes[0]: no data node 'x' in the project (known: none)"),
     ({"access_keys": [{"access_key": "AK", "secret_key": "SK", "project": "eu-nl"}]},
      "access_keys[0].project: no project 'eu-nl' (known: eu-de)"),
 ])
@@ -158,7 +160,7 @@ def test_every_problem_is_listed_at_once():
     found = _problems({"instances": [{"name": "a"}],
                        "data_nodes": [{"name": "n", "instance": "x"}], "backups": [{"instance": "y"}]})
 
-    assert [line.split(":")[0] for line in found] == ["data_nodes[0] (n).instance", "backups[0].instance"]
+    assert [line.split(":")[0] for line in found] == ["data_nodes[0] (n).instance", "backups[0] (of y).instance"]
 
 
 def test_times_ids_and_networks_are_filled_in(clock):
@@ -323,3 +325,79 @@ def test_cli_refuses_an_access_key_without_repeating_it():
 
     assert result.returncode == 2 and "expected ACCESS_KEY:SECRET_KEY" in result.stderr
     assert "sk-without-colon" not in result.stderr
+
+
+def test_drift_routes_change_a_restored_target(client, auth, clock):
+    """What a refresh must notice: a target no longer running, a schema dropped after the restore."""
+    restore(client, auth, PROD, DR, DR_NODES, backup_id=BEFORE_RELEASE)
+    clock.advance(JOB_SECONDS)
+
+    assert client.post(f"/_emulator/instances/{DR}/status", json={"status": "ERROR"}).json()["status"] == "ERROR"
+    assert client.delete(f"/_emulator/instances/{DR}/schemas/customers").json() == {"dropped": "customers"}
+
+    details = client.get(f"/v1/{DEMO_PROJECT_ID}/instances/{DR}", headers=auth).json()
+    assert (details["status"], details["error_msg"]) == ("ERROR", "The instance status is ERROR.")
+    assert schema_names(client, auth, DR) == ["orders"]
+    assert client.delete(f"/_emulator/instances/{DR}/schemas/customers").status_code == 404
+    refused = client.post(f"/_emulator/instances/{DR}/status", json={"status": "BROKEN"})
+    assert refused.status_code == 400 and "RUNNING" in refused.json()["error"]
+
+
+def test_an_inventory_can_keep_the_documented_example(clock):
+    from ddm_emulator import SEED, inventory_seed
+
+    backend = DdmBackend(clock=clock, seed=inventory_seed(parse_inventory({
+        "documented_example": True, "instances": [{"name": "extra-ddm"}]})))
+
+    assert {SEED.source_instance_id, SEED.target_instance_id} < set(backend.instances)
+    assert {i.name for i in backend.instances.values()} == {"ddm-source", "ddm-target", "extra-ddm"}
+
+
+# Behaviour as data too: settings and faults in the file...
+
+def test_settings_and_faults_in_the_inventory_and_the_command_line_on_top(clock):
+    from ddm_emulator.__main__ import build_parser, settings_from
+
+    inventory = parse_inventory({
+        "settings": {"job_seconds": 30, "deleted_instance_answer": "200 DELETED"},
+        "faults": [{"method": "GET", "path_regex": "/databases$", "action": "respond", "status": 503, "times": 1}],
+        "instances": [{"name": "a"}]})
+    settings = settings_from(build_parser().parse_args(["--job-seconds", "5"]), inventory.emulator_settings())
+    backend = DdmBackend(settings, clock=clock, seed=inventory_seed(inventory))
+
+    assert (backend.settings.job_seconds, backend.settings.deleted_instance_answer) == (5, "200 DELETED")
+    assert [(f.path_regex, f.status) for f in backend.faults.list()] == [("/databases$", 503)]
+    backend.reset()
+    assert len(backend.faults.list()) == 1 and backend.settings.job_seconds == 5
+
+
+def test_settings_and_faults_of_the_inventory_are_checked():
+    with pytest.raises(InventoryError) as raised:
+        parse_inventory({"settings": {"job_second": 5}, "faults": [{"path_regex": "x", "action": "explode"}]})
+
+    assert raised.value.problems == ["settings: unknown setting: job_second",
+                                     "faults[0]: action must be one of respond, delay, drop, lose_response, "
+                                     "replace_response"]
+
+
+def test_a_run_time_inventory_changes_settings_and_adds_faults(client):
+    added = client.post("/_emulator/inventory", json={
+        "settings": {"missing_schema_answer": "404 DBS.300129"},
+        "faults": [{"path_regex": "/instances/", "action": "respond", "status": 500}]})
+
+    assert added.status_code == 201
+    assert client.get("/_emulator/config").json()["missing_schema_answer"] == "404 DBS.300129"
+    assert [f["status"] for f in client.get("/_emulator/faults").json()["faults"]] == [500]
+
+
+def test_a_data_node_of_an_instance_is_in_its_network_unless_told(clock):
+    backend = DdmBackend(clock=clock, seed=seed_demo_iam)
+    apply_inventory(backend, parse_inventory({
+        "instances": [{"name": "a", "vpc": "vpc-a", "vpc_id": "given-vpc", "subnet_id": "given-subnet"}],
+        "data_nodes": [{"name": "n", "instance": "a"}, {"name": "m", "instance": "a", "vpc": "vpc-b"},
+                       {"name": "free"}]}))
+    nodes = {n.name: (n.vpc_name, n.vpc_id, n.subnet_id) for n in backend.data_nodes.values()}
+
+    assert nodes["n"] == ("vpc-a", "given-vpc", "given-subnet")
+    assert nodes["m"][0] == "vpc-b" and nodes["m"][1] != "given-vpc"
+    assert nodes["free"][0] == "vpc-default"
