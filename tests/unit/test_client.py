@@ -64,7 +64,7 @@ EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TA
 def client_for(server, token=TOKEN, **kwargs) -> DdmClient:
     """A client whose retries do not really sleep (the waits are recorded in `client.waits`)."""
     waits: list[float] = []
-    client = DdmClient(server.url, DEMO_PROJECT_ID, token, sleep=waits.append, **kwargs)
+    client = DdmClient(server.url, DEMO_PROJECT_ID, token, sleep=waits.append, **kwargs, transport=server.transport)
     client.waits = waits
     return client
 
@@ -468,7 +468,8 @@ CALLS: dict[str, tuple[str, Callable[[DdmClient, str], Any]]] = {
 @pytest.mark.parametrize("bad", HOSTILE[:5] + HOSTILE[-1:], ids=range(6))
 def test_no_client_call_lets_an_id_leave_its_segment(emulator, call, bad):
     name, send = CALLS[call]
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client, pytest.raises(ConfigurationError) as info:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN,
+                   transport=emulator.transport) as client, pytest.raises(ConfigurationError) as info:
         send(client, bad)
     assert str(info.value).startswith(f"{name} ")
     assert "is not an ID (1 to 64 letters, digits, '-' or '_'), so no request was sent" in str(info.value)
@@ -478,7 +479,7 @@ def test_no_client_call_lets_an_id_leave_its_segment(emulator, call, bad):
 @pytest.mark.parametrize("bad", ["../../v3/auth/tokens?x=", "p/../../x", "a" * 100_000])
 def test_a_project_id_that_is_no_id_sends_nothing(emulator, bad):
     """The project ID may come from IAM's answer (a login by project name): untrusted too."""
-    with DdmClient(emulator.url, bad, TOKEN) as client:
+    with DdmClient(emulator.url, bad, TOKEN, transport=emulator.transport) as client:
         for send in (lambda: client.list_jobs(0), lambda: client.list_backups(SOURCE), lambda: client.get_job(JOB_ID)):
             with pytest.raises(ConfigurationError, match=r"^project_id .*is not an ID"):
                 send()
@@ -487,7 +488,7 @@ def test_a_project_id_that_is_no_id_sends_nothing(emulator, bad):
 
 def test_plain_ids_reach_exactly_their_paths(emulator):
     """Every call of the client with the seed's IDs: each request stays on the documented path."""
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         job_id = client.restore_metadata(SOURCE, SOURCE_BODY, TARGET_BODY)
         client.get_job(job_id)
         client.restorable_instances(SOURCE)
@@ -522,7 +523,8 @@ def test_api_path_fills_only_plain_ids():
 ])
 def test_an_unreadable_job_answer_names_the_field(emulator, body, field):
     emulator.backend.add_fault(Fault("GET", f"/jobs/{JOB_ID}$", "respond", status=200, body=body))
-    with DdmClient(emulator.url, PROJECT_ID, TOKEN) as client, pytest.raises(UnreadableAnswerError) as info:
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN,
+                   transport=emulator.transport) as client, pytest.raises(UnreadableAnswerError) as info:
         client.get_job(JOB_ID)
     assert str(info.value) == (f"GET /v3/{PROJECT_ID}/jobs/{JOB_ID}: unexpected response body "
                                f"(1 problem, first: {field})")
@@ -531,7 +533,8 @@ def test_an_unreadable_job_answer_names_the_field(emulator, body, field):
 def test_a_list_item_is_named_by_its_index(emulator):
     emulator.backend.add_fault(Fault("GET", "/jobs$", "respond", status=200, body={
         "jobs": [{"id": JOB_ID, "status": "Running"}, {"status": "SERVER-TEXT-42"}], "total": 2}))
-    with DdmClient(emulator.url, PROJECT_ID, TOKEN) as client, pytest.raises(UnreadableAnswerError) as info:
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN,
+                   transport=emulator.transport) as client, pytest.raises(UnreadableAnswerError) as info:
         client.list_jobs(0)
     assert "(1 problem, first: jobs[1].id: Field required)" in str(info.value)
     assert "SERVER-TEXT-42" not in str(info.value)

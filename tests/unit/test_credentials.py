@@ -33,9 +33,9 @@ def test_a_temporary_access_key_signs_with_its_security_token(emulator, given, w
 
     emulator.backend.add_access_key(AK, SK, DEMO_PROJECT_ID, security_token=SECURITY_TOKEN)
     s = settings(env={"OS_ACCESS_KEY": AK, "OS_SECRET_KEY": SK, "OS_PROJECT_ID": DEMO_PROJECT_ID, **given})
-    signer = token_source(s, timeout=httpx.Timeout(2.0))
+    signer = token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport)
     assert isinstance(signer, AkSkSigner) and SECURITY_TOKEN not in repr(signer) and SECURITY_TOKEN not in repr(s)
-    with DdmClient(emulator.url, s.project_id, signer) as client:
+    with DdmClient(emulator.url, s.project_id, signer, transport=emulator.transport) as client:
         if works:
             assert client.restorable_instances(SOURCE) is not None
         else:
@@ -77,7 +77,8 @@ def test_the_emulator_refuses_a_security_token_outside_the_signature(emulator):
             request.headers["X-Security-Token"] = SECURITY_TOKEN
 
     signer = Unsigned(AK, SecretStr(SK), security_token=SecretStr(SECURITY_TOKEN))
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, signer) as client, pytest.raises(AuthenticationError):
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, signer,
+                   transport=emulator.transport) as client, pytest.raises(AuthenticationError):
         client.restorable_instances(SOURCE)
 
 
@@ -209,12 +210,12 @@ def test_iam_login_from_the_otc_provider_config_names_where_each_value_came_from
                       "opentelekomcloud:tenantName": DEMO_PROJECT_NAME}
     s = settings(emulator_login)
     with pytest.raises(AuthenticationError) as info:
-        token_source(s, timeout=httpx.Timeout(2.0)).get()
+        token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport).get()
     text = str(info.value)
     assert "user from opentelekomcloud:userName" in text and "password from opentelekomcloud:password" in text
     assert "wrong-Passw0rd" not in text
     good = settings({**emulator_login, "opentelekomcloud:password": DEMO_PASSWORD})
-    assert token_source(good, timeout=httpx.Timeout(2.0)).project_id == DEMO_PROJECT_ID
+    assert token_source(good, timeout=httpx.Timeout(2.0), transport=emulator.transport).project_id == DEMO_PROJECT_ID
 
 
 def test_provider_config_keeps_both_namespaces_and_warns_about_a_mistyped_key(capsys):

@@ -44,11 +44,10 @@ from pulumi.dynamic import Config, ConfigureRequest
 from ddm_emulator import SEED, DdmBackend, wsgi_transport
 backend = DdmBackend(job_seconds=0.0)
 backend.add_static_token("t", SEED.project_id)
-transport = wsgi_transport(backend)
-httpx.HTTPTransport.handle_request = lambda self, request: transport.handle_request(request)
 from ddm_resources import http_options
 from ddm_resources.provider import MetadataRecoveryProvider
 provider = MetadataRecoveryProvider()
+provider.transport = wsgi_transport(backend)
 provider.configure(ConfigureRequest(Config({"ddm:endpoint": "http://ddm-emulator.test", "ddm:token": "t",
                                             "ddm:projectId": SEED.project_id}, "ddm-metadata-recovery")))
 checked = provider.check({}, {"resource_name": "r", "source_instance_id": SEED.source_instance_id,
@@ -136,6 +135,7 @@ def test_a_client_loads_a_ca_bundle_only_when_its_endpoint_is_https(emulator, fo
     endpoint = emulator.url.replace("http://", f"{scheme}://")  # the in-process emulator answers both
     settings = resolve_settings(lambda key: None, {"OS_TOKEN": TOKEN, "OS_PROJECT_ID": PROJECT_ID,
                                                    "DDM_ENDPOINT": endpoint, **ca})
-    with DdmClient(settings.endpoint, PROJECT_ID, TOKEN, http_options=settings.http) as client:
+    with DdmClient(settings.endpoint, PROJECT_ID, TOKEN, http_options=settings.http,
+                   transport=emulator.transport) as client:
         assert client.restorable_instances(SOURCE)
     assert bundles_loaded() == loaded

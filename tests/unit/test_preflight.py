@@ -32,7 +32,8 @@ _DAY_MS = 86_400_000
 
 @pytest.fixture
 def client(emulator) -> Iterator[DdmClient]:
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=lambda seconds: None) as ddm:  # retries wait no time
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=lambda seconds: None,
+                   transport=emulator.transport) as ddm:  # retries wait no time
         yield ddm
 
 
@@ -237,6 +238,7 @@ def provider(emulator) -> MetadataRecoveryProvider:
 
 def configured(emulator, **extra: str) -> MetadataRecoveryProvider:
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     config = {"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN, **extra}
     provider.configure(ConfigureRequest(Config(config, "ddm-metadata-recovery")))
     return provider
@@ -272,6 +274,7 @@ def test_check_names_a_refused_setting_once_as_the_user_wrote_it(emulator):
 
 def test_check_skips_preflight_silently_without_credentials(emulator):
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url}, "ddm-metadata-recovery")))
     assert provider.check({}, GOOD).failures == []
     assert emulator.backend.requests() == []

@@ -76,6 +76,7 @@ def offline() -> MetadataRecoveryProvider:
 def online(emulator) -> MetadataRecoveryProvider:
     """A provider configured against the emulator (preflight on), clock at `NOW`."""
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config({
         "ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN,
     }, "ddm-metadata-recovery")))

@@ -61,7 +61,7 @@ def run(emulator, *, token=TOKEN, lines=None, **inputs):
     """One create flow whose waits move the emulator's clock instead of sleeping."""
     said = lines if lines is not None else []
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0),
-                       clock=emulator.backend.now)
+                       clock=emulator.backend.now, transport=emulator.transport)
     restore = Restore(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
                         schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
                         monotonic=emulator.backend.now, sleep=emulator.backend.advance)
@@ -202,7 +202,7 @@ def test_completed_job_of_the_target_is_named_not_adopted(emulator):
 
 
 def test_explicit_adopt_job_id_sends_no_post(emulator):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
     assert run(emulator, adopt_job_id=job_id).id == job_id
@@ -210,7 +210,7 @@ def test_explicit_adopt_job_id_sends_no_post(emulator):
 
 
 def test_adopt_job_id_of_another_instance_is_refused(emulator):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
     other = emulator.backend.add_instance(DEMO_PROJECT_ID).id
@@ -234,7 +234,8 @@ def test_token_shorter_than_the_job_is_renewed_and_the_restore_completes(emulato
     emulator.backend.configure(token_ttl_seconds=60)
     manager = PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME,
                               password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
-                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emulator.backend.now)
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emulator.backend.now,
+                              transport=emulator.transport)
     assert manager.project_id == DEMO_PROJECT_ID
     assert run(emulator, token=manager).status == "Completed"
     assert len(tokens_issued(emulator)) >= JOB_SECONDS / 60
@@ -247,7 +248,8 @@ def test_token_expired_early_is_renewed_once_on_401(emulator):
     frozen = ManualClock()  # the manager believes its token is fresh; DDM says it expired
     manager = PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME,
                               password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
-                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=frozen)
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=frozen,
+                              transport=emulator.transport)
     assert run(emulator, token=manager).status == "Completed"
     assert [r for r in emulator.backend.requests() if r.status == 401]
     assert accepted_posts(emulator) == 1
@@ -414,7 +416,7 @@ def test_a_post_answer_naming_the_targets_earlier_failed_job_is_not_taken(emulat
 def run_without_preflight(emulator):
     """The create flow with `ddm:preflight false`: what DDM itself answers decides."""
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
-                       clock=emulator.backend.now)
+                       clock=emulator.backend.now, transport=emulator.transport)
     restore = Restore(client, MetadataRecoveryInputs.model_validate(INPUTS), say=lambda line: None,
                         schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), preflight=False,
                         clock=emulator.backend.now, monotonic=emulator.backend.now, sleep=emulator.backend.advance)

@@ -32,7 +32,8 @@ def emulator_settings() -> EmulatorSettings:
 
 
 def window(emulator):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, clock=emulator.backend.now) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, clock=emulator.backend.now,
+                   transport=emulator.transport) as client:
         return read_restore_window(client, SOURCE)
 
 
@@ -62,7 +63,7 @@ def test_latest_is_resolved_at_create_and_recorded_as_restored_to(emulator):
     assert any('restore_time "latest" is ' + str(expected) in line for line in lines)
 
 
-def test_get_restore_window_reads_the_stack_config(emulator):
+def test_get_restore_window_reads_the_stack_config(emulator, program_transport):
     before = pulumi.runtime.config.CONFIG.set({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                  "ddm:token": TOKEN})  # a stack's config, as a program sees it
     try:
@@ -161,7 +162,7 @@ def requested(emulator) -> list[str]:
 
 
 @pytest.fixture
-def stack_config(emulator):
+def stack_config(emulator, program_transport):
     """The provider's settings as a program's stack config, pointing at the emulator."""
     before = pulumi.runtime.config.CONFIG.set({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                  "ddm:token": TOKEN})
@@ -190,7 +191,8 @@ def test_get_restore_window_asks_only_the_source_s_paths(emulator, stack_config)
 
 @pytest.mark.parametrize("helper", [read_restore_window, latest_restorable_ms])
 def test_the_public_helpers_taking_a_client_name_themselves(emulator, helper):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client, pytest.raises(ConfigurationError) as info:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN,
+                   transport=emulator.transport) as client, pytest.raises(ConfigurationError) as info:
         helper(client, "ddm-prod")
     assert str(info.value).startswith(f"{helper.__name__}: source_instance_id 'ddm-prod' does not look like the ID "
                                       "of a DDM instance")

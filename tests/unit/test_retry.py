@@ -83,7 +83,7 @@ def test_what_is_safe_to_retry(exc, read, restore):
 
 def client_for(server, **kwargs) -> DdmClient:
     waits: list[float] = []
-    client = DdmClient(server.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, **kwargs)
+    client = DdmClient(server.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, **kwargs, transport=server.transport)
     client.waits = waits
     return client
 
@@ -183,7 +183,8 @@ def test_a_poll_renews_the_token_once_on_401(emulator):
 
     with client_for(emulator) as client:
         job_id = client.restore_metadata(*EXAMPLE)
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, Renewing(), sleep=lambda s: None) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, Renewing(), sleep=lambda s: None,
+                   transport=emulator.transport) as client:
         assert client.poll_job(job_id).id == job_id
     assert [r.status for r in emulator.backend.requests(method="GET", path_contains="/jobs/")] == [401, 200]
 
@@ -203,7 +204,7 @@ HTML_0308 = ('<html><body><h1>502 Bad Gateway</h1><pre>{"error_code": "APIGW.030
 def test_a_5xx_naming_apigw_0308_is_not_throttling_and_the_post_is_sent_once(emulator, status, body):
     emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=status, body=body))
     waits: list[float] = []
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append) as client, \
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, transport=emulator.transport) as client, \
             pytest.raises(ServerError) as info:
         client.restore_metadata(*EXAMPLE)
     assert not isinstance(info.value, ThrottledError)
@@ -229,7 +230,8 @@ def test_a_retry_after_date_in_the_past_gives_the_backoff_not_a_burst(emulator):
     emulator.backend.add_fault(Fault("GET", "/jobs/", "respond", status=429, headers={"Retry-After": past}, times=3))
     waits: list[float] = []
     policy = RetryPolicy(initial_delay=0.5, max_delay=8.0, jitter=0.0)
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, retry_policy=policy) as client, \
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, retry_policy=policy,
+                   transport=emulator.transport) as client, \
             pytest.raises(ApiError):
         client.get_job("0" * 32)
     assert waits == [0.5, 1.0, 2.0]

@@ -77,6 +77,7 @@ def test_racing_creates_onto_one_target_send_one_post(provider, emulator, create
 
 def configured(emulator) -> MetadataRecoveryProvider:
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config({
         "ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN,
         "ddm:pollInterval": "0.2"}, "ddm-metadata-recovery")))

@@ -133,6 +133,7 @@ def provider_with_password(request, emulator, monkeypatch, tmp_path):
         monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
         monkeypatch.setenv("OS_CLOUD", "lab")
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config(config, "ddm-metadata-recovery")))
     return provider
 
@@ -228,6 +229,7 @@ def test_a_right_to_left_override_in_instance_name_and_reason_never_reaches_the_
                        "unavailable_reason": f"{RLO}nesorf si ecnatsni ehT\u2066x\u2069\u200b"}],
         "total": 1}))
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                 "ddm:token": TOKEN}, "ddm-metadata-recovery")))
     failures = provider.check({}, GOOD).failures
@@ -240,7 +242,8 @@ def test_an_error_message_with_bidi_controls_shows_none(emulator):
 
     emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=400,
                                      body={"error_code": f"DBS.{RLO}2800", "error_msg": f"bad{RLO} input\u200f"}))
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client, pytest.raises(ApiError) as info:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN,
+                   transport=emulator.transport) as client, pytest.raises(ApiError) as info:
         client.restorable_instances(SOURCE)
     assert invisible(str(info.value)) == [] and "bad input" in str(info.value)
 

@@ -157,7 +157,8 @@ def test_accepted_edge_values_of_the_validated_settings():
 
 def manager(emulator, password=DEMO_PASSWORD):
     return PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME, password=SecretStr(password),
-                           domain_name=DEMO_DOMAIN_NAME, project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0))
+                           domain_name=DEMO_DOMAIN_NAME, project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0),
+                           transport=emulator.transport)
 
 
 def test_iam_login_caches_the_token_and_learns_the_project(emulator):
@@ -211,7 +212,8 @@ def test_a_token_with_a_windows_line_ending_works_against_the_api(emulator):
     from tests.conftest import TOKEN
 
     s = settings(env={"OS_TOKEN": f"{TOKEN}\r", "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": emulator.url})
-    with DdmClient(s.endpoint, s.project_id, s.token.get_secret_value(), http_options=s.http) as client:
+    with DdmClient(s.endpoint, s.project_id, s.token.get_secret_value(), http_options=s.http,
+                   transport=emulator.transport) as client:
         assert client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09") is not None
     assert [r.status for r in emulator.backend.requests()] == [200]
 
@@ -589,16 +591,18 @@ def test_the_ddm_endpoint_comes_from_the_iam_catalog_when_unset(emulator):
 
     s = settings(env=login_env(emulator))
     assert s.endpoint == "https://ddm.eu-de.otc.t-systems.com"  # the pattern, before any login
-    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0))) == emulator.url
+    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport)) == emulator.url
     pinned = settings(env=login_env(emulator, DDM_ENDPOINT="http://127.0.0.1:9"))
-    assert ddm_endpoint(pinned, token_source(pinned, timeout=httpx.Timeout(2.0))) == "http://127.0.0.1:9"
+    assert ddm_endpoint(pinned, token_source(pinned, timeout=httpx.Timeout(2.0),
+                                             transport=emulator.transport)) == "http://127.0.0.1:9"
 
 
 def test_no_catalog_entry_falls_back_to_the_host_pattern(emulator):
     from ddm_resources.auth import ddm_endpoint, token_source
 
     s = settings(env=login_env(emulator, OS_REGION_NAME="eu-nl"))  # the catalog lists eu-de only
-    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0))) == "https://ddm.eu-nl.otc.t-systems.com"
+    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0),
+                                        transport=emulator.transport)) == "https://ddm.eu-nl.otc.t-systems.com"
 
 
 def test_login_by_domain_id(emulator):
@@ -607,7 +611,8 @@ def test_login_by_domain_id(emulator):
 
     env = login_env(emulator, OS_USER_DOMAIN_ID=DEMO_DOMAIN_ID)
     del env["OS_USER_DOMAIN_NAME"]
-    assert token_source(settings(env=env), timeout=httpx.Timeout(2.0)).project_id == DEMO_PROJECT_ID
+    assert token_source(settings(env=env), timeout=httpx.Timeout(2.0),
+                        transport=emulator.transport).project_id == DEMO_PROJECT_ID
 
 
 def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
@@ -615,7 +620,7 @@ def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
 
     s = settings({"ddm:username": DEMO_USER_NAME}, login_env(emulator, OS_PASSWORD=PASSWORD))
     with pytest.raises(AuthenticationError) as info:
-        token_source(s, timeout=httpx.Timeout(2.0)).get()
+        token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport).get()
     text = str(info.value)
     assert f"IAM login at {emulator.url}/v3 for user 'demo'" in text
     assert "user from ddm:username" in text and "password from OS_PASSWORD" in text
@@ -655,7 +660,7 @@ def test_api_not_published_says_ddm_is_not_at_that_host_and_how_to_set_the_endpo
     from ddm_resources.preflight import preflight_unavailable
     from tests.conftest import TOKEN
 
-    with DdmClient(f"{emulator.url}/not-ddm", DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(f"{emulator.url}/not-ddm", DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         with pytest.raises(NotFoundError) as info:
             client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
     text = str(info.value)
@@ -679,9 +684,9 @@ def test_access_key_signing_is_verified_by_the_emulator(emulator, secret, works)
     emulator.backend.add_access_key(AK, SK, DEMO_PROJECT_ID)
     s = settings(env={"OS_ACCESS_KEY": AK, "OS_SECRET_KEY": secret, "OS_PROJECT_ID": DEMO_PROJECT_ID,
                       "DDM_ENDPOINT": emulator.url})
-    signer = token_source(s, timeout=httpx.Timeout(2.0))
+    signer = token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport)
     assert isinstance(signer, AkSkSigner) and secret not in repr(signer)
-    with DdmClient(s.endpoint, s.project_id, signer) as client:
+    with DdmClient(s.endpoint, s.project_id, signer, transport=emulator.transport) as client:
         if works:  # a GET with a query and a POST with a body, both signed
             assert client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09") is not None
             from tests.unit.test_client import EXAMPLE

@@ -1,7 +1,7 @@
 """The in-process transport seam: `MetadataRecoveryProvider.transport` (and `RunState(transport=)`)
 carries every DDM and IAM request of the provider to the emulator, with no class-wide patch of
-httpx and no socket (the autouse guard of tests/unit fails a test that opens one). Examples for
-moving the other tests off the `emulator` fixture's patch of `httpx.HTTPTransport.handle_request`."""
+httpx and no socket (the autouse guard of tests/unit fails a test that opens one). Every other
+test of tests/unit reaches the emulator the same way (`emulator.transport`, tests/unit/conftest.py)."""
 
 from __future__ import annotations
 

@@ -363,7 +363,7 @@ def polls(emulator, job_id: str) -> list[int]:
 
 
 def test_an_oversized_poll_answer_is_ridden_out(emulator, emulator_clock):
-    with DdmClient(emulator.url, PROJECT_ID, TOKEN, clock=emulator_clock) as client:
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN, clock=emulator_clock, transport=emulator.transport) as client:
         job_id = start(client)
         emulator.backend.add_fault(Fault("GET", f"/jobs/{job_id}$", "respond", status=200, body=oversized(job_id),
                                          times=2))
@@ -373,7 +373,7 @@ def test_an_oversized_poll_answer_is_ridden_out(emulator, emulator_clock):
 
 
 def test_oversized_answers_until_the_deadline_are_named_in_the_timeout(emulator, emulator_clock):
-    with DdmClient(emulator.url, PROJECT_ID, TOKEN, clock=emulator_clock) as client:
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN, clock=emulator_clock, transport=emulator.transport) as client:
         job_id = start(client)
         emulator.backend.add_fault(Fault("GET", f"/jobs/{job_id}$", "respond", status=200, body=oversized(job_id)))
         with pytest.raises(JobTimeoutError) as info:
