@@ -374,7 +374,7 @@ def test_each_operation_sends_exactly_the_documented_request(wire, name, call, m
     assert 200 <= sent.status < 300
 
 
-def test_iam_token_request(wire):
+def test_iam_token_request_is_the_documented_password_login(wire):
     _, _, backend = wire
     recording = Recording(wsgi_transport(backend))
     tokens = PasswordToken(auth_url=f"{BASE}/v3", username=SEED.user_name, password=SecretStr(SEED.password),

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_resources.api_time import parse_duration
 from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.inputs import canonical, check_inputs, validate_inputs
-from ddm_resources.restore_time import RestoreTime, parse_restore_time, restore_time_problem
 from tests.conftest import DATA_NODE, valid_inputs
 
 GOOD = valid_inputs()
@@ -95,16 +91,8 @@ def test_unknown_value_does_not_hide_other_problems():
     assert set(found) == {"target.data_nodes", "source"}
 
 
-@pytest.mark.parametrize(
-    "text, seconds", [("90s", 90), ("60m", 3600), ("1h30m", 5400), ("1.5h", 5400), ("250ms", 0.25)])
-def test_parse_duration(text, seconds):
-    assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "10", "0s", "1d", "m", "1h 30m"])
-def test_parse_duration_rejects(text):
-    with pytest.raises(ValueError):
-        parse_duration(text)
 
 
 def test_canonical_ignores_representation_only_differences():
@@ -118,29 +106,8 @@ def test_canonical_ignores_representation_only_differences():
     assert not same("target", {"instance_id": "t", "data_nodes": ["a"]}, {"instance_id": "u", "data_nodes": ["a"]})
 
 
-@pytest.mark.parametrize(
-    "written, ms, form",
-    [
-        (1716180000000, 1716180000000, "number"),
-        (1716180000000.0, 1716180000000, "number"),
-        (" 1716180000000 ", 1716180000000, "number"),
-        ("2024-05-20T06:40:00+02:00", 1716180000000, "datetime"),
-        (datetime(2024, 5, 20, 4, 40, tzinfo=timezone.utc), 1716180000000, "datetime"),
-    ],
-)
-def test_parse_restore_time_returns_ms_and_the_form_written(written, ms, form):
-    assert parse_restore_time(written) == RestoreTime(ms, form)
 
 
-def test_the_form_decides_whether_a_small_time_reads_as_seconds():
-    # 1970-01-21 is 1728000000 ms: written as a number it is seconds pasted; written as a date it is a date
-    as_number = parse_restore_time(1728000000)
-    as_date = parse_restore_time("1970-01-21T00:00:00Z")
-    assert as_number.ms == as_date.ms
-    assert "looks like epoch seconds" in restore_time_problem(as_number, 1716200000000)
-    assert restore_time_problem(as_date, 1716200000000) is None
-    assert problems(with_(source={"restore_time": "1970-01-21T00:00:00Z"})) == {}
-    assert "looks like epoch seconds" in problems(with_(source={"restore_time": "1728000000"}))["source.restore_time"]
 
 
 @pytest.mark.parametrize("value", [[1], "x", 3, None, {"create": "1m", "other": 1}])
@@ -177,25 +144,3 @@ ARABIC_MS = "١٧١٦٢٠٠٠٠٠٠٠٠"  # 1716200000000 in Arabic-Indic digits
 def test_digits_other_than_ascii_are_refused_naming_the_field(props, field, words):
     found = problems(props)
     assert set(found) == {field} and words in found[field]
-
-
-@pytest.mark.parametrize("text", ["١٧١٦٢٠٠٠٠٠٠٠٠", "１７１６２０００００００００", "+١٧١٦٢٠٠٠٠٠٠٠٠", "١٧١٦٢٠٠٠٠٠٠٠٠.٠"])
-def test_parse_restore_time_refuses_non_ascii_digits(text):
-    with pytest.raises(ValueError, match="digits other than 0-9"):
-        parse_restore_time(text)
-
-
-@pytest.mark.parametrize("text", ["١h", "٣h", "１h", "1.٥h", "٩٠s"])
-def test_parse_duration_refuses_non_ascii_digits(text):
-    with pytest.raises(ValueError, match="with the digits 0-9"):
-        parse_duration(text)
-
-
-@pytest.mark.parametrize("value", ["٣h", "٣", "٢٤.٥"])
-def test_adopt_window_with_non_ascii_digits_is_refused(value):
-    """`ddm:adoptWindow` is parsed by the shared `parse_duration` (the settings' own check is the docs lane's)."""
-    from ddm_resources.errors import ConfigurationError
-    from ddm_resources.settings import resolve_settings
-
-    with pytest.raises(ConfigurationError, match="^ddm:adoptWindow must be "):
-        resolve_settings({"ddm:adoptWindow": value}.get, {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"})

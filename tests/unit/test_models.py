@@ -61,7 +61,7 @@ def test_job_parses_and_keeps_unknown_fields():
     assert job.model_extra == {"new_field": 1}
 
 
-def test_202_response():
+def test_restore_response_reads_the_job_id_and_keeps_unknown_fields():
     assert RestoreMetadataResponse.model_validate({"job_id": "x", "more": 1}).job_id == "x"
 
 
@@ -73,7 +73,7 @@ def test_202_response():
     ],
     ids=["v3-style", "v1-style"],
 )
-def test_both_error_formats(body):
+def test_api_error_body_reads_both_documented_error_formats(body):
     error = ApiErrorBody.model_validate(body)
     assert (error.code, error.message) == ("DBS.280001", "Parameter error.")
 

@@ -38,7 +38,7 @@ EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TA
         ("Sun, 29 Nov 2026 09:00:10 GMT", 10.0), ("Sun, 29 Nov 2026 08:59:00 GMT", 0.0),
     ],
 )
-def test_parse_retry_after(header, seconds):
+def test_parse_retry_after_reads_seconds_and_http_dates(header, seconds):
     assert parse_retry_after(header, now=NOW) == seconds
 
 
@@ -53,7 +53,7 @@ POLICY = RetryPolicy(initial_delay=0.5, max_delay=8.0, max_retry_after=60.0, jit
         (1, 7.0, 0.9, 7.0), (1, 0.0, 0.9, 0.3875), (3, 600.0, 0.0, 60.0), (5, 1.0, 0.0, 8.0),  # backoff: the floor
     ],
 )
-def test_backoff_delay(attempt, retry_after, rand, delay):
+def test_backoff_delay_doubles_with_jitter_up_to_the_cap_and_honours_retry_after(attempt, retry_after, rand, delay):
     assert backoff_delay(attempt, POLICY, retry_after, rand) == pytest.approx(delay, abs=1e-4)
 
 

@@ -164,7 +164,7 @@ def test_an_iam_401_quoting_the_login_body_shows_no_piece_of_the_password_in_pre
     ("token=MIIabcdefghijklmnopqrstuvwxyz0123", "token=***"),
     ("x" * 400, "x" * 297 + "..."),
 ])
-def test_clean_text(text, shown):
+def test_clean_text_removes_controls_masks_credentials_and_cuts_the_length(text, shown):
     assert clean_text(text) == shown
 
 

@@ -731,3 +731,13 @@ def _assert_verifies(s, backend, works: bool) -> None:
             with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
                 c.restorable_instances(SOURCE)
     assert len(backend.requests()) - before == (1 if works else 0)
+
+
+@pytest.mark.parametrize("value", ["٣h", "٣", "٢٤.٥"])
+def test_adopt_window_with_non_ascii_digits_is_refused(value):
+    """`ddm:adoptWindow` is parsed by the shared `parse_duration` (the settings' own check is the docs lane's)."""
+    from ddm_resources.errors import ConfigurationError
+    from ddm_resources.settings import resolve_settings
+
+    with pytest.raises(ConfigurationError, match="^ddm:adoptWindow must be "):
+        resolve_settings({"ddm:adoptWindow": value}.get, {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"})
