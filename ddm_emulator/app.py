@@ -139,6 +139,9 @@ class EmulatorApp:
         response = self._handle(request)
         if fault is not None and fault.action == "replace_response":
             response = self._fault_response(fault, request.path)
+        if fault is not None and fault.action == "add_headers":
+            for name, value in (fault.headers or {}).items():
+                response.headers[name] = value
         if fault is not None and fault.action == "lose_response":
             record.status = response.status_code
             record.response = _json_or_none(response.get_data())

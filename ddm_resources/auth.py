@@ -24,7 +24,15 @@ import pydantic
 from pydantic import SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError, UnknownHostError
-from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
+from .http_boundary import (
+    PATH_ID,
+    SUBJECT_TOKEN,
+    bound_client,
+    request_headers,
+    send,
+    url_origin,
+    warn_plain_http,
+)
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .regions import region_endpoints
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read
@@ -87,7 +95,13 @@ class PasswordToken:
 
     sources = ""
     REFRESH_MARGIN = 300.0
-    """Renew this many seconds before `expires_at` (at most a tenth of the token's life)."""
+    """Renew this many seconds before the token expires (at most a tenth of its life). Its life is
+    `expires_at - issued_at` as IAM gives them (both on IAM's clock), counted from when it arrived
+    on this machine's clock; without `issued_at`, `expires_at` less this machine's now."""
+    MIN_RENEWAL = 60.0
+    """Seconds a token is used at least before it is renewed on time (a 401 still renews at once): a
+    clock far ahead of IAM's, or a token IAM says is already expired, cannot turn every DDM request
+    into an IAM login."""
 
     def __init__(
         self,
@@ -169,6 +183,7 @@ class PasswordToken:
             }
         }
         headers = request_headers()
+        warn_plain_http(self._auth_url, "the IAM password")
         with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
                                        base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
@@ -188,8 +203,12 @@ class PasswordToken:
             raise ApiError("IAM answered without a token or expires_at", status_code=response.status_code,
                            method="POST", path=response.request.url.path)
         now = self._clock()
-        life = max(0.0, parsed.expires_at.timestamp() - now)
-        self._renew_at = now + life - min(self.REFRESH_MARGIN, life / 10)
+        if parsed.issued_at is not None:  # both on IAM's clock: right whatever this machine's clock says
+            life = parsed.expires_at.timestamp() - parsed.issued_at.timestamp()
+        else:
+            life = parsed.expires_at.timestamp() - now
+        life = max(0.0, life)
+        self._renew_at = max(now + life - min(self.REFRESH_MARGIN, life / 10), now + self.MIN_RENEWAL)
         hold_secret(token)
         self._token = token
         if parsed.project is not None:
@@ -204,8 +223,11 @@ class PasswordToken:
         """The public URL of the first of `service_types` in the token's catalog for `region`.
 
         Only `http(s)://host[:port]` is kept: the catalog comes from the server, and the DDM
-        client adds the `/v3/{project_id}` paths itself. None when the catalog has no entry.
+        client adds the `/v3/{project_id}` paths itself; a plain `http://` one only when the IAM URL
+        is plain `http://` itself (else the catalog could send the token in clear to any host). None
+        when the catalog has no such entry.
         """
+        plain_allowed = httpx.URL(self._auth_url).scheme == "http"
         if not self._catalog:
             self.get()
         for service_type in service_types:
@@ -215,7 +237,7 @@ class PasswordToken:
                 for endpoint in service.endpoints:
                     if endpoint.interface == "public" and region in (endpoint.region, endpoint.region_id):
                         url = _base_url(endpoint.url)
-                        if url:
+                        if url and (plain_allowed or not url.startswith("http://")):
                             return url
         return None
 

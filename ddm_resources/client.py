@@ -28,7 +28,15 @@ from .errors import (
     UnknownHostError,
     UnreadableAnswerError,
 )
-from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
+from .http_boundary import (
+    AUTH_TOKEN,
+    PATH_ID,
+    REQUEST_DEADLINE,
+    bound_client,
+    request_headers,
+    send,
+    warn_plain_http,
+)
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .ids import JOB_ID_PATTERN
 from .lookup_models import (
@@ -158,6 +166,7 @@ class DdmClient:
         self._on_retry = on_retry
         self._deadline = deadline
         service_clock = ServiceClock(clock)
+        warn_plain_http(endpoint, "the AK/SK signature" if isinstance(self._token, httpx.Auth) else "the IAM token")
         self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(tls=opens_tls(endpoint)),
             base_url=endpoint.rstrip("/"),
@@ -344,9 +353,10 @@ class DdmClient:
         the answer, so both readings are handled: pages are asked by item index
         (`offset` = items seen) until a page comes back empty while `total` says more exist;
         then by page number (`offset` = 1, 2, ...; a page that repeats items already seen is
-        passed over once, for numbering from 1). It ends when `total` items are seen or on a
-        page shorter than the `limit` asked (or echoed). Raises `DdmError` (fail closed) when
-        `MAX_PAGES` pages do not reach the end, or when pages stop bringing new items.
+        passed over once, for numbering from 1). It ends when `total` items are seen. Raises
+        `DdmError` (fail closed, as for an unreadable list) when `MAX_PAGES` pages do not reach the
+        end, when pages stop bringing new items, or when a page shorter than the `limit` asked (or
+        echoed) comes while `total` says more items exist: the answers contradict each other.
         """
         seen: dict[str, _T] = {}
         by_page, offset, stalled = False, 0, 0
@@ -359,8 +369,12 @@ class DdmClient:
                 if key not in seen:
                     seen[key] = item
                     fresh += 1
-            if len(seen) >= page.total or (batch and len(batch) < min(PAGE_SIZE, page.limit or PAGE_SIZE)):
+            if len(seen) >= page.total:
                 return list(seen.values())
+            if batch and len(batch) < min(PAGE_SIZE, page.limit or PAGE_SIZE):
+                raise DdmError(f"GET {path}: a page of {len(batch)} items, shorter than the limit asked, ends the "
+                               f"list at {len(seen)} items, but the service claims {page.total}; the answers "
+                               "contradict each other, so the list is not used (refusing to guess the rest)")
             if not batch and not by_page and offset > 0:
                 by_page, offset = True, 1
                 continue

@@ -291,6 +291,10 @@ class _Rules:
         except ValueError as exc:
             self.report("timeouts.create", f"timeouts.create: {exc}")
             return
+        if seconds < 1:
+            self.report("timeouts.create", f"timeouts.create: {shown(create)} is shorter than a second, too short "
+                                           "to send a restore and see its job; a restore takes minutes to hours, "
+                                           'e.g. "2h"')
         if seconds > LONGEST_CREATE_TIMEOUT:
             self.report("timeouts.create", f"timeouts.create: {shown(create)} is longer than 7 days (168h), the "
                                            'longest wait allowed; a restore takes minutes to hours, e.g. "2h"')

@@ -15,6 +15,7 @@ forgets the resource.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS
 from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
 from .watchdog import watch_engine
-from .wording import say as _say
+from .wording import say
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
     # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
@@ -48,6 +49,17 @@ if TYPE_CHECKING:  # the rest is imported where it is used: a program importing 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
 PROVIDER_KEY = "__provider"
+SECRET_INPUTS_KEY = "__secret_inputs"
+"""The property (set by `MetadataRecovery`, echoed in the outputs) listing the paths of the inputs
+given as secrets, e.g. `["target.instance_id"]`: Pulumi hands a dynamic provider plain values, so
+this is how it knows which values it must never print (`_hold_secret_inputs`)."""
+
+
+def _say(message: str) -> None:
+    """`wording.say`, every held secret (a secret input too) masked (`sanitize.mask_held`)."""
+    from .sanitize import mask_held
+
+    say(mask_held(message))
 
 
 class MetadataRecoveryProvider(ResourceProvider):
@@ -116,9 +128,11 @@ class MetadataRecoveryProvider(ResourceProvider):
             problems = preview_problems(self.state, checked.inputs, clock=self.clock,
                                         say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
         if problems:
-            return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
+            from .sanitize import mask_held
+
+            return CheckResult(news, [CheckFailure(p.property, mask_held(p.reason)) for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
-        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -175,7 +189,8 @@ class MetadataRecoveryProvider(ResourceProvider):
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
             job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to})
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to,
+                                     **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
@@ -201,7 +216,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                     job = client.get_job(id_)
                 except NotFoundError:
                     _say(f"{name}: job {id_} is no longer known to DDM; keeping the recorded outputs")
-                    return ReadResult(id_, outs)
+                    return ReadResult(id_, {**outs, **_secret_paths(props)})
         except DdmError as exc:
             raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
@@ -217,16 +232,16 @@ class MetadataRecoveryProvider(ResourceProvider):
             shown = job.status if outcome != "unknown" else "a status this tool does not know"
             _say(f"{name}: DDM now shows job {id_} as {shown or 'without a status'}; it completed when this "
                  "resource was created, so the recorded outputs are kept")
-            return ReadResult(id_, outs)
+            return ReadResult(id_, {**outs, **_secret_paths(props)})
         fresh = {key: value for key, value in _job_outputs(job).items() if value}
-        return ReadResult(id_, {**outs, **fresh})
+        return ReadResult(id_, {**outs, **fresh, **_secret_paths(props)})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
         old, new = _user_props(olds), _user_props(news)
         changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
         outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
-        return UpdateResult({**outs, **changed})
+        return UpdateResult({**outs, **changed, **_secret_paths(news)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
@@ -248,6 +263,12 @@ def _at_boundary(exc: DdmError) -> DdmError:
     Pulumi's dynamic provider server sends `traceback.format_exc()` to the engine, which
     shows all of it: so what the user reads is three frames and this package's message,
     whose first line names the job, target, status, cause and next step."""
+    from .sanitize import mask_held
+
+    text = str(exc)
+    masked = mask_held(text)
+    if masked != text:  # it named a secret input: the same words, that value masked
+        exc = DdmError(masked)
     exc.__traceback__ = None
     exc.__context__ = None
     exc.__cause__ = None
@@ -256,8 +277,51 @@ def _at_boundary(exc: DdmError) -> DdmError:
 
 
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
-    """The properties without the pickled provider (`__provider`): what the user and we wrote."""
-    return {k: v for k, v in (props or {}).items() if k != PROVIDER_KEY}
+    """The properties without the pickled provider (`__provider`) and the list of secret inputs
+    (`__secret_inputs`): what the user and we wrote. The values of the secret inputs are held
+    (`_hold_secret_inputs`) first: every method reads its properties through here."""
+    _hold_secret_inputs(props or {})
+    return {k: v for k, v in (props or {}).items() if k not in (PROVIDER_KEY, SECRET_INPUTS_KEY)}
+
+
+def _secret_paths(props: dict[str, Any] | None) -> dict[str, Any]:
+    """`{SECRET_INPUTS_KEY: [...]}` as `props` hold it (to carry into the outputs), or `{}`."""
+    paths = (props or {}).get(SECRET_INPUTS_KEY)
+    return {SECRET_INPUTS_KEY: paths} if isinstance(paths, list) and paths else {}
+
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]")
+
+
+def _hold_secret_inputs(props: dict[str, Any]) -> None:
+    """Hold (`sanitize.hold_secret_input`) every string at or under each path of `props[SECRET_INPUTS_KEY]`
+    (`target.instance_id`, `target.data_nodes[0]`, `target`), so that no line, check failure or
+    error of this provider shows it."""
+    from .sanitize import hold_secret_input
+
+    paths = props.get(SECRET_INPUTS_KEY)
+    for path in paths if isinstance(paths, list) else ():
+        value: Any = props
+        for name, index in _PATH_PART.findall(path if isinstance(path, str) else ""):
+            if name and isinstance(value, dict):
+                value = value.get(name)
+            elif index and isinstance(value, list) and int(index) < len(value):
+                value = value[int(index)]
+            else:
+                value = None
+        for text in _strings(value):
+            hold_secret_input(text)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in `value` (a string, or nested in lists and dicts)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def _instances(props: dict[str, Any]) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .fields import OUTPUT_KEYS, REQUIRED, UPDATABLE_INPUTS
-from .provider import MetadataRecoveryProvider
+from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider
 
 __all__ = [
     "MetadataRecovery",
@@ -242,13 +242,44 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         given = {"source_instance_id": source_instance_id, "source": source, "target": target,
                  "timeouts": timeouts, "adopt_job_id": adopt_job_id}
         args = _args(args, {k: v for k, v in given.items() if v is not None})
-        props: dict[str, Any] = {**args.to_props(), "resource_name": resource_name,
-                                 **{key: None for key in OUTPUT_KEYS}}
+        inputs = args.to_props()
+        props: dict[str, Any] = {**inputs, "resource_name": resource_name, **{key: None for key in OUTPUT_KEYS},
+                                 SECRET_INPUTS_KEY: _secret_paths(inputs)}
         props.setdefault("timeouts", None)
         custom = opts.custom_timeouts if opts is not None else None
         if custom is not None and custom.create:
             props["timeouts"] = _default_create(props["timeouts"], custom.create)
         super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)
+
+
+def _secret_paths(inputs: dict[str, Any]) -> pulumi.Output[list[str] | None]:
+    """The paths of the inputs given as secret `Output`s (e.g. `["target.instance_id"]`, from
+    `config.require_secret`), or None when there are none (the property is then left out). The
+    provider receives plain values and masks these in every line it prints
+    (`provider.SECRET_INPUTS_KEY`)."""
+    async def paths() -> list[str] | None:
+        found: list[str] = []
+
+        async def walk(value: Any, path: str) -> None:
+            if isinstance(value, pulumi.Output):
+                if await value.is_secret():
+                    found.append(path)
+                    return
+                value = await value.future(with_unknowns=True)
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    await walk(item, f"{path}.{key}" if path else str(key))
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    await walk(item, f"{path}[{index}]")
+
+        await walk(inputs, "")
+        return found or None
+
+    async def known() -> bool:
+        return True
+
+    return pulumi.Output(set(), paths(), known())
 
 
 def _args(args: Any, keywords: dict[str, Any]) -> MetadataRecoveryArgs:

@@ -377,7 +377,7 @@ def test_settings_and_faults_of_the_inventory_are_checked():
 
     assert raised.value.problems == ["settings: unknown setting: job_second",
                                      "faults[0]: action must be one of respond, delay, drop, lose_response, "
-                                     "replace_response"]
+                                     "replace_response, add_headers"]
 
 
 def test_a_run_time_inventory_changes_settings_and_adds_faults(client):
