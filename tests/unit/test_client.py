@@ -7,6 +7,8 @@ An answer of unexpected shape names the field, never the server's value.
 
 Against the emulator in process (the `emulator` fixture), a recording transport in front of it,
 or the hostile server of tests/hostile_server.py (`real_socket`).
+A page that contradicts `total` fails closed; a DDM host that does not resolve fails once, naming
+`ddm:endpoint`; a resolver that does not answer is an outage, retried.
 """
 
 from __future__ import annotations
@@ -24,11 +26,22 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ddm_emulator import DEMO_PROJECT_ID, SEED, DdmBackend, EmulatorSettings, Fault, wsgi_transport
+from ddm_emulator import (
+    DEMO_DOMAIN_NAME,
+    DEMO_PASSWORD,
+    DEMO_PROJECT_ID,
+    DEMO_PROJECT_NAME,
+    DEMO_USER_NAME,
+    SEED,
+    DdmBackend,
+    EmulatorSettings,
+    Fault,
+    wsgi_transport,
+)
 from ddm_emulator.clock import ManualClock
 from ddm_resources import __version__
 from ddm_resources.auth import PasswordToken
-from ddm_resources.client import JOB_LIST_MAX_AGE_MS, MAX_PAGES, DdmClient, _field_path, api_path
+from ddm_resources.client import JOB_LIST_MAX_AGE_MS, MAX_PAGES, PAGE_SIZE, DdmClient, _field_path, api_path
 from ddm_resources.errors import (
     ApiError,
     AuthenticationError,
@@ -38,6 +51,7 @@ from ddm_resources.errors import (
     ServerError,
     ThrottledError,
     TransportError,
+    UnknownHostError,
     UnreadableAnswerError,
 )
 from ddm_resources.models import RestoreSource, RestoreTarget
@@ -54,6 +68,7 @@ from tests.conftest import (
     recovery_posts,
 )
 from tests.hostile_server import JOB_ID, Handler, answer, client, restore
+from tests.unknown_hosts import refuse_invalid_names
 
 # requests, parsing, error mapping (against the emulator) -------------------------------------------------------
 
@@ -179,10 +194,6 @@ def test_transport_seam_runs_client_and_token_source_in_process():
     from pydantic import SecretStr
 
     from ddm_emulator import (
-        DEMO_DOMAIN_NAME,
-        DEMO_PASSWORD,
-        DEMO_PROJECT_NAME,
-        DEMO_USER_NAME,
         DdmBackend,
         wsgi_transport,
     )
@@ -622,3 +633,70 @@ def test_a_job_list_repeating_one_page_fails_closed(hostile):
     with client(server) as c, pytest.raises(DdmError, match="stopped advancing"):
         c.list_jobs(0, 10**13)
     assert len(server.requests) <= 4
+
+
+# a page that contradicts total fails closed (issue 19 item 16) -------------------------------------------------
+
+
+def one_item_page(total: int, limit: int = PAGE_SIZE) -> dict:
+    return {"instances": [{"instance_id": TARGET, "instance_name": "t", "available": True}],
+            "offset": 0, "limit": limit, "total": total}
+
+
+def test_a_short_page_while_total_says_more_exist_fails_closed(emulator):
+    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=200,
+                                     body=one_item_page(1_000_001)))
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client, \
+            pytest.raises(DdmError) as info:
+        client.restorable_instances(SOURCE)
+    assert "a page of 1 items, shorter than the limit asked, ends the list at 1 items, but the service claims " \
+           "1000001" in str(info.value)
+    assert len(emulator.backend.requests(path_contains="restorable-instances")) == 1
+
+
+@pytest.mark.parametrize("total", [0, 1])
+def test_a_short_last_page_that_agrees_with_total_ends_the_list(emulator, total):
+    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=200,
+                                     body=one_item_page(total)))
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
+        assert [i.instance_id for i in client.restorable_instances(SOURCE)] == [TARGET]
+
+
+# a DDM host that does not exist (issue 23 item 12) -------------------------------------------------------------
+
+
+def test_a_ddm_host_that_does_not_exist_fails_once_naming_ddm_endpoint(monkeypatch):
+    from ddm_resources.client import DdmClient
+    from ddm_resources.preflight import preflight_unavailable
+
+    asked = refuse_invalid_names(monkeypatch)
+    sleeps: list[float] = []
+    with DdmClient("https://ddm.eu-zz.invalid", DEMO_PROJECT_ID, TOKEN, sleep=sleeps.append) as client:
+        with pytest.raises(UnknownHostError) as info:
+            client.restorable_instances(SOURCE)
+    text = str(info.value)
+    assert asked == ["ddm.eu-zz.invalid"] and sleeps == []
+    assert text.startswith("GET /v3/") and "this host does not exist" in text
+    assert "ddm:endpoint" in text and "DDM_ENDPOINT" in text and text.endswith("not retried")
+    assert not info.value.request_sent  # a restore POST may be sent elsewhere safely
+    reason = preflight_unavailable(info.value).reason
+    assert "ddm:endpoint" in reason and "ddm:preflight false" not in reason
+
+
+def test_a_resolver_that_does_not_answer_is_still_retried(monkeypatch):
+    """EAI_AGAIN ("temporary failure in name resolution") is an outage, not a missing host."""
+    import socket
+
+    from ddm_resources.client import DdmClient
+    from ddm_resources.retry import RetryPolicy
+
+    def getaddrinfo(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    sleeps: list[float] = []
+    with DdmClient("https://ddm.eu-zz.invalid", DEMO_PROJECT_ID, TOKEN, sleep=sleeps.append,
+                   retry_policy=RetryPolicy(max_attempts=3)) as client:
+        with pytest.raises(TransportError) as info:
+            client.restorable_instances(SOURCE)
+    assert not isinstance(info.value, UnknownHostError) and len(sleeps) == 2

@@ -68,6 +68,8 @@ def gzip_bomb(size: int, wbits: int = 16 + zlib.MAX_WBITS) -> bytes:
 NOT_GZIP = raw(200, json.dumps(JOB).encode(), [(b"Content-Type", b"application/json"),
                                                 (b"Content-Encoding", b"gzip")])
 
+# item 8: odd bytes ---------------------------------------------------------------------------------------
+
 
 def test_a_read_of_a_body_that_is_not_the_gzip_it_claims_is_an_unreadable_answer_in_one_line(hostile):
     server = hostile(NOT_GZIP)
@@ -126,6 +128,8 @@ def test_a_poll_rides_out_an_undecodable_answer(hostile):
         job: Job = wait_for_job(c.poll_job, JOB_ID, timeout=30, schedule=PollSchedule(max_interval=0.01),
                                 sleep=lambda s: None)
     assert job.status == "Completed" and len(server.requests) == 2
+
+# item 9: decompression bombs ---------------------------------------------------------------------------
 
 
 def test_stacked_codings_are_refused_unread(hostile):

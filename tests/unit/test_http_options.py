@@ -3,11 +3,13 @@ reads it (`environment_proxies`), the settings check at preview judges the varia
 and the checked client has the mounts of the real ones; proxy credentials are held as secrets, so
 no 407 page or CONNECT refusal shows them; a CA file or directory that cannot work is named with
 the setting it came from and the next step.
+`NO_PROXY` networks (CIDR entries) are honoured, as curl and requests read them.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import socket
 import threading
@@ -19,9 +21,10 @@ import httpx
 import pytest
 from httpx._utils import get_environment_proxies  # the reference: what the real clients read
 
+from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources.client import DdmClient
-from ddm_resources.errors import ConfigurationError, DdmError
-from ddm_resources.http_options import HttpOptions, environment_proxies
+from ddm_resources.errors import ConfigurationError, DdmError, TransportError
+from ddm_resources.http_options import HttpOptions, environment_proxies, no_proxy_networks
 from ddm_resources.retry import RetryPolicy
 from ddm_resources.settings import resolve_settings
 from tests.conftest import PROJECT_ID, SOURCE, TOKEN
@@ -238,3 +241,44 @@ def test_a_ca_file_that_is_no_certificate_names_its_setting_and_the_next_step(tm
     message = settings_error({"OS_CACERT": str(bundle), "SSL_CERT_DIR": str(tmp_path)})
     assert message.startswith(f"OS_CACERT: could not load the CA bundle {bundle}: {why}")
     assert message.endswith("; fix the path or unset OS_CACERT")
+
+
+# NO_PROXY networks (issue 19 item 18) --------------------------------------------------------------------------
+
+
+DEAD_PROXY = "http://127.0.0.1:1"
+"""Refuses every connection: a request that goes through it fails."""
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("HTTP_PROXY", DEAD_PROXY)
+    monkeypatch.setenv("HTTPS_PROXY", DEAD_PROXY)
+    return monkeypatch
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("no_proxy", ["127.0.0.0/8", "example.test, 127.0.0.1/32", "10.0.0.0/8,127.1.2.3/8",
+                                      "::1/128,127.0.0.0/24"])
+def test_an_address_in_a_no_proxy_network_is_reached_directly(env, emulator, no_proxy):
+    env.setenv("NO_PROXY", no_proxy)
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
+        assert client.restorable_instances(SOURCE)
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("no_proxy", ["10.0.0.0/8", "128.0.0.0/8", "localhost.example"])
+def test_an_address_outside_the_networks_goes_through_the_proxy(env, emulator, no_proxy):
+    env.setenv("no_proxy", no_proxy)
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, retry_policy=RetryPolicy(max_attempts=1)) as client, \
+            pytest.raises(TransportError, match="through the proxy of HTTP_PROXY"):
+        client.restorable_instances(SOURCE)
+
+
+@pytest.mark.real_socket
+def test_networks_are_read_as_curl_and_requests_read_them():
+    environ = {"NO_PROXY": "127.0.0.0/8, fd00::/8,[::1]/128, 10.1.2.3/8, example.test, 1.2.3.4, http://x/1, bad/99"}
+    assert no_proxy_networks(environ) == (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("fd00::/8"),
+                                          ipaddress.ip_network("::1/128"), ipaddress.ip_network("10.0.0.0/8"))
+    patterns = list(environment_proxies({**environ, "HTTP_PROXY": DEAD_PROXY}))
+    assert patterns == ["http://", "all://*example.test", "all://1.2.3.4", "http://x/1", "all://*bad/99"]

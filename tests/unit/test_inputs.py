@@ -91,10 +91,6 @@ def test_unknown_value_does_not_hide_other_problems():
     assert set(found) == {"target.data_nodes", "source"}
 
 
-
-
-
-
 def test_canonical_ignores_representation_only_differences():
     def same(key, a, b):
         return canonical(key, a) == canonical(key, b)
@@ -104,10 +100,6 @@ def test_canonical_ignores_representation_only_differences():
                 {"instance_id": "t", "data_nodes": ["a", "b"]})
     assert same("timeouts", None, {})
     assert not same("target", {"instance_id": "t", "data_nodes": ["a"]}, {"instance_id": "u", "data_nodes": ["a"]})
-
-
-
-
 
 
 @pytest.mark.parametrize("value", [[1], "x", 3, None, {"create": "1m", "other": 1}])
@@ -128,6 +120,7 @@ def test_the_model_is_built_only_after_the_rules_pass():
 
 # ASCII digits only (trial finding, sec lane): Arabic-Indic digits were read as numbers ------------------------
 
+
 ARABIC_MS = "١٧١٦٢٠٠٠٠٠٠٠٠"  # 1716200000000 in Arabic-Indic digits
 
 
@@ -144,3 +137,15 @@ ARABIC_MS = "١٧١٦٢٠٠٠٠٠٠٠٠"  # 1716200000000 in Arabic-Indic digits
 def test_digits_other_than_ascii_are_refused_naming_the_field(props, field, words):
     found = problems(props)
     assert set(found) == {field} and words in found[field]
+
+
+# timeouts.create (issue 19 item 19) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("create, refused", [("0.0000001ms", True), ("999ms", True), ("0.5s", True),
+                                             ("1s", False), ("1000ms", False), ("60m", False)])
+def test_a_create_deadline_below_a_second_is_refused(create, refused):
+    problems = check_inputs({**GOOD, "timeouts": {"create": create}}).problems
+    assert [p.property for p in problems] == (["timeouts.create"] if refused else [])
+    if refused:
+        assert "shorter than a second" in problems[0].reason

@@ -2,6 +2,7 @@
 `check` names each mistake with its field and the fix, all at once, tolerates unknown values
 (skipping only the rules they affect), normalises `restore_time` to epoch milliseconds; `check`
 and `diff` never raise, on any input, in time linear in its size, and quote short.
+Inputs given as secrets are never printed by the provider (its lines, check failures, errors).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_emulator import DEMO_PROJECT_ID
+from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources import MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
 from ddm_resources.inputs import MAX_PROBLEMS, check_inputs
-from ddm_resources.provider import MetadataRecoveryProvider
+from ddm_resources.provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, valid_inputs
+from tests.restore_targets import add_restore_targets
 
 # offline validation through check: each mistake names its field and the fix ------------------------------------
 
@@ -358,3 +360,44 @@ def test_diff_of_a_hand_edited_state_does_not_raise(provider, olds, news):
     assert result.changes is (olds is None or olds.get("job_id") is None)
     recorded = provider.state.recorded(TARGET)
     assert recorded is None or recorded.job_id == "0" * 32
+
+
+# inputs given as secrets are never printed (issue 19 item 7) ---------------------------------------------------
+
+
+def secret_target(emulator) -> tuple[dict, str]:
+    """Inputs whose target (a new instance: the mask lasts for the process) is given as a secret."""
+    target = add_restore_targets(emulator.backend, 1)[0]
+    return valid_inputs(target={"instance_id": target.instance_id, "data_nodes": [target.data_node]},
+                        resource_name="r", **{SECRET_INPUTS_KEY: ["target.instance_id"]}), target.instance_id
+
+
+def configured(emulator) -> MetadataRecoveryProvider:
+    provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
+    provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
+                                                "ddm:token": TOKEN}, "ddm-metadata-recovery")))
+    return provider
+
+
+def test_the_delete_line_masks_a_secret_target(emulator, capsys):
+    props, target_id = secret_target(emulator)
+    configured(emulator).delete("0" * 32, {**props, "job_id": "0" * 32})
+    line = capsys.readouterr().out
+    assert "forgetting metadata recovery job" in line and "(target ***)" in line and target_id[:12] not in line
+
+
+def test_a_check_failure_and_a_line_mask_a_secret_target_and_a_good_one_passes(emulator, capsys):
+    props, target_id = secret_target(emulator)
+    provider = configured(emulator)
+    result = provider.check({}, props)
+    assert result.failures == [] and result.inputs[SECRET_INPUTS_KEY] == ["target.instance_id"]
+    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=200, times=1,
+                                     body={"instances": [], "total": 0}))
+    reasons = " ".join(f.reason for f in configured(emulator).check({}, props).failures)
+    assert "DDM instance *** is not among" in reasons and target_id[:12] not in reasons
+    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=400, body={
+        "error_code": "DBS.280001", "error_msg": f"instance {target_id} cannot receive metadata"}))
+    configured(emulator).check({}, props)
+    line = capsys.readouterr().out
+    assert "(instance *** cannot receive metadata)" in line and target_id[:12] not in line
