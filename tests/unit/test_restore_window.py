@@ -17,7 +17,7 @@ from ddm_resources.client import DdmClient
 from ddm_resources.errors import ConfigurationError, RecoveryError
 from ddm_resources.inputs import check_inputs
 from ddm_resources.restore_window import RestorableInterval, latest_restorable_ms, read_restore_window, untrusted_ranges
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.unit.test_restore import INPUTS, run
 
 
@@ -176,8 +176,7 @@ def test_get_restore_window_refuses_what_the_inputs_refuse_and_sends_nothing(emu
         get_restore_window(bad)
     message = str(info.value)
     assert message.startswith("get_restore_window: source_instance_id ")
-    (problem,) = check_inputs({"source_instance_id": bad, "source": {"backup_id": BACKUP},
-                               "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}).problems
+    (problem,) = check_inputs(valid_inputs(source_instance_id=bad)).problems
     assert message == f"get_restore_window: {problem.reason}"  # one rule, the inputs' words
     assert len(message) < 600 and "a" * 100 not in message
     assert requested(emulator) == []
