@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import REPO
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("words", ("version", "errors", "wording", "sanitize", "ids", "api_time", "job_status", "poll_plan",
+    # _version: written by setuptools-scm at install (git-ignored), read by version
+    ("words", ("_version", "version", "errors", "wording", "sanitize", "ids", "api_time", "job_status", "poll_plan",
                "fields")),
     ("wire", ("retry", "models", "lookup_models", "iam_models", "http_options", "http_boundary",
               "service_clock")),
