@@ -1,4 +1,7 @@
-"""Input validation for `check` and input comparison for `diff` (no network)."""
+"""`inputs`: the offline rules of `check` and the form `diff` compares (no network). Bad input
+is named with its field and the fix, every problem at once; unknown values are never rejected
+and hide no other problem; the model is built only after the rules pass; digits are ASCII only;
+`timeouts.create` is a duration of a second or more."""
 
 from __future__ import annotations
 

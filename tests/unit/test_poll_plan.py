@@ -1,4 +1,5 @@
-"""poll_plan as tables: reading `process`, the completion window, and the next delay."""
+"""`poll_plan`, as tables: reading `process`, the completion window, and the next delay (within the
+time left, within its bounds whatever the observations)."""
 
 from __future__ import annotations
 

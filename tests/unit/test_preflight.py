@@ -1,4 +1,5 @@
-"""Preflight against the emulator's read-only restore APIs (ddm-api.md section 2).
+"""`preflight`: the read-only restore APIs asked before the POST (ddm-api.md section 2), against the
+emulator.
 
 Each failure the service can explain comes back on the right property with the service's
 reason; a failure of the APIs themselves comes back as one resource-level problem that says

@@ -1,4 +1,4 @@
-"""`MetadataRecovery` takes arguments as Pulumi's generated SDKs do (issue 10 item 2).
+"""`resource.MetadataRecovery` takes arguments as Pulumi's generated SDKs do (issue 10 item 2).
 
 An Args object, keyword arguments, plain dicts (typed `...ArgsDict`), and `Output`s anywhere
 inside all register the same inputs. Registration runs under Pulumi's own test mocks (the

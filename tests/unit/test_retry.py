@@ -1,4 +1,7 @@
-"""Retry policy: the pure delay calculation, what is safe to resend, and the client's loop."""
+"""`retry`: when a failed request may be sent again and how long to wait (the pure delay
+calculation, `Retry-After` never making retries faster than the backoff), what is safe to resend
+(a restore POST only when provably not accepted; throttling is status 429 alone), and the one
+retry loop as the client runs it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One provider state per process: made by `configure`, shared by concurrent calls, and its
+"""`run_state.RunState`: one provider state per process: made by `configure`, shared by concurrent calls, and its
 ledger of targets (one restore per target within a run, nothing re-adopted on replace)."""
 
 from __future__ import annotations

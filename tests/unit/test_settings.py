@@ -1,6 +1,6 @@
-"""Provider settings from stack config, OS_* variables and clouds.yaml; IAM token handling. The OTC Pulumi provider's
-`opentelekomcloud:*` keys are read below `ddm:*` and above the environment; a mistyped `ddm:*` key
-warns (issue 23 item 7)."""
+"""`settings`: the provider's settings from `ddm:*` stack config, `OS_*` variables and clouds.yaml;
+IAM token handling. The OTC Pulumi provider's `opentelekomcloud:*` keys are read below `ddm:*`
+and above the environment; a mistyped `ddm:*` key warns (issue 23 item 7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The job waiter, driven by a fake clock: no test sleeps for real."""
+"""`waiter.wait_for_job`: waits for a job with a deadline and progress lines, acting on each
+status as the status table says; an outage or an unreadable answer (even one longer than
+`MAX_BODY`) is ridden out until the deadline, which names it. Driven by a fake clock (or the
+emulator's): no test sleeps for real."""
 
 from __future__ import annotations
 
