@@ -58,6 +58,12 @@ class EmulatorSettings:
         "answer a request without Content-Type: application/json (GETs too) with the gateway's "
         "400 APIGW.0201, as OTC's 'Making an API Request' marks the header mandatory",
     )
+    signature_max_skew_seconds: float = _setting(
+        0.0,
+        "refuse (401) an AK/SK signature whose X-Sdk-Date is more than this many seconds from the emulator's "
+        "clock, as the API gateway does (it allows 15 minutes: 900); 0: not checked",
+        minimum=0.0, maximum=_TEN_YEARS,
+    )
     job_list_refuses_future_end: bool = _setting(
         True, "the job list answers 400 DBS.300377 to an end_time later than now (the docs allow none)"
     )

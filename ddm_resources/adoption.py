@@ -18,7 +18,8 @@ not its source or backup. So a job is taken only when nothing else can explain i
   resource's. Failed, rolled back, cancelled and unknown states are never adopted;
 * **age**: it was created within the adoption window (`ddm:adoptWindow`, default 24 h).
   An older running restore is named, not adopted; so is one created more than 5 minutes after
-  now on this machine's clock (a time that has not come cannot date this resource's run).
+  now on the service's clock (this machine's, set by the Date of its answers; a time that has not
+  come cannot date this resource's run).
 
 A running restore of the target within the window is most likely an interrupted or
 timed-out `pulumi up` of this resource. A second POST could not succeed anyway: DDM
@@ -118,8 +119,8 @@ class TargetJobs:
         if self.future is not None:
             job, now = self.future, format_utc(datetime.fromtimestamp(self.now, timezone.utc))
             return (f"{name}: target instance {target} has a running restore job {job.id} whose created_time "
-                    f"({job.created_time}) is later than now on this machine's clock ({now}); it "
-                    "is not adopted and nothing was submitted. Check this machine's clock and the job in the DDM "
+                    f"({job.created_time}) is later than now ({now}: this machine's clock, set by the Date of the "
+                    "service's answers); it is not adopted and nothing was submitted. Check the job in the DDM "
                     f"console; if it is this resource's restore, set adopt_job_id = \"{job.id}\", else wait for "
                     "it to end and use a new, empty target.")
         if self.too_old is not None:

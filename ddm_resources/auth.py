@@ -40,6 +40,7 @@ from .sanitize import hold_secret
 
 if TYPE_CHECKING:
     from .iam_models import CatalogService
+    from .service_clock import ServiceClock
     from .settings import ProviderSettings
 
 __all__ = ["AkSkSigner", "PasswordToken", "StaticToken", "TokenSource", "ddm_endpoint", "token_source"]
@@ -314,6 +315,8 @@ class AkSkSigner(httpx.Auth):
             hold_secret(security_token.get_secret_value())
         self._request_class = SdkRequest
         self._clock = clock
+        self._service_clock: ServiceClock | None = None
+        self._signed_offset = 0.0
 
     def __repr__(self) -> str:
         temporary = ", security_token=**********" if self._security_token is not None else ""
@@ -322,11 +325,24 @@ class AkSkSigner(httpx.Auth):
     def get(self) -> str:
         return ""
 
+    def follow(self, service_clock: ServiceClock) -> None:
+        """Date signatures by `service_clock` (the clock the gateway checks `X-Sdk-Date` against)."""
+        self._service_clock = service_clock
+
     def renew_after_401(self, used: str) -> bool:
-        return False
+        """True when the service's clock, as learned since the refused request was signed, differs
+        from this machine's by more than before: a new signature, dated by it, may pass."""
+        if self._service_clock is None:
+            return False
+        return abs(self._service_clock.offset - self._signed_offset) > 60.0
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
+        if self._service_clock is not None:
+            self._signed_offset = self._service_clock.offset
+            now = self._service_clock.now()
+        else:
+            now = self._clock()
+        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
         headers = {name: request.headers[name] for name in self.SIGNED_HEADERS if name in request.headers}
         headers["X-Sdk-Date"] = date  # given, so the signer does not read the clock itself
         if self._security_token is not None:  # signed like the other headers

@@ -18,7 +18,7 @@ import httpx
 import pydantic
 from pydantic import SecretStr
 
-from .auth import StaticToken, TokenSource
+from .auth import AkSkSigner, StaticToken, TokenSource
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -166,6 +166,8 @@ class DdmClient:
         self._on_retry = on_retry
         self._deadline = deadline
         service_clock = ServiceClock(clock)
+        if isinstance(self._token, AkSkSigner):
+            self._token.follow(service_clock)  # signatures dated by the service's clock
         warn_plain_http(endpoint, "the AK/SK signature" if isinstance(self._token, httpx.Auth) else "the IAM token")
         self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(tls=opens_tls(endpoint)),
@@ -329,7 +331,8 @@ class DdmClient:
 
     def _jobs_until(self, start_ms: int, end_ms: int | None, now_ms: int) -> list[JobItem]:
         end = now_ms if end_ms is None else min(end_ms, now_ms)
-        params = {"start_time": max(start_ms, end - JOB_LIST_MAX_AGE_MS), "end_time": end}
+        start = min(max(start_ms, end - JOB_LIST_MAX_AGE_MS), end)  # never a start after the end
+        params = {"start_time": start, "end_time": end}
         path = self._path("/v3/{project_id}/jobs")
         jobs = self._all_items(path, params, JobListResponse, lambda page: page.jobs)
         for job in jobs:
@@ -339,6 +342,17 @@ class DdmClient:
     def local_now_ms(self) -> int:
         """Now on this machine's clock (the `clock` given), epoch ms (`ServiceClock.local_now_ms`)."""
         return self._service_clock.local_now_ms()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the service's clock is ahead of the `clock` given (negative: behind), as the Date
+        of its answers told (`ServiceClock.offset`; 0 while they agree): add it to a time of that
+        clock to compare it with a time the service names (a job's `created_time`)."""
+        return self._service_clock.offset
+
+    def clock_difference(self) -> str:
+        """`ServiceClock.difference`: a phrase naming a difference of a minute or more, else `""`."""
+        return self._service_clock.difference()
 
     def server_now_ms(self) -> int:
         """Now on the service's clock, epoch ms, as its answers' `Date` tell (`ServiceClock.now_ms`)."""
@@ -416,7 +430,7 @@ class DdmClient:
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
                     exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
-                    raise
+                    raise self._with_clock_difference(exc) from None
                 renewed = True  # the token renewed: sent again at once, not counted as a failure
             except UnknownHostError as exc:  # not transient, so never retried: say which setting names the host
                 raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
@@ -426,6 +440,16 @@ class DdmClient:
 
         return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
                        on_retry=self._on_retry)
+
+    def _with_clock_difference(self, exc: AuthenticationError) -> AuthenticationError:
+        """`exc`, naming this machine's clock difference with the service's when there is one (a
+        refused signature or token may be due to it: a signature is dated, a token expires)."""
+        difference = self.clock_difference()
+        if difference and "clock is" not in exc.service_message:
+            exc.service_message = (f"{exc.service_message} ({difference}: requests are signed and jobs read by the "
+                                   "service's clock, but set this machine's clock right, e.g. with NTP)")
+            exc.args = (str(exc),)
+        return exc
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response) -> _M:

@@ -97,7 +97,9 @@ FIELDS: tuple[Field, ...] = (
     Field("end_time", "string", "output", "When the job ended.", unit="UTC, yyyy-mm-ddThh:mm:ssZ"),
     Field("restored_to", "integer", "output",
           'The point in time submitted for a restore by time (`"latest"` resolved); empty for a backup or an '
-          "adopted job.", unit="epoch ms, UTC"),
+          "adopted job. Known at preview unless `restore_time` is `\"latest\"`.", unit="epoch ms, UTC"),
+    Field("restored_to_utc", "string", "output", "`restored_to` as text; empty when `restored_to` is.",
+          unit="RFC 3339, UTC: yyyy-mm-ddThh:mm:ssZ (.sss when not whole seconds)"),
 )
 """Every field, inputs first (in the order of the API), then the outputs."""
 

@@ -4,8 +4,8 @@
 job list only when the settings resolve and `ddm:preflight` is on, and turns its answer into
 input problems: a refusal names the target; an adoption needs no preflight; a submission is
 preflighted (`preflight.preflight`, with `"latest"` resolved only to check it). A preview
-without credentials skips these reads with a line saying so; a configuration that cannot work
-fails in one line. Nothing here sends anything but GET requests.
+without credentials skips these reads with a line saying so, once per run (not once per
+resource); a configuration that cannot work fails in one line. Nothing here sends anything but GET requests.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .inputs import InputProblem
 from .preflight import preflight, preflight_unavailable
 from .run_state import RunState
 from .settings import ProviderSettings
+from .wording import say
 
 __all__ = ["preview_problems"]
 
@@ -76,7 +77,9 @@ class _Reads:
             try:
                 self._settings = self._state.settings()
             except NoCredentialsError as exc:  # a credential-less preview (e.g. of a pull request)
-                self._say(f"preflight skipped: {exc}")
+                line = f"preflight skipped: the inputs were checked offline only. {exc}"
+                if self._state.first_time(line):  # once per run, not once per resource
+                    say(line)
                 raise _NoSettings(None) from None
             except ConfigurationError as exc:  # configured, but it cannot work: fail now, in one line
                 raise _NoSettings(InputProblem("", f"DDM provider settings: {exc}")) from None
@@ -92,7 +95,8 @@ class _Reads:
         """The target's jobs, or `None` when the preflight is off (no read at preview then)."""
         if not self.settings().preflight:
             return None
-        return target_jobs(self.client(), self._inputs.target.instance_id, self._clock(),
+        client = self.client()
+        return target_jobs(client, self._inputs.target.instance_id, self._clock() + client.clock_offset,
                            self.settings().adopt_window, source=self._inputs.source_instance_id)
 
     def newest_job(self) -> str | None:
@@ -103,4 +107,4 @@ class _Reads:
             client = self.client()
         except (_NoSettings, DdmError):
             return None
-        return newest_restore_job(client, self._inputs.target.instance_id, self._clock())
+        return newest_restore_job(client, self._inputs.target.instance_id, self._clock() + client.clock_offset)

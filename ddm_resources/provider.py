@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the rest is imported where it is used: a program importing 
     import httpx
 
     from .client import DdmClient
+    from .input_model import MetadataRecoveryInputs
     from .run_state import RunState
     from .settings import ProviderSettings
 
@@ -111,7 +112,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         settings resolve and `ddm:preflight` is on.
 
         The preflight fails closed when those APIs fail. With incomplete settings it is
-        skipped, and a line says so (`create` reports the settings). On success the returned
+        skipped, and one line per run says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
         from .inputs import check_inputs
@@ -130,9 +131,11 @@ class MetadataRecoveryProvider(ResourceProvider):
         if problems:
             from .sanitize import mask_held
 
-            return CheckResult(news, [CheckFailure(p.property, mask_held(p.reason)) for p in problems])
+            return CheckResult(news, [CheckFailure(_engine_property(p.property), mask_held(p.reason))
+                                      for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
-        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
+        known = _known_outputs(checked.inputs) if checked.inputs is not None else {}
+        return CheckResult({**normalised, **known, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -180,7 +183,9 @@ class MetadataRecoveryProvider(ResourceProvider):
         from .restore import Restore
         from .waiter import PollSchedule
 
-        inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
+        # without the outputs `check` set from the inputs alone (`_known_outputs`)
+        inputs = MetadataRecoveryInputs.model_validate(
+            {k: v for k, v in _user_props(props).items() if k not in OUTPUT_KEYS})
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
@@ -189,7 +194,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
             job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to,
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), **_restored_to(restore.restored_to),
                                      **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -214,6 +219,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             with self._client(self.state.settings(), name) as client:
                 try:
                     job = client.get_job(id_)
+                    service_now = self.clock() + client.clock_offset
                 except NotFoundError:
                     _say(f"{name}: job {id_} is no longer known to DDM; keeping the recorded outputs")
                     return ReadResult(id_, {**outs, **_secret_paths(props)})
@@ -221,7 +227,7 @@ class MetadataRecoveryProvider(ResourceProvider):
             raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
                                         f"`pulumi refresh` again later. Cause: {exc}")) from None
-        problem = contradiction(job, instances=_instances(outs), now=self.clock())
+        problem = contradiction(job, instances=_instances(outs), now=service_now)
         if problem is not None:
             raise _at_boundary(DdmError(f"{name}: refresh got an answer about restore job {id_} (target "
                                         f"{_target_id(outs) or '?'}) that cannot be this restore's: {problem}; the "
@@ -234,14 +240,14 @@ class MetadataRecoveryProvider(ResourceProvider):
                  "resource was created, so the recorded outputs are kept")
             return ReadResult(id_, {**outs, **_secret_paths(props)})
         fresh = {key: value for key, value in _job_outputs(job).items() if value}
-        return ReadResult(id_, {**outs, **fresh, **_secret_paths(props)})
+        return ReadResult(id_, _with_utc({**outs, **fresh, **_secret_paths(props)}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
         old, new = _user_props(olds), _user_props(news)
         changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
         outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
-        return UpdateResult({**outs, **changed, **_secret_paths(news)})
+        return UpdateResult(_with_utc({**outs, **changed, **_secret_paths(news)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
@@ -274,6 +280,26 @@ def _at_boundary(exc: DdmError) -> DdmError:
     exc.__cause__ = None
     exc.__suppress_context__ = True
     return exc
+
+
+def _engine_property(path: str) -> str:
+    """The `CheckFailure.property` for a problem of the input at `path` (dotted, as the reason names it).
+
+    The engine shows a failure as "property P value V has a problem", looking P up among the
+    top-level inputs only (pkg/resource/deploy/step_generator.go): a dotted path such as
+    `target.instance_id` then shows `{<nil>}` although it is set, and an object its internal
+    `{map[...]}` form. So only a top-level input that is no object keeps its name (an unknown
+    key too: its value is shown as given); any other problem is reported for the resource (`""`),
+    and its reason, which starts with the path, names the field."""
+    from .fields import field
+
+    if "." in path or "[" in path:
+        return ""
+    try:
+        kind = field(path).type
+    except KeyError:
+        return path
+    return "" if kind == "object" else path
 
 
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
@@ -360,6 +386,38 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     if contains_unknown(new):
         return True
     return bool(canonical(key, old) != canonical(key, new))
+
+
+def _restored_to(ms: int | None) -> dict[str, int | str | None]:
+    """`restored_to` (epoch ms) and `restored_to_utc` (RFC 3339, UTC, e.g. `2024-05-20T04:40:00Z`),
+    both `None` when the restore was not by time."""
+    from .api_time import format_ms
+
+    return {"restored_to": ms, "restored_to_utc": format_ms(ms) if ms is not None else None}
+
+
+def _with_utc(outs: dict[str, Any]) -> dict[str, Any]:
+    """`outs` with `restored_to_utc`, derived from the recorded `restored_to` by `refresh` and
+    `update` for a resource created before that output existed (nothing else is changed)."""
+    if "restored_to_utc" in outs:
+        return outs
+    ms = outs.get("restored_to")
+    ms = int(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms == int(ms) else None
+    return {**outs, "restored_to_utc": _restored_to(ms)["restored_to_utc"]}
+
+
+def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None]:
+    """The outputs the checked inputs alone tell, returned by `check` so that a preview shows them
+    instead of `[unknown]` (the engine calls no `create` at preview and takes `check`'s answer as
+    the new state): a restore from a backup, or of the job named by `adopt_job_id`, has no point in
+    time (`restored_to` and `restored_to_utc` empty); a restore by a fixed time has that time.
+    `"latest"` is resolved at create: unknown until then. `create` sets them again from what it
+    did: when it adopts a running restore of the target instead of submitting, they are empty."""
+    if inputs.latest:
+        return {}
+    if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
+        return _restored_to(None)
+    return _restored_to(inputs.restore_source.restore_time)
 
 
 def _job_outputs(job: Any) -> dict[str, str | None]:

@@ -207,7 +207,9 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     Outputs: `job_id` (str, also the resource ID), `status` (str, `Completed`), `created_time`
     and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), `restored_to` (int, epoch ms: the time
     submitted for a restore by time, `"latest"` resolved; `None` for a backup or an adopted
-    job), and the inputs as checked (`restore_time` in epoch ms, or `"latest"`).
+    job; known at preview unless `"latest"`), `restored_to_utc` (str, the same time in RFC 3339,
+    UTC, e.g. `2024-05-20T04:40:00Z`; `None` when `restored_to` is), and the inputs as checked
+    (`restore_time` in epoch ms, or `"latest"`).
     `ddm_resources.get_restore_window(source_instance_id)` tells a program what can be restored.
     """
 
@@ -221,6 +223,8 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """When the job ended, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
     restored_to: pulumi.Output[Optional[int]]  # noqa: UP045 (pulumi 3.139 cannot read `X | None` here)
     """The point in time submitted, epoch ms (UTC), for a restore by time; `None` otherwise."""
+    restored_to_utc: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
+    """`restored_to` in RFC 3339, UTC (`2024-05-20T04:40:00Z`, `.123` when not whole seconds); `None` otherwise."""
     source_instance_id: pulumi.Output[str]
     source: pulumi.Output[dict[str, Any]]
     target: pulumi.Output[dict[str, Any]]
@@ -250,6 +254,22 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         if custom is not None and custom.create:
             props["timeouts"] = _default_create(props["timeouts"], custom.create)
         super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)
+        if _no_point_in_time(props):
+            # Known to be empty, so not `[unknown]` at preview: the SDK makes every `None` output of a
+            # preview unknown, so they come from the URN (known at preview; keeps the dependency on this
+            # resource). `create` records them empty too: a backup or an adopted job has no point in time.
+            empty: pulumi.Output[Any] = self.urn.apply(lambda _: None)
+            self.restored_to = empty
+            self.restored_to_utc = empty
+
+
+def _no_point_in_time(props: Mapping[str, Any]) -> bool:
+    """Whether these inputs restore no point in time: `adopt_job_id` is set, or `source` has a
+    `backup_id` and no `restore_time`. Not knowable when `source` is itself an `Output`."""
+    if isinstance(props.get("adopt_job_id"), str):
+        return True
+    source = props.get("source")
+    return isinstance(source, Mapping) and source.get("backup_id") is not None and source.get("restore_time") is None
 
 
 def _secret_paths(inputs: dict[str, Any]) -> pulumi.Output[list[str] | None]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW, format_ms, parse_api_time
@@ -48,7 +48,7 @@ from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .run_state import RunState
 from .sanitize import clause
-from .waiter import PollSchedule, unfinished, wait_for_job
+from .waiter import PollSchedule, Progress, unfinished, wait_for_job
 
 __all__ = ["Restore"]
 
@@ -64,7 +64,8 @@ list ends at the service's now, which `Date` headers give in whole seconds."""
 class Restore:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
-    `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
+    `say` receives progress lines; `clock` is wall time (epoch seconds), set by the service's `Date`
+    wherever the service's times are compared (`service_now`),
     `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`
     (`ddm:preflight`), the read-only restore APIs are asked before the POST (`ddm_resources.preflight`)
     unless `check` of this process already passed them for these inputs. `ledger` is the run's
@@ -115,6 +116,11 @@ class Restore:
         """The resource's Pulumi name, or a generic one."""
         return self.inputs.resource_name or "metadata recovery"
 
+    def service_now(self) -> float:
+        """Now on the service's clock (epoch s): `clock` set by the Date of the service's answers
+        (`DdmClient.clock_offset`), the clock every time the service names is compared with."""
+        return self.clock() + self.client.clock_offset
+
     def run(self) -> Job:
         """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
         started = self.monotonic()
@@ -154,18 +160,20 @@ class Restore:
     def _target_jobs(self) -> TargetJobs:
         """The target's jobs for `decide`; a list that cannot be read stops the create (nothing sent)."""
         try:
-            return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
+            return target_jobs(self.client, self.target, self.service_now(), self.adopt_window,
                                source=self.inputs.source_instance_id)
         except DdmError as exc:
+            # an error another attempt would only repeat (a host that does not exist, a certificate) names its own fix
+            again = "Fix that, then run `pulumi up` again" if _lasting(exc) else "Run `pulumi up` again"
             raise RestoreError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
-                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                f"running (job list: {exc}); nothing was submitted. {again}.",
                 target_instance_id=self.target,
             ) from None
 
     def _filled_by(self) -> str | None:
         """The newest restore job of the target, to name it; `None` if unknown."""
-        return newest_restore_job(self.client, self.target, self.clock())
+        return newest_restore_job(self.client, self.target, self.service_now())
 
     def _adopt_checked(self, decision: Adopt) -> str:
         """Read the job `decision` names and take it, unless it cannot be this restore (`job_identity`)."""
@@ -176,7 +184,7 @@ class Restore:
         except DdmError as exc:
             raise RestoreError(f"{asked} {job_id}: the job could not be read: {exc}",
                                target_instance_id=self.target, job_id=job_id) from None
-        problem = contradiction(job, instances=self.bound_to, now=self.clock())
+        problem = contradiction(job, instances=self.bound_to, now=self.service_now())
         if problem is not None:
             raise RestoreError(
                 f"{self.name}: {asked} {job_id} cannot be the restore onto target {self.target}: {problem}; "
@@ -187,7 +195,7 @@ class Restore:
 
     def _submit(self) -> str:
         self.restored_to = self.inputs.restore_source.restore_time
-        submitted_at = self.clock()
+        submitted_at = self.service_now()
         try:
             job_id = self.client.restore_metadata(
                 self.inputs.source_instance_id, self.inputs.restore_source, self.inputs.target)
@@ -228,6 +236,8 @@ class Restore:
                     "point target.instance_id at one and run `pulumi up` again.")
         elif isinstance(exc, ApiError):
             hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
+        elif _lasting(exc):
+            hint = " Nothing was submitted: fix that, then run `pulumi up` again."
         return RestoreError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
@@ -269,7 +279,7 @@ class Restore:
         `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
         job = self.client.poll_job(job_id)
         posted_at = self._posted[1] if self._posted is not None and self._posted[0] == job_id else None
-        problem = contradiction(job, instances=self.bound_to, now=self.clock(),
+        problem = contradiction(job, instances=self.bound_to, now=self.service_now(),
                                 requested_at=posted_at)
         if problem is None and posted_at is not None and job_id in self._ended_before:
             problem = "the job list showed it ended before this restore was requested"
@@ -285,6 +295,17 @@ class Restore:
         """Whether `job_id` is the job this run's POST named and no answer about it was taken yet."""
         return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
 
+    def _since_start(self, progress: Progress) -> Progress:
+        """`progress` with `elapsed` counted from the job's start, its `created_time`, on the
+        service's clock (`DdmClient.server_now_ms`), not from this wait's: an adopted job may have
+        run for minutes already. As is when the job names no readable start, or a start the
+        service's clock puts in the future."""
+        started = parse_api_time(progress.job.created_time) if progress.job.created_time else None
+        if started is None:
+            return progress
+        age = self.client.server_now_ms() / 1000 - started.timestamp()
+        return replace(progress, elapsed=age) if age >= 0 else progress
+
     def _wait(self, job_id: str, timeout: float) -> Job:
         """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
@@ -294,7 +315,7 @@ class Restore:
         try:
             return wait_for_job(
                 self._poll, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
-                on_progress=lambda p: self.say(f"{p.describe()} (target {self.target})"),
+                on_progress=lambda p: self.say(f"{self._since_start(p).describe()} (target {self.target})"),
                 clock=self.monotonic, sleep=self.sleep,
             )
         except _NotThisRestore:
@@ -331,7 +352,7 @@ class Restore:
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
         self.sleep(_SETTLE)
-        now = self.clock()
+        now = self.service_now()
         created = parse_api_time(created_time)
         since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
         try:
@@ -347,3 +368,11 @@ class Restore:
 class _NotThisRestore(DdmError):
     """The job the answer to this run's POST named is not this restore (another instance's, older
     than the POST, or unknown to DDM): the answer is treated as lost, and the job list searched."""
+
+
+def _lasting(exc: DdmError) -> bool:
+    """Whether `exc` is a failure that running again would only repeat: no answer for a reason of this
+    machine's settings (`TransportError` not `transient`: a host that does not exist, a certificate
+    that does not verify), whose message says what to set."""
+    return isinstance(exc, TransportError) and not exc.transient
+

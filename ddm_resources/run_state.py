@@ -162,7 +162,8 @@ class RunState:
 
     def __init__(self, config: Mapping[str, object], *, transport: httpx.BaseTransport | None = None) -> None:
         self.config = dict(config)
-        """This provider's stack config (`CONFIG_KEYS`), keys without the `ddm:` prefix."""
+        """This provider's stack config (`settings.provider_config`): the `ddm:*` keys without their
+        prefix, the OTC provider's `opentelekomcloud:*` keys with theirs."""
         self.transport = transport
         """The `httpx` transport of every DDM and IAM client of this process; `None` is httpx's own
         (the network). Tests give one that serves the emulator in process (`ddm_emulator.wsgi_transport`)."""
@@ -171,6 +172,7 @@ class RunState:
         self._recorded: dict[str, Recorded] = {}
         self._claims: dict[str, Claim] = {}
         self._preflighted: set[str] = set()
+        self._said: set[str] = set()
         self._settings: ProviderSettings | None = None
 
     def settings(self) -> ProviderSettings:
@@ -257,3 +259,12 @@ class RunState:
         """Whether `check` in this process already preflighted exactly these inputs, successfully."""
         with self._lock:
             return inputs_key in self._preflighted
+
+    def first_time(self, line: str) -> bool:
+        """True the first time `line` is asked about in this process (one run), False after:
+        for a line said once per run, not once per resource."""
+        with self._lock:
+            if line in self._said:
+                return False
+            self._said.add(line)
+            return True

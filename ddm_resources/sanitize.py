@@ -81,6 +81,16 @@ _pieces: set[str] = set()
 _inputs: set[str] = set()
 """Input values given as secrets (`hold_secret_input`), masked by `mask_held` only."""
 _input_pieces: set[str] = set()
+_longest_first: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+"""`_secrets` and `_secrets | _inputs`, longest first (the order they are replaced in), kept
+up to date by the `hold_*` functions so that a clean sorts nothing."""
+
+
+def _sort_held() -> None:
+    """Refresh `_longest_first`; the caller holds `_lock`."""
+    global _longest_first
+    _longest_first = (tuple(sorted(_secrets, key=len, reverse=True)),
+                      tuple(sorted(_secrets | _inputs, key=len, reverse=True)))
 
 
 def hold_secret(value: str | None) -> None:
@@ -93,6 +103,7 @@ def hold_secret(value: str | None) -> None:
     with _lock:
         _secrets.update(forms)
         _pieces.update(pieces)
+        _sort_held()
 
 
 def hold_secret_input(value: str | None) -> None:
@@ -107,6 +118,7 @@ def hold_secret_input(value: str | None) -> None:
     with _lock:
         _inputs.update(forms)
         _input_pieces.update(pieces)
+        _sort_held()
 
 
 def secret_forms(value: str) -> set[str]:
@@ -134,8 +146,7 @@ def secret_forms(value: str) -> set[str]:
 def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     """`text` as it may be shown: HTML references and `\\uXXXX` escapes read, credentials masked,
     escapes, control and format characters removed, whitespace collapsed, at most `limit` characters."""
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
+    secrets = _longest_first[0]
     value = _unescape(str(text))
     for secret in secrets:  # on the whole text: a cut must not leave part of a secret behind
         value = value.replace(secret, MASK)
@@ -156,9 +167,7 @@ def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
 def mask_held(text: str) -> str:
     """`text` (one of our own messages) with every held secret and secret input masked as
     `clean_text` masks a held secret (whole, in every form, and by its pieces), and nothing else changed."""
-    with _lock:
-        secrets = sorted(_secrets | _inputs, key=len, reverse=True)
-    for secret in secrets:
+    for secret in _longest_first[1]:
         text = text.replace(secret, MASK)
     return _mask_pieces(_mask_pieces(text), inputs=True)
 

@@ -384,7 +384,9 @@ def test_runner_runs_as_its_readme_says(user_venv, git_remote, tmp_path, pulumi_
 
 
 def run_runner(user_venv, tmp_path, env, restores, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    workdir = example("automation-dr-runner", tmp_path, user_venv)
+    workdir = tmp_path / "automation-dr-runner"
+    if not workdir.exists():  # a second run of the same test runs again in the same copy
+        example("automation-dr-runner", tmp_path, user_venv)
     (workdir / "plan.json").write_text(json.dumps({"restores": restores}))
     env = {**env, "OS_CLOUD": "otc", "PATH": f"{user_venv / 'bin'}{os.pathsep}{env['PATH']}"}
     result = subprocess.run([str(user_venv / "bin/python"), "runner.py", "plan.json", *args], cwd=workdir, env=env,
@@ -441,6 +443,31 @@ def test_runner_restores_every_valid_entry_and_reports_each_failure_by_its_cause
         ["ghost", "refused"], ["orders", rows["orders"]["outcome"]], ["billing", rows["billing"]["outcome"]],
         ["typo", "invalid"]]
     assert report["exit_status"] == 1
+
+
+def test_runner_run_again_repeats_nothing_and_keeps_the_restore_of_an_entry_invalid_now(user_venv, tmp_path,
+                                                                                        reader_env, emulator,
+                                                                                        pulumi_bin):
+    add_billing_target(emulator)
+    plan = [{"name": "orders", "source_instance_id": SOURCE, "backup_id": BACKUP, "target_instance_id": TARGET,
+             "data_nodes": [DATA_NODE]},
+            {"name": "billing", "source_instance_id": SOURCE, "backup_id": BACKUP,
+             "target_instance_id": BILLING_TARGET, "data_nodes": [BILLING_NODE]}]
+    first, report = run_runner(user_venv, tmp_path, reader_env, plan, "--parallel", "1")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    jobs = {r["name"]: r["job_id"] for r in report["restores"]}
+    posts = len(recovery_posts(emulator))
+    assert posts == 2
+
+    del plan[1]["data_nodes"]  # a broken edit of the plan: billing is invalid now
+    again, report = run_runner(user_venv, tmp_path, reader_env, plan)
+    assert again.returncode == 1 and len(recovery_posts(emulator)) == posts  # nothing submitted again
+    rows = {r["name"]: r for r in report["restores"]}
+    assert (rows["orders"]["outcome"], rows["orders"]["job_id"], rows["orders"]["detail"]) == (
+        "completed", jobs["orders"], "recorded by an earlier run")
+    assert (rows["billing"]["outcome"], rows["billing"]["detail"]) == ("invalid", "restore #2 lacks data_nodes")
+    state = dr_state(tmp_path / "automation-dr-runner", reader_env, pulumi_bin)
+    assert set(state) == {"orders", "billing"}  # billing's restore is not forgotten while its entry is broken
 
 
 def test_runner_refuses_a_plan_file_it_cannot_read(user_venv, tmp_path, reader_env, emulator):

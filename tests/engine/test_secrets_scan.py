@@ -136,6 +136,7 @@ def test_no_held_secret_in_any_encoding_in_anything_a_run_writes(stack, emulator
     assert runs[-1].returncode == 0, runs[-1].stdout[-3000:]
     assert sum("refused:" in run.stdout + run.stderr for run in runs) == len(ECHOES)
     assert [post.status for post in recovery_posts(emulator)] == [202]
+    assert list((tmp_path / "tmp").glob("pulumi*")), "the -v=9 runs wrote no log to TMPDIR: nothing to scan there"
     shown = stack.run("stack", "export", "--show-secrets").stdout
     written = ("".join(run.stdout + run.stderr for run in runs) + stack.export() + shown
                + stack.run("stack", "output", "--json", "--show-secrets").stdout

@@ -8,6 +8,7 @@ Inputs given as secrets are never printed by the provider (its lines, check fail
 from __future__ import annotations
 
 import copy
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -23,7 +24,7 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources import MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
 from ddm_resources.inputs import MAX_PROBLEMS, check_inputs
 from ddm_resources.provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, valid_inputs
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field, valid_inputs
 from tests.restore_targets import add_restore_targets
 
 # offline validation through check: each mistake names its field and the fix ------------------------------------
@@ -62,7 +63,7 @@ def time_only(value: Any) -> dict[str, Any]:
 
 
 def failures(result) -> dict[str, str]:
-    return {f.property: f.reason for f in result.failures}
+    return {failure_field(f): f.reason for f in result.failures}
 
 
 @pytest.fixture
@@ -401,3 +402,63 @@ def test_a_check_failure_and_a_line_mask_a_secret_target_and_a_good_one_passes(e
     configured(emulator).check({}, props)
     line = capsys.readouterr().out
     assert "(instance *** cannot receive metadata)" in line and target_id[:12] not in line
+
+
+# calm, readable output at the unit level (issue 23 items 8, 11) --------------------------------------------------
+
+OUTPUT_INPUTS = valid_inputs(resource_name="r")
+
+
+# item 8 -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("props, wire, starts", [
+    ({"target": {"instance_id": SOURCE, "data_nodes": [DATA_NODE]}}, "", "target.instance_id is the same as"),
+    ({"target": {"instance_id": TARGET, "data_nodes": [DATA_NODE, DATA_NODE]}}, "", "target.data_nodes[1]:"),
+    ({"source": {}}, "", "source:"),
+    ({"source_instance_id": "ddm-source"}, "source_instance_id", "source_instance_id "),
+    ({"adopt_job_id": "job-1"}, "adopt_job_id", "adopt_job_id must be"),
+])
+def test_a_failure_names_a_property_the_engine_can_find(offline, props, wire, starts):
+    """The engine looks `property` up among the top-level inputs only: a nested path showed
+    `{<nil>}`, an object its `{map[...]}` form; those are reported for the resource instead, and
+    the reason starts with the dotted path."""
+    [failure] = offline.check({}, {**OUTPUT_INPUTS, **props}).failures
+    assert failure.property == wire and failure.reason.startswith(starts), failure.reason
+
+
+# item 11 ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, extra, known", [
+    ({"backup_id": BACKUP}, {}, {"restored_to": None, "restored_to_utc": None}),
+    ({"restore_time": 1_716_180_000_000}, {}, {"restored_to": 1_716_180_000_000,
+                                                "restored_to_utc": "2024-05-20T04:40:00Z"}),
+    ({"restore_time": 1_716_180_000_123}, {}, {"restored_to": 1_716_180_000_123,
+                                                "restored_to_utc": "2024-05-20T04:40:00.123Z"}),
+    ({"restore_time": 1_716_180_000_000}, {"adopt_job_id": "a" * 32}, {"restored_to": None, "restored_to_utc": None}),
+    ({"restore_time": "latest"}, {}, {}),
+])
+def test_check_tells_the_outputs_the_inputs_know(offline, source, extra, known):
+    """The engine takes `check`'s answer as the state at preview (no `create` then)."""
+    result = offline.check({}, {**OUTPUT_INPUTS, "source": source, **extra})
+    assert result.failures == []
+    assert {k: result.inputs[k] for k in ("restored_to", "restored_to_utc") if k in result.inputs} == known
+
+
+def test_refresh_adds_restored_to_utc_to_an_older_state(emulator):
+    provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
+    provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
+                                                "ddm:token": TOKEN}, "ddm-metadata-recovery")))
+    when = int(emulator.backend.now() - 3600) * 1000
+    job = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                            data_nodes=[DATA_NODE], restore_time_ms=when)
+    emulator.backend.advance(121)
+    old = {**OUTPUT_INPUTS, "source": {"restore_time": when}, "job_id": job.id, "status": "Completed",
+           "restored_to": when}
+    outs = provider.read(job.id, old).outs
+    from ddm_resources.api_time import format_ms
+
+    assert (outs["restored_to"], outs["restored_to_utc"]) == (when, format_ms(when))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", outs["restored_to_utc"])

@@ -13,6 +13,7 @@ The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, 
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime, timezone
 
 import httpx
@@ -38,6 +39,7 @@ from ddm_resources.restore import Restore
 from ddm_resources.waiter import PollSchedule
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.restore_targets import add_restore_targets
+from tests.unknown_hosts import refuse_invalid_names
 
 JOB_SECONDS = 300.0
 
@@ -54,7 +56,7 @@ def emulator_clock() -> ManualClock:
 @pytest.fixture
 def emulator_settings(request) -> EmulatorSettings:
     """Jobs of 300 emulated seconds; a test parametrizes the other settings indirectly."""
-    return EmulatorSettings(job_seconds=JOB_SECONDS, **getattr(request, "param", {}))
+    return EmulatorSettings(**{"job_seconds": JOB_SECONDS, **getattr(request, "param", {})})
 
 
 def run(emulator, *, token=TOKEN, lines=None, **inputs):
@@ -297,7 +299,8 @@ def test_a_running_job_dated_in_the_future_is_named_not_adopted(emulator, ahead,
         return
     message = str(info.value)
     assert not adopting and f"running restore job {'e' * 32} whose created_time ({created})" in message
-    assert "later than now on this machine's clock" in message and f'adopt_job_id = "{"e" * 32}"' in message
+    assert "later than now (" in message and "set by the Date of the service's answers" in message
+    assert f'adopt_job_id = "{"e" * 32}"' in message
 
 
 @pytest.mark.parametrize("status", ["Rollbacking", "RollbackSuccess", "Failed", "failed", "Queued"])
@@ -568,3 +571,51 @@ def test_a_dropped_restore_post_is_reported_with_single_periods(emulator):
     message = str(info.value)
     assert "RemoteProtocolError: Server disconnected without sending a response. Check the target's tasks" in message
     assert ".." not in message.replace("...", "")
+
+
+# a create that cannot start, for a reason another run would only repeat (issue 23 item 12) -------------
+
+
+def test_create_against_a_host_that_does_not_exist_says_to_fix_the_endpoint(monkeypatch):
+    """Item 12 at `up`: the advice matches the cause: set the endpoint, not just "run again"."""
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    from ddm_resources.errors import RecoveryError
+    from ddm_resources.provider import MetadataRecoveryProvider
+
+    asked = refuse_invalid_names(monkeypatch)
+    provider = MetadataRecoveryProvider()
+    provider.configure(ConfigureRequest(Config({"ddm:endpoint": "https://ddm.eu-ch2.sc.otc.t-systems.invalid",
+                                                "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN}, "p")))
+    with pytest.raises(RecoveryError) as info:
+        provider.create(valid_inputs(resource_name="r"))
+    text = str(info.value)
+    assert "this host does not exist" in text and "ddm:endpoint" in text and "nothing was submitted" in text
+    assert text.endswith("Fix that, then run `pulumi up` again.") and asked == ["ddm.eu-ch2.sc.otc.t-systems.invalid"]
+
+
+# an adopted job's elapsed time (issue 23 item 10) ----------------------------------------------------------------
+
+OUTPUT_INPUTS = valid_inputs(resource_name="r")
+
+
+@pytest.mark.parametrize("emulator_settings", [{"job_seconds": 120.0}], indirect=True, ids=["jobs-of-120s"])
+# item 10 ----------------------------------------------------------------------------------------
+
+
+def test_an_adopted_job_counts_its_time_from_its_own_start(emulator):
+    job = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                            data_nodes=[DATA_NODE], backup_id=BACKUP)
+    emulator.backend.advance(29)  # it has run 29 s when `up` comes
+    lines: list[str] = []
+    client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
+                       timeout=httpx.Timeout(2.0), clock=emulator.backend.now, transport=emulator.transport)
+    restore = Restore(client, MetadataRecoveryInputs.model_validate(OUTPUT_INPUTS), say=lines.append,
+                      schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
+                      monotonic=emulator.backend.now, sleep=emulator.backend.advance)
+    with client:
+        assert restore.run().id == job.id
+    progress = [line for line in lines if line.startswith(f"job {job.id} ")]
+    waited = [int(m.group(1)) for line in progress if (m := re.search(r" after (\d+)s", line))]
+    assert waited and waited[0] >= 29, progress  # counted from wait start, it read "after 0s"/"after 5s"
+    assert re.search(r"Completed after 2m0\ds", progress[-1]), progress  # the job's whole length: 120 s

@@ -13,7 +13,7 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import RecoveryError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.run_state import RunState
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field, recovery_posts, valid_inputs
 from tests.restore_targets import add_restore_targets
 
 GOOD = valid_inputs()
@@ -206,7 +206,7 @@ def test_adopting_the_recorded_job_after_a_source_change_is_refused_at_preview_a
 def test_the_preview_refusal_offers_no_adoption_of_the_job_recorded_for_other_inputs(latest_restore, emulator):
     first, olds = latest_restore
     changed = {**olds, "source": {"restore_time": first.outs["restored_to"] - 120_000}}
-    [(prop, reason)] = [(f.property, f.reason) for f in configured(emulator).check(olds, changed).failures]
+    [(prop, reason)] = [(failure_field(f), f.reason) for f in configured(emulator).check(olds, changed).failures]
     assert prop == "target.instance_id"
     assert f"already holds the metadata restored by job {first.id}" in reason
     assert "set adopt_job_id" not in reason

@@ -24,7 +24,7 @@ from ddm_resources.client import DdmClient
 from ddm_resources.errors import ApiError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.sanitize import clause, clean_text, hold_secret, secret_forms
-from tests.conftest import SOURCE, TARGET, TOKEN, valid_inputs
+from tests.conftest import SOURCE, TARGET, TOKEN, failure_field, valid_inputs
 
 # a held secret in every form a server may echo it in (issue 19 item 4) -----------------------------------------
 
@@ -233,7 +233,7 @@ def test_a_right_to_left_override_in_instance_name_and_reason_never_reaches_the_
     provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                 "ddm:token": TOKEN}, "ddm-metadata-recovery")))
     failures = provider.check({}, GOOD).failures
-    reason = next(f.reason for f in failures if f.property == "target.instance_id")
+    reason = next(f.reason for f in failures if failure_field(f) == "target.instance_id")
     assert "(proddb-1) cannot be the restore target: nesorf si ecnatsni ehTx (restorable" in reason
     assert invisible(reason) == []
 
