@@ -5,7 +5,8 @@ reference run in the same run, next to issue 9's target.
     .venv/bin/python bench/run.py --quick    # modest sizes, for development (about 3 minutes)
 
 Needs the `pulumi` CLI on PATH (as `scripts/test` sets it) or builds it with scripts/install-pulumi.
-The parts run alone too: bench/polling.py, bench/concurrency.py, bench/overhead.py (each has --help).
+The parts run alone too: bench/polling.py, bench/concurrency.py, bench/overhead.py,
+bench/preflight_requests.py (each has --help).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import concurrency, overhead, polling  # noqa: E402
+from bench import concurrency, overhead, polling, preflight_requests  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -53,6 +54,11 @@ def main() -> None:
         add(f"median detection latency / fixed, {r['minutes']} min {r['curve']}",
             f"{median:.2f}x ({float(r['median']):.1f} / {float(r['fixed_median']):.1f} s; "  # type: ignore[arg-type]
             f"p95 {float(r['p95']):.1f} / {float(r['fixed_p95']):.1f} s)", "<= 1.0x", median <= 1.0)  # type: ignore[arg-type]
+
+    for r in preflight_requests.measure():
+        ratio = float(r["ratio"])  # type: ignore[arg-type]
+        add(f"API requests of one restore (check + create), {r['nodes']} source data nodes / 1 node",
+            f"{ratio:.2f}x ({r['requests']} requests)", "<= 2x", ratio <= 2)
 
     targets = {"pulumi up, CPU": 1.2, "import, CPU": 1.3}
     for r in overhead.measure(repeats):

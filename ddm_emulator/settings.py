@@ -164,7 +164,7 @@ class EmulatorSettings:
         choices=("linear", "linear-from-5", "stepwise", "stalled-then-jump"),
     )
 
-    # The reads after a restore (ddm-api.md section 9), open in the docs: each plausible answer.
+    # The reads after a restore (docs/ddm-api.md section 9), open in the docs: each plausible answer.
     deleted_instance_answer: str = _setting(
         "404 DBS.300350",
         "how a deleted DDM instance answers its details (GET /v1/.../instances/{id}) and its schema reads: "

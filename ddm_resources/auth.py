@@ -383,8 +383,7 @@ def _password_token(settings: ProviderSettings, timeout: httpx.Timeout,
         auth_url=settings.auth_url, username=settings.username, password=settings.password,
         domain_name=settings.domain_name, domain_id=settings.domain_id, project_id=settings.project_id,
         project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins,
-        auth_url_origin=region_endpoints(settings.region).origin("auth_url"),
-        transport=transport)
+        auth_url_origin=region_endpoints(settings.region).origin("auth_url"), transport=transport)
 
 
 def ddm_endpoint(settings: ProviderSettings, tokens: TokenSource) -> str:

@@ -9,28 +9,28 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
-import re
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import httpx
 import pydantic
 from pydantic import SecretStr
 
+from .api_paths import _field_path, _job_id, api_path
 from .auth import AkSkSigner, StaticToken, TokenSource
 from .errors import (
     ApiError,
     AuthenticationError,
-    ConfigurationError,
     DdmError,
+    OutOfTimeError,
     TransportError,
     UnknownHostError,
     UnreadableAnswerError,
 )
 from .http_boundary import (
     AUTH_TOKEN,
-    PATH_ID,
     REQUEST_DEADLINE,
     bound_client,
     request_headers,
@@ -38,7 +38,6 @@ from .http_boundary import (
     warn_plain_http,
 )
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
-from .ids import JOB_ID_PATTERN
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -64,9 +63,8 @@ from .models import (
     RestoreTarget,
 )
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read, is_retryable_restore
-from .sanitize import TEXT_LIMIT
 from .service_clock import ServiceClock
-from .wording import count, shown
+from .wording import count
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
 
@@ -90,33 +88,6 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
-
-
-def _job_id(value: str, path: str) -> str:
-    """`value` if it has the shape of a DDM job ID (32 hex characters or a UUID), else `DdmError`:
-    a job ID becomes the resource's ID and an output, so odd text never enters the state."""
-    if not JOB_ID_PATTERN.fullmatch(value):
-        cut = len(value) >= TEXT_LIMIT and value.endswith("...")  # every server string is cut to it when parsed
-        size = f"{TEXT_LIMIT} characters or more" if cut else f"{len(value)} characters"
-        raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({size}; expected 32 "
-                       "hexadecimal characters or a UUID)")
-    return value
-
-
-def api_path(template: str, **ids: str) -> str:
-    """`template` (e.g. `"/v3/{project_id}/jobs/{job_id}"`) with each `{name}` filled by `ids[name]`.
-
-    Every ID must be a plain ID (`http_boundary.PATH_ID`), so none can leave its segment: a `/`, `..`, `?`,
-    `#`, `%` or a blank would send the request (and the token) to another path, e.g.
-    `../../../v3/auth/tokens?x=`. Raises `ConfigurationError` naming the argument and its shape
-    (never more than a short, escaped prefix of the value); nothing is sent then.
-    """
-    for name, value in ids.items():
-        if not (isinstance(value, str) and PATH_ID.fullmatch(value)):
-            raise ConfigurationError(
-                f"{name} {shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
-                f"was sent; give the {name.replace('_', ' ')} as the console or the API shows it")
-    return template.format(**ids)
 
 
 class DdmClient:
@@ -179,6 +150,11 @@ class DdmClient:
             event_hooks={"request": [service_clock.note_sent], "response": [service_clock.note_answer]},
         ))
         self._service_clock = service_clock
+        self._until: float | None = None
+        self._until_clock: Callable[[], float] = time.monotonic
+        self._until_what = ""
+        self._list_pages: int | None = None
+        self._on_cut: Callable[[str, int, int], None] | None = None
 
     def __repr__(self) -> str:
         return f"DdmClient(endpoint={str(self._http.base_url)!r}, project_id={self.project_id!r})"
@@ -188,6 +164,25 @@ class DdmClient:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def limit_time(self, until: float | None, *, clock: Callable[[], float] = time.monotonic,
+                   what: str = "") -> None:
+        """From now on send no request once `clock()` reaches `until` (and wait for no retry past it):
+        raise `OutOfTimeError` naming `what` (e.g. `the lookups before the restore`) instead.
+        `None` lifts the limit. A request already sent still runs to its own `deadline`."""
+        self._until, self._until_clock, self._until_what = until, clock, what
+
+    @contextlib.contextmanager
+    def lists_capped(self, pages: int, on_cut: Callable[[str, int, int], None]) -> Iterator[None]:
+        """Within the block, read at most `pages` pages of any list: past them the items read so far
+        are returned and `on_cut(path, items_read, total_claimed)` says the list was cut (instead of
+        reading on to `MAX_PAGES`). For lookups whose caller can tell what a cut list cannot show
+        (the preflight: a constant number of requests whatever the service's lists hold)."""
+        self._list_pages, self._on_cut = pages, on_cut
+        try:
+            yield
+        finally:
+            self._list_pages, self._on_cut = None, None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -374,7 +369,8 @@ class DdmClient:
         """
         seen: dict[str, _T] = {}
         by_page, offset, stalled = False, 0, 0
-        for _ in range(MAX_PAGES):
+        cap, on_cut = self._list_pages, self._on_cut
+        for _ in range(min(cap, MAX_PAGES) if cap is not None else MAX_PAGES):
             page = self._parse(model, self._send("GET", path, params={**params, "offset": offset, "limit": PAGE_SIZE}))
             batch = items(page)
             fresh = 0
@@ -399,6 +395,9 @@ class DdmClient:
                 raise DdmError(f"GET {path}: the list stopped advancing at {len(seen)} of {page.total} items "
                                "(the service repeats pages); refusing to guess the rest")
             offset = offset + 1 if by_page else len(seen)
+        if cap is not None and on_cut is not None and cap < MAX_PAGES:
+            on_cut(path, len(seen), page.total)
+            return list(seen.values())
         raise DdmError(f"GET {path}: the list did not end within {MAX_PAGES} pages of {PAGE_SIZE} "
                        f"({len(seen)} items read, the service claims {page.total}); refusing to guess the rest")
 
@@ -423,6 +422,9 @@ class DdmClient:
 
         def once() -> httpx.Response:
             nonlocal renewed
+            if self._until is not None and self._until_clock() >= self._until:
+                raise OutOfTimeError(f"{method} {path} was not sent: the time for {self._until_what or 'the requests'} "
+                                     "ran out")
             token = self._token.get()
             try:
                 return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
@@ -432,14 +434,14 @@ class DdmClient:
                     exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
                     raise self._with_clock_difference(exc) from None
                 renewed = True  # the token renewed: sent again at once, not counted as a failure
-            except UnknownHostError as exc:  # not transient, so never retried: say which setting names the host
+            except UnknownHostError as exc:  # another attempt cannot help: say which setting names the host
                 raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
                                        "ddm:endpoint https://<host>` or DDM_ENDPOINT; not retried",
                                        host=exc.host) from None
             return once()
 
         return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
-                       on_retry=self._on_retry)
+                       on_retry=self._on_retry, until=self._until, clock=self._until_clock)
 
     def _with_clock_difference(self, exc: AuthenticationError) -> AuthenticationError:
         """`exc`, naming this machine's clock difference with the service's when there is one (a
@@ -462,19 +464,3 @@ class DdmClient:
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
                 f"({count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
             ) from None
-
-
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-
-
-def _field_path(loc: Sequence[int | str]) -> str:
-    """Where in a body a problem is, e.g. `jobs[0].id` from pydantic's `loc` (`("jobs", 0, "id")`);
-    `""` for the body as a whole. Only field names and indexes: a part that is not a plain name
-    (a key the server chose) is shown as `?`, so no text of the server's reaches the message."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + (part if _FIELD.fullmatch(part) else "?")
-    return text

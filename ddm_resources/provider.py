@@ -31,7 +31,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .errors import DdmError, NotFoundError
+from .errors import DdmError
 from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS
 from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
@@ -180,6 +180,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
         from .input_model import MetadataRecoveryInputs
+        from .refresh import job_outputs
         from .restore import Restore
         from .waiter import PollSchedule
 
@@ -191,10 +192,11 @@ class MetadataRecoveryProvider(ResourceProvider):
         name = _name(inputs)
         with self._client(settings, name) as client:
             restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
-                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
+                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
+                              spent_before=self.state.preflight_took(inputs.model_dump_json()))
             job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), **_restored_to(restore.restored_to),
+        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), **_restored_to(restore.restored_to),
                                      **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -205,42 +207,20 @@ class MetadataRecoveryProvider(ResourceProvider):
         A restore stays done even after DDM forgets its job, so this never drops the resource
         from state (that would start a second restore on the next `up`): a job DDM no longer
         knows, or one it now shows with another status, keeps the recorded outputs with a line
-        saying so; a time the answer leaves empty keeps the recorded one. Raises `DdmError`
-        (the resource, the job and what to do first) when the job cannot be read, including an
-        answer about another job, or one that cannot be this restore's (`job_identity`: another
-        instance, created in the future, ended before it began); the state is then left as it was.
+        saying so; a time the answer leaves empty keeps the recorded one (`refresh.refresh`).
+        Raises `DdmError` (the resource, the job and what to do first) when the job cannot be read,
+        or the answer cannot be this restore's; the state is then left as it was.
         """
-        from .job_identity import contradiction
-        from .job_status import job_outcome
+        from .refresh import refresh
 
         outs = _user_props(props)
         name = _name(outs)
         try:
-            with self._client(self.state.settings(), name) as client:
-                try:
-                    job = client.get_job(id_)
-                    service_now = self.clock() + client.clock_offset
-                except NotFoundError:
-                    _say(f"{name}: job {id_} is no longer known to DDM; keeping the recorded outputs")
-                    return ReadResult(id_, {**outs, **_secret_paths(props)})
+            fresh = refresh(lambda: self._client(self.state.settings(), name), id_, outs, name=name,
+                            instances=_instances(outs), now=self.clock(), say=lambda line: _say(f"{name}: {line}"))
         except DdmError as exc:
-            raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
-                                        f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
-                                        f"`pulumi refresh` again later. Cause: {exc}")) from None
-        problem = contradiction(job, instances=_instances(outs), now=service_now)
-        if problem is not None:
-            raise _at_boundary(DdmError(f"{name}: refresh got an answer about restore job {id_} (target "
-                                        f"{_target_id(outs) or '?'}) that cannot be this restore's: {problem}; the "
-                                        "recorded outputs are kept: check the job in the DDM console, then run "
-                                        "`pulumi refresh` again"))
-        outcome = job_outcome(job.status)
-        if outcome != "completed":
-            shown = job.status if outcome != "unknown" else "a status this tool does not know"
-            _say(f"{name}: DDM now shows job {id_} as {shown or 'without a status'}; it completed when this "
-                 "resource was created, so the recorded outputs are kept")
-            return ReadResult(id_, {**outs, **_secret_paths(props)})
-        fresh = {key: value for key, value in _job_outputs(job).items() if value}
-        return ReadResult(id_, _with_utc({**outs, **fresh, **_secret_paths(props)}))
+            raise _at_boundary(exc) from None
+        return ReadResult(id_, _with_utc({**fresh, **_secret_paths(props)}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
@@ -419,6 +399,3 @@ def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None
         return _restored_to(None)
     return _restored_to(inputs.restore_source.restore_time)
 
-
-def _job_outputs(job: Any) -> dict[str, str | None]:
-    return {"job_id": job.id, "status": job.status, "created_time": job.created_time, "end_time": job.end_time}

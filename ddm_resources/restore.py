@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
-from .api_time import CLOCK_SKEW, format_ms, parse_api_time
+from .api_time import CLOCK_SKEW, epoch_seconds, format_ms, parse_api_time
 from .client import DdmClient
 from .decision import Adopt, Decision, Refuse, decide
 from .errors import (
@@ -36,6 +36,7 @@ from .errors import (
     JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
+    OutOfTimeError,
     RestoreError,
     ServerError,
     TransportError,
@@ -50,7 +51,7 @@ from .run_state import RunState
 from .sanitize import clause
 from .waiter import PollSchedule, Progress, unfinished, wait_for_job
 
-__all__ = ["Restore"]
+__all__ = ["KEPT_FOR_THE_JOB", "Restore", "kept_for_the_job"]
 
 
 """Slack (seconds) for clock differences when searching from the time of a POST."""
@@ -58,6 +59,17 @@ _SETTLE = 1.5
 """Seconds to wait before looking in the job list for a job that may have been created (or
 ended) just now: after an unclear restore answer, and for a failed job's `fail_reason`. The
 list ends at the service's now, which `Date` headers give in whole seconds."""
+
+
+KEPT_FOR_THE_JOB = 60.0
+"""Seconds of `timeouts.create` kept for the restore job itself: the POST is sent only while at
+least this much is left (a quarter of `timeouts.create` when that is shorter than 4 minutes), and
+the lookups before it (the job list, "latest", the preflight) stop when only this is left."""
+
+
+def kept_for_the_job(create_timeout: float) -> float:
+    """The seconds of a `timeouts.create` of `create_timeout` seconds kept for the job (`KEPT_FOR_THE_JOB`)."""
+    return min(KEPT_FOR_THE_JOB, create_timeout / 4)
 
 
 @dataclass
@@ -79,6 +91,9 @@ class Restore:
     schedule: PollSchedule = PollSchedule()
     preflight: bool = True
     ledger: RunState | None = None
+    spent_before: float = 0.0
+    """Seconds already spent on this restore's reads before `run` (the preflight `check` passed in this
+    process, `RunState.preflight_took`): they count against `timeouts.create`."""
     adopt_window: float = 24 * 3600.0
     """How old (seconds) a running restore of the target may be to be adopted (`ddm:adoptWindow`)."""
     restored_to: int | None = field(default=None, init=False)
@@ -93,6 +108,8 @@ class Restore:
     running one may be: a service may answer a POST onto a busy target with the job that runs)."""
     _source_hint: str = field(default="", init=False, repr=False)
     """Names the restore jobs bound to the source, when the service binds jobs so (`adoption`)."""
+    _post_by: float = field(default=0.0, init=False, repr=False)
+    """When (on `monotonic`) the POST must be sent at the latest (`kept_for_the_job`)."""
     _posted: tuple[str, float] | None = field(default=None, init=False, repr=False)
     """The job ID this run's POST answered, and when (epoch s) that POST was sent."""
     _answered: set[str] = field(default_factory=set, init=False, repr=False)
@@ -123,9 +140,14 @@ class Restore:
 
     def run(self) -> Job:
         """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
-        started = self.monotonic()
-        job_id = self._act(decide(self.inputs, ledger=self.ledger, jobs=self._target_jobs, newest_job=self._filled_by,
-                                  preflight=self.preflight))
+        started = self.monotonic() - self.spent_before
+        self._post_by = started + self.inputs.create_timeout - kept_for_the_job(self.inputs.create_timeout)
+        self.client.limit_time(self._post_by, clock=self.monotonic, what=self._lookups)
+        try:
+            job_id = self._act(decide(self.inputs, ledger=self.ledger, jobs=self._target_jobs,
+                                      newest_job=self._filled_by, preflight=self.preflight))
+        finally:
+            self.client.limit_time(None)
         try:
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
         except _NotThisRestore as exc:
@@ -140,6 +162,7 @@ class Restore:
         if isinstance(decision, Refuse):
             raise RestoreError(decision.message, target_instance_id=self.target, job_id=decision.job_id)
         if isinstance(decision, Adopt):
+            self.restored_to = decision.restored_to
             if decision.check_job:
                 return self._adopt_checked(decision)
             self.say(decision.line())
@@ -148,20 +171,50 @@ class Restore:
         if found is not None:
             self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
             self._ended_before = found.ended
+        looked_up = decision.preflight or self.inputs.latest or found is None  # requests since the list was read
         if self.inputs.latest:
             self._resolve_latest()
         if decision.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
-            except PreflightError as exc:
+            except (PreflightError, OutOfTimeError) as exc:
                 raise self._not_started(exc) from None
+        if looked_up:  # the jobs seen before are those listed right before the POST
+            self._read_jobs_seen_before()
+        left = self._post_by + kept_for_the_job(self.inputs.create_timeout) - self.monotonic()
+        if self.monotonic() >= self._post_by:
+            raise RestoreError(
+                f"{self.name}: the metadata recovery onto target instance {self.target} was not started: only "
+                f"{max(left, 0.0):.0f} s of timeouts.create ({self.inputs.create_timeout_text}) were left after the "
+                f"lookups before it, less than the {kept_for_the_job(self.inputs.create_timeout):.0f} s kept for the "
+                "restore job; nothing was submitted. Run `pulumi up` again, or raise timeouts.create.",
+                target_instance_id=self.target)
+        self.client.limit_time(None)
         return self._submit()
+
+    @property
+    def _lookups(self) -> str:
+        kept = kept_for_the_job(self.inputs.create_timeout)
+        return (f"the lookups before the restore (timeouts.create {self.inputs.create_timeout_text}, less "
+                f"{kept:.0f} s kept for the restore job)")
+
+    def _read_jobs_seen_before(self) -> None:
+        """Read the restore jobs of the target and source right before the POST: none of them can be the
+        job of this POST (an unclear answer is never resolved to one). Fails closed: nothing is sent."""
+        try:
+            jobs = restore_jobs(self.client, self.bound_to, self.clock() - LOOKBACK)
+        except DdmError as exc:
+            raise self._not_started(exc) from None
+        self._seen_before = frozenset(job.id for job in jobs)
+        self._ended_before = frozenset(job.id for job in jobs if job_outcome(job.status) in ("completed", "failed"))
 
     def _target_jobs(self) -> TargetJobs:
         """The target's jobs for `decide`; a list that cannot be read stops the create (nothing sent)."""
         try:
             return target_jobs(self.client, self.target, self.service_now(), self.adopt_window,
                                source=self.inputs.source_instance_id)
+        except OutOfTimeError as exc:
+            raise self._not_started(exc) from None
         except DdmError as exc:
             # an error another attempt would only repeat (a host that does not exist, a certificate) names its own fix
             again = "Fix that, then run `pulumi up` again" if _lasting(exc) else "Run `pulumi up` again"
@@ -206,6 +259,7 @@ class Restore:
         except DdmError as exc:
             raise self._not_started(exc) from None
         self._posted = (job_id, submitted_at)
+        self._hold(job_id)
         self.say(f"metadata recovery onto {self.target} accepted as job {job_id}; waiting up to "
                  f"{self.inputs.create_timeout_text}")
         return job_id
@@ -231,6 +285,9 @@ class Restore:
             hint = (f" The target's last restore, job {job.id}, ended {job.status} ({reason}) and may have left "
                     "the target non-empty; DDM restores only onto an empty instance: empty the target (or create "
                     "a new DDM instance) and point target.instance_id at it.")
+        elif isinstance(exc, OutOfTimeError):
+            hint = (" Nothing was submitted: the lookups before the restore count against timeouts.create; raise "
+                    "it, or run `pulumi up` again.")
         elif isinstance(exc, ApiError) and exc.error_code == "DBS.300372":
             hint = (" DDM refused the target as not empty: a metadata restore needs a new, empty DDM instance; "
                     "point target.instance_id at one and run `pulumi up` again.")
@@ -246,8 +303,9 @@ class Restore:
         self.sleep(_SETTLE)
         job: JobItem | None = None
         try:
-            candidates = [job for job in restore_jobs(self.client, self.bound_to,
-                                                      submitted_at - CLOCK_SKEW) if job.id not in self._seen_before]
+            candidates = [job for job in restore_jobs(self.client, self.bound_to, submitted_at - CLOCK_SKEW)
+                          if job.id not in self._seen_before and epoch_seconds(job.created_time) >= submitted_at
+                          - CLOCK_SKEW and (self.ledger is None or self.ledger.job_holder(job.id, self.target) is None)]
         except DdmError as lookup_error:
             exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
         else:
@@ -309,8 +367,7 @@ class Restore:
     def _wait(self, job_id: str, timeout: float) -> Job:
         """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
-        if self.ledger is not None:
-            self.ledger.claimed_job(self.target, job_id)
+        self._hold(job_id)
         what = f"{self.name}: metadata recovery onto target instance {self.target}"
         try:
             return wait_for_job(
@@ -348,6 +405,17 @@ class Restore:
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
         raise RestoreError(message, target_instance_id=self.target, job_id=job_id)
+
+    def _hold(self, job_id: str) -> None:
+        """Claim `job_id` for this resource in the run's ledger; `RestoreError` when another resource of the
+        run holds it (one job, one resource: it is that resource's restore, never this one's too)."""
+        holder = self.ledger.claimed_job(self.target, job_id) if self.ledger is not None else None
+        if holder is not None:
+            raise RestoreError(
+                f"{self.name}: job {job_id} is the restore of resource {holder} in this stack, not of this resource "
+                f"(target {self.target}); it is not taken. Check the target's tasks in the DDM console; if a job "
+                "there is this resource's restore, set adopt_job_id to its ID and run `pulumi up`.",
+                target_instance_id=self.target, job_id=job_id)
 
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""

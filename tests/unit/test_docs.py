@@ -61,12 +61,12 @@ def code_settings() -> tuple[set[str], set[str]]:
 
 
 def code_fields() -> tuple[set[str], set[str]]:
-    """The resource's inputs (dotted paths, as users write them) and its outputs, from the one
-    declaration of its fields (`ddm_resources.fields`)."""
-    from ddm_resources.fields import FIELDS
+    """The resource's inputs (dotted paths, as users write them) and its outputs."""
+    from ddm_resources.fields import FIELDS, OUTPUT_KEYS
 
-    return ({f.path for f in FIELDS if f.kind != "output" and not any(g.parent == f.path for g in FIELDS)},
-            {f.path for f in FIELDS if f.kind == "output"})
+    nested = {f.parent for f in FIELDS if f.parent}
+    inputs = {f.path for f in FIELDS if f.kind != "output" and f.path not in nested}
+    return inputs, set(OUTPUT_KEYS)
 
 
 # reading markdown -----------------------------------------------------------------------------

@@ -84,12 +84,11 @@ def configured(emulator) -> MetadataRecoveryProvider:
     return provider
 
 
-@pytest.mark.parametrize("source", [GOOD["source"], {"backup_id": "0" * 32 + "br09"}], ids=["unchanged", "changed"])
-def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emulator, source):
+def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emulator):
     first = provider.create({**GOOD, "resource_name": "a"})
     olds = {**GOOD, "resource_name": "a", **first.outs}
-    news = {**GOOD, "source": source, "resource_name": "a"}
-    second_run = configured(emulator)  # `pulumi up --replace` (or a changed source): a new provider process
+    news = {**GOOD, "source": {"backup_id": "0" * 32 + "br09"}, "resource_name": "a"}
+    second_run = configured(emulator)  # a changed source: a new provider process
     second_run.diff(first.id, olds, news)
     before = len(emulator.backend.requests())
     with pytest.raises(RecoveryError) as info:
@@ -99,6 +98,23 @@ def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emu
     assert "a new restore needs a new, empty target" in message
     assert len(emulator.backend.requests()) == before, "refused before any request"
     assert len(recovery_posts(emulator)) == 1
+
+
+def test_a_replacement_of_the_same_inputs_takes_its_recorded_job_again(provider, emulator, capsys):
+    """Issue 19 item 3: a `delete_before_replace` replacement whose create failed stays pending
+    replacement; with the inputs set back, the engine diffs (no change) and creates again: the job
+    the state records for these very inputs is this resource's restore, taken again, no POST."""
+    first = provider.create({**GOOD, "resource_name": "a"})
+    olds = {**GOOD, "resource_name": "a", **first.outs}
+    news = {**GOOD, "resource_name": "a"}
+    second_run = configured(emulator)
+    second_run.check(olds, news)
+    assert second_run.diff(first.id, olds, news).changes is False
+    again = second_run.create(news)
+    assert again.id == first.id and again.outs["job_id"] == first.id and again.outs["status"] == "Completed"
+    assert len(recovery_posts(emulator)) == 1
+    assert (f"adopting job {first.id} (Completed) again: the stack state records it as this resource's restore "
+            "of these very inputs") in capsys.readouterr().out
 
 
 def test_a_new_run_adopts_a_running_restore_and_says_why(provider, emulator, capsys):
