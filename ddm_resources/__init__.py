@@ -44,7 +44,7 @@ def __getattr__(name: str) -> object:
     """The names of `ddm_resources.resource` (those of `__all__` not defined here), imported on
     first use: a program uses them, the provider process (which imports this package to reach
     `ddm_resources.provider`) never does, and loading `resource` there costs 15 million
-    instructions, about 4 ms (README, "Benchmarks")."""
+    instructions, about 4 ms (bench/README.md)."""
     if name in __all__:
         from . import resource
 

@@ -39,7 +39,7 @@ from .watchdog import watch_engine
 from .wording import say
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
-    # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
+    # (to pickle the provider) then loads neither httpx nor pydantic (bench/README.md)
     import httpx
 
     from .client import DdmClient
