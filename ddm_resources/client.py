@@ -38,6 +38,7 @@ from .http_boundary import (
     warn_plain_http,
 )
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
+from .instance_models import InstanceDetail, SchemaDetail, SchemaInfo, SchemasPage
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -297,6 +298,36 @@ class DdmClient:
         path = self._path("/v3/{project_id}/instances/{instance_id}/backups/{backup_id}", instance_id=instance_id,
                           backup_id=backup_id)
         return self._parse(BackupDetail, self._send("GET", path))
+
+    # Reads that check a target after its restore (docs/ddm-api.md section 9), used by `verification`
+
+    def get_instance(self, instance_id: str) -> InstanceDetail:
+        """A DDM instance's details, with its `status` (section 9.3); `NotFoundError` on a 404.
+
+        `GET /v1/{project_id}/instances/{instance_id}`.
+        """
+        path = self._path("/v1/{project_id}/instances/{instance_id}", instance_id=instance_id)
+        return self._parse(InstanceDetail, self._send("GET", path))
+
+    def list_schemas(self, instance_id: str) -> list[SchemaInfo]:
+        """Every schema of DDM instance `instance_id` (section 9.1), with the data nodes its shards use.
+
+        `GET /v1/{project_id}/instances/{instance_id}/databases?offset=&limit=`. The answer does not
+        echo `offset`/`limit`; it is paged as every other list (`_all_items`: by item index, 128 a
+        page, ending at `total`, on an empty or a short page) and fails closed past `MAX_PAGES` pages.
+        """
+        path = self._path("/v1/{project_id}/instances/{instance_id}/databases", instance_id=instance_id)
+        return self._all_items(path, {}, SchemasPage, lambda page: page.databases)
+
+    def get_schema(self, instance_id: str, name: str) -> SchemaDetail:
+        """One schema of `instance_id` with its `shards[]` and their data nodes (section 9.2).
+
+        `GET /v3/{project_id}/instances/{instance_id}/databases/{database_name}`; a schema the
+        instance lacks answers an `ApiError` (the code is not documented: section 9.2).
+        """
+        path = self._path("/v3/{project_id}/instances/{instance_id}/databases/{database_name}",
+                          instance_id=instance_id, database_name=name)
+        return self._parse(SchemaDetail, self._send("GET", path))
 
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
         """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).

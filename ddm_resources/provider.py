@@ -106,7 +106,8 @@ class MetadataRecoveryProvider(ResourceProvider):
         First the offline rules (`inputs.check_inputs`, no network). A rule that depends on an
         unknown value is skipped. When every input is known, the rules passed and these inputs
         lead to a restore (a new resource, or a change to `source_instance_id`, `source` or
-        `target`), `decision.decide` says at preview what `create` will do: a refusal fails the
+        `target`), the RPO guard (`rpo`, input `max_restore_age`) judges the restore point's age first, then
+        `decision.decide` says at preview what `create` will do: a refusal fails the
         check at once; an adoption needs no preflight; a submission is preflighted against the
         read-only restore APIs (`ddm_resources.preflight`, docs/ddm-api.md section 2) when the
         settings resolve and `ddm:preflight` is on.
@@ -125,9 +126,13 @@ class MetadataRecoveryProvider(ResourceProvider):
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
             from .preview import preview_problems
+            from .rpo import restore_age_problems
 
-            problems = preview_problems(self.state, checked.inputs, clock=self.clock,
-                                        say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
+            def say(line: str) -> None:
+                _say(f"{_name(checked.inputs)}: {line}")
+
+            problems = (restore_age_problems(self.state, checked.inputs, clock=self.clock, say=say)
+                        or preview_problems(self.state, checked.inputs, clock=self.clock, say=say))
         if problems:
             from .sanitize import mask_held
 
@@ -167,7 +172,8 @@ class MetadataRecoveryProvider(ResourceProvider):
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says) and wait for its job.
+        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says), wait for its job,
+        then check the target unless `verify` is false (`verification`: outputs `schemas`, `verification`).
 
         The resource ID is the `job_id`. Raises `RestoreError` naming the resource, the target
         and, once a job exists, its ID, status and cause; nothing is recorded in the state then.
@@ -195,11 +201,45 @@ class MetadataRecoveryProvider(ResourceProvider):
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
                               spent_before=self.state.preflight_took(inputs.model_dump_json()))
             job = restore.run()
+            checked = _verify(client, inputs, job.id, restore.restored_to)
+        _say(f"{name}: verification: {checked['verification']}")
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
         return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), **_restored_to(restore.restored_to),
-                                     **_secret_paths(props)})
+                                     **checked, **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.target_drift`).
+
+        The target found deleted, not running, or without schemas the restore left sets output
+        `target_status` (`DELETED`, its status, `SCHEMAS_MISSING`) and says a `ddm-resources:` warning
+        line; the job and every other output stay. Nothing forces a new restore: the next `pulumi up`
+        restores only when the inputs change (a new target: docs/safety.md, "Drift"). A target that
+        cannot be read keeps the recorded `target_status`, with a line saying so.
+        """
+        result = self._read_job(id_, props)
+        outs = dict(result.outs or {})
+        target = _target_id(outs)
+        if target is None:
+            return result
+        from .drift import target_drift
+
+        name = _name(outs)
+        recorded = outs.get("schemas")
+        schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
+        try:
+            with self._client(self.state.settings(), name) as client:
+                drift = target_drift(client, target, schemas)
+        except DdmError as exc:
+            _say(f"{name}: refresh could not check target instance {target}: {exc}; target_status stays "
+                 f"{outs.get('target_status') or 'unset'}")
+            return result
+        if drift.warning:
+            _say(f"{name}: warning: {drift.warning} (restore job {id_}). The restore stays recorded; the next "
+                 "`pulumi up` restores nothing for this resource unless its inputs change: to restore again, point "
+                 "target.instance_id at a new, empty DDM instance")
+        return ReadResult(id_, {**outs, "target_status": drift.target_status})
+
+    def _read_job(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
         section 3.1); the recorded outputs change only for an answer about this job that still
         says `Completed`.
@@ -398,4 +438,17 @@ def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None
     if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
         return _restored_to(None)
     return _restored_to(inputs.restore_source.restore_time)
+
+
+def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
+    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
+    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    from .sanitize import mask_held
+    from .verification import verify_restore
+
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    # the line names the target and the source: a secret input's value is masked, as in every line
+    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
 

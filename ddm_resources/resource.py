@@ -108,6 +108,8 @@ class MetadataRecoveryArgsDict(_RequiredArgsDict, total=False):
 
     timeouts: pulumi.Input[TimeoutsInput] | None
     adopt_job_id: pulumi.Input[str] | None
+    verify: pulumi.Input[bool] | None
+    max_restore_age: pulumi.Input[str] | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,6 +129,12 @@ class MetadataRecoveryArgs:
     adopt_job_id: pulumi.Input[str] | None = None
     """Wait on this existing metadata-recovery job of the target instead of submitting a restore
     (a restore started from the console, or by an interrupted run). Never forces replacement."""
+    verify: pulumi.Input[bool] | None = None
+    """Check the target after the job is `Completed` (default `True`; docs/safety.md). Never forces
+    replacement."""
+    max_restore_age: pulumi.Input[str] | None = None
+    """Refuse at preview a restore point older than this duration (e.g. `"24h"`). Never forces
+    replacement."""
 
     def to_props(self) -> dict[str, Any]:
         """The inputs as the property bag the provider receives (dataclasses become dicts)."""
@@ -139,6 +147,10 @@ class MetadataRecoveryArgs:
             props["timeouts"] = _as_dict(self.timeouts)
         if self.adopt_job_id is not None:
             props["adopt_job_id"] = self.adopt_job_id
+        if self.verify is not None:
+            props["verify"] = self.verify
+        if self.max_restore_age is not None:
+            props["max_restore_age"] = self.max_restore_age
         return props
 
 
@@ -202,14 +214,21 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
       `timeouts.create` wins when both are set. Changed in place;
     * `adopt_job_id` (str): wait on this existing restore job instead of submitting one (the way
       to bring an existing restore under management; `pulumi import` cannot work for dynamic
-      providers). Changed in place.
+      providers). Changed in place;
+    * `verify` (bool, default `True`): after the job is `Completed`, check the target (running,
+      its schemas running, every shard on `target.data_nodes`, the source's schemas of the restore
+      point present); a failed check fails `pulumi up` naming the job. Changed in place;
+    * `max_restore_age` (str): a duration such as `"24h"`; `pulumi preview` refuses a restore
+      point older than that. Changed in place.
 
     Outputs: `job_id` (str, also the resource ID), `status` (str, `Completed`), `created_time`
     and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), `restored_to` (int, epoch ms: the time
     submitted for a restore by time, `"latest"` resolved; `None` for a backup or an adopted
     job; known at preview unless `"latest"`), `restored_to_utc` (str, the same time in RFC 3339,
-    UTC, e.g. `2024-05-20T04:40:00Z`; `None` when `restored_to` is), and the inputs as checked
-    (`restore_time` in epoch ms, or `"latest"`).
+    UTC, e.g. `2024-05-20T04:40:00Z`; `None` when `restored_to` is), `schemas` (list of str,
+    sorted), `verification` (str, one line), `target_status` (str: `RUNNING`, `DELETED`, another
+    instance status or `SCHEMAS_MISSING`, as the last `up` or `refresh` found the target), and the
+    inputs as checked (`restore_time` in epoch ms, or `"latest"`).
     `ddm_resources.get_restore_window(source_instance_id)` tells a program what can be restored.
     """
 
@@ -225,6 +244,12 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """The point in time submitted, epoch ms (UTC), for a restore by time; `None` otherwise."""
     restored_to_utc: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
     """`restored_to` in RFC 3339, UTC (`2024-05-20T04:40:00Z`, `.123` when not whole seconds); `None` otherwise."""
+    schemas: pulumi.Output[Optional[list[str]]]  # noqa: UP045 (as above)
+    """The target's schemas after the restore, sorted (`None` when `verify` is false)."""
+    verification: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
+    """One line: what verification checked after the restore, and what it could not."""
+    target_status: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
+    """The target as the last `up` or `refresh` found it: `RUNNING`, `DELETED`, another status, `SCHEMAS_MISSING`."""
     source_instance_id: pulumi.Output[str]
     source: pulumi.Output[dict[str, Any]]
     target: pulumi.Output[dict[str, Any]]
@@ -241,10 +266,13 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         target: pulumi.Input[TargetInput] | None = None,
         timeouts: pulumi.Input[TimeoutsInput] | None = None,
         adopt_job_id: pulumi.Input[str] | None = None,
+        verify: pulumi.Input[bool] | None = None,
+        max_restore_age: pulumi.Input[str] | None = None,
     ) -> None:
         """Declare a restore named `resource_name` from `args` or the keyword arguments (not both)."""
         given = {"source_instance_id": source_instance_id, "source": source, "target": target,
-                 "timeouts": timeouts, "adopt_job_id": adopt_job_id}
+                 "timeouts": timeouts, "adopt_job_id": adopt_job_id, "verify": verify,
+                 "max_restore_age": max_restore_age}
         args = _args(args, {k: v for k, v in given.items() if v is not None})
         inputs = args.to_props()
         props: dict[str, Any] = {**inputs, "resource_name": resource_name, **{key: None for key in OUTPUT_KEYS},
