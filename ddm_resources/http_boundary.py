@@ -348,7 +348,7 @@ def bound_client(http: httpx.Client) -> httpx.Client:
 
     httpx and httpcore offer no public hook for this, so it reads their private attributes with
     `getattr`: if a later version renames them, requests keep their per-operation timeouts and
-    only lose the total deadline (tests/unit/test_hostile_server.py notices that)."""
+    only lose the total deadline (tests/unit/test_http_boundary.py notices that)."""
     mounts = getattr(http, "_mounts", None)  # httpx keeps no public list of its transports
     transports = [getattr(http, "_transport", None), *(mounts.values() if isinstance(mounts, dict) else ())]
     transports += [inner for t in transports if isinstance(t, NoProxyNetworks) for inner in t.transports]

@@ -9,7 +9,7 @@ section 3.1, the job list section 3.2, error bodies section 5. `ResponseBody` an
 also the bases of the lookup bodies in `lookup_models`.
 
 Every provider process builds these models (and those of `lookup_models` and `input_model`)
-before its first request, so they are written to build cheaply (`tests/unit/test_import_cost.py`):
+before its first request, so they are written to build cheaply (`tests/unit/test_runtime_load.py`):
 real annotations, no `from __future__ import annotations` (pydantic would evaluate every string),
 and an empty list as `= []`, not `Field(default_factory=list)` (pydantic copies a default for each
 instance; a builtin factory makes it compile tokenize's regular expressions to read `list`'s

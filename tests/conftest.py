@@ -1,6 +1,9 @@
 """Fixtures shared by every test level: one DDM API emulator fixture, and the seed's ids.
 
 `emulator` is a seeded emulator on a real socket that accepts `TOKEN` for the seed's project.
+`valid_inputs()` gives the resource's inputs of the documented example (a fresh copy each call),
+and `clean_env` empties the environment of what a developer's shell may set (tests/unit and
+tests/grpc use it for every test).
 A directory or module changes what it starts with by overriding `emulator_settings` (e.g. the
 job length or a documented-open behaviour) or `emulator_clock` (a `ManualClock` moves jobs
 without sleeping). The ids below are the seed's (`ddm_emulator.SEED`), never written out again.
@@ -8,6 +11,8 @@ without sleeping). The ids below are the seed's (`ddm_emulator.SEED`), never wri
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -36,6 +41,29 @@ DOC_EXAMPLE_BODY: dict[str, Any] = {
 """The request body of the documented example (ddm-api.md section 2.1)."""
 
 RECOVERY_PATH = "/backups/metadata-recovery"
+
+
+def valid_inputs(**changes: Any) -> dict[str, Any]:
+    """The resource's inputs of the documented example: the seed's source, its backup, the empty
+    target and its data node, as `check` accepts them. A fresh (deep) copy each call; `changes`
+    replace top-level inputs, e.g. `valid_inputs(source={"restore_time": "latest"})`."""
+    return {**copy.deepcopy({"source_instance_id": SOURCE, **DOC_EXAMPLE_BODY}), **changes}
+
+
+AMBIENT_PREFIXES = ("OS_", "DDM_")
+"""The provider's environment variables: OpenStack's `OS_*` (credentials, endpoints, `OS_CLOUD` and
+`OS_CLIENT_CONFIG_FILE`, so no clouds.yaml is read) and our `DDM_*`."""
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """`os.environ` without what a developer's shell may hold that the provider or httpx reads:
+    every `OS_*` and `DDM_*` variable, and every proxy variable urllib reads (any `*_proxy`, any
+    case, and `REQUEST_METHOD`). Returns `monkeypatch`, so a test sets what it needs on top."""
+    for name in list(os.environ):
+        if name.startswith(AMBIENT_PREFIXES) or name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
+            monkeypatch.delenv(name)
+    return monkeypatch
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Fault injection: respond, every/times, delay, drop and lose_response."""
+"""Fault injection: respond, every/times, delay, drop and lose_response; `add_headers` answers
+as usual with the fault's headers added."""
 
 from __future__ import annotations
 
@@ -162,3 +163,20 @@ def test_faults_via_admin_api_and_never_on_admin_routes(client, auth):
     assert client.get(BACKUPS, headers=auth).status_code == 200
     bad = client.post("/_emulator/faults", json={"path_regex": "(", "action": "drop"})
     assert bad.status_code == 400
+
+
+# add_headers (issue 19 item 8) ---------------------------------------------------------------------------------
+
+
+def test_the_answer_is_the_usual_one_with_the_headers_added(client, auth, backend: DdmBackend):
+    backend.add_fault(Fault("POST", "metadata-recovery$", "add_headers", headers={"Server": "Grüße-Gateway"}))
+    answer = client.post(RECOVERY, json=doc_body(), headers=auth)
+    assert answer.status_code == 202 and [job.id for job in backend.all_jobs()] == [answer.json()["job_id"]]
+    assert (b"server", b"Gr\xfc\xdfe-Gateway") in [(k.lower(), v) for k, v in answer.headers.raw]
+
+
+def test_add_headers_needs_headers():
+    with pytest.raises(ValueError, match="an add_headers fault needs headers"):
+        Fault("GET", "/jobs", "add_headers")
+    rule = Fault.from_dict({"path_regex": "/jobs", "action": "add_headers", "headers": {"X": "y"}})
+    assert rule.headers == {"X": "y"}

@@ -265,7 +265,7 @@ def test_an_access_key_added_at_run_time_signs_requests(client, emulator):
 
 def test_a_temporary_access_key_needs_its_security_token_signed(client, emulator):
     """A pair added with a `security_token` (as IAM issues temporary pairs) is refused without the
-    token; the provider's signer sends it signed (tests/unit/test_credentials.py: unsigned is refused)."""
+    token; the provider's signer sends it signed (tests/unit/test_auth.py: unsigned is refused)."""
     from pydantic import SecretStr
 
     from ddm_resources.auth import AkSkSigner

@@ -1,16 +1,23 @@
-"""Read-only restore APIs, backups, jobs list, v1 instance details and error styles."""
+"""Read-only restore APIs, backups, jobs list, v1 instance details and error styles.
+
+Strict by default (issue 12): the job list's time window (no end in the future, no start older
+than 30 days), the two readings of `offset`, the restore time of a backup in
+restorable-data-node."""
 
 from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
-from ddm_emulator import SEED, DdmBackend
+from ddm_emulator import SEED, DdmBackend, ManualClock
 
 from .conftest import JOB_SECONDS, PROJECT, RECOVERY, SOURCE_PATH, doc_body
 
 BACKUPS = f"{SOURCE_PATH}/backups"
+
+
 OFFSET_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000")
 
 
@@ -236,3 +243,110 @@ def test_gateway_errors_are_always_error_code_style(client, backend: DdmBackend,
 
     assert response.status_code == 401
     assert response.json() == {"error_code": "APIGW.0301", "error_msg": "The X-Auth-Token header is missing."}
+
+
+# strict by default: the job list window, offset, backup times (issue 12) ---------------------------------------
+
+
+JOBS = f"/v3/{PROJECT}/jobs"
+
+
+DAY_MS = 86_400_000
+
+
+def test_job_list_refuses_a_future_end_time(client, auth, clock: ManualClock):
+    now = ms(clock())
+    params = {"start_time": now - DAY_MS, "end_time": now + 1}
+
+    response = client.get(JOBS, params=params, headers=auth)
+
+    assert (response.status_code, response.json()["error_code"]) == (400, "DBS.300377")
+    assert "future" in response.json()["error_msg"]
+    assert client.get(JOBS, params={**params, "end_time": now}, headers=auth).status_code == 200
+
+
+def test_job_list_future_end_time_can_be_allowed(client, auth, backend: DdmBackend, clock: ManualClock):
+    backend.configure(job_list_refuses_future_end=False)
+    now = ms(clock())
+
+    response = client.get(JOBS, params={"start_time": now - DAY_MS, "end_time": now + 300_000}, headers=auth)
+
+    assert response.status_code == 200
+
+
+def test_job_list_refuses_a_start_time_older_than_30_days(client, auth, clock: ManualClock):
+    now = ms(clock())
+
+    old = client.get(JOBS, params={"start_time": now - 30 * DAY_MS - 1, "end_time": now}, headers=auth)
+    edge = client.get(JOBS, params={"start_time": now - 30 * DAY_MS, "end_time": now}, headers=auth)
+
+    assert (old.status_code, old.json()["error_code"]) == (400, "DBS.300377")
+    assert edge.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("reading", "offset", "expected_slice"),
+    [
+        ("index", 1, slice(1, 3)),
+        ("index", 2, slice(2, 4)),
+        ("page", 1, slice(2, 4)),
+        ("page", 2, slice(4, 6)),
+        ("page-from-1", 0, slice(0, 2)),
+        ("page-from-1", 1, slice(0, 2)),
+        ("page-from-1", 2, slice(2, 4)),
+    ],
+)
+def test_offset_is_read_as_index_or_page(client, auth, backend: DdmBackend, reading, offset, expected_slice):
+    for _ in range(4):
+        backend.add_instance(PROJECT)
+    backend.configure(offset_reading=reading)
+    everything = client.get(f"{BACKUPS}/restorable-instances", params={"limit": 128}, headers=auth).json()
+
+    page = client.get(f"{BACKUPS}/restorable-instances", params={"offset": offset, "limit": 2}, headers=auth).json()
+
+    assert (page["offset"], page["limit"], page["total"]) == (offset, 2, 5)
+    ids = [i["instance_id"] for i in everything["instances"]]
+    assert [i["instance_id"] for i in page["instances"]] == ids[expected_slice]
+
+
+def _data_nodes_at(client, auth, when_ms: int) -> httpx.Response:
+    params = {
+        "target_instance_id": SEED.target_instance_id,
+        "source_dn_instance_id": SEED.source_data_node_id,
+        "restore_time": when_ms,
+    }
+    return client.get(f"{BACKUPS}/restorable-data-node", params=params, headers=auth)
+
+
+def test_restorable_data_node_accepts_the_backups_created_time(client, auth, backend: DdmBackend):
+    backup = backend.backups[SEED.backup_id]
+
+    response = _data_nodes_at(client, auth, int(backup.created) * 1000)
+
+    assert response.status_code == 200
+    assert [n["instance_id"] for n in response.json()["target_data_nodes"] if n["available"]] == [
+        SEED.target_data_node_id
+    ]
+
+
+@pytest.mark.parametrize(
+    ("choice", "status", "code"),
+    [("400 DBS.300377", 400, "DBS.300377"), ("400 DBS.300375", 400, "DBS.300375"), ("accept", 200, None)],
+)
+def test_backup_older_than_the_window(client, auth, backend: DdmBackend, clock: ManualClock, choice, status, code):
+    old = backend.add_backup(PROJECT, SEED.source_instance_id, created=int(clock()) - 20 * 86400)
+    backend.configure(old_backup_restore_time=choice)
+
+    response = _data_nodes_at(client, auth, int(old.created) * 1000)
+
+    assert response.status_code == status
+    if code:
+        assert response.json()["error_code"] == code
+
+
+def test_a_time_outside_the_window_that_is_no_backup_time_is_refused(client, auth, backend, clock):
+    backend.configure(old_backup_restore_time="accept")
+
+    response = _data_nodes_at(client, auth, ms(clock()) - 20 * DAY_MS)
+
+    assert (response.status_code, response.json()["error_code"]) == (400, "DBS.300377")

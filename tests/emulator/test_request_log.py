@@ -1,4 +1,4 @@
-"""The request log: counts, contents, and no secrets."""
+"""The request log: counts, contents, and no secrets; exact enough to assert whole requests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from ddm_emulator import SEED, DdmBackend
 
-from .conftest import PROJECT, RECOVERY, doc_body, password_body
+from .conftest import PROJECT, RECOVERY, SOURCE_PATH, doc_body, password_body
 
 
 def test_log_counts_posts_to_metadata_recovery(client, auth, backend: DdmBackend):
@@ -68,3 +68,28 @@ def test_admin_requests_are_not_logged_and_can_filter(client, auth):
     everything = client.get("/_emulator/requests").json()["requests"]
     assert not any(r["path"].startswith("/_emulator") for r in everything)
     assert all(re.fullmatch(r"[0-9a-f]{32}", r["request_id"]) for r in everything)
+
+
+# exact enough to assert whole requests (issue 12) --------------------------------------------------------------
+
+
+BACKUPS = f"{SOURCE_PATH}/backups"
+
+
+def test_the_log_keeps_the_exact_request(client, auth, backend: DdmBackend):
+    client.get(
+        f"{BACKUPS}/restorable-instances?limit=128&offset=0",
+        headers={**auth, "X-Project-Id": PROJECT, "User-Agent": "ddm-resources/0.1.0"},
+    )
+    client.post(RECOVERY, content=json.dumps(doc_body()).encode(), headers=auth)
+
+    get, post = backend.requests(path_contains=SOURCE_PATH)
+    assert (get.method, get.path, get.query_string) == ("GET", f"{BACKUPS}/restorable-instances", "limit=128&offset=0")
+    assert get.query == {"limit": "128", "offset": "0"}
+    assert get.headers["X-Project-Id"] == PROJECT
+    assert get.headers["User-Agent"] == "ddm-resources/0.1.0"
+    assert get.headers["Content-Type"] == "application/json"
+    assert get.headers["X-Auth-Token"] == "***" and get.body_text == "" and get.body is None
+    assert (post.method, post.path, post.query_string) == ("POST", RECOVERY, "")
+    assert post.body == doc_body() and post.body_text == json.dumps(doc_body())
+    assert post.status == 202

@@ -1,4 +1,7 @@
-"""The threaded server's lifecycle and the `python -m ddm_emulator` command."""
+"""The threaded server's lifecycle and the `python -m ddm_emulator` command.
+
+Local use only (issue 8 item 10): said in --help, a warning on a non-loopback bind with the real
+bound URL."""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from ddm_emulator import DEMO_PROJECT_ID, EmulatorServer
 from .conftest import SSL_CONTEXT
 
 REPO = Path(__file__).resolve().parents[2]
+
+
 LINE = re.compile(
     r"DDM API emulator listening on (http://127\.0\.0\.1:(\d+)) \(project_id ([0-9a-f]{32}), "
     r"IAM user demo/demo-password, domain demo-domain, OS_AUTH_URL \1/v3\)"
@@ -175,3 +180,36 @@ def test_verbose_log_on_a_terminal_is_coloured_unless_no_color(no_color, coloure
     assert "GET /no-such-path HTTP/1.1" in text and " 404 " in text
     assert ("\x1b[33mGET /no-such-path HTTP/1.1\x1b[0m" in text) is coloured
     assert ("\x1b" in text) is coloured
+
+
+# local use only: --help and the bind address (issue 8 item 10) -------------------------------------------------
+
+
+def test_help_says_local_use_only():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "ddm_emulator", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(help_text.split())
+    assert "this machine only" in flat and "no authentication" in flat
+
+
+def test_a_non_loopback_bind_warns_and_prints_the_bound_url(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ddm_emulator", "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("DDM API emulator listening on http://0.0.0.0:"), line
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert "warning: listening on 0.0.0.0" in stderr and "local use only" in stderr
+
+
+def test_a_loopback_server_is_local_only_and_says_its_address():
+    with EmulatorServer() as server:
+        assert server.local_only
+        assert server.url.startswith("http://127.0.0.1:")

@@ -1,10 +1,12 @@
-"""Request validation: 400 DBS.280001 naming the field, and pagination bounds."""
+"""Request validation: the gateway's Content-Type check on every request (strict by default,
+issue 12; a switch turns it off), 400 DBS.280001 naming the field, and pagination bounds."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+import httpx
 import pytest
 
 from ddm_emulator import SEED, DdmBackend
@@ -121,3 +123,41 @@ def test_pagination_bounds_are_accepted(client, auth):
         response = client.get(f"/v3/{PROJECT}/backups", params=params, headers=auth)
         assert response.status_code == 200
         assert response.json()["limit"] == int(params["limit"])
+
+
+# Content-Type on every request (issue 12) ----------------------------------------------------------------------
+
+
+BACKUPS = f"{SOURCE_PATH}/backups"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/v3/{PROJECT}/backups", f"{BACKUPS}/restorable-instances", f"/v1/{PROJECT}/instances/{SEED.source_instance_id}"],
+)
+def test_a_get_without_content_type_gets_the_gateway_error(emulator, auth, path):
+    with httpx.Client(base_url=emulator.url) as bare:
+        response = bare.get(path, headers=auth)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error_code"] == "APIGW.0201" and "Content-Type" in body["error_msg"]
+    assert set(body) == {"error_code", "error_msg"}
+
+
+def test_a_get_with_another_content_type_gets_the_gateway_error(client, auth):
+    response = client.get(f"/v3/{PROJECT}/backups", headers={**auth, "Content-Type": "text/plain"})
+
+    assert (response.status_code, response.json()["error_code"]) == (400, "APIGW.0201")
+
+
+def test_charset_parameter_is_accepted(client, auth):
+    headers = {**auth, "Content-Type": "application/json;charset=utf8"}
+
+    assert client.get(f"/v3/{PROJECT}/backups", headers=headers).status_code == 200
+
+
+def test_content_type_check_can_be_switched_off(emulator, auth, backend: DdmBackend):
+    backend.configure(require_content_type=False)
+    with httpx.Client(base_url=emulator.url) as bare:
+        assert bare.get(f"/v3/{PROJECT}/backups", headers=auth).status_code == 200

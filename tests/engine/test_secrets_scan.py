@@ -108,8 +108,8 @@ def written_files(*folders: Path) -> str:
 def test_no_held_secret_in_any_encoding_in_anything_a_run_writes(stack, emulator, tmp_path):
     """The trial's echoes: IAM 401s quoting the login body (`Bärenhöhle-Süß-Öl-42` from OS_PASSWORD) in five
     encodings, and a proxy (on 127.0.0.1) whose 407 page and CONNECT line quote its credentials."""
-    from tests.unit.test_hostile_server import Hostile
-    from tests.unit.test_proxy_secrets import echo_407
+    from tests.hostile_server import Hostile
+    from tests.unit.test_http_options import echo_407
 
     backend = emulator.backend
     backend.iam.add_user(UMLAUT_USER, UMLAUT_PASSWORD, domain_name=DEMO_DOMAIN_NAME, project_ids=[PROJECT_ID])

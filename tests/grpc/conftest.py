@@ -47,9 +47,7 @@ class ProviderProcess:
     """One `python -m pulumi.dynamic` process and a gRPC stub to it."""
 
     def __init__(self, config: dict[str, str]) -> None:
-        env = {**os.environ, "PULUMI_PROJECT": PROJECT}
-        for key in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT"):
-            env.pop(key, None)
+        env = {**os.environ, "PULUMI_PROJECT": PROJECT}  # os.environ is clean: `_clean_env` below
         self.proc = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -91,6 +89,11 @@ class ProviderProcess:
         self.proc.terminate()
         out, err = self.proc.communicate(timeout=10)
         return out, err
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(clean_env: pytest.MonkeyPatch) -> None:
+    """Every test here starts without the shell's `OS_*`, `DDM_*` and proxy variables (`clean_env`)."""
 
 
 @pytest.fixture

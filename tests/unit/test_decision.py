@@ -10,12 +10,11 @@ from ddm_resources.decision import Adopt, Refuse, Submit, decide
 from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.models import JobItem
 from ddm_resources.run_state import RunState
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET
+from tests.conftest import TARGET, valid_inputs
 
 JOB = "0" * 31 + "1"
 OTHER_JOB = "0" * 31 + "2"
-PROPS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-         "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}, "resource_name": "a"}
+PROPS = valid_inputs(resource_name="a")
 
 
 def inputs(**changes) -> MetadataRecoveryInputs:

@@ -39,7 +39,7 @@ def job(created: str = "2026-11-30T11:59:00+0000", ended: str = "", instance: st
     (job(created="2026-11-30T11:44:00+0000"), None, None),  # an adopted job may be older than now
     (job(created="", ended="garbage"), NOW, None),  # unreadable times say nothing
 ])
-def test_contradiction(answer, requested_at, problem):
+def test_contradiction_names_why_an_answer_about_the_job_id_cannot_be_this_restore(answer, requested_at, problem):
     found = contradiction(answer, instances=(TARGET, SOURCE), now=NOW, requested_at=requested_at)
     if problem is None:
         assert found is None

@@ -1,10 +1,15 @@
-"""The API models: request bodies as documented, lenient response parsing, both error formats."""
+"""`models`: the API bodies. Request bodies as documented, lenient response parsing (unknown
+fields kept), both error formats; job values normalised (status in any letter case, times to UTC,
+progress only when it reads as a percentage) or refused (a status or an ID of odd shape), never
+recorded as the server wrote them.
+"""
 
 from __future__ import annotations
 
 import pydantic
 import pytest
 
+from ddm_resources.errors import DdmError
 from ddm_resources.models import (
     ApiErrorBody,
     JobItem,
@@ -15,6 +20,7 @@ from ddm_resources.models import (
     RestoreTarget,
 )
 from tests.conftest import DOC_EXAMPLE_BODY
+from tests.hostile_server import JOB_ID, Handler, answer, client
 
 DOC_EXAMPLE = DOC_EXAMPLE_BODY
 
@@ -55,7 +61,7 @@ def test_job_parses_and_keeps_unknown_fields():
     assert job.model_extra == {"new_field": 1}
 
 
-def test_202_response():
+def test_restore_response_reads_the_job_id_and_keeps_unknown_fields():
     assert RestoreMetadataResponse.model_validate({"job_id": "x", "more": 1}).job_id == "x"
 
 
@@ -67,7 +73,7 @@ def test_202_response():
     ],
     ids=["v3-style", "v1-style"],
 )
-def test_both_error_formats(body):
+def test_api_error_body_reads_both_documented_error_formats(body):
     error = ApiErrorBody.model_validate(body)
     assert (error.code, error.message) == ("DBS.280001", "Parameter error.")
 
@@ -77,3 +83,44 @@ def test_job_times_are_normalised_so_jobs_order_by_time_not_by_the_raw_string():
     earlier = JobItem(id="b" * 32, created_time="2026-11-29T10:30:00+0100")  # 09:30 UTC, the larger raw string
     assert (earlier.created_time, later.created_time) == ("2026-11-29T09:30:00Z", "2026-11-29T10:00:00Z")
     assert sorted([later, earlier], key=lambda job: job.created_time) == [earlier, later]
+
+
+# server values that become outputs are checked (issue 8 item 3) ------------------------------------------------
+
+
+def job_answer(**fields) -> Handler:
+    return answer(200, {"job": {"id": JOB_ID, "name": "RestoreMetadata", "status": "Completed",
+                                "created_time": "2026-11-29T10:00:00+0100", "end_time": "2026-11-29T10:05:00+0000",
+                                "process": "", **fields}})
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("fields, status, created, end, process", [
+    ({}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"status": "COMPLETED", "created_time": "2026-11-29T09:00:00Z"}, "Completed", "2026-11-29T09:00:00Z",
+     "2026-11-29T10:05:00Z", ""),
+    ({"status": "running", "process": "40%", "end_time": ""}, "Running", "2026-11-29T09:00:00Z", "", "40%"),
+    ({"created_time": "yesterday", "process": "\x1b[2J99%"}, "Completed", "", "2026-11-29T10:05:00Z", "99%"),
+    ({"process": "lots"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    # progress that is not a string, out of 0-100 %, or not in ASCII digits reads as none: never a failed poll
+    ({"process": 50}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": None}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": ["50%"]}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": "999%"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": "\u0663\u0663%"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", ""),
+    ({"process": "100%"}, "Completed", "2026-11-29T09:00:00Z", "2026-11-29T10:05:00Z", "100%"),
+])
+def test_job_values_are_normalised_or_emptied(hostile, fields, status, created, end, process):
+    server = hostile(job_answer(**fields))
+    with client(server) as c:
+        job = c.get_job(JOB_ID)
+    assert (job.status, job.created_time, job.end_time, job.process) == (status, created, end, process)
+
+
+@pytest.mark.real_socket
+@pytest.mark.parametrize("fields", [{"status": "Compl<eted>; rm -rf"}, {"status": "x" * 80}, {"id": "../../etc"}])
+def test_odd_job_values_are_refused_not_recorded(hostile, fields):
+    server = hostile(job_answer(**fields))
+    with client(server) as c, pytest.raises(DdmError) as info:
+        c.get_job(JOB_ID)
+    assert "rm -rf" not in str(info.value) and "etc" not in str(info.value)

@@ -1,6 +1,8 @@
 """Every module of both packages declares `__all__`: names that exist, and every public class
 and function the module defines (so a reader sees a module's interface at its top). A handler
-module of the emulator exports its `ROUTES`; the handlers listed there are reached through it."""
+module of the emulator exports its `ROUTES`; the handlers listed there are reached through it.
+The package `ddm_resources` exports its public names: sorted, complete, and importable.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import inspect
 
 import pytest
 
+import ddm_resources
 from tests.conftest import REPO
 
 MODULES = sorted(
@@ -33,3 +36,20 @@ def test_all_names_the_modules_public_definitions(name):
     }
     routed = {route.handler.__name__ for route in getattr(module, "ROUTES", ())}
     assert sorted(defined - set(exported) - routed) == [], f"{name} defines public names outside __all__"
+
+
+# the package ddm_resources: sorted, complete, importable -------------------------------------------------------
+
+
+def test_all_is_sorted_and_names_exist():
+    assert ddm_resources.__all__ == sorted(ddm_resources.__all__, key=lambda n: (n.startswith("_"), n))
+    for name in ddm_resources.__all__:
+        assert hasattr(ddm_resources, name), name
+
+
+def test_public_names_are_exported():
+    for name in ddm_resources.__all__:  # the names of `resource` are loaded on first use
+        getattr(ddm_resources, name)
+    public = {n for n, v in vars(ddm_resources).items()
+              if not n.startswith("_") and not isinstance(v, type(ddm_resources))}
+    assert public == set(ddm_resources.__all__) - {"__version__"}

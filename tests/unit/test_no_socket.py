@@ -19,7 +19,7 @@ def test_connecting_a_socket_fails_and_is_recorded(socket_attempts):
 
 
 def test_the_emulator_answers_in_process(emulator):
-    with httpx.Client(base_url=emulator.url) as http:
+    with httpx.Client(base_url=emulator.url, transport=emulator.transport) as http:
         answer = http.get(f"/v3/{PROJECT_ID}/backups",
                           headers={"X-Auth-Token": TOKEN, "Content-Type": "application/json"})
 

@@ -1,4 +1,5 @@
-"""poll_plan as tables: reading `process`, the completion window, and the next delay."""
+"""`poll_plan`, as tables: reading `process`, the completion window, and the next delay (within the
+time left, within its bounds whatever the observations)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def obs(*pairs: tuple[float, float | None]) -> list[Observation]:
     ("60%", 0.6), ("0%", 0.0), ("100%", 1.0), (" 7 % ", 0.07), ("42", 0.42), ("12.5%", 0.125),
     ("", None), (None, None), ("abc", None), ("-5%", None), ("101%", None), ("nan%", None), ("inf", None),
 ])
-def test_parse_progress(process, fraction):
+def test_parse_progress_reads_a_percentage_or_nothing(process, fraction):
     assert parse_progress(process) == fraction
 
 
@@ -46,7 +47,7 @@ def test_parse_progress(process, fraction):
     # observations since then count, timed from 100 s; 2 % at +10 s and 40 % at +100 s fit 5 % steps
     (obs((100, 0.50), (110, 0.02), (200, 0.40)), (100 + 100 / 0.45, 100 + 100 / 0.40)),
 ])
-def test_completion_window(observations, window):
+def test_completion_window_bounds_the_job_length_from_the_observations(observations, window):
     found = completion_window(observations)
     if window is None:
         assert found is None
@@ -78,7 +79,7 @@ EARLIEST = 120 / 0.41  # the earliest end after 1 % at 3 s and 40 % at 120 s
     (obs((3, 0.01), (120, 0.40)), 120.0, 2, 30.0, 0.0, 30.0),           # never past the deadline
     (obs((0, None)), 10.0, 1, 0.0, 0.0, 0.0),                           # deadline reached
 ])
-def test_next_delay(observations, elapsed, polls, time_left, rand, delay):
+def test_next_delay_follows_the_plan_within_the_time_left(observations, elapsed, polls, time_left, rand, delay):
     got = next_delay(observations, elapsed=elapsed, time_left=time_left, plan=PLAN, polls=polls, rand=rand)
     assert got == pytest.approx(delay)
     assert got <= time_left

@@ -1,8 +1,11 @@
-"""Preflight against the emulator's read-only restore APIs (ddm-api.md section 2).
+"""`preflight`: the read-only restore APIs asked before the POST (ddm-api.md section 2), against the
+emulator.
 
 Each failure the service can explain comes back on the right property with the service's
 reason; a failure of the APIs themselves comes back as one resource-level problem that says
 how to skip the checks. The preflight only ever sends GETs.
+Its requests are few and constant, whatever the source's node count and however long the
+service's lists are (`LOOKUP_PAGES`): what is not read is noted, not judged (issue 19 item 13).
 """
 
 from __future__ import annotations
@@ -16,28 +19,31 @@ from pulumi.dynamic import Config, ConfigureRequest
 from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, Fault
 from ddm_emulator.testing import PREFLIGHT_SWITCHES, one_switch_at_a_time
 from ddm_resources.client import DdmClient
+from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.inputs import validate_inputs
 from ddm_resources.paging import PAGE_SIZE
 from ddm_resources.preflight import (
+    LOOKUP_PAGES,
+    SOURCE_NODES_CHECKED,
     PreflightError,
     preflight,
     require_preflight,
 )
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field, valid_inputs
 from tests.conftest import SOURCE_DATA_NODE as SOURCE_NODE
+from tests.restore_targets import add_source_data_nodes
 
-GOOD = {
-    "source_instance_id": SOURCE,
-    "source": {"backup_id": BACKUP},
-    "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]},
-}
+GOOD = valid_inputs()
+
+
 _DAY_MS = 86_400_000
 
 
 @pytest.fixture
 def client(emulator) -> Iterator[DdmClient]:
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=lambda seconds: None) as ddm:  # retries wait no time
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=lambda seconds: None,
+                   transport=emulator.transport) as ddm:  # retries wait no time
         yield ddm
 
 
@@ -236,14 +242,13 @@ def test_require_preflight_raises_with_the_problems(client, emulator):
 
 
 @pytest.fixture
-def provider(emulator, monkeypatch) -> MetadataRecoveryProvider:
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
-        monkeypatch.delenv(name, raising=False)
+def provider(emulator) -> MetadataRecoveryProvider:
     return configured(emulator)
 
 
 def configured(emulator, **extra: str) -> MetadataRecoveryProvider:
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     config = {"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN, **extra}
     provider.configure(ConfigureRequest(Config(config, "ddm-metadata-recovery")))
     return provider
@@ -277,10 +282,9 @@ def test_check_names_a_refused_setting_once_as_the_user_wrote_it(emulator):
     assert emulator.backend.requests() == []
 
 
-def test_check_skips_preflight_silently_without_credentials(emulator, monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID"):
-        monkeypatch.delenv(name, raising=False)
+def test_check_skips_preflight_silently_without_credentials(emulator):
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url}, "ddm-metadata-recovery")))
     assert provider.check({}, GOOD).failures == []
     assert emulator.backend.requests() == []
@@ -319,6 +323,7 @@ def test_check_skips_preflight_when_adopting_a_job(provider, emulator):
 
 
 # Where the docs are silent (issue 13 items 4-5): right under each of the emulator's answers ------
+
 
 @pytest.mark.parametrize("answer", ["404 DBS.300350", "400 DBS.300350"])
 def test_unknown_source_in_every_documented_form(client, emulator, answer):
@@ -414,3 +419,37 @@ def test_a_failure_retrying_cannot_mend_is_not_met_with_retry_advice():
     assert "Retry" not in preflight_unavailable(certificate).reason
     assert preflight_unavailable(certificate).reason.startswith("preflight could not ask the DDM APIs: GET /v3/p/jobs")
     assert "Retry when the API answers again" in preflight_unavailable(outage).reason
+
+
+# a small, constant number of requests (issue 19 item 13) -------------------------------------------------------
+
+
+def run_preflight(emulator, **source) -> tuple[list, list[str], int]:
+    inputs = MetadataRecoveryInputs.model_validate(
+        valid_inputs(source=source or {"restore_time": int(emulator.backend.now() - 3600) * 1000}))
+    notes: list[str] = []
+    before = len(emulator.backend.requests())
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
+        problems = preflight(client, inputs, note=notes.append)
+    return problems, notes, len(emulator.backend.requests()) - before
+
+
+@pytest.mark.parametrize("nodes", [1, 20, 256])
+def test_the_requests_do_not_grow_with_the_source_nodes(emulator, nodes):
+    add_source_data_nodes(emulator.backend, nodes)
+    problems, _, sent = run_preflight(emulator)
+    assert problems == []
+    # restorable-instances, restorable-time-interval, related-dn (256 nodes: 2 pages), restorable-data-node of
+    # the first source node (which offers the target's node, so no other is read), whatever the node count
+    assert sent <= 6
+
+
+def test_long_lists_are_cut_and_what_is_not_read_is_noted_not_judged(emulator):
+    add_source_data_nodes(emulator.backend, 256)
+    for index in range(LOOKUP_PAGES * PAGE_SIZE + 10):  # restorable-instances longer than what is read
+        emulator.backend.add_instance(DEMO_PROJECT_ID, instance_id=f"{index:032x}in09")
+    emulator.backend.data_nodes[DATA_NODE].name = "zz-last"  # offered last of many: maybe past a cut
+    problems, notes, sent = run_preflight(emulator)
+    assert sent <= 3 * LOOKUP_PAGES + SOURCE_NODES_CHECKED * LOOKUP_PAGES
+    assert problems == [] or all(p.property != "target.instance_id" for p in problems)
+    assert any("restorable-instances lists (at most 4 pages)" in note for note in notes), notes

@@ -42,7 +42,7 @@ REAL = "server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))"
     (SDK_MAIN, "server = SimpleNamespace(_state=SimpleNamespace(thread_pool=object()))",
      "no ThreadPoolExecutor at _state.thread_pool"),
 ])
-def test_find_provider_pool(module, body, problem):
+def test_find_provider_pool_finds_the_sdk_pool_or_names_what_is_missing(module, body, problem):
     thread, parked, _ = run_fake_main(module, body)
     try:
         pool, found_problem = provider_threads.find_provider_pool(frames_of(thread), thread.ident)

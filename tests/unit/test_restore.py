@@ -1,4 +1,10 @@
-"""Exactly one restore under faults: the create flow (`Restore`) against the emulator.
+"""`restore.Restore`: the create flow carries the decision out, exactly one restore under faults.
+
+It submits once and waits; a throttled POST is sent again, an unclear answer (a lost response, a
+timeout, a 5xx) is resolved through the job list and never sent again; a failed job, a deadline,
+a target that is not empty or a job that cannot be this restore's end in one line naming the
+job, the target and the next step. Right under every emulator setting where the DDM docs are
+silent (which instance a job is bound to, its name, a refusal at once or later, a second POST).
 
 The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, so a
 300-second job takes milliseconds and no test waits for real.
@@ -6,6 +12,8 @@ The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, 
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import datetime, timezone
 
 import httpx
@@ -29,12 +37,14 @@ from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.restore import Restore
 from ddm_resources.waiter import PollSchedule
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.restore_targets import add_restore_targets
+from tests.unknown_hosts import refuse_invalid_names
 
 JOB_SECONDS = 300.0
-INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-          "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+
+
+INPUTS = valid_inputs()
 
 
 @pytest.fixture
@@ -44,16 +54,16 @@ def emulator_clock() -> ManualClock:
 
 
 @pytest.fixture
-def emulator_settings() -> EmulatorSettings:
-    """Jobs of 300 emulated seconds."""
-    return EmulatorSettings(job_seconds=JOB_SECONDS)
+def emulator_settings(request) -> EmulatorSettings:
+    """Jobs of 300 emulated seconds; a test parametrizes the other settings indirectly."""
+    return EmulatorSettings(**{"job_seconds": JOB_SECONDS, **getattr(request, "param", {})})
 
 
 def run(emulator, *, token=TOKEN, lines=None, **inputs):
     """One create flow whose waits move the emulator's clock instead of sleeping."""
     said = lines if lines is not None else []
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0),
-                       clock=emulator.backend.now)
+                       clock=emulator.backend.now, transport=emulator.transport)
     restore = Restore(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
                         schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
                         monotonic=emulator.backend.now, sleep=emulator.backend.advance)
@@ -194,7 +204,7 @@ def test_completed_job_of_the_target_is_named_not_adopted(emulator):
 
 
 def test_explicit_adopt_job_id_sends_no_post(emulator):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
     assert run(emulator, adopt_job_id=job_id).id == job_id
@@ -202,7 +212,7 @@ def test_explicit_adopt_job_id_sends_no_post(emulator):
 
 
 def test_adopt_job_id_of_another_instance_is_refused(emulator):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         job_id = client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
                                          RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
     other = emulator.backend.add_instance(DEMO_PROJECT_ID).id
@@ -226,7 +236,8 @@ def test_token_shorter_than_the_job_is_renewed_and_the_restore_completes(emulato
     emulator.backend.configure(token_ttl_seconds=60)
     manager = PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME,
                               password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
-                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emulator.backend.now)
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=emulator.backend.now,
+                              transport=emulator.transport)
     assert manager.project_id == DEMO_PROJECT_ID
     assert run(emulator, token=manager).status == "Completed"
     assert len(tokens_issued(emulator)) >= JOB_SECONDS / 60
@@ -239,7 +250,8 @@ def test_token_expired_early_is_renewed_once_on_401(emulator):
     frozen = ManualClock()  # the manager believes its token is fresh; DDM says it expired
     manager = PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME,
                               password=SecretStr(DEMO_PASSWORD), domain_name=DEMO_DOMAIN_NAME,
-                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=frozen)
+                              project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0), clock=frozen,
+                              transport=emulator.transport)
     assert run(emulator, token=manager).status == "Completed"
     assert [r for r in emulator.backend.requests() if r.status == 401]
     assert accepted_posts(emulator) == 1
@@ -399,3 +411,211 @@ def test_a_post_answer_naming_the_targets_earlier_failed_job_is_not_taken(emulat
     assert len(recovery_posts(emulator)) == 2
     refused = f"answered with job {failed.id}, but the job list showed it ended before this restore was requested"
     assert any(refused in line for line in lines)
+
+
+# where the DDM docs are silent (issue 13 items 1-3): right under every emulator setting ------------------------
+
+
+def run_without_preflight(emulator):
+    """The create flow with `ddm:preflight false`: what DDM itself answers decides."""
+    client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
+                       clock=emulator.backend.now, transport=emulator.transport)
+    restore = Restore(client, MetadataRecoveryInputs.model_validate(INPUTS), say=lambda line: None,
+                        schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), preflight=False,
+                        clock=emulator.backend.now, monotonic=emulator.backend.now, sleep=emulator.backend.advance)
+    with client:
+        return restore.run()
+
+
+BINDINGS = ("target", "source")
+
+
+NAMES = EmulatorSettings.__dataclass_fields__["job_name"].metadata["choices"]
+
+
+def settings_grid(**choices: tuple) -> list:
+    keys = list(choices)
+    return [pytest.param(dict(zip(keys, values, strict=True)), id="-".join(map(str, values)))
+            for values in itertools.product(*choices.values())]
+
+
+@pytest.mark.parametrize("emulator_settings", settings_grid(job_bound_to=BINDINGS, job_name=NAMES), indirect=True)
+def test_a_lost_answer_finds_its_own_job_under_every_binding_and_name(emulator):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "lose_response", times=1))
+    lines: list[str] = []
+    job = run(emulator, lines=lines)
+    [created] = emulator.backend.all_jobs()
+    assert job.id == created.id and job.status == "Completed"
+    assert len(emulator.backend.requests(method="POST", path_contains="metadata-recovery")) == 1
+    assert any("the only restore job of the target or source" in line for line in lines)
+
+
+@pytest.mark.parametrize("emulator_settings", settings_grid(job_bound_to=BINDINGS), indirect=True)
+def test_a_job_of_another_target_is_never_taken(emulator):
+    target = emulator.backend.instances[TARGET]
+    other_target = emulator.backend.add_instance(DEMO_PROJECT_ID, vpc_id=target.vpc_id, vpc_name=target.vpc_name,
+                                                 subnet_id=target.subnet_id).id
+    node = emulator.backend.data_nodes[DATA_NODE]
+    other_node = emulator.backend.add_data_node(DEMO_PROJECT_ID, vpc_id=node.vpc_id, vpc_name=node.vpc_name,
+                                                subnet_id=node.subnet_id).id
+    other = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=other_target,
+                                              data_nodes=[other_node], backup_id=BACKUP)
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "lose_response", times=1))
+    job = run(emulator)  # the other job was listed before the POST: never this POST's job
+    assert job.id != other.id and job.status == "Completed"
+    assert {j.id for j in emulator.backend.all_jobs()} == {job.id, other.id}
+
+
+@pytest.mark.parametrize("emulator_settings", settings_grid(job_bound_to=("source",)), indirect=True)
+def test_two_new_jobs_on_the_source_are_outcome_unknown_not_a_guess(emulator):
+    target = emulator.backend.instances[TARGET]
+    other_target = emulator.backend.add_instance(DEMO_PROJECT_ID, vpc_id=target.vpc_id, vpc_name=target.vpc_name,
+                                                 subnet_id=target.subnet_id).id
+    node = emulator.backend.data_nodes[DATA_NODE]
+    other_node = emulator.backend.add_data_node(DEMO_PROJECT_ID, vpc_id=node.vpc_id, vpc_name=node.vpc_name,
+                                                subnet_id=node.subnet_id).id
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "lose_response", times=1))
+    original = emulator.backend.restore_metadata
+
+    def also_other(*args, **kwargs):  # another stack restores the same source onto another target meanwhile
+        job = original(*args, **kwargs)
+        original(DEMO_PROJECT_ID, SOURCE, target_instance_id=other_target, data_nodes=[other_node],
+                 backup_id=BACKUP)
+        return job
+
+    emulator.backend.restore_metadata = also_other
+    with pytest.raises(OutcomeUnknownError, match="2 restore jobs of the target or source"):
+        run(emulator)
+
+
+@pytest.mark.parametrize("emulator_settings", settings_grid(job_bound_to=BINDINGS, job_name=NAMES), indirect=True)
+def test_adopt_job_id_takes_its_job_under_every_binding(emulator):
+    job = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                            data_nodes=[DATA_NODE], backup_id=BACKUP)
+    assert run(emulator, adopt_job_id=job.id).id == job.id
+    assert accepted_posts(emulator) == 0
+
+
+@pytest.mark.parametrize("emulator_settings", settings_grid(
+    restore_refusal=("job_fails",), failed_restore_leaves_target=("clean", "dirty"), job_bound_to=BINDINGS),
+    indirect=True)
+def test_a_restore_refused_later_then_a_retry_says_why(emulator):
+    emulator.backend.instances[TARGET].accounts = ["app_user"]  # a target DDM will refuse
+    with pytest.raises(RecoveryError) as first:
+        run_without_preflight(emulator)
+    [failed] = emulator.backend.all_jobs()
+    assert f"DDM job {failed.id} ended Failed" in str(first.value)
+    emulator.backend.instances[TARGET].accounts = []  # the user fixed the account, not the rest
+    clean = emulator.backend.settings.failed_restore_leaves_target == "clean"
+    if clean:
+        assert run_without_preflight(emulator).status == "Completed"
+        return
+    with pytest.raises(RecoveryError) as second:
+        run_without_preflight(emulator)
+    message = str(second.value)
+    assert "new, empty DDM instance" in message or "empty the target" in message
+    if emulator.backend.settings.job_bound_to == "target":
+        assert failed.id in message, "names the earlier failed restore of the target"
+    assert f"DDM job {failed.id} ended Failed" in str(first.value) and "new, empty DDM instance" in str(first.value)
+
+
+REPOSTS = EmulatorSettings.__dataclass_fields__["repost_while_running"].metadata["choices"]
+
+
+AFTER_COMPLETED = EmulatorSettings.__dataclass_fields__["repost_after_completed"].metadata["choices"]
+
+
+@pytest.mark.parametrize("emulator_settings", settings_grid(job_bound_to=BINDINGS, repost_while_running=REPOSTS),
+                         indirect=True)
+def test_a_create_while_the_restore_runs_has_one_outcome_per_answer(emulator):
+    running = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                                data_nodes=[DATA_NODE], backup_id=BACKUP)  # an interrupted run's
+    settings = emulator.backend.settings
+    try:
+        job = run_without_preflight(emulator)
+    except RecoveryError as exc:
+        assert settings.job_bound_to == "source" and settings.repost_while_running != "202 same job"
+        assert "adopt_job_id" in str(exc) and running.id in str(exc), "names the running job and the fix"
+    else:
+        assert job.id == running.id, "the running restore is this resource's: adopted, not doubled"
+        assert settings.job_bound_to == "target" or settings.repost_while_running == "202 same job"
+    assert len(emulator.backend.all_jobs()) == 1
+    if settings.job_bound_to == "target":
+        assert accepted_posts(emulator) == 0 and not recovery_posts(emulator), "adopted before any POST"
+
+
+@pytest.mark.parametrize("emulator_settings", indirect=True,
+                         argvalues=settings_grid(job_bound_to=BINDINGS, repost_after_completed=AFTER_COMPLETED))
+def test_a_create_after_the_restore_completed_never_claims_it_silently(emulator):
+    done = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                             data_nodes=[DATA_NODE], backup_id=BACKUP)
+    emulator.backend.advance(JOB_SECONDS + 1)
+    with pytest.raises(RecoveryError) as info:
+        run_without_preflight(emulator)
+    message = str(info.value)
+    assert done.id in message and "adopt_job_id" in message
+    if emulator.backend.settings.job_bound_to == "target":
+        assert not recovery_posts(emulator), "refused before any POST"
+
+
+# joined sentences in the error of a dropped POST ---------------------------------------------------------------
+
+
+@pytest.mark.real_socket
+def test_a_dropped_restore_post_is_reported_with_single_periods(emulator):
+    """The trial's `...without sending a response.. Check the target's tasks`: httpx's sentence ends a
+    clause of the provider's message, which goes on with its own period."""
+    emulator.backend.add_fault(Fault("POST", "/metadata-recovery$", "drop"))
+    with pytest.raises(OutcomeUnknownError) as info:
+        run(emulator)
+    message = str(info.value)
+    assert "RemoteProtocolError: Server disconnected without sending a response. Check the target's tasks" in message
+    assert ".." not in message.replace("...", "")
+
+
+# a create that cannot start, for a reason another run would only repeat (issue 23 item 12) -------------
+
+
+def test_create_against_a_host_that_does_not_exist_says_to_fix_the_endpoint(monkeypatch):
+    """Item 12 at `up`: the advice matches the cause: set the endpoint, not just "run again"."""
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    from ddm_resources.errors import RecoveryError
+    from ddm_resources.provider import MetadataRecoveryProvider
+
+    asked = refuse_invalid_names(monkeypatch)
+    provider = MetadataRecoveryProvider()
+    provider.configure(ConfigureRequest(Config({"ddm:endpoint": "https://ddm.eu-ch2.sc.otc.t-systems.invalid",
+                                                "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN}, "p")))
+    with pytest.raises(RecoveryError) as info:
+        provider.create(valid_inputs(resource_name="r"))
+    text = str(info.value)
+    assert "this host does not exist" in text and "ddm:endpoint" in text and "nothing was submitted" in text
+    assert text.endswith("Fix that, then run `pulumi up` again.") and asked == ["ddm.eu-ch2.sc.otc.t-systems.invalid"]
+
+
+# an adopted job's elapsed time (issue 23 item 10) ----------------------------------------------------------------
+
+OUTPUT_INPUTS = valid_inputs(resource_name="r")
+
+
+@pytest.mark.parametrize("emulator_settings", [{"job_seconds": 120.0}], indirect=True, ids=["jobs-of-120s"])
+# item 10 ----------------------------------------------------------------------------------------
+
+
+def test_an_adopted_job_counts_its_time_from_its_own_start(emulator):
+    job = emulator.backend.restore_metadata(DEMO_PROJECT_ID, SOURCE, target_instance_id=TARGET,
+                                            data_nodes=[DATA_NODE], backup_id=BACKUP)
+    emulator.backend.advance(29)  # it has run 29 s when `up` comes
+    lines: list[str] = []
+    client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
+                       timeout=httpx.Timeout(2.0), clock=emulator.backend.now, transport=emulator.transport)
+    restore = Restore(client, MetadataRecoveryInputs.model_validate(OUTPUT_INPUTS), say=lines.append,
+                      schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
+                      monotonic=emulator.backend.now, sleep=emulator.backend.advance)
+    with client:
+        assert restore.run().id == job.id
+    progress = [line for line in lines if line.startswith(f"job {job.id} ")]
+    waited = [int(m.group(1)) for line in progress if (m := re.search(r" after (\d+)s", line))]
+    assert waited and waited[0] >= 29, progress  # counted from wait start, it read "after 0s"/"after 5s"
+    assert re.search(r"Completed after 2m0\ds", progress[-1]), progress  # the job's whole length: 120 s

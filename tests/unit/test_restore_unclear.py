@@ -1,4 +1,5 @@
-"""Issue 19 item 2: after an unclear answer to the restore POST, only this POST's job may be taken.
+"""`restore`, the search after an unclear answer (issue 19 item 2):
+after an unclear answer to the restore POST, only this POST's job may be taken.
 
 The jobs seen before are read right before the POST (not before the preflight); a candidate must
 have been created no earlier than the POST less the clock skew; and a job that another resource
@@ -36,7 +37,7 @@ def emulator_settings() -> EmulatorSettings:
 
 def run(emulator, *, ledger=None, preflight=True, **inputs):
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
-                       timeout=httpx.Timeout(2.0), clock=emulator.backend.now)
+                       timeout=httpx.Timeout(2.0), clock=emulator.backend.now, transport=emulator.transport)
     restore = Restore(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=lambda line: None,
                       schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
                       monotonic=emulator.backend.now, sleep=emulator.backend.advance, ledger=ledger,

@@ -1,4 +1,8 @@
-"""`restore_time = "latest"` and `get_restore_window` (issue 10 items 11 and 12)."""
+"""`restore_window`: restorable times and backups of a source, and what `restore_time = "latest"`
+resolves to (issue 10 items 11 and 12). `get_restore_window` (for programs) judges its ID by the
+inputs' ID rule and asks only the source's paths; "latest" is refused when an unreadable range
+may hold the newest time.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ import pytest
 from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, Fault, ManualClock
 from ddm_resources import get_restore_window
 from ddm_resources.client import DdmClient
-from ddm_resources.errors import RecoveryError
+from ddm_resources.errors import ConfigurationError, RecoveryError
 from ddm_resources.inputs import check_inputs
-from ddm_resources.restore_window import RestorableInterval, read_restore_window, untrusted_ranges
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from ddm_resources.restore_window import RestorableInterval, latest_restorable_ms, read_restore_window, untrusted_ranges
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts, valid_inputs
 from tests.unit.test_restore import INPUTS, run
 
 
@@ -28,7 +32,8 @@ def emulator_settings() -> EmulatorSettings:
 
 
 def window(emulator):
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, clock=emulator.backend.now) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, clock=emulator.backend.now,
+                   transport=emulator.transport) as client:
         return read_restore_window(client, SOURCE)
 
 
@@ -58,9 +63,7 @@ def test_latest_is_resolved_at_create_and_recorded_as_restored_to(emulator):
     assert any('restore_time "latest" is ' + str(expected) in line for line in lines)
 
 
-def test_get_restore_window_reads_the_stack_config(emulator, monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "OS_CLOUD", "OS_USERNAME"):
-        monkeypatch.delenv(name, raising=False)
+def test_get_restore_window_reads_the_stack_config(emulator, program_transport):
     before = pulumi.runtime.config.CONFIG.set({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                  "ddm:token": TOKEN})  # a stack's config, as a program sees it
     try:
@@ -70,8 +73,6 @@ def test_get_restore_window_reads_the_stack_config(emulator, monkeypatch):
     assert found.source_instance_id == SOURCE and found.latest_ms == window(emulator).latest_ms
     assert DATA_NODE and TARGET  # the seed's other ids are not involved
 
-
-# A range the service lists with a time this tool cannot read (untrusted input) -----------------
 
 GARBAGE = "sometime-7f3a-GARBAGE"
 """An unreadable time as the service might send it: it must never reach a message."""
@@ -139,3 +140,59 @@ def test_an_unreadable_range_that_ends_before_the_newest_does_not_stop_latest(em
 def test_the_untrusted_ranges_sentence_agrees_in_number(untrusted, total, verb):
     assert untrusted_ranges(untrusted, total).startswith(
         f"{untrusted} of its {total} restorable time ranges (restorable-time-interval) {verb} a time this tool ")
+
+
+# no ID leaves its path segment (trial of main, 30 Nov, item 1) -------------------------------------------------
+
+
+HOSTILE = [
+    "../../../v3/auth/tokens?x=",
+    f"{SOURCE}/../../x",
+    f"{SOURCE}%2F..%2Fx",
+    "..",
+    f"{SOURCE}#x",
+    f"{SOURCE} ",
+    "",
+    "a" * 100_000,
+]
+
+
+def requested(emulator) -> list[str]:
+    return [record.path for record in emulator.backend.requests()]
+
+
+@pytest.fixture
+def stack_config(emulator, program_transport):
+    """The provider's settings as a program's stack config, pointing at the emulator."""
+    before = pulumi.runtime.config.CONFIG.set({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
+                                                 "ddm:token": TOKEN})
+    yield
+    pulumi.runtime.config.CONFIG.reset(before)
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=range(len(HOSTILE)))
+def test_get_restore_window_refuses_what_the_inputs_refuse_and_sends_nothing(emulator, stack_config, bad):
+    with pytest.raises(ConfigurationError) as info:
+        get_restore_window(bad)
+    message = str(info.value)
+    assert message.startswith("get_restore_window: source_instance_id ")
+    (problem,) = check_inputs(valid_inputs(source_instance_id=bad)).problems
+    assert message == f"get_restore_window: {problem.reason}"  # one rule, the inputs' words
+    assert len(message) < 600 and "a" * 100 not in message
+    assert requested(emulator) == []
+
+
+def test_get_restore_window_asks_only_the_source_s_paths(emulator, stack_config):
+    assert get_restore_window(SOURCE).source_instance_id == SOURCE
+    assert requested(emulator) == [f"/v3/{DEMO_PROJECT_ID}/instances/{SOURCE}/backups/restorable-time-interval",
+                                   f"/v3/{DEMO_PROJECT_ID}/backups"]
+
+
+@pytest.mark.parametrize("helper", [read_restore_window, latest_restorable_ms])
+def test_the_public_helpers_taking_a_client_name_themselves(emulator, helper):
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN,
+                   transport=emulator.transport) as client, pytest.raises(ConfigurationError) as info:
+        helper(client, "ddm-prod")
+    assert str(info.value).startswith(f"{helper.__name__}: source_instance_id 'ddm-prod' does not look like the ID "
+                                      "of a DDM instance")
+    assert requested(emulator) == []

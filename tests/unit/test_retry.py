@@ -1,7 +1,12 @@
-"""Retry policy: the pure delay calculation, what is safe to resend, and the client's loop."""
+"""`retry`: when a failed request may be sent again and how long to wait (the pure delay
+calculation, `Retry-After` never making retries faster than the backoff), what is safe to resend
+(a restore POST only when provably not accepted; throttling is status 429 alone), and the one
+retry loop as the client runs it."""
 
 from __future__ import annotations
 
+import email.utils
+import time
 from datetime import datetime, timezone
 
 import httpx
@@ -9,7 +14,7 @@ import pytest
 
 from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.client import DdmClient
-from ddm_resources.errors import ApiError, ConflictError, ServerError, ThrottledError, TransportError
+from ddm_resources.errors import ApiError, ConflictError, ServerError, ThrottledError, TransportError, make_api_error
 from ddm_resources.models import RestoreSource, RestoreTarget
 from ddm_resources.retry import (
     RetryPolicy,
@@ -22,6 +27,8 @@ from ddm_resources.retry import (
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 
 NOW = datetime(2026, 11, 29, 9, 0, 0, tzinfo=timezone.utc)
+
+
 EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
 
 
@@ -34,7 +41,7 @@ EXAMPLE = (SOURCE, RestoreSource(backup_id=BACKUP), RestoreTarget(instance_id=TA
         ("Sun, 29 Nov 2026 09:00:10 GMT", 10.0), ("Sun, 29 Nov 2026 08:59:00 GMT", 0.0),
     ],
 )
-def test_parse_retry_after(header, seconds):
+def test_parse_retry_after_reads_seconds_and_http_dates(header, seconds):
     assert parse_retry_after(header, now=NOW) == seconds
 
 
@@ -49,7 +56,7 @@ POLICY = RetryPolicy(initial_delay=0.5, max_delay=8.0, max_retry_after=60.0, jit
         (1, 7.0, 0.9, 7.0), (1, 0.0, 0.9, 0.3875), (3, 600.0, 0.0, 60.0), (5, 1.0, 0.0, 8.0),  # backoff: the floor
     ],
 )
-def test_backoff_delay(attempt, retry_after, rand, delay):
+def test_backoff_delay_doubles_with_jitter_up_to_the_cap_and_honours_retry_after(attempt, retry_after, rand, delay):
     assert backoff_delay(attempt, POLICY, retry_after, rand) == pytest.approx(delay, abs=1e-4)
 
 
@@ -79,7 +86,7 @@ def test_what_is_safe_to_retry(exc, read, restore):
 
 def client_for(server, **kwargs) -> DdmClient:
     waits: list[float] = []
-    client = DdmClient(server.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, **kwargs)
+    client = DdmClient(server.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, **kwargs, transport=server.transport)
     client.waits = waits
     return client
 
@@ -179,6 +186,55 @@ def test_a_poll_renews_the_token_once_on_401(emulator):
 
     with client_for(emulator) as client:
         job_id = client.restore_metadata(*EXAMPLE)
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, Renewing(), sleep=lambda s: None) as client:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, Renewing(), sleep=lambda s: None,
+                   transport=emulator.transport) as client:
         assert client.poll_job(job_id).id == job_id
     assert [r.status for r in emulator.backend.requests(method="GET", path_contains="/jobs/")] == [401, 200]
+
+
+# throttling is status 429; Retry-After never makes retries faster (issue 19 items 10, 15) ----------------------
+
+
+HTML_0308 = ('<html><body><h1>502 Bad Gateway</h1><pre>{"error_code": "APIGW.0308", '
+             '"error_msg": "The request is throttled."}</pre></body></html>')
+
+
+@pytest.mark.parametrize("status, body", [
+    (503, {"error_code": "APIGW.0308", "error_msg": "The request is throttled."}),
+    (500, {"errCode": "APIGW.0308", "externalMessage": "throttled"}),
+    (502, HTML_0308),
+], ids=["503-json", "500-v1-shape", "502-html"])
+def test_a_5xx_naming_apigw_0308_is_not_throttling_and_the_post_is_sent_once(emulator, status, body):
+    emulator.backend.add_fault(Fault("POST", "metadata-recovery", "respond", status=status, body=body))
+    waits: list[float] = []
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, transport=emulator.transport) as client, \
+            pytest.raises(ServerError) as info:
+        client.restore_metadata(*EXAMPLE)
+    assert not isinstance(info.value, ThrottledError)
+    assert (len(recovery_posts(emulator)), waits) == (1, [])
+
+
+@pytest.mark.parametrize("status, throttled", [(429, True), (400, False), (503, False), (403, False)])
+def test_the_status_alone_decides_throttling(status, throttled):
+    error = make_api_error(status, error_code="APIGW.0308", message="m", request_id="", method="GET", path="/")
+    assert isinstance(error, ThrottledError) is throttled
+
+
+@pytest.mark.parametrize("retry_after", [0.0, None])
+def test_a_retry_after_of_zero_keeps_the_backoff(retry_after):
+    error = make_api_error(429, error_code="APIGW.0308", message="m", request_id="", method="GET", path="/",
+                           retry_after=retry_after)
+    policy = RetryPolicy(initial_delay=0.5, max_delay=8.0, jitter=0.0)
+    assert [retry_delay(error, n, policy, is_retryable_read, 0.0) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+
+
+def test_a_retry_after_date_in_the_past_gives_the_backoff_not_a_burst(emulator):
+    past = email.utils.formatdate(time.time() - 3600, usegmt=True)
+    emulator.backend.add_fault(Fault("GET", "/jobs/", "respond", status=429, headers={"Retry-After": past}, times=3))
+    waits: list[float] = []
+    policy = RetryPolicy(initial_delay=0.5, max_delay=8.0, jitter=0.0)
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=waits.append, retry_policy=policy,
+                   transport=emulator.transport) as client, \
+            pytest.raises(ApiError):
+        client.get_job("0" * 32)
+    assert waits == [0.5, 1.0, 2.0]

@@ -1,4 +1,4 @@
-"""One provider state per process: made by `configure`, shared by concurrent calls, and its
+"""`run_state.RunState`: one provider state per process: made by `configure`, shared by concurrent calls, and its
 ledger of targets (one restore per target within a run, nothing re-adopted on replace)."""
 
 from __future__ import annotations
@@ -13,17 +13,14 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import RecoveryError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.run_state import RunState
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field, recovery_posts, valid_inputs
 from tests.restore_targets import add_restore_targets
 
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}}
+GOOD = valid_inputs()
 
 
 @pytest.fixture
-def provider(emulator, monkeypatch) -> MetadataRecoveryProvider:
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
-        monkeypatch.delenv(name, raising=False)
+def provider(emulator) -> MetadataRecoveryProvider:
     return configured(emulator)
 
 
@@ -80,6 +77,7 @@ def test_racing_creates_onto_one_target_send_one_post(provider, emulator, create
 
 def configured(emulator) -> MetadataRecoveryProvider:
     provider = MetadataRecoveryProvider()
+    provider.transport = emulator.transport
     provider.configure(ConfigureRequest(Config({
         "ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN,
         "ddm:pollInterval": "0.2"}, "ddm-metadata-recovery")))
@@ -130,9 +128,7 @@ def test_a_new_run_adopts_a_running_restore_and_says_why(provider, emulator, cap
     assert "created within ddm:adoptWindow (24h)" in line
 
 
-def test_the_provider_keeps_latest_in_its_inputs_and_reports_restored_to(emulator, monkeypatch):
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PROJECT_ID", "DDM_ENDPOINT", "DDM_PREFLIGHT"):
-        monkeypatch.delenv(name, raising=False)
+def test_the_provider_keeps_latest_in_its_inputs_and_reports_restored_to(emulator):
     provider = configured(emulator)
     checked = provider.check({}, {**GOOD, "source": {"restore_time": "latest"}})
     assert checked.failures == [] and checked.inputs["source"] == {"restore_time": "latest"}

@@ -1,4 +1,6 @@
-"""Provider settings from stack config, OS_* variables and clouds.yaml; IAM token handling."""
+"""`settings`: the provider's settings from `ddm:*` stack config, `OS_*` variables and clouds.yaml;
+IAM token handling. The OTC Pulumi provider's `opentelekomcloud:*` keys are read below `ddm:*`
+and above the environment; a mistyped `ddm:*` key warns (issue 23 item 7)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from pydantic import SecretStr
 
 from ddm_emulator import DEMO_DOMAIN_NAME, DEMO_PASSWORD, DEMO_PROJECT_ID, DEMO_PROJECT_NAME, DEMO_USER_NAME
 from ddm_resources.auth import PasswordToken
-from ddm_resources.errors import AuthenticationError, ConfigurationError
-from ddm_resources.settings import resolve_settings
+from ddm_resources.errors import AuthenticationError, ConfigurationError, TransportError
+from ddm_resources.settings import provider_config, resolve_settings
+from tests.conftest import SOURCE, TOKEN
 from tests.local_tls import LocalTlsServer, make_cert
 
 PASSWORD = "s3cr3t-Passw0rd!"
+
 
 CLOUDS = """
 clouds:
@@ -31,6 +35,8 @@ clouds:
   other:
     auth: {token: abc}
 """
+
+
 SECURE = f"""
 clouds:
   otc:
@@ -157,7 +163,8 @@ def test_accepted_edge_values_of_the_validated_settings():
 
 def manager(emulator, password=DEMO_PASSWORD):
     return PasswordToken(auth_url=f"{emulator.url}/v3", username=DEMO_USER_NAME, password=SecretStr(password),
-                           domain_name=DEMO_DOMAIN_NAME, project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0))
+                           domain_name=DEMO_DOMAIN_NAME, project_name=DEMO_PROJECT_NAME, timeout=httpx.Timeout(2.0),
+                           transport=emulator.transport)
 
 
 def test_iam_login_caches_the_token_and_learns_the_project(emulator):
@@ -177,6 +184,7 @@ def test_iam_wrong_password_is_an_authentication_error_without_the_password(emul
 
 
 # credentials as they arrive from .env files and pasted values (issue 8 item 2) -----------------
+
 
 TOKEN_CR = "MIIsecretTOKEN42"
 
@@ -208,15 +216,16 @@ def test_a_line_break_inside_a_credential_is_refused_naming_the_variable_not_the
 def test_a_token_with_a_windows_line_ending_works_against_the_api(emulator):
     """The stripped token reaches DDM: one request, no retry, no 401 (was: retried as an outage)."""
     from ddm_resources.client import DdmClient
-    from tests.conftest import TOKEN
 
     s = settings(env={"OS_TOKEN": f"{TOKEN}\r", "OS_PROJECT_ID": DEMO_PROJECT_ID, "DDM_ENDPOINT": emulator.url})
-    with DdmClient(s.endpoint, s.project_id, s.token.get_secret_value(), http_options=s.http) as client:
+    with DdmClient(s.endpoint, s.project_id, s.token.get_secret_value(), http_options=s.http,
+                   transport=emulator.transport) as client:
         assert client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09") is not None
     assert [r.status for r in emulator.backend.requests()] == [200]
 
 
 # TLS and proxy settings (issue 8 items 5 and 6) --------------------------------------------------
+
 
 READY = {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"}
 
@@ -269,7 +278,6 @@ def https_emulator(tls):
 
     from ddm_emulator import DdmBackend
     from ddm_emulator.app import EmulatorApp
-    from tests.conftest import TOKEN
 
     backend = DdmBackend(job_seconds=0.3)
     backend.add_static_token(TOKEN, DEMO_PROJECT_ID)
@@ -285,7 +293,6 @@ def https_emulator(tls):
 @pytest.mark.parametrize("extra, works", [({}, False), ("cacert", True), ({"OS_INSECURE": "1"}, True)])
 def test_a_private_ca_is_trusted_only_when_configured(https_emulator, tls, extra, works):
     """Against a real TLS server: certifi refuses the private CA, OS_CACERT or OS_INSECURE make it work."""
-    from tests.conftest import TOKEN
 
     url, backend = https_emulator
     extra = {"OS_CACERT": str(tls[0])} if extra == "cacert" else extra
@@ -315,7 +322,6 @@ def trust_files(tls, tmp_path_factory):
 ])
 def test_what_the_readme_says_is_trusted(https_emulator, trust_files, env, works):
     """docs/configuration.md's "TLS and proxies" list, against a real TLS server whose CA is `trust_files["server"]`."""
-    from tests.conftest import TOKEN
 
     url, backend = https_emulator
     config = {k: trust_files[v] for k, v in env.items() if k.startswith("ddm:")}
@@ -443,11 +449,7 @@ class TlsProxy(LocalTlsServer):
 
 
 @pytest.fixture
-def tls_proxy(tls, monkeypatch):
-    from ddm_resources.http_options import PROXY_VARIABLES
-
-    for name in (name for names in PROXY_VARIABLES.values() for name in names):
-        monkeypatch.delenv(name, raising=False)
+def tls_proxy(tls):
     proxy = TlsProxy(*tls)
     yield proxy
     proxy.close()
@@ -462,7 +464,6 @@ def test_an_https_proxy_is_verified_with_the_configured_ca(tls_proxy, tls, https
     the private CA of OS_CACERT: the proxy's TLS trusts that CA as the endpoint's does (a CONNECT
     tunnel to an https:// endpoint, a forwarded request to an http:// one); without it, certifi
     refuses the proxy and nothing reaches the service."""
-    from tests.conftest import TOKEN
 
     url, backend = https_emulator if endpoint == "https" else (emulator.url, emulator.backend)
     monkeypatch.setenv("HTTPS_PROXY" if endpoint == "https" else "HTTP_PROXY", tls_proxy.url)
@@ -479,7 +480,7 @@ def test_an_https_proxy_is_verified_with_the_configured_ca(tls_proxy, tls, https
 def test_no_proxy_still_bypasses_an_https_proxy_with_a_ca_setting(tls_proxy, tls, https_emulator, monkeypatch,
                                                                   no_proxy):
     from ddm_resources.client import DdmClient
-    from tests.conftest import SOURCE, TOKEN
+    from tests.conftest import SOURCE
 
     url, backend = https_emulator
     monkeypatch.setenv("HTTPS_PROXY", tls_proxy.url)
@@ -499,6 +500,7 @@ def test_system_trust_store_uses_truststore():
 
 
 # clouds.yaml as users write it, read by openstack.config (issue 10 item 4) ----------------------
+
 
 USER_FILES = """
 clouds:
@@ -583,6 +585,7 @@ def test_openstacksdk_is_imported_only_when_a_cloud_is_named():
 
 # endpoints from the IAM catalog, IAM messages (issue 10 items 5 and 6) ----------------------------
 
+
 def login_env(emulator, **extra):
     return {"OS_AUTH_URL": f"{emulator.url}/v3", "OS_USERNAME": DEMO_USER_NAME, "OS_PASSWORD": DEMO_PASSWORD,
             "OS_USER_DOMAIN_NAME": DEMO_DOMAIN_NAME, "OS_PROJECT_NAME": DEMO_PROJECT_NAME, **extra}
@@ -593,16 +596,18 @@ def test_the_ddm_endpoint_comes_from_the_iam_catalog_when_unset(emulator):
 
     s = settings(env=login_env(emulator))
     assert s.endpoint == "https://ddm.eu-de.otc.t-systems.com"  # the pattern, before any login
-    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0))) == emulator.url
+    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport)) == emulator.url
     pinned = settings(env=login_env(emulator, DDM_ENDPOINT="http://127.0.0.1:9"))
-    assert ddm_endpoint(pinned, token_source(pinned, timeout=httpx.Timeout(2.0))) == "http://127.0.0.1:9"
+    assert ddm_endpoint(pinned, token_source(pinned, timeout=httpx.Timeout(2.0),
+                                             transport=emulator.transport)) == "http://127.0.0.1:9"
 
 
 def test_no_catalog_entry_falls_back_to_the_host_pattern(emulator):
     from ddm_resources.auth import ddm_endpoint, token_source
 
     s = settings(env=login_env(emulator, OS_REGION_NAME="eu-nl"))  # the catalog lists eu-de only
-    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0))) == "https://ddm.eu-nl.otc.t-systems.com"
+    assert ddm_endpoint(s, token_source(s, timeout=httpx.Timeout(2.0),
+                                        transport=emulator.transport)) == "https://ddm.eu-nl.otc.t-systems.com"
 
 
 def test_login_by_domain_id(emulator):
@@ -611,7 +616,8 @@ def test_login_by_domain_id(emulator):
 
     env = login_env(emulator, OS_USER_DOMAIN_ID=DEMO_DOMAIN_ID)
     del env["OS_USER_DOMAIN_NAME"]
-    assert token_source(settings(env=env), timeout=httpx.Timeout(2.0)).project_id == DEMO_PROJECT_ID
+    assert token_source(settings(env=env), timeout=httpx.Timeout(2.0),
+                        transport=emulator.transport).project_id == DEMO_PROJECT_ID
 
 
 def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
@@ -619,7 +625,7 @@ def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
 
     s = settings({"ddm:username": DEMO_USER_NAME}, login_env(emulator, OS_PASSWORD=PASSWORD))
     with pytest.raises(AuthenticationError) as info:
-        token_source(s, timeout=httpx.Timeout(2.0)).get()
+        token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport).get()
     text = str(info.value)
     assert f"IAM login at {emulator.url}/v3 for user 'demo'" in text
     assert "user from ddm:username" in text and "password from OS_PASSWORD" in text
@@ -630,7 +636,6 @@ def test_an_iam_failure_names_iam_the_url_the_user_and_the_origins(emulator):
 @pytest.mark.real_socket
 def test_an_unreachable_iam_names_its_url():
     from ddm_resources.auth import token_source
-    from ddm_resources.errors import TransportError
 
     s = settings(env={"OS_AUTH_URL": "http://127.0.0.1:9/v3", "OS_USERNAME": "u", "OS_PASSWORD": PASSWORD,
                       "OS_DOMAIN_NAME": "d", "OS_PROJECT_ID": "p"})
@@ -643,7 +648,6 @@ def test_an_unreachable_iam_names_its_url():
 @pytest.mark.real_socket
 def test_a_connection_error_names_the_host():
     from ddm_resources.client import DdmClient
-    from ddm_resources.errors import TransportError
     from ddm_resources.retry import RetryPolicy
 
     with DdmClient("http://user:proxy-pass@127.0.0.1:9", "p", "t", retry_policy=RetryPolicy(max_attempts=1)) as client:
@@ -657,9 +661,8 @@ def test_api_not_published_says_ddm_is_not_at_that_host_and_how_to_set_the_endpo
     from ddm_resources.client import DdmClient
     from ddm_resources.errors import NotFoundError
     from ddm_resources.preflight import preflight_unavailable
-    from tests.conftest import TOKEN
 
-    with DdmClient(f"{emulator.url}/not-ddm", DEMO_PROJECT_ID, TOKEN) as client:
+    with DdmClient(f"{emulator.url}/not-ddm", DEMO_PROJECT_ID, TOKEN, transport=emulator.transport) as client:
         with pytest.raises(NotFoundError) as info:
             client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09")
     text = str(info.value)
@@ -670,6 +673,7 @@ def test_api_not_published_says_ddm_is_not_at_that_host_and_how_to_set_the_endpo
 
 
 # AK/SK request signing (issue 10 item 7) ----------------------------------------------------------
+
 
 AK, SK = "AKEXAMPLE0000000", "sk-Secret0000-0123456789"
 
@@ -683,9 +687,9 @@ def test_access_key_signing_is_verified_by_the_emulator(emulator, secret, works)
     emulator.backend.add_access_key(AK, SK, DEMO_PROJECT_ID)
     s = settings(env={"OS_ACCESS_KEY": AK, "OS_SECRET_KEY": secret, "OS_PROJECT_ID": DEMO_PROJECT_ID,
                       "DDM_ENDPOINT": emulator.url})
-    signer = token_source(s, timeout=httpx.Timeout(2.0))
+    signer = token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport)
     assert isinstance(signer, AkSkSigner) and secret not in repr(signer)
-    with DdmClient(s.endpoint, s.project_id, signer) as client:
+    with DdmClient(s.endpoint, s.project_id, signer, transport=emulator.transport) as client:
         if works:  # a GET with a query and a POST with a body, both signed
             assert client.restorable_instances("1f5c9fd6cd984056ba89c8c87cc03278in09") is not None
             from tests.unit.test_client import EXAMPLE
@@ -718,7 +722,6 @@ def _assert_verifies(s, backend, works: bool) -> None:
     """One lookup with settings `s` against the TLS emulator `backend`: it reaches the server only
     when the server's certificate verifies (`works`), else fails with CERTIFICATE_VERIFY_FAILED."""
     from ddm_resources.client import DdmClient
-    from ddm_resources.errors import TransportError
     from ddm_resources.retry import RetryPolicy
     from tests.conftest import SOURCE, TOKEN
 
@@ -730,3 +733,83 @@ def _assert_verifies(s, backend, works: bool) -> None:
             with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
                 c.restorable_instances(SOURCE)
     assert len(backend.requests()) - before == (1 if works else 0)
+
+
+@pytest.mark.parametrize("value", ["٣h", "٣", "٢٤.٥"])
+def test_adopt_window_with_non_ascii_digits_is_refused(value):
+    """`ddm:adoptWindow` is parsed by the shared `parse_duration` (the settings' own check is the docs lane's)."""
+    from ddm_resources.errors import ConfigurationError
+    from ddm_resources.settings import resolve_settings
+
+    with pytest.raises(ConfigurationError, match="^ddm:adoptWindow must be "):
+        resolve_settings({"ddm:adoptWindow": value}.get, {"OS_TOKEN": "t", "OS_PROJECT_ID": "p"})
+
+
+# the OTC Pulumi provider's config, below ddm:* (issue 23 item 7) -----------------------------------------------
+
+
+
+OTC_LOGIN = {
+    "opentelekomcloud:authUrl": "https://iam.eu-nl.otc.t-systems.com/v3",
+    "opentelekomcloud:userName": "otc-user",
+    "opentelekomcloud:password": "otc-Passw0rd",
+    "opentelekomcloud:domainName": "OTC00000000001000000001",
+    "opentelekomcloud:tenantName": "eu-nl_dr",
+}
+
+
+def test_the_otc_provider_config_is_read_below_ddm_keys_and_above_the_environment():
+    s = settings({**OTC_LOGIN, "ddm:username": "ddm-user"}, {"OS_USERNAME": "env-user", "OS_PASSWORD": "env-Pw"})
+    assert (s.username, s.origins["username"]) == ("ddm-user", "ddm:username")
+    assert (s.password.get_secret_value(), s.origins["password"]) == ("otc-Passw0rd", "opentelekomcloud:password")
+    assert (s.project_name, s.origins["project_name"]) == ("eu-nl_dr", "opentelekomcloud:tenantName")
+    assert (s.domain_name, s.region) == ("OTC00000000001000000001", "eu-nl")
+    assert (s.auth_url, s.origins["auth_url"]) == ("https://iam.eu-nl.otc.t-systems.com/v3", "opentelekomcloud:authUrl")
+
+
+@pytest.mark.parametrize("key, field, value", [
+    ("accessKey", "access_key", AK), ("secretKey", "secret_key", SK), ("securityToken", "security_token", "st"),
+    ("tenantId", "project_id", "p1"), ("region", "region", "eu-ch2"), ("cacertFile", "cacert", None),
+    ("insecure", "insecure", None), ("token", "token", None), ("domainId", "domain_id", "d1"),
+])
+def test_every_otc_provider_key_reaches_its_setting(key, field, value):
+    from ddm_resources.settings import _OTC_KEYS
+
+    assert _OTC_KEYS[field] == key
+    if value is not None:
+        config = {"opentelekomcloud:accessKey": AK, "opentelekomcloud:secretKey": SK,
+                  "opentelekomcloud:tenantId": "p0", f"opentelekomcloud:{key}": value}
+        s = settings(config)
+        got = getattr(s, field)
+        assert (got.get_secret_value() if hasattr(got, "get_secret_value") else got) == value
+        assert s.origins[field] == f"opentelekomcloud:{key}"
+
+
+def test_iam_login_from_the_otc_provider_config_names_where_each_value_came_from(emulator):
+    from ddm_resources.auth import token_source
+
+    emulator_login = {"opentelekomcloud:authUrl": f"{emulator.url}/v3", "opentelekomcloud:userName": DEMO_USER_NAME,
+                      "opentelekomcloud:password": "wrong-Passw0rd", "opentelekomcloud:domainName": DEMO_DOMAIN_NAME,
+                      "opentelekomcloud:tenantName": DEMO_PROJECT_NAME}
+    s = settings(emulator_login)
+    with pytest.raises(AuthenticationError) as info:
+        token_source(s, timeout=httpx.Timeout(2.0), transport=emulator.transport).get()
+    text = str(info.value)
+    assert "user from opentelekomcloud:userName" in text and "password from opentelekomcloud:password" in text
+    assert "wrong-Passw0rd" not in text
+    good = settings({**emulator_login, "opentelekomcloud:password": DEMO_PASSWORD})
+    assert token_source(good, timeout=httpx.Timeout(2.0), transport=emulator.transport).project_id == DEMO_PROJECT_ID
+
+
+def test_provider_config_keeps_both_namespaces_and_warns_about_a_mistyped_key(capsys):
+    raw = {"ddm:projectID": "p", "ddm:endpont": "http://x", "ddm:token": "t", "ddm:zzzz": "1",
+           "opentelekomcloud:userName": "otc-user", "proj:sourceInstanceId": SOURCE}
+    config = provider_config(raw.get, raw)
+    assert config == {"token": "t", "opentelekomcloud:userName": "otc-user"}
+    out = capsys.readouterr().out
+    assert "ddm:projectID is not a setting of ddm-resources and is ignored; did you mean ddm:projectId?" in out
+    assert "ddm:endpont is not a setting" in out and "did you mean ddm:endpoint?" in out
+    assert "ddm:zzzz is not a setting" in out and "configuration table" in out
+    assert "http://x" not in out and out.count("ddm:projectID is not") == 1
+    provider_config(raw.get, raw)
+    assert capsys.readouterr().out == ""  # once per process

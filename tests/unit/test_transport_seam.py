@@ -1,7 +1,7 @@
 """The in-process transport seam: `MetadataRecoveryProvider.transport` (and `RunState(transport=)`)
 carries every DDM and IAM request of the provider to the emulator, with no class-wide patch of
-httpx and no socket (the autouse guard of tests/unit fails a test that opens one). Examples for
-moving the other tests off the `emulator` fixture's patch of `httpx.HTTPTransport.handle_request`."""
+httpx and no socket (the autouse guard of tests/unit fails a test that opens one). Every other
+test of tests/unit reaches the emulator the same way (`emulator.transport`, tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,10 @@ from ddm_emulator import (
     wsgi_transport,
 )
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import SOURCE, TOKEN, valid_inputs
 
 URL = "http://ddm.seam.test"  # no resolver knows it: only the injected transport can reach it
-GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-        "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}, "resource_name": "seam"}
+GOOD = valid_inputs(resource_name="seam")
 
 
 @pytest.fixture
@@ -52,8 +51,6 @@ def test_check_and_create_reach_the_emulator_through_the_injected_transport(back
 
 def test_the_iam_login_goes_through_the_injected_transport_too(backend, monkeypatch):
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", pytest.fail)
-    for name in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_CLOUD", "OS_PROJECT_ID", "OS_ACCESS_KEY"):
-        monkeypatch.delenv(name, raising=False)
     provider = provider_over(backend, **{"ddm:authUrl": f"{URL}/v3", "ddm:username": DEMO_USER_NAME,
                                          "ddm:password": DEMO_PASSWORD, "ddm:domainName": DEMO_DOMAIN_NAME,
                                          "ddm:projectName": DEMO_PROJECT_NAME})

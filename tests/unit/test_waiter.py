@@ -1,9 +1,14 @@
-"""The job waiter, driven by a fake clock: no test sleeps for real."""
+"""`waiter.wait_for_job`: waits for a job with a deadline and progress lines, acting on each
+status as the status table says; an outage or an unreadable answer (even one longer than
+`MAX_BODY`) is ridden out until the deadline, which names it. Driven by a fake clock (or the
+emulator's): no test sleeps for real."""
 
 from __future__ import annotations
 
 import pytest
 
+from ddm_emulator import Fault, ManualClock
+from ddm_resources.client import DdmClient
 from ddm_resources.errors import (
     AuthenticationError,
     JobError,
@@ -14,10 +19,12 @@ from ddm_resources.errors import (
     TransportError,
     UnreadableAnswerError,
 )
+from ddm_resources.http_body import MAX_BODY
 from ddm_resources.job_status import job_outcome
-from ddm_resources.models import Job, JobResponse
+from ddm_resources.models import Job, JobResponse, RestoreSource, RestoreTarget
 from ddm_resources.poll_plan import Observation, completion_window
 from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
+from tests.conftest import BACKUP, DATA_NODE, PROJECT_ID, SOURCE, TARGET, TOKEN
 
 
 class FakeClock:
@@ -246,8 +253,6 @@ def test_a_throttled_poll_waits_at_least_its_retry_after():
     assert clock.sleeps == [0.0, 25.0]
 
 
-# The status table of the waiter's docstring, row by row -------------------------------------
-
 STATUS_TABLE = [
     ("Completed", "completed"), ("completed", "completed"), ("COMPLETED", "completed"), (" Completed ", "completed"),
     ("Failed", "failed"), ("failed", "failed"), ("FAILED", "failed"),
@@ -337,3 +342,46 @@ def test_every_pause_longer_than_progress_every_is_announced():
     assert announced == {i: clock.sleeps[i] for i in long}
     assert reports[-1].job.status == "Completed" and reports[-1].next_poll is None
     assert "next check in 2m00s" in reports[-2].describe()
+
+
+# a job answer longer than MAX_BODY during a wait (trial of main, 30 Nov, item 2) -------------------------------
+
+
+@pytest.fixture
+def emulator_clock() -> ManualClock:
+    return ManualClock()
+
+
+def oversized(job_id: str) -> dict:
+    return {"job": {"id": job_id, "status": "Running", "pad": "n" * (2 * MAX_BODY)}}
+
+
+def start(client: DdmClient) -> str:
+    return client.restore_metadata(SOURCE, RestoreSource(backup_id=BACKUP),
+                                   RestoreTarget(instance_id=TARGET, data_nodes=[DATA_NODE]))
+
+
+def polls(emulator, job_id: str) -> list[int]:
+    return [r.status for r in emulator.backend.requests(method="GET", path_contains=f"/jobs/{job_id}")]
+
+
+def test_an_oversized_poll_answer_is_ridden_out(emulator, emulator_clock):
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN, clock=emulator_clock, transport=emulator.transport) as client:
+        job_id = start(client)
+        emulator.backend.add_fault(Fault("GET", f"/jobs/{job_id}$", "respond", status=200, body=oversized(job_id),
+                                         times=2))
+        job = wait_for_job(client.poll_job, job_id, timeout=600, clock=emulator_clock, sleep=emulator_clock.advance)
+    assert job.status == "Completed"
+    assert len(polls(emulator, job_id)) == 3  # two oversized answers, each sent once, then the job
+
+
+def test_oversized_answers_until_the_deadline_are_named_in_the_timeout(emulator, emulator_clock):
+    with DdmClient(emulator.url, PROJECT_ID, TOKEN, clock=emulator_clock, transport=emulator.transport) as client:
+        job_id = start(client)
+        emulator.backend.add_fault(Fault("GET", f"/jobs/{job_id}$", "respond", status=200, body=oversized(job_id)))
+        with pytest.raises(JobTimeoutError) as info:
+            wait_for_job(client.poll_job, job_id, timeout=600, clock=emulator_clock, sleep=emulator_clock.advance)
+    assert info.value.last_status is None
+    assert f"GET /v3/{PROJECT_ID}/jobs/{job_id}" in info.value.last_error
+    assert "the answer is longer than 1048576 bytes; not read" in str(info.value)
+    assert len(polls(emulator, job_id)) > 2  # polled on until the deadline

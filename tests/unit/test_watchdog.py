@@ -1,4 +1,4 @@
-"""The provider process's engine watchdog: it exits once the engine stops listening."""
+"""`watchdog`: the provider process's engine watchdog: it exits once the engine stops listening."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`MetadataRecovery` takes arguments as Pulumi's generated SDKs do (issue 10 item 2).
+"""`resource.MetadataRecovery` takes arguments as Pulumi's generated SDKs do (issue 10 item 2).
 
 An Args object, keyword arguments, plain dicts (typed `...ArgsDict`), and `Output`s anywhere
 inside all register the same inputs. Registration runs under Pulumi's own test mocks (the
@@ -21,10 +21,9 @@ from ddm_resources import (
     RestoreTargetArgs,
     TimeoutsArgs,
 )
-from tests.conftest import BACKUP, DATA_NODE, REPO, SOURCE, TARGET
+from tests.conftest import BACKUP, DATA_NODE, REPO, SOURCE, TARGET, valid_inputs
 
-EXPECTED = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-            "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}, "timeouts": {"create": "90m"}}
+EXPECTED = valid_inputs(timeouts={"create": "90m"})
 
 
 class Recorder(pulumi.runtime.Mocks):

@@ -1,4 +1,5 @@
-"""A local clock 20 minutes off (a laptop, a CI runner without NTP) and the service's clock (issue 19
+"""`service_clock`: the service's clock, learned from `Date`, wherever the service's times are compared
+or signed. A local clock 20 minutes off (a laptop, a CI runner without NTP) and the service's clock (issue 19
 item 14). Before: with AK/SK every request was refused and the message blamed the token or IAM login;
 with a token and the clock behind, the restore completed on DDM but every answer about its own job
 was refused as "created 20 min after now" until the deadline; with the clock ahead, the job list was
@@ -20,11 +21,10 @@ from ddm_resources.errors import AuthenticationError
 from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.restore import Restore
 from ddm_resources.waiter import PollSchedule
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import TOKEN, recovery_posts, valid_inputs
 
 SHIFT = 20 * 60.0
-INPUTS = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-          "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}, "timeouts": {"create": "10m"}}
+INPUTS = valid_inputs(timeouts={"create": "10m"})
 ACCESS_KEY, SECRET_KEY = "CLOCKTESTAK0123456789", "clock-test-secret-key-0123456789abcdef"
 
 
@@ -46,7 +46,7 @@ def run(emulator, shift: float, token: object = TOKEN):
         return backend.now() + shift
 
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=backend.advance,  # type: ignore[arg-type]
-                       timeout=httpx.Timeout(2.0), clock=local)
+                       timeout=httpx.Timeout(2.0), clock=local, transport=emulator.transport)
     restore = Restore(client, MetadataRecoveryInputs.model_validate(INPUTS), say=lambda line: None,
                       schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=local,
                       monotonic=backend.now, sleep=backend.advance)
@@ -79,7 +79,7 @@ def test_aksk_with_the_clock_20_minutes_off_signs_by_the_service_clock(emulator,
 
 def test_a_refusal_names_the_clock_difference(emulator):
     with DdmClient(emulator.url, DEMO_PROJECT_ID, "not-a-valid-token-0123456789",
-                   clock=lambda: emulator.backend.now() - SHIFT) as client, \
+                   clock=lambda: emulator.backend.now() - SHIFT, transport=emulator.transport) as client, \
             pytest.raises(AuthenticationError) as info:
         client.get_job("0" * 32)
     assert "this machine's clock is 20 min behind the service's (by the Date of its answers)" in str(info.value)

@@ -1,4 +1,5 @@
-"""Issue 19 item 12: the lookups before the restore POST count against `timeouts.create`; the POST
+"""`restore`, the time before the POST (issue 19 item 12):
+the lookups before the restore POST count against `timeouts.create`; the POST
 is never sent with less than the time kept for the job (`restore.kept_for_the_job`) left, and the
 error says so; a preview's reads have an overall bound too (`preview.PREVIEW_SECONDS`)."""
 

@@ -1,4 +1,5 @@
-"""Issue 19 item 1: a running job of the target is adopted only when its name is a restore-job name
+"""`adoption` (with `job_status.is_restore_job_name`), issue 19 item 1:
+a running job of the target is adopted only when its name is a restore-job name
 (`job_status.RESTORE_JOB_NAMES`, any letter case); any other running job refuses the create and
 the preview, naming the job, its name and `adopt_job_id`, and nothing is submitted."""
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from ddm_resources.client import DdmClient
-from tests.conftest import BACKUP, PROJECT_ID, SOURCE, TOKEN
+from tests.conftest import PROJECT_ID, TOKEN, valid_inputs
 from tests.grpc.conftest import ProviderProcess
 from tests.restore_targets import FROZEN_JOB_SECONDS as JOB_SECONDS
 from tests.restore_targets import add_restore_targets, emulator_clock, emulator_settings  # noqa: F401 (fixtures: a frozen emulator)
@@ -42,10 +42,8 @@ def test_more_than_four_creates_run_at_once(emulator, provider_config):
 
     def create(target) -> None:
         try:
-            results[target.instance_id] = process.create({
-                "source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
-                "target": {"instance_id": target.instance_id, "data_nodes": [target.data_node]},
-            })
+            results[target.instance_id] = process.create(valid_inputs(
+                target={"instance_id": target.instance_id, "data_nodes": [target.data_node]}))
         except Exception as exc:  # reported by the assertion below
             results[target.instance_id] = exc
 

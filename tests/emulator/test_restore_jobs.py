@@ -1,6 +1,7 @@
 """What a job reports while it runs: progress curves (issue 9 item 4) and status values in
 other spellings, the job-list-only states, unknown values, a missing or null status (issue 7
-item 4), all over a real socket."""
+item 4), all over a real socket. A job's times take the documented shape, or the one
+`job_time_format` sets (`restore_jobs.py`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from ddm_emulator.models import PROGRESS_CURVES, progress_percent
 from .conftest import JOB_SECONDS, PROJECT, RECOVERY, doc_body
 
 JOBS = f"/v3/{PROJECT}/jobs"
+
+
 FRACTIONS = (0.0, 0.1, 0.3, 0.5, 0.79, 0.81, 0.99)
 
 
@@ -124,3 +127,17 @@ def test_bad_status_overrides_are_400(client, auth):
     job_id = start(client, auth)
     for body in ({"status": 5}, {"status": "x", "field": "gone"}, {"status": "x", "list_only": "yes"}):
         assert client.post(f"/_emulator/jobs/{job_id}/status", json=body).status_code == 400, body
+
+
+# the documented time shape (issue 12) --------------------------------------------------------------------------
+
+
+def test_jobs_take_the_documented_time_shape_and_the_job_time_format_setting(client, auth, backend):
+    job_id = client.post(RECOVERY, json=doc_body(), headers=auth).json()["job_id"]
+    shapes = {}
+    for style in ("+0000", "+0100", "Z"):
+        backend.configure(job_time_format=style)
+        shapes[style] = client.get(f"{JOBS}/{job_id}", headers=auth).json()["job"]["created_time"]
+
+    assert shapes["+0000"].endswith("+0000") and shapes["Z"].endswith("Z") and shapes["+0100"].endswith("+0100")
+    assert shapes["+0000"][:19] == shapes["Z"][:19] != shapes["+0100"][:19]
