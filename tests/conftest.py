@@ -37,10 +37,21 @@ DOC_EXAMPLE_BODY: dict[str, Any] = {
 RECOVERY_PATH = "/backups/metadata-recovery"
 
 
+TEST_SETTINGS = EmulatorSettings(job_seconds=0.3)
+"""What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its (strict) default."""
+
+
+def seeded_emulator(settings: EmulatorSettings = TEST_SETTINGS, clock: Clock = time.time) -> EmulatorServer:
+    """A seeded emulator accepting `TOKEN` for `PROJECT_ID`, to be started (`with ... as server:`)."""
+    backend = DdmBackend(settings, clock=clock)
+    backend.add_static_token(TOKEN, PROJECT_ID)
+    return EmulatorServer(backend)
+
+
 @pytest.fixture
 def emulator_settings() -> EmulatorSettings:
-    """What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its (strict) default."""
-    return EmulatorSettings(job_seconds=0.3)
+    """What the `emulator` fixture starts with: `TEST_SETTINGS`."""
+    return TEST_SETTINGS
 
 
 @pytest.fixture
@@ -52,9 +63,7 @@ def emulator_clock() -> Clock:
 @pytest.fixture
 def emulator(emulator_settings: EmulatorSettings, emulator_clock: Clock) -> Iterator[EmulatorServer]:
     """A seeded emulator on a free port, accepting `TOKEN` for `PROJECT_ID`."""
-    backend = DdmBackend(emulator_settings, clock=emulator_clock)
-    backend.add_static_token(TOKEN, PROJECT_ID)
-    with EmulatorServer(backend) as server:
+    with seeded_emulator(emulator_settings, emulator_clock) as server:
         yield server
 
 

@@ -19,7 +19,8 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from ddm_emulator import DEMO_PROJECT_ID
-from tests.conftest import BACKUP, DATA_NODE, REPO, SOURCE, TARGET, TOKEN
+from ddm_emulator import DEMO_PROJECT_ID, EmulatorServer
+from tests.conftest import BACKUP, DATA_NODE, REPO, SOURCE, TARGET, TOKEN, seeded_emulator
 
 PASSPHRASE = "engine-test-passphrase"
 
@@ -195,13 +196,16 @@ def stack_template(pulumi_bin: str, tmp_path_factory: pytest.TempPathFactory) ->
     return root
 
 
+def template_project(stack_template: Path, workdir: Path) -> Path:
+    """A copy of the template's root project (no stack config) in `workdir` (new); returns it."""
+    shutil.copytree(stack_template / "project", workdir, symlinks=True, ignore=shutil.ignore_patterns("Pulumi.*.yaml"))
+    return workdir
+
+
 @pytest.fixture
 def project(tmp_path: Path, stack_template: Path) -> Path:
     """A copy of the root project that tests may edit, using the repository's .venv."""
-    workdir = tmp_path / "project"
-    shutil.copytree(stack_template / "project", workdir, symlinks=True,
-                    ignore=shutil.ignore_patterns("Pulumi.*.yaml"))
-    return workdir
+    return template_project(stack_template, tmp_path / "project")
 
 
 @pytest.fixture
@@ -229,20 +233,62 @@ def python_project(workdir: Path, name: str, program: str) -> Path:
     return workdir
 
 
+def stack_copy(pulumi_bin: str, stack_template: Path, workdir: Path, env: dict[str, str], endpoint: str) -> Stack:
+    """The template's configured `test` stack for the project copy `workdir` and the backend of
+    `env`, with `ddm:endpoint` set to `endpoint` (the same as `pulumi stack init test` and
+    `pulumi config set` of each key would leave)."""
+    config = (stack_template / "project" / "Pulumi.test.yaml").read_text()
+    (workdir / "Pulumi.test.yaml").write_text(config.replace(TEMPLATE_ENDPOINT, endpoint))
+    shutil.copytree(stack_template / "state", Path(env["PULUMI_BACKEND_URL"].removeprefix("file://")),
+                    dirs_exist_ok=True)
+    return Stack(pulumi_bin, workdir, env)
+
+
 @pytest.fixture
 def stack(pulumi_bin: str, project: Path, pulumi_env: dict[str, str], emulator,
           stack_template: Path) -> Iterator[Stack]:
     """A `test` stack configured for the documented example restore against the emulator:
     `ddm:endpoint` (the emulator), `ddm:projectId`, `ddm:token` (secret), `ddm:pollInterval` 0.1,
-    `sourceInstanceId`, `backupId`, `targetInstanceId` and `dataNodes[0]`.
+    `sourceInstanceId`, `backupId`, `targetInstanceId` and `dataNodes[0]` (a copy of the
+    session's `stack_template`)."""
+    yield stack_copy(pulumi_bin, stack_template, project, pulumi_env, emulator.url)
 
-    A copy of the session's `stack_template` (its backend state and `Pulumi.test.yaml`), the same
-    as `pulumi stack init test` and `pulumi config set` of each key would leave."""
-    config = (stack_template / "project" / "Pulumi.test.yaml").read_text()
-    (project / "Pulumi.test.yaml").write_text(config.replace(TEMPLATE_ENDPOINT, emulator.url))
-    shutil.copytree(stack_template / "state", Path(pulumi_env["PULUMI_BACKEND_URL"].removeprefix("file://")),
-                    dirs_exist_ok=True)
-    yield Stack(pulumi_bin, project, pulumi_env)
+
+Setup = Callable[[Stack, EmulatorServer], object]
+"""What a preview case does before its preview: config changes, emulator state."""
+
+
+@dataclass
+class Previewed:
+    """One case of `preview_all`: its `pulumi preview --diff` (not checked), its stack and emulator."""
+
+    result: subprocess.CompletedProcess
+    stack: Stack
+    emulator: EmulatorServer
+
+    @property
+    def output(self) -> str:
+        return self.result.stdout + self.result.stderr
+
+
+def preview_all(cases: Mapping[str, Setup], pulumi_bin: str, stack_template: Path, root: Path,
+                workers: int = 4) -> dict[str, Previewed]:
+    """For each case, what a test with the `stack` and `emulator` fixtures would do: a copy of
+    the stack in `root/<case>` with an emulator of its own (`TEST_SETTINGS`), the case's setup,
+    then `pulumi preview --diff`. Up to `workers` cases run at once (each `pulumi` command mostly
+    waits on process starts); one module-scoped fixture runs its module's cases, and each test
+    asserts on its own case."""
+
+    def one(name: str, setup: Setup) -> Previewed:
+        with seeded_emulator() as emulator:
+            workdir = template_project(stack_template, root / name / "project")
+            stack = stack_copy(pulumi_bin, stack_template, workdir, offline_env(root / name), emulator.url)
+            setup(stack, emulator)
+            return Previewed(stack.preview(check=False), stack, emulator)
+
+    with ThreadPoolExecutor(workers) as pool:
+        futures = {name: pool.submit(one, name, setup) for name, setup in cases.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 MANY_RESTORES_PROGRAM = '''"""One MetadataRecovery per entry of config `targets` (JSON: [[target, data node], ...])."""

@@ -65,7 +65,8 @@ def test_deadline_then_up_again_adopts_the_job(stack, emulator):
         emulator.backend.advance(600)  # the second `up` waits on the job it found: now the job ends
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert f"found restore job {job.id}" in second.stdout
-    assert stack.outputs()["job_id"] == job.id and stack.outputs()["status"] == "Completed"
+    outputs = stack.outputs()
+    assert outputs["job_id"] == job.id and outputs["status"] == "Completed"
     assert accepted(emulator) == 1
 
 
@@ -109,11 +110,12 @@ def test_failed_job_shows_reason_and_job_then_a_rerun_restores(stack, emulator):
     assert stack.recoveries() == []
     stack.up()
     assert accepted(emulator) == 2
-    assert stack.outputs()["status"] == "Completed" and stack.outputs()["job_id"] != job.id
+    outputs = stack.outputs()
+    assert outputs["status"] == "Completed" and outputs["job_id"] != job.id
 
 
 def test_iam_login_with_tokens_shorter_than_the_job(stack, emulator):
-    emulator.backend.configure(job_seconds=6, token_ttl_seconds=2)
+    emulator.backend.configure(job_seconds=4, token_ttl_seconds=2)  # the job outlives the first token
     stack.unset("ddm:token")
     stack.unset("ddm:projectId")
     stack.env.update(OS_AUTH_URL=f"{emulator.url}/v3", OS_USERNAME=DEMO_USER_NAME, OS_PASSWORD=DEMO_PASSWORD,
