@@ -24,6 +24,12 @@ against DNS rebinding), and a POST only with `Content-Type: application/json`
     POST   /_emulator/jobs/<job_id>/progress    {"curve": "linear" | "linear-from-5" | "stepwise" | "stalled-then-jump"}
     POST   /_emulator/tokens                    {"token", "project_id"?} accept a static token
     GET    /_emulator/seed                      the seeded ids
+
+and the inventory routes (`inventory_api`): GET/POST `/_emulator/inventory`,
+POST `/_emulator/instances`, `/_emulator/data-nodes`, `/_emulator/backups`,
+`/_emulator/instances/<id>/schemas`, `/_emulator/instances/<id>/status`,
+`/_emulator/access-keys`, and DELETE `/_emulator/instances/<id>` and
+`/_emulator/instances/<id>/schemas/<name>`.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import views
+from . import inventory_api, views
 from .faults import Fault
 from .routing import Call, Route, json_response
 from .seed import DEMO_PROJECT_ID, SEED
@@ -199,5 +205,6 @@ ROUTES: list[Route] = [
     _admin("/jobs/<job_id>/progress", "POST", set_job_progress),
     _admin("/tokens", "POST", add_token),
     _admin("/seed", "GET", seed),
+    *inventory_api.ROUTES,
 ]
-"""The admin API's routes, part of the app's route table."""
+"""The admin API's routes (with the inventory routes of `inventory_api`), part of the app's route table."""

@@ -12,7 +12,8 @@ test that passes shows that both sides agree on it:
 The canonical URI is the path with each segment percent-encoded (only `~` kept) and a
 trailing `/`; the query is sorted `k=v` pairs, encoded the same way; canonical headers are
 `name:value` lines (lower-case names, trimmed values) for the signed headers, which must
-include `x-sdk-date` and `host`. The emulator does not check how old `X-Sdk-Date` is.
+include `x-sdk-date` and `host`. The emulator does not check how old `X-Sdk-Date` is. A
+temporary key pair's `X-Security-Token` must be among the signed headers (`iam.py` checks it).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, unquote
 
-__all__ = ["ALGORITHM", "SignatureError", "verify_signature"]
+__all__ = ["ALGORITHM", "SignatureError", "signed_header_names", "verify_signature"]
 
 ALGORITHM = "SDK-HMAC-SHA256"
 _HEADER = re.compile(rf"^{ALGORITHM} Access=([^,\s]+), SignedHeaders=([a-z0-9;_-]+), Signature=([0-9a-f]{{64}})$")
@@ -72,6 +73,12 @@ def verify_signature(
     if not hmac.compare_digest(expected, signature):
         raise SignatureError("The request signature does not match.")
     return access_key
+
+
+def signed_header_names(authorization: str) -> tuple[str, ...]:
+    """The (lower-case) header names an SDK-HMAC-SHA256 `Authorization` value says it signed; empty if malformed."""
+    match = _HEADER.match(authorization)
+    return tuple(match.group(2).split(";")) if match else ()
 
 
 def _encode(text: str) -> str:

@@ -37,7 +37,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import admin_api, ddm_api, iam_api
 from .admin_api import admin_body, admin_refusal, is_admin_path
-from .aksk import ALGORITHM, SignatureError, verify_signature
+from .aksk import ALGORITHM, SignatureError, signed_header_names, verify_signature
 from .backend import DdmBackend
 from .errors import (
     BadParameter,
@@ -256,7 +256,9 @@ class EmulatorApp:
                     body=request.get_data(cache=True), secret_of=self.backend.iam.secret_of)
             except SignatureError as exc:
                 raise GatewayUnauthorized(str(exc)) from None
-            return self.backend.iam.authenticate_signed(access_key, args["project_id"])
+            return self.backend.iam.authenticate_signed(
+                access_key, args["project_id"], request.headers.get("X-Security-Token"),
+                signed_header_names(request.headers.get("Authorization", "")))
         if route.auth == "token":
             return self.backend.iam.lookup(token)
         return self.backend.iam.authenticate(token, args["project_id"])

@@ -6,10 +6,12 @@ parts, each a module with one job:
 
 * `world.World` - the state (IAM, instances, data nodes, backups, jobs, faults,
   request log), the settings and emulated time, and the setup calls;
-* `restore_jobs.RestoreJobs` - the metadata restore POST (ddm-api.md section
+* `restore_jobs.RestoreJobs` - the metadata restore POST (docs/ddm-api.md section
   2.1) and the job lifecycle and job APIs (section 3);
 * `restore_lookups.RestoreLookups` - the read-only restore lookups (sections
-  2.2 to 2.5, and 2.7 for backups).
+  2.2 to 2.5, and 2.7 for backups);
+* `instance_reads.InstanceReads` - instance details and schema reads, what a
+  client checks after a restore (section 9).
 
 Composition rather than mixins: each part is built over the one `World` it is
 given and reaches nothing else, so what a part may touch is visible in its
@@ -33,7 +35,8 @@ from typing import Any
 from .clock import Clock
 from .faults import Fault, FaultRegistry
 from .iam import IamDirectory
-from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob
+from .instance_reads import InstanceReads
+from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob, FakeSchema
 from .requestlog import RequestLog, RequestRecord
 from .restore_jobs import JOB_LIST_MAX_AGE_SECONDS, RestoreJobs, settle_finished_jobs
 from .restore_lookups import RestoreLookups
@@ -68,6 +71,7 @@ class DdmBackend:
         self._world = World(initial, clock, settle=settle_finished_jobs)
         self._jobs = RestoreJobs(self._world)
         self._lookups = RestoreLookups(self._world)
+        self._reads = InstanceReads(self._world)
         self._seed = seed
         if seed is not None:
             seed(self)
@@ -81,7 +85,7 @@ class DdmBackend:
 
     @property
     def iam(self) -> IamDirectory:
-        """Projects, users and tokens (ddm-api.md section 6)."""
+        """Projects, users and tokens (docs/ddm-api.md section 6)."""
         return self._world.iam
 
     @property
@@ -110,6 +114,11 @@ class DdmBackend:
         return self._world.backups
 
     @property
+    def deleted_instances(self) -> dict[str, FakeInstance]:
+        """Deleted DDM instances by id (status `DELETED`), all projects."""
+        return self._world.deleted_instances
+
+    @property
     def jobs(self) -> dict[str, FakeJob]:
         """Restore jobs by id, all projects."""
         return self._world.jobs
@@ -118,6 +127,12 @@ class DdmBackend:
     def state(self) -> Iterator[None]:
         """Hold the state lock, with finished jobs' effects applied."""
         with self._world.state():
+            yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the state lock; when the block raises, instances, data nodes and backups are put back."""
+        with self._world.transaction():
             yield
 
     # Time and settings...
@@ -154,9 +169,12 @@ class DdmBackend:
 
     # IAM shortcuts, requests and faults...
 
-    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
-        """Accept requests signed with this AK/SK pair (SDK-HMAC-SHA256) for `project_id`."""
-        self._world.iam.add_access_key(access_key, secret_key, project_id)
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str | None,
+                       security_token: str | None = None) -> None:
+        """Accept requests signed with this AK/SK pair (SDK-HMAC-SHA256) for `project_id`, or for every
+        project the emulated IAM knows when `None` (as a user's key pair works in all its projects); with
+        `security_token`, a temporary pair whose requests must carry it (`X-Security-Token`, signed)."""
+        self._world.iam.add_access_key(access_key, secret_key, project_id, security_token)
 
     def add_static_token(self, token: str, project_id: str) -> None:
         """Accept `token` as given for `project_id` (e.g. a demo's `OS_TOKEN`)."""
@@ -210,6 +228,36 @@ class DdmBackend:
         """Create a metadata backup of an instance, recording its current data nodes."""
         return self._world.add_backup(project_id, instance_id, backup_id, fields)
 
+    def add_schema(
+        self,
+        instance_id: str,
+        name: str,
+        *,
+        shard_nodes: list[str] | None = None,
+        **fields: Any,
+    ) -> FakeSchema:
+        """
+        Create a schema on an instance (ddm-api.md section 9).
+
+        Shard `i` sits on `shard_nodes[i]` when given; otherwise `shard_mode` `cluster`
+        (default) puts `shard_unit` (default 2) shards on each of the instance's data nodes
+        and `single` one shard on the first. `created` (epoch s) defaults to the instance's.
+        Raises `KeyError` for an unknown instance, `ValueError` for a duplicate name or no
+        data node to hold the shards.
+        """
+        return self._world.add_schema(instance_id, name, shard_nodes, fields)
+
+    def delete_instance(self, instance_id: str) -> FakeInstance:
+        """
+        Delete a DDM instance (`KeyError` if unknown): its schemas go, its data nodes are
+        released, and its reads answer as the `deleted_instance_answer` setting says.
+        """
+        return self._world.delete_instance(instance_id)
+
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance (case-insensitive name); `KeyError` if either is unknown."""
+        return self._world.drop_schema(instance_id, name)
+
     def find_instance(self, instance_id: str) -> FakeInstance | None:
         """The instance with that id in any project, or `None`."""
         return self._world.find_instance(instance_id)
@@ -243,7 +291,7 @@ class DdmBackend:
         restore_time_ms: int | None = None,
     ) -> FakeJob:
         """
-        Accept a metadata restore of `instance_id` (the source) and return its job (ddm-api.md section 2.1).
+        Accept a metadata restore of `instance_id` (the source) and return its job (docs/ddm-api.md section 2.1).
 
         Checks in the service's order: source (404/400 `DBS.300350` by setting; version
         `DBS.300360`), backup (`DBS.300350`, status `DBS.300363`), a second POST onto a
@@ -278,11 +326,11 @@ class DdmBackend:
         return self._jobs.set_job_progress(job_id, curve)
 
     def get_job(self, project_id: str, job_id: str) -> FakeJob:
-        """The job, or a 400 `DBS.300400` (ddm-api.md section 3.1)."""
+        """The job, or a 400 `DBS.300400` (docs/ddm-api.md section 3.1)."""
         return self._jobs.get_job(project_id, job_id)
 
     def list_jobs(self, project_id: str, start_ms: int, end_ms: int) -> list[FakeJob]:
-        """Jobs created within [start_ms, end_ms], newest first (ddm-api.md section 3.2)."""
+        """Jobs created within [start_ms, end_ms], newest first (docs/ddm-api.md section 3.2)."""
         return self._jobs.list_jobs(project_id, start_ms, end_ms)
 
     def all_jobs(self) -> list[FakeJob]:
@@ -343,3 +391,36 @@ class DdmBackend:
     ) -> tuple[FakeBackup, FakeInstance, list[FakeDataNode]]:
         """A backup of the instance with its data nodes, or a 404 `DBS.300350`."""
         return self._lookups.backup_details(project_id, instance_id, backup_id)
+
+    # Reads after a restore...
+
+    def instance_details(self, project_id: str, instance_id: str) -> FakeInstance:
+        """
+        The instance of GET /v1/{project_id}/instances/{instance_id} (ddm-api.md section 9).
+
+        Status `RESTORE` while a restore runs on it. A deleted instance answers as the
+        `deleted_instance_answer` setting says (a `ServiceError` 404, or the instance with
+        status `DELETED`); one that never existed raises a 404 `DBS.300350`.
+        """
+        return self._reads.instance_details(project_id, instance_id)
+
+    def list_instances(self, project_id: str) -> list[FakeInstance]:
+        """The project's instances, oldest first (GET /v1/{project_id}/instances, ddm-api.md section 4);
+        a deleted one is missing, or listed as `DELETED` under `deleted_instance_answer` `200 DELETED`."""
+        return self._reads.list_instances(project_id)
+
+    def list_schemas(self, project_id: str, instance_id: str) -> list[tuple[FakeSchema, list[FakeDataNode]]]:
+        """The instance's schemas, oldest first, each with the data nodes of its shards (ddm-api.md
+        section 9); errors as `instance_details`."""
+        return self._reads.list_schemas(project_id, instance_id)
+
+    def schema_details(
+        self, project_id: str, instance_id: str, name: str
+    ) -> tuple[FakeSchema, list[FakeDataNode]]:
+        """
+        A schema and the data nodes its shards sit on (ddm-api.md section 9).
+
+        A schema the instance lacks raises the `missing_schema_answer` error (400
+        `DBS.300129` by default); instance errors as `instance_details`.
+        """
+        return self._reads.schema_details(project_id, instance_id, name)

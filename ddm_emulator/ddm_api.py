@@ -1,8 +1,8 @@
 """
 Thin handlers for the DDM endpoints: parse, call the backend, render.
 
-One function per endpoint of ddm-api.md sections 2-4 that a metadata-restore
-tool uses, and `ROUTES`, their table. Every route needs an `X-Auth-Token`
+One function per endpoint of docs/ddm-api.md sections 2-4 and 9 that a
+metadata-restore tool uses (restore, then verify), and `ROUTES`, their table. Every route needs an `X-Auth-Token`
 scoped to the path's `project_id` (checked by the app before the handler).
 """
 
@@ -126,9 +126,32 @@ def list_jobs(call: Call, project_id: str) -> Response:
 
 
 def show_instance_v1(call: Call, project_id: str, instance_id: str) -> Response:
-    """GET /v1/{project_id}/instances/{instance_id} (v1 error style)."""
-    instance = call.backend.get_instance(project_id, instance_id)
+    """GET /v1/{project_id}/instances/{instance_id} (v1 error style; a deleted instance by setting)."""
+    instance = call.backend.instance_details(project_id, instance_id)
     return json_response(200, views.instance_v1(instance))
+
+
+def list_instances_v1(call: Call, project_id: str) -> Response:
+    """GET /v1/{project_id}/instances?offset&limit → `instances[]`, `instance_num`, `page_no`, `page_size`,
+    `total_record`, `total_page`."""
+    offset, limit = parse_paging(call.args)
+    instances = call.backend.list_instances(project_id)
+    return json_response(200, views.instance_page_v1(instances, offset, limit, call.backend.settings.offset_reading))
+
+
+def list_databases(call: Call, project_id: str, instance_id: str) -> Response:
+    """GET /v1/{project_id}/instances/{instance_id}/databases → `databases[]`, `total` (no offset/limit echo)."""
+    offset, limit = parse_paging(call.args)
+    rows = call.backend.list_schemas(project_id, instance_id)
+    items = [views.database_info(schema, nodes, call.backend.settings) for schema, nodes in rows]
+    body = _page(call, "databases", items, offset, limit)
+    return json_response(200, {"databases": body["databases"], "total": body["total"]})
+
+
+def show_database(call: Call, project_id: str, instance_id: str, database_name: str) -> Response:
+    """GET /v3/{project_id}/instances/{instance_id}/databases/{database_name} (top-level fields)."""
+    schema, nodes = call.backend.schema_details(project_id, instance_id, database_name)
+    return json_response(200, views.database_detail(schema, nodes, call.backend.settings))
 
 
 ROUTES: list[Route] = [
@@ -141,5 +164,8 @@ ROUTES: list[Route] = [
     Route("/v3/<project_id>/backups", "GET", list_backups),
     Route("/v3/<project_id>/jobs/<job_id>", "GET", show_job),
     Route("/v3/<project_id>/jobs", "GET", list_jobs),
+    Route("/v1/<project_id>/instances", "GET", list_instances_v1, api="v1"),
     Route("/v1/<project_id>/instances/<instance_id>", "GET", show_instance_v1, api="v1"),
+    Route("/v1/<project_id>/instances/<instance_id>/databases", "GET", list_databases, api="v1"),
+    Route("/v3/<project_id>/instances/<instance_id>/databases/<database_name>", "GET", show_database),
 ]

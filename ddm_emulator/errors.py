@@ -17,7 +17,7 @@ The backend raises these; the HTTP layer renders them. Tree:
     │   └── GatewayThrottled             429 APIGW.0308, request throttled
     └── IamError                         IAM (Keystone) errors, own body format
 
-DDM bodies come in two styles (ddm-api.md section 5): V3 endpoints answer
+DDM bodies come in two styles (docs/ddm-api.md section 5): V3 endpoints answer
 `{"error_code", "error_msg"}`, v1 endpoints `{"errCode", "externalMessage"}`.
 A setting (`error_style`) can force one style for every DDM endpoint. The API
 gateway's own errors are always `{"error_code", "error_msg"}`, on v1 paths too.

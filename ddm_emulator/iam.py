@@ -1,7 +1,7 @@
 """
 The emulated IAM: projects, users and tokens.
 
-`IamDirectory` issues tokens for password logins (ddm-api.md section 6),
+`IamDirectory` issues tokens for password logins (docs/ddm-api.md section 6),
 accepts static tokens given by a test or the demo (`OS_TOKEN`), and checks a
 request's token against the project in its path. Token lifetimes are in
 emulated seconds, so a test can expire a token by advancing the clock.
@@ -36,7 +36,7 @@ class IamDirectory:
         self.users: dict[str, FakeUser] = {}
         self._tokens: dict[str, FakeToken] = {}
         self._static_tokens: dict[str, FakeToken] = {}
-        self._access_keys: dict[str, tuple[str, str]] = {}
+        self._access_keys: dict[str, tuple[str, str | None, str | None]] = {}
 
     def reset(self) -> None:
         """Forget projects, users and issued tokens; static tokens stay."""
@@ -78,12 +78,16 @@ class IamDirectory:
             self.users[user.id] = user
             return user
 
-    def add_access_key(self, access_key: str, secret_key: str, project_id: str) -> None:
-        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id`."""
-        if not access_key or not secret_key:
-            raise ValueError("an access key pair must not be empty")
+    def add_access_key(self, access_key: str, secret_key: str, project_id: str | None,
+                       security_token: str | None = None) -> None:
+        """Accept requests signed with this key pair (SDK-HMAC-SHA256) for `project_id` (`None`: any known one).
+
+        With `security_token` the pair is temporary: each request must also carry that token in
+        `X-Security-Token`, among its signed headers."""
+        if not access_key or not secret_key or security_token == "":
+            raise ValueError("an access key pair (and its security token) must not be empty")
         with self._lock:
-            self._access_keys[access_key] = (secret_key, project_id)
+            self._access_keys[access_key] = (secret_key, project_id, security_token)
 
     def secret_of(self, access_key: str) -> str | None:
         """The secret key of `access_key`, or None when it is unknown."""
@@ -91,15 +95,23 @@ class IamDirectory:
             pair = self._access_keys.get(access_key)
         return pair[0] if pair else None
 
-    def authenticate_signed(self, access_key: str, project_id: str) -> FakeToken:
-        """Check a verified signature's key against the project in the path."""
+    def authenticate_signed(self, access_key: str, project_id: str, security_token: str | None = None,
+                            signed_headers: tuple[str, ...] = ()) -> FakeToken:
+        """Check a verified signature's key against the project in the path, and a temporary
+        key's security token (`X-Security-Token`, which must be among `signed_headers`)."""
         with self._lock:
             pair = self._access_keys.get(access_key)
         if pair is None:
             raise GatewayUnauthorized("The access key is unknown.")
-        if pair[1] != project_id:
+        expected = pair[2]
+        if expected is not None:
+            if security_token is None:
+                raise GatewayUnauthorized("The access key is temporary: the request needs its X-Security-Token.")
+            if "x-security-token" not in signed_headers or not hmac.compare_digest(security_token, expected):
+                raise GatewayUnauthorized("The security token is invalid for this access key.")
+        if pair[1] is None and project_id not in self.projects or pair[1] not in (None, project_id):
             raise GatewayForbidden("The access key belongs to another project than the one in the path.")
-        return FakeToken(access_key, pair[1], None, self._now(), None)
+        return FakeToken(access_key, project_id, None, self._now(), None)
 
     def add_static_token(self, token: str, project_id: str) -> None:
         """Accept `token` as is, for `project_id`, until the process ends."""

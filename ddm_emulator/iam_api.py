@@ -1,7 +1,7 @@
 """
 Thin handlers for the emulated IAM: password tokens and the project list.
 
-`POST /v3/auth/tokens` takes the documented password body (ddm-api.md
+`POST /v3/auth/tokens` takes the documented password body (docs/ddm-api.md
 section 6) and answers 201 with the token in `X-Subject-Token` and
 `{"token": {...}}` in the body, whose catalog points the `ddmv3`/`ddmv1`
 services and `identity` at this server. `GET /v3/projects` lists the projects

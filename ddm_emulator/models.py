@@ -20,6 +20,8 @@ __all__ = [
     "FakeInstance",
     "FakeJob",
     "FakeProject",
+    "FakeSchema",
+    "FakeShard",
     "FakeToken",
     "FakeUser",
     "PROGRESS_CURVES",
@@ -74,6 +76,41 @@ class FakeToken:
 
 
 @dataclass
+class FakeShard:
+    """One physical shard of a schema: database `physical_db_name` on RDS data node `data_node_id`."""
+
+    data_node_id: str
+    shard_index: int
+    physical_db_name: str
+    status: str = "RUNNING"
+
+
+@dataclass
+class FakeSchema:
+    """A DDM schema (logical database) and its shards (ddm-api.md section 9).
+
+    `shard_mode` is `cluster` (sharded) or `single` (one shard); `shard_unit` is the
+    number of shards per data node; `shard_number` is `len(shards)`."""
+
+    name: str
+    shards: list[FakeShard] = field(default_factory=list)
+    shard_mode: str = "cluster"
+    shard_unit: int = 1
+    status: str = "RUNNING"
+    created: float = 0.0
+
+    @property
+    def shard_number(self) -> int:
+        """How many shards the schema has."""
+        return len(self.shards)
+
+    @property
+    def data_node_ids(self) -> list[str]:
+        """The data nodes holding its shards, in shard order, each once."""
+        return list(dict.fromkeys(shard.data_node_id for shard in self.shards))
+
+
+@dataclass
 class FakeInstance:
     """A DDM instance. `state` is the stored status; `status` adds the restore."""
 
@@ -90,7 +127,7 @@ class FakeInstance:
     access_ip: str = "192.168.0.10"
     created: float = 0.0
     data_node_ids: list[str] = field(default_factory=list)
-    schemas: list[str] = field(default_factory=list)
+    schemas: list[FakeSchema] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
     frozen: bool = False
     restorable_since: float = 0.0
@@ -107,6 +144,15 @@ class FakeInstance:
     def empty(self) -> bool:
         """True when it has no data nodes, schemas or accounts."""
         return not (self.data_node_ids or self.schemas or self.accounts)
+
+    @property
+    def schema_names(self) -> list[str]:
+        """The names of its schemas, in order."""
+        return [schema.name for schema in self.schemas]
+
+    def schema(self, name: str) -> FakeSchema | None:
+        """Its schema of that name (case-insensitive, as DDM compares schema names), or `None`."""
+        return next((s for s in self.schemas if s.name.lower() == name.lower()), None)
 
 
 @dataclass
@@ -150,6 +196,8 @@ class FakeBackup:
     file_size: int = 12
     data_node_ids: list[str] = field(default_factory=list)
     """The data nodes associated with the instance when the backup was taken."""
+    schemas: list[FakeSchema] = field(default_factory=list)
+    """The instance's schemas when the backup was taken (what a restore from it brings back)."""
 
 
 PROGRESS_CURVES: tuple[str, ...] = ("linear", "linear-from-5", "stepwise", "stalled-then-jump")
@@ -198,6 +246,12 @@ class FakeJob:
     """`present`, or `missing` / `null` to render the job without a status (a test's choice)."""
     settled: bool = False
     """True once the end effects (association, busy flag) were applied."""
+    schemas: list[FakeSchema] = field(default_factory=list)
+    """What a completed job leaves on the target: the source's schemas at the restore point, shards
+    moved onto the target's data nodes (and the `restore_drops_schema` / `restore_misplaces_shard`
+    switches applied when the job was accepted)."""
+    delete_target_after: float | None = None
+    """Emulated seconds after the job's end at which its target is deleted (`None`: never)."""
 
     @property
     def end(self) -> float:

@@ -22,7 +22,8 @@ __all__ = ["REDACTED", "SECRET_HEADERS", "RequestLog", "RequestRecord", "redact"
 
 REDACTED = "***"
 _SECRET_KEYS = frozenset({"password", "passcode", "secret", "access_token"})
-SECRET_HEADERS = frozenset({"x-auth-token", "x-subject-token", "authorization", "cookie", "proxy-authorization"})
+SECRET_HEADERS = frozenset({"x-auth-token", "x-subject-token", "x-security-token", "authorization", "cookie",
+                            "proxy-authorization"})
 _SECRET_TEXT = re.compile(r'("(?:password|passcode|secret|access_token)"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
 _TOKEN_ID_TEXT = re.compile(r'("token"\s*:\s*\{[^{}]*?"id"\s*:\s*)"(?:[^"\\]|\\.)*"')
 

@@ -1,7 +1,7 @@
 """
 Restore submission and the job lifecycle: the only code that changes a `World` by the service's rules.
 
-`RestoreJobs` accepts a metadata restore (ddm-api.md section 2.1) and answers
+`RestoreJobs` accepts a metadata restore (docs/ddm-api.md section 2.1) and answers
 the job APIs (section 3.1 single job, section 3.2 job list); the admin API's
 job controls (status overrides, progress curves) are here too, since they act
 on the same jobs. `settle_finished_jobs` ends the lifecycle; the `World` runs it
@@ -17,21 +17,29 @@ or restore time, target, busy target, data nodes, in that order) with the same
 applied lazily on the next access: on success the nodes are associated with
 the target (which is then no longer empty), on failure only the busy flag and
 the reservations are cleared (and the target keeps partial schemas when
-`failed_restore_leaves_target` is `dirty`).
+`failed_restore_leaves_target` is `dirty`). A completed job also leaves the
+source's schemas at the restore point on the target, their shards moved onto
+the target's data nodes (`schemas.restored_schemas`, with the switches
+`restore_drops_schema` and `restore_misplaces_shard` as they were when the job
+was accepted), and deletes the target `delete_target_after_seconds` later when
+that was set.
 """
 
 from __future__ import annotations
 
+import copy
+
 from .clock import to_millis
 from .errors import InvalidRestoreTime, OperationConflict, ServiceError
-from .models import PROGRESS_CURVES, FakeInstance, FakeJob, new_hex_id
+from .models import PROGRESS_CURVES, FakeInstance, FakeJob, FakeSchema, new_hex_id
 from .rules import node_unavailable_reason, restorable_window, source_unsupported_reason, target_unavailable_reason
+from .schemas import placed, restored_schemas, schemas_at
 from .world import World
 
 __all__ = ["JOB_LIST_MAX_AGE_SECONDS", "RestoreJobs", "settle_finished_jobs"]
 
 JOB_LIST_MAX_AGE_SECONDS = 30 * 86400
-"""How far back the job list reaches (ddm-api.md section 3.2: `start_time` no earlier than 30 days ago)."""
+"""How far back the job list reaches (docs/ddm-api.md section 3.2: `start_time` no earlier than 30 days ago)."""
 
 
 class RestoreJobs:
@@ -51,7 +59,7 @@ class RestoreJobs:
             source = world.get_source(project_id, instance_id)
             if reason := source_unsupported_reason(source):
                 raise ServiceError(400, "DBS.300360", reason)
-            source_nodes = self._source_nodes_for(source, backup_id)
+            source_nodes, schemas = self._restore_point(source, backup_id, restore_time_ms)
             target = world.get_target_instance(project_id, target_instance_id)
             if target.busy_job_id:
                 running = world.jobs[target.busy_job_id]
@@ -66,6 +74,12 @@ class RestoreJobs:
             fail_reason = f"{refusal.code}: {refusal.message}" if refusal is not None else world.fail_next
             job = self._new_job(project_id, source, target, data_nodes, backup_id, restore_time_ms, now)
             job.fail_reason = fail_reason
+            job.schemas = restored_schemas(
+                schemas, source_nodes, data_nodes,
+                drop=world.settings.restore_drops_schema, misplace=world.settings.restore_misplaces_shard,
+            )
+            if world.settings.delete_target_after_seconds >= 0:
+                job.delete_target_after = world.settings.delete_target_after_seconds
             world.fail_next = None
             target.busy_job_id = job.id
             for node in nodes:
@@ -103,16 +117,25 @@ class RestoreJobs:
             progress_curve=settings.progress_curve,
         )
 
-    def _source_nodes_for(self, source: FakeInstance, backup_id: str | None) -> list[str]:
-        """The source's data nodes at the backup (checked here) or now."""
+    def _restore_point(
+        self, source: FakeInstance, backup_id: str | None, restore_time_ms: int | None
+    ) -> tuple[list[str], list[FakeSchema]]:
+        """The source's data nodes and schemas at the backup (checked here) or the restore time."""
         if backup_id is None:
-            return list(source.data_node_ids)
+            point = (restore_time_ms or 0) / 1000
+            schemas = schemas_at(source.schemas, point)
+            if self._world.settings.time_restore_schemas == "latest-backup":
+                backups = [b for b in self._world.backups.values()
+                           if b.instance_id == source.id and b.status == "normal" and b.created <= point]
+                if backups:
+                    schemas = list(max(backups, key=lambda b: b.created).schemas)
+            return list(source.data_node_ids), schemas
         backup = self._world.backups.get(backup_id)
         if backup is None or backup.instance_id != source.id:
             raise ServiceError(400, "DBS.300350", f"Backup {backup_id} of instance {source.id} not found.")
         if backup.status != "normal":
             raise ServiceError(400, "DBS.300363", f"Backup status is {backup.status}.")
-        return list(backup.data_node_ids)
+        return list(backup.data_node_ids), list(backup.schemas)
 
     def _refusal(
         self,
@@ -230,27 +253,36 @@ class RestoreJobs:
 
 
 def settle_finished_jobs(world: World) -> None:
-    """Apply the end effects of jobs whose time ran out (call with the world's lock held)."""
+    """Apply the end effects of jobs whose time ran out, and delete the targets whose time after
+    their restore ran out (call with the world's lock held)."""
     now = world.now()
     for job in world.jobs.values():
-        if job.settled or not job.finished_at(now):
-            continue
-        job.settled = True
-        target = world.instances.get(job.target_instance_id)
-        nodes = world.nodes_by_id(job.data_node_ids)
+        if not job.settled and job.finished_at(now):
+            _settle(world, job)
+        if job.delete_target_after is not None and job.settled and now >= job.end + job.delete_target_after:
+            target = world.instances.get(job.target_instance_id)
+            job.delete_target_after = None
+            if target is not None and job.fail_reason is None:
+                world.bury(target)
+
+
+def _settle(world: World, job: FakeJob) -> None:
+    job.settled = True
+    target = world.instances.get(job.target_instance_id)
+    nodes = world.nodes_by_id(job.data_node_ids)
+    for node in nodes:
+        if node.reserved_by_job == job.id:
+            node.reserved_by_job = None
+    if target is None:
+        return
+    if target.busy_job_id == job.id:
+        target.busy_job_id = None
+    if job.fail_reason is None:
         for node in nodes:
-            if node.reserved_by_job == job.id:
-                node.reserved_by_job = None
-        if target is None:
-            continue
-        if target.busy_job_id == job.id:
-            target.busy_job_id = None
-        source = world.instances.get(job.source_instance_id)
-        if job.fail_reason is None:
-            for node in nodes:
-                if not node.instance_id:
-                    node.instance_id = target.id
-                    target.data_node_ids.append(node.id)
-            target.schemas = list(source.schemas) if source else []
-        elif world.settings.failed_restore_leaves_target == "dirty":
-            target.schemas = sorted({*target.schemas, *(source.schemas if source else ["partial"])})
+            if not node.instance_id:
+                node.instance_id = target.id
+                target.data_node_ids.append(node.id)
+        target.schemas = copy.deepcopy(job.schemas)
+    elif world.settings.failed_restore_leaves_target == "dirty":
+        written = [s for s in copy.deepcopy(job.schemas) if target.schema(s.name) is None]
+        target.schemas.extend(written or [placed("partial", job.data_node_ids[:1])])

@@ -1,7 +1,7 @@
 """
 The read-only restore lookups: what a restore could use, computed from a `World` without changing it.
 
-`RestoreLookups` answers ddm-api.md section 2.2 (restorable instances), 2.3
+`RestoreLookups` answers docs/ddm-api.md section 2.2 (restorable instances), 2.3
 (restorable time range), 2.4 (data nodes related at a time), 2.5 (restorable
 target data nodes) and 2.7 (backup list and details). Availability comes from
 the same `rules` the restore POST (`restore_jobs`) refuses with, so a lookup

@@ -4,7 +4,7 @@ Restore rules as pure functions over the state objects.
 One source of truth for "can this be restored to?": the metadata-recovery
 POST raises an error when a reason is non-empty, and the read-only APIs
 report the same reason as `available: false` / `unavailable_reason`.
-The rules follow the user guide (ddm-api.md section 2.1): the target DDM
+The rules follow the user guide (docs/ddm-api.md section 2.1): the target DDM
 instance must be empty (no data nodes, schemas or accounts), idle, not frozen
 and at least version 3.0.8; the source at least 2.3.2.11; data nodes must be
 RDS for MySQL, normal, writable, unassociated, with a completed point-in-time

@@ -1,10 +1,10 @@
 """
 The documented example as seed data, and its ids as constants.
 
-`seed_documented_example(backend)` builds the restore example of ddm-api.md
-section 2.1: a source DDM instance with one data node and a daily metadata
-backup, an empty target DDM instance, and an RDS instance already restored to
-a point in time in the same VPC, ready to become the target's data node. The
+`seed_documented_example(backend)` builds the restore example of docs/ddm-api.md
+section 2.1: a source DDM instance with one data node, one schema (`orders`,
+two shards) and a daily metadata backup, an empty target DDM instance, and an
+RDS instance already restored to a point in time in the same VPC, ready to become the target's data node. The
 source's restorable window is the last 7 days up to now. The IAM side is one
 project `eu-de` in domain `demo-domain` with user `demo` / `demo-password`
 (public demo credentials, not secrets).
@@ -27,6 +27,7 @@ __all__ = [
     "DEMO_USER_NAME",
     "SEED",
     "SeedIds",
+    "seed_demo_iam",
     "seed_documented_example",
 ]
 
@@ -78,10 +79,8 @@ def _last_daily_backup_time(now: float) -> float:
     return two_am if two_am <= now else two_am - _DAY
 
 
-def seed_documented_example(backend: DdmBackend) -> None:
-    """Add the documented example's project, user, instances, nodes and backup."""
-    now = backend.now()
-    since = now - SEED.restorable_days * _DAY
+def seed_demo_iam(backend: DdmBackend) -> None:
+    """Add the demo project `eu-de` and the demo user (the IAM part of every seed)."""
     backend.iam.add_project(
         DEMO_PROJECT_NAME,
         project_id=DEMO_PROJECT_ID,
@@ -94,6 +93,13 @@ def seed_documented_example(backend: DdmBackend) -> None:
         domain_name=DEMO_DOMAIN_NAME,
         project_ids=[DEMO_PROJECT_ID],
     )
+
+
+def seed_documented_example(backend: DdmBackend) -> None:
+    """Add the demo IAM and the documented example's instances, nodes, schema and backup."""
+    now = backend.now()
+    since = now - SEED.restorable_days * _DAY
+    seed_demo_iam(backend)
     network = dict(_NETWORK)
     instance_network = {**network, "security_group_id": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"}
     backend.add_instance(
@@ -101,7 +107,6 @@ def seed_documented_example(backend: DdmBackend) -> None:
         instance_id=SEED.source_instance_id,
         name="ddm-source",
         engine_version="3.1.0",
-        schemas=["orders"],
         accounts=["app_user"],
         access_ip="192.168.0.11",
         created=now - 90 * _DAY,
@@ -117,6 +122,7 @@ def seed_documented_example(backend: DdmBackend) -> None:
         restorable_since=since,
         **network,
     )
+    backend.add_schema(SEED.source_instance_id, "orders", shard_unit=2)
     backend.add_backup(
         DEMO_PROJECT_ID,
         SEED.source_instance_id,

@@ -109,8 +109,9 @@ class EmulatorSettings:
     )
     offset_reading: str = _setting(
         "index",
-        "the V3 lists' offset: an item index (as the query is documented), or a page number (as the "
-        "response is documented) counted from 0 or from 1 (where 0 also means the first page)",
+        "the lists' offset (the V3 lists and the v1 schema list): an item index (as the query is documented), "
+        "or a page number (as the V3 response is documented) counted from 0 or from 1 (where 0 also means "
+        "the first page)",
         choices=("index", "page", "page-from-1"),
     )
     retry_after_on_429: str = _setting(
@@ -155,6 +156,53 @@ class EmulatorSettings:
         "(stuck at 5% for 80% of the time, then 95%); per job: POST /_emulator/jobs/<id>/progress "
         "with {\"curve\": \"stepwise\"}",
         choices=("linear", "linear-from-5", "stepwise", "stalled-then-jump"),
+    )
+
+    # The reads after a restore (ddm-api.md section 9), open in the docs: each plausible answer.
+    deleted_instance_answer: str = _setting(
+        "404 DBS.300350",
+        "how a deleted DDM instance answers its details (GET /v1/.../instances/{id}) and its schema reads: "
+        "404 with an error body (DBS.300350, or DBS.200002 as Huawei's RDS uses), or 200 with status DELETED "
+        "(then it lists no schemas)",
+        choices=("404 DBS.300350", "404 DBS.200002", "200 DELETED"),
+    )
+    missing_schema_answer: str = _setting(
+        "400 DBS.300129",
+        "schema details (GET /v3/.../databases/{name}) of a schema the instance does not have; the docs "
+        "document no 404, DBS.300129 and DBS.300128 are the candidates of the error list",
+        choices=("400 DBS.300129", "400 DBS.300128", "404 DBS.300129"),
+    )
+    shard_number_type: str = _setting(
+        "integer",
+        "shard_number in schema details: integer (as the example and the SDK) or string (as the field table)",
+        choices=("integer", "string"),
+    )
+
+    time_restore_schemas: str = _setting(
+        "created-by-then",
+        "the schemas a restore to a restore_time brings: the source's schemas created by then (the emulator "
+        "keeps no history of dropped ones), or those of the source's latest backup at or before that time "
+        "(the metadata restore works from backups; by then if there is none)",
+        choices=("created-by-then", "latest-backup"),
+    )
+
+    # Faults of a restore that completes (issue 22): what a client's verification must catch.
+    restore_drops_schema: str = _setting(
+        "",
+        "a restore accepted while this is set completes without this schema (a name, * for the first by name; "
+        "empty: none)",
+    )
+    restore_misplaces_shard: str = _setting(
+        "",
+        "a restore accepted while this is set completes with the first shard of this schema left on the "
+        "source's data node, outside the target (a name, * for the first by name; empty: none)",
+    )
+    delete_target_after_seconds: float = _setting(
+        -1.0,
+        "a restore accepted while this is set has its target deleted this many emulated seconds after it "
+        "completed (0: at once; -1: never)",
+        minimum=-1.0,
+        maximum=_TEN_YEARS,
     )
 
     def replace(self, **changes: Any) -> EmulatorSettings:

@@ -10,8 +10,8 @@ the emulator from an `EmulatorSettings`:
                              ids=[name for name, _ in one_switch_at_a_time(BASE)])
 
 `SWITCH_VARIANTS` maps every documented-open switch to all its choices (the
-default first); `RESTORE_SWITCHES`, `ADOPTION_SWITCHES` and `PREFLIGHT_SWITCHES`
-name the ones that matter to each part of a client.
+default first); `RESTORE_SWITCHES`, `ADOPTION_SWITCHES`, `PREFLIGHT_SWITCHES` and
+`VERIFY_SWITCHES` name the ones that matter to each part of a client.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "RESTORE_SWITCHES",
     "STATUS_SWITCHES",
     "SWITCH_VARIANTS",
+    "VERIFY_SWITCHES",
     "all_combinations",
     "one_switch_at_a_time",
 ]
@@ -60,6 +61,16 @@ PREFLIGHT_SWITCHES: tuple[str, ...] = (
 )
 """What the read-only restore APIs' answers depend on (issue 13 items 4, 5, 7)."""
 
+VERIFY_SWITCHES: tuple[str, ...] = (
+    "time_restore_schemas",
+    "deleted_instance_answer",
+    "missing_schema_answer",
+    "shard_number_type",
+    "offset_reading",
+    "data_node_values",
+)
+"""What the reads after a restore (instance details, schema list and details) depend on (issue 22)."""
+
 STATUS_SWITCHES: tuple[str, ...] = ("job_status_case",)
 """How job status values are spelled (issue 7 item 4); per-job overrides cover the rest."""
 
@@ -74,7 +85,9 @@ def _choices(name: str) -> tuple[Any, ...]:
 
 SWITCH_VARIANTS: dict[str, tuple[Any, ...]] = {
     name: _choices(name)
-    for name in dict.fromkeys((*RESTORE_SWITCHES, *ADOPTION_SWITCHES, *PREFLIGHT_SWITCHES, *STATUS_SWITCHES))
+    for name in dict.fromkeys(
+        (*RESTORE_SWITCHES, *ADOPTION_SWITCHES, *PREFLIGHT_SWITCHES, *VERIFY_SWITCHES, *STATUS_SWITCHES)
+    )
 }
 """Every documented-open switch and all its choices, the default first."""
 

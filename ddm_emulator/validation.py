@@ -1,7 +1,7 @@
 """
 Request validation as the service does it: 400 `DBS.280001` naming the field.
 
-`parse_restore_metadata` checks the metadata-recovery body (ddm-api.md
+`parse_restore_metadata` checks the metadata-recovery body (docs/ddm-api.md
 section 2.1): a JSON object; `source` with exactly one of `backup_id` (string)
 and `restore_time` (integer epoch ms); `target.instance_id` (string);
 `target.data_nodes` (non-empty array of distinct strings). The query helpers

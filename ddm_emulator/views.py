@@ -1,9 +1,10 @@
 """
 JSON shapes of the DDM API, rendered from the state objects.
 
-One function per documented schema (ddm-api.md sections 2-4): JobInfo,
+One function per documented schema (docs/ddm-api.md sections 2-4): JobInfo,
 JobItem, QueryDDM4RestoreResp, RestoreTimeInterval, RelatedDn,
 TargetDn4Restore, BackupInfo, backup details and the v1 instance details,
+and (section 9) GetDatabaseInfo of the v1 schema list and the V3 schema details,
 plus `page` for the V3 `offset`/`limit`/`total` envelope. Times use the
 documented formats; nothing here reads the clock, `now` is passed in, and the
 settings that change a shape (`EmulatorSettings`) are passed in too.
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .clock import format_job_time, format_offset_time
-from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob
+from .clock import format_job_time, format_offset_time, to_millis
+from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob, FakeSchema
 from .settings import EmulatorSettings
 
 __all__ = [
     "backup_detail",
     "backup_info",
+    "database_info",
+    "database_detail",
     "instance_v1",
+    "instance_page_v1",
     "job_admin",
     "job_info",
     "job_item",
@@ -35,17 +39,21 @@ __all__ = [
 ACCESS_PORT = "5066"
 
 
+def _start(offset: int, limit: int, reading: str) -> int:
+    """The index of the first item a page shows (`reading`: see `page`)."""
+    if reading == "page":
+        return offset * limit
+    if reading == "page-from-1":
+        return max(offset - 1, 0) * limit
+    return offset
+
+
 def page(key: str, items: list[Any], offset: int, limit: int, reading: str = "index") -> dict[str, Any]:
     """The V3 list envelope: the requested slice plus `offset`, `limit`, `total`.
 
     `reading` is how `offset` is read: an item index, or a page number from 0 (`page`) or
     from 1 (`page-from-1`, where 0 is the first page too)."""
-    if reading == "page":
-        start = offset * limit
-    elif reading == "page-from-1":
-        start = max(offset - 1, 0) * limit
-    else:
-        start = offset
+    start = _start(offset, limit, reading)
     shown = items[start : start + limit]
     return {key: shown, "offset": offset, "limit": limit, "total": len(items)}
 
@@ -113,6 +121,8 @@ def job_admin(job: FakeJob, now: float, settings: EmulatorSettings) -> dict[str,
         "restore_time": job.restore_time_ms,
         "planned_fail_reason": job.fail_reason,
         "status_override": job.status_override,
+        "schemas": [schema.name for schema in job.schemas],
+        "delete_target_after": job.delete_target_after,
     }
 
 
@@ -245,3 +255,73 @@ def instance_v1(instance: FakeInstance) -> dict[str, Any]:
     if status in ("ERROR", "CREATEFAILED"):
         body["error_msg"] = f"The instance status is {status}."
     return body
+
+
+def _used_rds(node: FakeDataNode, settings: EmulatorSettings) -> dict[str, Any]:
+    body = {"id": node.id, "name": node.name, "status": _node_status(node, settings)}
+    if node.status != "Normal":
+        body["error_msg"] = f"The RDS instance status is {node.status}."
+    return body
+
+
+def database_info(schema: FakeSchema, nodes: list[FakeDataNode], settings: EmulatorSettings) -> dict[str, Any]:
+    """GetDatabaseInfo of the v1 schema list (`created` in epoch ms; `used_rds`: the nodes of its shards)."""
+    return {
+        "name": schema.name,
+        "shard_mode": schema.shard_mode,
+        "shard_number": schema.shard_number,
+        "shard_unit": schema.shard_unit,
+        "status": schema.status,
+        "created": to_millis(schema.created),
+        "used_rds": [_used_rds(node, settings) for node in nodes],
+    }
+
+
+def database_detail(schema: FakeSchema, nodes: list[FakeDataNode], settings: EmulatorSettings) -> dict[str, Any]:
+    """The V3 schema details: top-level fields, `shards[]` and the `data_nodes[]` they sit on.
+
+    `shard_number` is an integer or a string (`shard_number_type`); times are `...+0000` strings."""
+    count = schema.shard_number
+    return {
+        "name": schema.name,
+        "status": schema.status,
+        "shard_mode": schema.shard_mode,
+        "shard_number": str(count) if settings.shard_number_type == "string" else count,
+        "created": format_offset_time(schema.created),
+        "updated": format_offset_time(schema.created),
+        "shards": [
+            {
+                "data_node_id": shard.data_node_id,
+                "physical_db_name": shard.physical_db_name,
+                "status": shard.status,
+                "shard_index": shard.shard_index,
+            }
+            for shard in schema.shards
+        ],
+        "data_nodes": [
+            {
+                "id": node.id,
+                "status": _node_status(node, settings),
+                "name": node.name,
+                "engine_name": _engine(node, settings),
+                "engine_version": node.engine_version,
+                "mem": 8,
+                "cpu": 2,
+            }
+            for node in nodes
+        ],
+    }
+
+
+def instance_page_v1(instances: list[FakeInstance], offset: int, limit: int, reading: str) -> dict[str, Any]:
+    """The v1 instance list: a page of instance details with `instance_num`, `page_no`, `page_size`,
+    `total_record` and `total_page` (no `offset`/`limit` echo); `offset` read as `page` reads it."""
+    start, total = _start(offset, limit, reading), len(instances)
+    return {
+        "instances": [instance_v1(i) for i in instances[start : start + limit]],
+        "instance_num": total,
+        "page_no": start // limit + 1,
+        "page_size": limit,
+        "total_record": total,
+        "total_page": -(-total // limit),
+    }

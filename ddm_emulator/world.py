@@ -2,7 +2,7 @@
 `World`: everything one emulated DDM service holds, its settings and its time.
 
 Its one job is the state and its setup, with no service rules beyond "does it
-exist": IAM (via `IamDirectory`, ddm-api.md section 6), DDM instances and RDS
+exist": IAM (via `IamDirectory`, docs/ddm-api.md section 6), DDM instances and RDS
 data nodes (section 4), metadata backups (section 2.7) and restore jobs
 (section 3, as data: `FakeJob`), plus the fault rules and the request log the
 HTTP layer uses, the pending forced failure (`fail_next`) and the
@@ -19,6 +19,7 @@ stays below the rules and imports none of them.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,8 +29,9 @@ from .clock import Clock, ScaledClock, format_iam_time
 from .errors import ResourceNotFound, ServiceError
 from .faults import FaultRegistry
 from .iam import IamDirectory
-from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob, new_hex_id
+from .models import FakeBackup, FakeDataNode, FakeInstance, FakeJob, FakeSchema, new_hex_id
 from .requestlog import RequestLog
+from .schemas import layout, placed, schemas_at
 from .settings import EmulatorSettings
 
 __all__ = ["MAX_ADVANCE_SECONDS", "World"]
@@ -60,6 +62,8 @@ class World:
         self.faults = FaultRegistry()
         self.request_log = RequestLog()
         self.instances: dict[str, FakeInstance] = {}
+        self.deleted_instances: dict[str, FakeInstance] = {}
+        """Deleted DDM instances (status `DELETED`), for the `deleted_instance_answer` setting."""
         self.data_nodes: dict[str, FakeDataNode] = {}
         self.backups: dict[str, FakeBackup] = {}
         self.jobs: dict[str, FakeJob] = {}
@@ -72,6 +76,18 @@ class World:
         with self.lock:
             self._settle(self)
             yield
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the state lock; if the block raises, put instances, data nodes and backups back as
+        they were (an inventory is added whole or not at all)."""
+        with self.state():
+            saved = copy.deepcopy((self.instances, self.deleted_instances, self.data_nodes, self.backups))
+            try:
+                yield
+            except BaseException:
+                self.instances, self.deleted_instances, self.data_nodes, self.backups = saved
+                raise
 
     # Time and settings...
 
@@ -125,6 +141,7 @@ class World:
         """Empty the state, log and faults, and restore the initial settings (the owner re-seeds)."""
         with self.lock:
             self.instances.clear()
+            self.deleted_instances.clear()
             self.data_nodes.clear()
             self.backups.clear()
             self.jobs.clear()
@@ -171,16 +188,68 @@ class World:
     def add_backup(
         self, project_id: str, instance_id: str, backup_id: str | None, fields: dict[str, Any]
     ) -> FakeBackup:
-        """Create a metadata backup of an instance, recording its current data nodes (`KeyError` if unknown)."""
+        """Create a metadata backup of an instance, recording its current data nodes and the schemas
+        created by the backup's time (`KeyError` if the instance is unknown)."""
         with self.lock:
             instance = self.instances[instance_id]
             backup_id = backup_id or new_hex_id("br09")
             fields.setdefault("name", f"{instance.name}-{backup_id[:8]}")
             fields.setdefault("created", self.now() - 3600)
             fields.setdefault("data_node_ids", list(instance.data_node_ids))
+            fields.setdefault("schemas", schemas_at(instance.schemas, fields["created"]))
             backup = FakeBackup(backup_id, project_id, instance_id, **fields)
             self.backups[backup.id] = backup
             return backup
+
+    def add_schema(
+        self,
+        instance_id: str,
+        name: str,
+        shard_nodes: list[str] | None,
+        fields: dict[str, Any],
+    ) -> FakeSchema:
+        """Create a schema on an instance: shard `i` on `shard_nodes[i]`, or laid out over the instance's
+        data nodes (`schemas.layout`: `shard_mode`, `shard_unit`); `created` defaults to the instance's.
+        `KeyError` for an unknown instance, `ValueError` for a name it has or no data node to hold shards."""
+        with self.lock:
+            instance = self.instances[instance_id]
+            if (existing := instance.schema(name)) is not None:
+                raise ValueError(f"instance {instance.name} already has a schema {existing.name}")
+            fields.setdefault("created", instance.created)
+            if shard_nodes is not None:
+                schema = placed(name, shard_nodes, **fields)
+            else:
+                schema = layout(name, instance.data_node_ids, **fields)
+            instance.schemas.append(schema)
+            return schema
+
+    def delete_instance(self, instance_id: str) -> FakeInstance:
+        """Delete a DDM instance as the console would (`KeyError` if unknown): its schemas go with it,
+        its data nodes are released, and it answers as the `deleted_instance_answer` setting says."""
+        with self.state():
+            return self.bury(self.instances[instance_id])
+
+    def drop_schema(self, instance_id: str, name: str) -> FakeSchema:
+        """Drop a schema of an instance, as a DBA would (`KeyError` for an unknown instance or schema)."""
+        with self.state():
+            instance = self.instances[instance_id]
+            schema = instance.schema(name)
+            if schema is None:
+                raise KeyError(f"schema {name} of {instance_id}")
+            instance.schemas.remove(schema)
+            return schema
+
+    def bury(self, instance: FakeInstance) -> FakeInstance:
+        """The deletion itself (call with the lock held; `settle` deletes targets this way too)."""
+        self.instances.pop(instance.id, None)
+        for node in self.nodes_of(instance):
+            node.instance_id = None
+        instance.state = "DELETED"
+        instance.busy_job_id = None
+        instance.data_node_ids = []
+        instance.schemas = []
+        self.deleted_instances[instance.id] = instance
+        return instance
 
     # Lookups by id...
 

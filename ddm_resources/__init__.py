@@ -7,16 +7,14 @@ nodes were already restored to the same point in time, and waits for the job.
 Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
 `http_boundary`/`sanitize`/`client` (HTTP), `retry`, `auth`/`iam_models`/`settings`/`clouds`/`http_options`
 (credentials, TLS, proxies), `inputs`/`restore_time` (check and diff rules), `input_model` (the
-accepted inputs), `preflight`, `waiter`/`poll_plan`/`adoption`/`recovery` (the exactly-once
-create flow), `run_state` (one provider process's state), `server_pool`/`watchdog`/`runtime_load` (the
+accepted inputs), `preflight`, `waiter`/`poll_plan`/`adoption`/`restore` (the exactly-once
+create flow), `run_state` (one provider process's state), `provider_threads`/`watchdog`/`runtime_load` (the
 provider process), `restore_window` (`get_restore_window`), `provider` (the dynamic provider),
 `resource` (what programs declare). The local DDM API emulator is the separate package
 `ddm_emulator`.
 """
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
-
-__version__ = "0.1.0"
 
 from .errors import (  # noqa: E402
     ApiError,
@@ -26,7 +24,9 @@ from .errors import (  # noqa: E402
     JobTimeoutError,
     OutcomeUnknownError,
     RecoveryError,
+    RestoreError,
 )
+from .version import __version__  # noqa: E402
 
 if _TYPE_CHECKING:
     from .resource import (
@@ -77,6 +77,7 @@ __all__ = [
     "MetadataRecoveryArgsDict",
     "OutcomeUnknownError",
     "RecoveryError",
+    "RestoreError",
     "RestoreSourceArgs",
     "RestoreSourceArgsDict",
     "RestoreTargetArgs",

@@ -1,13 +1,13 @@
 """Which existing DDM job a `MetadataRecovery` may take as its own: the adoption rule.
 
-DDM's job list (ddm-api.md section 3.2) shows a job's instance, name, status and times,
+DDM's job list (docs/ddm-api.md section 3.2) shows a job's instance, name, status and times,
 not its source or backup. So a job is taken only when nothing else can explain it:
 
 * **target**: the job acts on `target.instance_id` (its `instance_id`). Where the service
   binds a restore job to the source instead (the docs do not say; the POST path carries the
   source), such a job cannot be told from a restore of the same source onto another target:
   it is taken only right after this resource's own POST, as the single restore job of the
-  source or target that appeared since (`recovery.py`), else named, never adopted;
+  source or target that appeared since (`restore.py`), else named, never adopted;
 * **name**: its name mentions "restore" or "metadata" in any letter case, or is empty (the
   real job name is not documented);
 * **status**: it is still running (`waiter.job_outcome` is `running`: `Running` in any
@@ -30,16 +30,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .api_time import CLOCK_SKEW_MS, format_utc, parse_api_time
+from .api_time import CLOCK_SKEW, age_text, epoch_seconds, format_utc
 from .client import DdmClient
+from .errors import DdmError
+from .job_status import job_outcome
 from .models import JobItem
-from .waiter import job_outcome
 
-__all__ = ["LOOKBACK", "TargetJobs", "restore_jobs", "target_jobs"]
+__all__ = ["LOOKBACK", "TargetJobs", "newest_restore_job", "restore_jobs", "target_jobs"]
 
 LOOKBACK = 29 * 24 * 3600.0
 """How far back (seconds) the job list is read; the API allows 30 days."""
-_SKEW = CLOCK_SKEW_MS / 1000
 
 
 def restore_jobs(client: DdmClient, instances: str | tuple[str, ...], since: float) -> list[JobItem]:
@@ -50,6 +50,16 @@ def restore_jobs(client: DdmClient, instances: str | tuple[str, ...], since: flo
     jobs = [job for job in client.list_jobs(int(since * 1000))
             if job.instance_id in wanted and _looks_like_restore(job.name)]
     return sorted(jobs, key=_created, reverse=True)
+
+
+def newest_restore_job(client: DdmClient, target: str, now: float) -> str | None:
+    """The newest running or completed restore job of `target` (to name it in a refusal); `None`
+    when there is none or the list cannot be read."""
+    try:
+        jobs = restore_jobs(client, target, now - LOOKBACK)
+    except DdmError:
+        return None
+    return next((job.id for job in jobs if job_outcome(job.status) in ("running", "completed")), None)
 
 
 @dataclass(frozen=True)
@@ -90,9 +100,9 @@ class TargetJobs:
         assert job is not None
         progress = f" {job.process}" if job.process else ""
         return (f"found restore job {job.id} on target {job.instance_id}: {job.status}{progress}, created "
-                f"{job.created_time} ({_ago(self.now - _created(job))} ago), named {job.name!r}; adopting it "
+                f"{job.created_time} ({age_text(self.now - _created(job))} ago), named {job.name!r}; adopting it "
                 f"instead of submitting a second restore: a running restore of the target created within "
-                f"ddm:adoptWindow ({_ago(self.window)}) is taken to be this resource's interrupted or timed-out "
+                f"ddm:adoptWindow ({age_text(self.window)}) is taken to be this resource's interrupted or timed-out "
                 "run (the job list does not show a job's source)")
 
     @property
@@ -115,7 +125,7 @@ class TargetJobs:
         if self.too_old is not None:
             job = self.too_old
             return (f"{name}: target instance {target} has a running restore job {job.id} created {job.created_time}, "
-                    f"before ddm:adoptWindow ({_ago(self.window)}); it is not adopted and nothing was submitted. "
+                    f"before ddm:adoptWindow ({age_text(self.window)}); it is not adopted and nothing was submitted. "
                     f"If it is this resource's restore, set adopt_job_id = \"{job.id}\"; else wait for it to end "
                     "and use a new, empty target.")
         if self.completed is not None:
@@ -142,9 +152,9 @@ def target_jobs(client: DdmClient, target: str, now: float, window: float, sourc
             continue
         outcome = job_outcome(job.status)
         if outcome == "running":
-            if _created(job) > now + _SKEW:
+            if _created(job) > now + CLOCK_SKEW:
                 future = future or job
-            elif now - _created(job) <= window + _SKEW:
+            elif now - _created(job) <= window + CLOCK_SKEW:
                 adoptable = adoptable or job
             else:
                 too_old = too_old or job
@@ -163,14 +173,4 @@ def _looks_like_restore(name: str) -> bool:
 
 
 def _created(job: JobItem) -> float:
-    moment = parse_api_time(job.created_time)
-    return moment.timestamp() if moment is not None else datetime(1970, 1, 1, tzinfo=timezone.utc).timestamp()
-
-
-def _ago(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds >= 86400 and seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    return epoch_seconds(job.created_time)

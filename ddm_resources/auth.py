@@ -9,12 +9,11 @@ the token is renewed before its `expires_at`, and once more when DDM answers 401
 
 IAM API: `POST {auth_url}/auth/tokens` with a password body scoped to a project; the answer
 is 201 with the token in `X-Subject-Token` and `token.expires_at` / `token.project.id` in
-the body (ddm-api.md section 6).
+the body (docs/ddm-api.md section 6).
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -24,10 +23,11 @@ import httpx
 import pydantic
 from pydantic import SecretStr
 
-from .errors import ApiError, ConfigurationError, DdmError, TransportError
+from .errors import ApiError, ConfigurationError, DdmError, TransportError, UnknownHostError
 from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, retry_delay
+from .regions import region_endpoints
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read
 from .sanitize import hold_secret
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ __all__ = ["AkSkSigner", "PasswordToken", "StaticToken", "TokenSource", "ddm_end
 class TokenSource(Protocol):
     """What the DDM client needs from a credential."""
 
+    sources: str
+    """Where the credential's parts came from (`settings.credential_origins`), for a 401/403; may be empty."""
+
     def get(self) -> str:
         """A token valid now."""
 
@@ -49,6 +52,8 @@ class TokenSource(Protocol):
 
 class StaticToken:
     """A token given by the user (`OS_TOKEN` or `ddm:token`): used as is, never renewed."""
+
+    sources = ""
 
     def __init__(self, token: SecretStr) -> None:
         self._token = token
@@ -72,12 +77,15 @@ class PasswordToken:
     returns epoch seconds and `sleep` waits between attempts (both injectable for tests).
     `transport` is handed to `httpx.Client` (e.g. `httpx.WSGITransport` over the emulator
     app, so tests open no socket); `http_options` sets the CA bundle and verification
-    (`ddm_resources.http_options`).
+    (`ddm_resources.http_options`). `origins` says where each setting came from and
+    `auth_url_origin` where a derived `auth_url` came from (the region), for error messages.
 
     Raises `ApiError` (e.g. `AuthenticationError` for a wrong password) or
-    `TransportError` from `get()`; neither message contains the password or a token.
+    `TransportError` from `get()` (`UnknownHostError`, not retried, when the IAM host does not
+    exist); no message contains the password or a token.
     """
 
+    sources = ""
     REFRESH_MARGIN = 300.0
     """Renew this many seconds before `expires_at` (at most a tenth of the token's life)."""
 
@@ -98,8 +106,10 @@ class PasswordToken:
         transport: httpx.BaseTransport | None = None,
         http_options: HttpOptions = DEFAULT_HTTP_OPTIONS,
         origins: Mapping[str, str] | None = None,
+        auth_url_origin: str = "given",
     ) -> None:
         self._auth_url = auth_url.rstrip("/")
+        self._auth_url_origin = auth_url_origin
         self._username = username
         self._password = password
         hold_secret(password.get_secret_value())  # masked in every server text (sanitize)
@@ -162,17 +172,11 @@ class PasswordToken:
         with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
                                        base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
-            failures = 0
-            while True:
-                try:
-                    response = send(http, "POST", "/auth/tokens", headers=headers, json=body)
-                    break
-                except DdmError as exc:  # asking for a token twice is harmless: retried as a read
-                    failures += 1
-                    delay = retry_delay(exc, failures, self._retry_policy, is_retryable_read, random.random())
-                    if delay is None:
-                        raise self._explain(exc) from None
-                    self._sleep(delay)
+            try:  # asking for a token twice is harmless: retried as a read
+                response = attempt(lambda: send(http, "POST", "/auth/tokens", headers=headers, json=body),
+                                   policy=self._retry_policy, should_retry=is_retryable_read, sleep=self._sleep)
+            except DdmError as exc:
+                raise self._explain(exc) from None
         from .iam_models import TokenResponse  # here: a ready token or an access key never builds these models
 
         token = response.headers.get(SUBJECT_TOKEN)
@@ -230,6 +234,11 @@ class PasswordToken:
                               path=httpx.URL(f"{self._auth_url}/auth/tokens").path,
                               retry_after=exc.retry_after)
             return error
+        if isinstance(exc, UnknownHostError):  # the URL is wrong: no retry, no "skip the checks"
+            came = self._origins.get("auth_url", self._auth_url_origin)
+            return UnknownHostError(f"{where}: {exc}; set the IAM URL of your region with `pulumi config set "
+                                    f"ddm:authUrl https://<host>/v3` or OS_AUTH_URL (this one: {came}); not retried",
+                                    host=exc.host)
         if isinstance(exc, TransportError):
             return TransportError(f"{where}: IAM did not answer: {exc}", request_sent=exc.request_sent,
                                   transient=exc.transient)
@@ -253,15 +262,20 @@ class AkSkSigner(httpx.Auth):
     The signature comes from `huaweicloudsdkcore`'s `Signer` (the maintained implementation of
     this scheme; extra `pip install 'ddm-resources[aksk]'`, imported when AK/SK is used). Signed:
     `Host`, `Content-Type`, `X-Project-Id`, `X-Sdk-Date`, the path, the query and the body.
+    A temporary key pair comes with a `security_token` (`OS_SECURITY_TOKEN`): it is sent as
+    `X-Security-Token` and signed with the rest, as the SDK's `Credentials.sign_request` does.
     Also a `TokenSource` with no token (`get()` is empty, nothing to renew), so `DdmClient`
     takes it in place of a token and hands it to httpx as `auth=`.
 
     Raises `ConfigurationError` from the constructor when the signer package is missing.
     """
 
+    sources = ""
     SIGNED_HEADERS = ("Host", "Content-Type", "X-Project-Id")
+    SECURITY_TOKEN = "X-Security-Token"
 
-    def __init__(self, access_key: str, secret_key: SecretStr, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, access_key: str, secret_key: SecretStr, *, security_token: SecretStr | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         try:
             from huaweicloudsdkcore.auth.credentials import BasicCredentials
             from huaweicloudsdkcore.sdk_request import SdkRequest
@@ -273,11 +287,15 @@ class AkSkSigner(httpx.Auth):
         self._access_key = access_key
         self._signer = Signer(BasicCredentials(ak=access_key, sk=secret_key.get_secret_value()))
         hold_secret(secret_key.get_secret_value())  # masked in every server text (sanitize)
+        self._security_token = security_token
+        if security_token is not None:
+            hold_secret(security_token.get_secret_value())
         self._request_class = SdkRequest
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"AkSkSigner(access_key={self._access_key!r}, secret_key=**********)"
+        temporary = ", security_token=**********" if self._security_token is not None else ""
+        return f"AkSkSigner(access_key={self._access_key!r}, secret_key=**********{temporary})"
 
     def get(self) -> str:
         return ""
@@ -289,27 +307,46 @@ class AkSkSigner(httpx.Auth):
         date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
         headers = {name: request.headers[name] for name in self.SIGNED_HEADERS if name in request.headers}
         headers["X-Sdk-Date"] = date  # given, so the signer does not read the clock itself
+        if self._security_token is not None:  # signed like the other headers
+            headers[self.SECURITY_TOKEN] = self._security_token.get_secret_value()
         signed = self._signer.sign(self._request_class(
             method=request.method, schema=request.url.scheme, host=request.url.netloc.decode("ascii"),
             resource_path=request.url.path, query_params=list(request.url.params.multi_items()),
             header_params=headers, body=request.content))
         request.headers["X-Sdk-Date"] = date
+        if self._security_token is not None:
+            request.headers[self.SECURITY_TOKEN] = headers[self.SECURITY_TOKEN]
         request.headers["Authorization"] = signed.header_params["Authorization"]
         yield request
 
 
-def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout) -> TokenSource:
+def token_source(settings: ProviderSettings, *, timeout: httpx.Timeout,
+                 transport: httpx.BaseTransport | None = None) -> TokenSource:
     """The credential for `settings`: `StaticToken` (ready token), `AkSkSigner` (access key
-    pair) or `PasswordToken` (IAM login). Raises `ConfigurationError` if the signer is missing."""
+    pair, temporary with its security token) or `PasswordToken` (IAM login, over `transport` when
+    one is given: see `DdmClient`). Raises `ConfigurationError` if the signer is missing."""
+    from .settings import credential_origins
+
+    source: StaticToken | AkSkSigner | PasswordToken
     if settings.token is not None:
-        return StaticToken(settings.token)
-    if settings.access_key is not None and settings.secret_key is not None:
-        return AkSkSigner(settings.access_key, settings.secret_key)
+        source = StaticToken(settings.token)
+    elif settings.access_key is not None and settings.secret_key is not None:
+        source = AkSkSigner(settings.access_key, settings.secret_key, security_token=settings.security_token)
+    else:
+        source = _password_token(settings, timeout, transport)
+    source.sources = credential_origins(settings)
+    return source
+
+
+def _password_token(settings: ProviderSettings, timeout: httpx.Timeout,
+                    transport: httpx.BaseTransport | None) -> PasswordToken:
     assert settings.username and settings.password, "resolve_settings requires a complete IAM login"
     return PasswordToken(
         auth_url=settings.auth_url, username=settings.username, password=settings.password,
         domain_name=settings.domain_name, domain_id=settings.domain_id, project_id=settings.project_id,
-        project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins)
+        project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins,
+        auth_url_origin=region_endpoints(settings.region).origin("auth_url"),
+        transport=transport)
 
 
 def ddm_endpoint(settings: ProviderSettings, tokens: TokenSource) -> str:

@@ -9,7 +9,6 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -26,11 +25,12 @@ from .errors import (
     ConfigurationError,
     DdmError,
     TransportError,
+    UnknownHostError,
     UnreadableAnswerError,
 )
 from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
-from .inputs import JOB_ID_PATTERN
+from .ids import JOB_ID_PATTERN
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -55,10 +55,10 @@ from .models import (
     RestoreSource,
     RestoreTarget,
 )
-from .restore_time import shown
-from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, is_retryable_read, is_retryable_restore, retry_delay
+from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read, is_retryable_restore
 from .sanitize import TEXT_LIMIT
 from .service_clock import ServiceClock
+from .wording import count, shown
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
 
@@ -66,11 +66,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 """Per-request timeouts in seconds: a silent server cannot hang a run."""
 
 PAGE_SIZE = 128
-"""`limit` of every list call: the documented maximum (ddm-api.md section 1)."""
+"""`limit` of every list call: the documented maximum (docs/ddm-api.md section 1)."""
 MAX_PAGES = 200
 """Longest list read (25,600 items at `PAGE_SIZE`): past it, a list call fails closed."""
 JOB_LIST_MAX_AGE_MS = (30 * 24 - 1) * 3600 * 1000
-"""The job list's `start_time` lies at most 30 days back (ddm-api.md section 3.2), less an hour."""
+"""The job list's `start_time` lies at most 30 days back (docs/ddm-api.md section 3.2), less an hour."""
 
 
 _M = TypeVar("_M", bound=pydantic.BaseModel)
@@ -105,9 +105,8 @@ def api_path(template: str, **ids: str) -> str:
     """
     for name, value in ids.items():
         if not (isinstance(value, str) and PATH_ID.fullmatch(value)):
-            size = f"{len(value)} characters: " if isinstance(value, str) and len(value) > 64 else ""
             raise ConfigurationError(
-                f"{name} {size}{shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
+                f"{name} {shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
                 f"was sent; give the {name.replace('_', ' ')} as the console or the API shows it")
     return template.format(**ids)
 
@@ -188,7 +187,7 @@ class DdmClient:
     def restore_metadata(
         self, source_instance_id: str, source: RestoreSource, target: RestoreTarget
     ) -> str:
-        """Start a metadata recovery and return its `job_id` (ddm-api.md section 2.1).
+        """Start a metadata recovery and return its `job_id` (docs/ddm-api.md section 2.1).
 
         `POST /v3/{project_id}/instances/{source_instance_id}/backups/metadata-recovery`
         with `{"source": {...}, "target": {...}}`; the service answers 202 `{"job_id"}`.
@@ -208,7 +207,7 @@ class DdmClient:
             raise TransportError(f"{exc}; the restore may have been accepted", request_sent=True) from None
 
     def get_job(self, job_id: str) -> Job:
-        """Return one job (ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
+        """Return one job (docs/ddm-api.md section 3.1): `GET /v3/{project_id}/jobs/{job_id}`."""
         return self._read_job(job_id, is_retryable_read)
 
     def poll_job(self, job_id: str) -> Job:
@@ -230,7 +229,7 @@ class DdmClient:
         """`api_path` with this client's `project_id`."""
         return api_path(template, project_id=self.project_id, **ids)
 
-    # Read-only restore lookups (ddm-api.md section 2), used by `ddm_resources.preflight` -------
+    # Read-only restore lookups (docs/ddm-api.md section 2), used by `ddm_resources.preflight` -------
     # Each returns every item of the list (see `_all_items` for paging).
 
     def restorable_instances(self, instance_id: str) -> list[RestorableInstance]:
@@ -296,7 +295,7 @@ class DdmClient:
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
         """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).
 
-        `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (ddm-api.md
+        `GET /v3/{project_id}/jobs?start_time=&end_time=&offset=&limit=` (docs/ddm-api.md
         section 3.2). The docs do not say that a future `end_time` is allowed, nor a
         `start_time` older than 30 days: `end_time` is clamped to now on the service's clock
         (`server_now_ms`) and `start_time` to `JOB_LIST_MAX_AGE_MS` before it. A client that
@@ -339,7 +338,7 @@ class DdmClient:
     def _all_items(
         self, path: str, params: dict[str, Any], model: type[_P], items: Callable[[_P], Sequence[_T]]
     ) -> list[_T]:
-        """Every item of a V3 list (ddm-api.md section 1), read page by page; at most `MAX_PAGES`.
+        """Every item of a V3 list (docs/ddm-api.md section 1), read page by page; at most `MAX_PAGES`.
 
         `offset` is documented as an item index in the query but echoed as a page number in
         the answer, so both readings are handled: pages are asked by item index
@@ -392,25 +391,27 @@ class DdmClient:
         By default as a read (safe to repeat). A 401 renews the token once and sends again
         (when `renew_on_401` and the token source can renew); that is not counted as a failure.
         """
-        failures = 0
         renewed = False
-        while True:
+
+        def once() -> httpx.Response:
+            nonlocal renewed
             token = self._token.get()
             try:
                 return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
                             json=json, params=params, deadline=self._deadline)
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
+                    exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
                     raise
-                renewed = True
-            except DdmError as exc:
-                failures += 1
-                delay = retry_delay(exc, failures, self._retry_policy, should_retry, random.random())
-                if delay is None:
-                    raise
-                if self._on_retry is not None:
-                    self._on_retry(exc, delay)
-                self._sleep(delay)
+                renewed = True  # the token renewed: sent again at once, not counted as a failure
+            except UnknownHostError as exc:  # not transient, so never retried: say which setting names the host
+                raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
+                                       "ddm:endpoint https://<host>` or DDM_ENDPOINT; not retried",
+                                       host=exc.host) from None
+            return once()
+
+        return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
+                       on_retry=self._on_retry)
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response) -> _M:
@@ -421,7 +422,7 @@ class DdmClient:
             where = _field_path(first["loc"])
             raise UnreadableAnswerError(
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
-                f"({_count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
+                f"({count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
             ) from None
 
 
@@ -439,8 +440,3 @@ def _field_path(loc: Sequence[int | str]) -> str:
         else:
             text += ("." if text else "") + (part if _FIELD.fullmatch(part) else "?")
     return text
-
-
-def _count(n: int, noun: str) -> str:
-    """`1 problem`, `2 problems`."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -25,7 +25,7 @@ __all__ = ["CloudEntry", "load_cloud"]
 
 CloudEntry = dict[str, str]
 """A flat view of one cloud: `auth_url`, `username`, `password`, `domain_name`, `domain_id`,
-`project_name`, `project_id`, `token`, `access_key`, `secret_key`, `region`, `cacert`,
+`project_name`, `project_id`, `token`, `access_key`, `secret_key`, `security_token`, `region`, `cacert`,
 `insecure`, and `insecure_as`: how the file turned verification off, `verify: false` or
 `insecure: true` (keys absent when not set)."""
 
@@ -97,6 +97,7 @@ def _flatten(config: Mapping[str, Any]) -> CloudEntry:
         "token": auth.get("token"),
         "access_key": first(auth.get("ak"), auth.get("access_key")),  # AK/SK as otcextensions names them
         "secret_key": first(auth.get("sk"), auth.get("secret_key")),
+        "security_token": auth.get("security_token"),  # of a temporary key pair
         "region": config.get("region_name"),
         "cacert": config.get("cacert"),
         "insecure": "true" if config.get("verify") is False or config.get("insecure") in (True, "true") else None,

@@ -11,16 +11,17 @@ headers.
     │   ├── AuthenticationError   401 / 403: token missing, expired or not for this project
     │   ├── NotFoundError         404, or DBS.300400 (job not found)
     │   ├── ConflictError         409: another operation runs on the instance
-    │   ├── ThrottledError        429 / APIGW.0308
+    │   ├── ThrottledError        429 (its code is APIGW.0308)
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
+    │   └── UnknownHostError      the endpoint's host name does not exist (DNS: no such name)
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
     │                             about another job than the one asked for, or too long (GET)
     ├── JobError                  a job did not end `Completed` (or was unknown for too long)
     │   ├── JobFailedError        the job ended `Failed`
     │   └── JobTimeoutError       the deadline passed while the job was still running
     ├── PreflightError            (in `preflight`) the read-only restore APIs refuse the inputs
-    └── RecoveryError             what `MetadataRecovery` create raises: the target, the job ID
+    └── RestoreError              what `MetadataRecovery` create raises: the target, the job ID
         │                         (once a job exists) and the cause, in one message
         └── OutcomeUnknownError   the restore POST got no usable answer, and no job for the
                                   target could be found: it may or may not have started
@@ -42,9 +43,11 @@ __all__ = [
     "NotFoundError",
     "OutcomeUnknownError",
     "RecoveryError",
+    "RestoreError",
     "ServerError",
     "ThrottledError",
     "TransportError",
+    "UnknownHostError",
     "UnreadableAnswerError",
     "make_api_error",
 ]
@@ -99,11 +102,18 @@ class ApiError(DdmError):
 class AuthenticationError(ApiError):
     """401 or 403: the token is missing, expired, or not scoped to this project."""
 
-    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours) or the IAM "
-            "login (ddm:username/OS_USERNAME, the password, the domain and the project, or OS_CLOUD)")
+    HINT = ("check the credentials: the token (ddm:token or OS_TOKEN; IAM tokens last 24 hours), the access key "
+            "pair (ddm:accessKey/OS_ACCESS_KEY and its secret key; a temporary pair also needs its security token, "
+            "OS_SECURITY_TOKEN) or the IAM login (ddm:username/OS_USERNAME, the password, the domain and the "
+            "project, or OS_CLOUD)")
+
+    credentials = ""
+    """Where the credentials in use came from, e.g. `access key from OS_ACCESS_KEY, ...` (names,
+    never values; `settings.credential_origins`), when the caller knows; appended to the hint."""
 
     def __str__(self) -> str:
-        return f"{super().__str__()}; {self.HINT}"
+        used = f" (in use: {self.credentials})" if self.credentials else ""
+        return f"{super().__str__()}; {self.HINT}{used}"
 
 
 class NotFoundError(ApiError):
@@ -115,7 +125,9 @@ class ConflictError(ApiError):
 
 
 class ThrottledError(ApiError):
-    """429 or `APIGW.0308`: too many requests."""
+    """429: too many requests (the gateway's code for it is `APIGW.0308`). The status decides: another
+    status whose body names `APIGW.0308` (a 5xx, an HTML page quoting it) is not throttling, and a
+    restore POST answered so is never sent again (its outcome is unknown)."""
 
 
 class ServerError(ApiError):
@@ -137,9 +149,20 @@ class TransportError(DdmError):
         super().__init__(message)
 
 
+class UnknownHostError(TransportError):
+    """The endpoint's host name does not exist: the resolver answered that no such name is known
+    (not a temporary failure to resolve). Another attempt would fail the same way, so it is never
+    retried (`transient` is False; nothing was sent). `host` is the name; the message says which
+    setting gives the endpoint."""
+
+    def __init__(self, message: str, *, host: str) -> None:
+        self.host = host
+        super().__init__(message, request_sent=False, transient=False)
+
+
 class UnreadableAnswerError(DdmError):
     """The service answered 2xx, but with a body this tool cannot use: not the documented shape
-    (ddm-api.md), about another job than the one asked for, or (to a GET) longer than
+    (docs/ddm-api.md), about another job than the one asked for, or (to a GET) longer than
     `http_boundary.MAX_BODY`. Nothing in it is used or recorded; the message names the request and
     the kind of problem, never the body's text. Never retried by the client; a job wait rides it
     out until its deadline."""
@@ -179,8 +202,8 @@ class JobTimeoutError(JobError):
         super().__init__(message, job_id=job_id)
 
 
-class RecoveryError(DdmError):
-    """A metadata recovery did not complete. `job_id` is set once the service accepted the restore."""
+class RestoreError(DdmError):
+    """A metadata restore did not complete. `job_id` is set once the service accepted the restore."""
 
     def __init__(self, message: str, *, target_instance_id: str, job_id: str | None = None) -> None:
         self.target_instance_id = target_instance_id
@@ -188,7 +211,11 @@ class RecoveryError(DdmError):
         super().__init__(message)
 
 
-class OutcomeUnknownError(RecoveryError):
+RecoveryError = RestoreError
+"""The name `RestoreError` had before 0.2: kept importable (`from ddm_resources import RecoveryError`)."""
+
+
+class OutcomeUnknownError(RestoreError):
     """The restore POST may have been accepted, but no answer and no job proves it either way."""
 
 
@@ -206,7 +233,7 @@ def make_api_error(
     cls: type[ApiError]
     if status_code in (401, 403):
         cls = AuthenticationError
-    elif status_code == 429 or error_code == "APIGW.0308":
+    elif status_code == 429:
         cls = ThrottledError
     elif status_code == 404 or error_code == "DBS.300400":
         cls = NotFoundError

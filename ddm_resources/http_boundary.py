@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import socket
 import ssl
 import time
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,15 +27,16 @@ import httpcore
 import httpx
 import pydantic
 
-from . import __version__
-from .errors import DdmError, TransportError, UnreadableAnswerError, make_api_error
+from .errors import DdmError, TransportError, UnknownHostError, UnreadableAnswerError, make_api_error
 from .http_options import PROXY_VARIABLES, environment_proxies, no_proxy_variable
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 from .sanitize import TEXT_LIMIT, clause, clean_text
+from .version import __version__
 
 __all__ = [
     "ACCEPT",
+    "ACCEPT_ENCODING",
     "API_NOT_PUBLISHED",
     "AUTH_TOKEN",
     "CONTENT_TYPE",
@@ -56,6 +59,10 @@ __all__ = [
 ]
 
 ACCEPT = "Accept"
+ACCEPT_ENCODING = "Accept-Encoding"
+CODINGS = "gzip, deflate"
+"""The content codings asked for (and the only ones read, see `_read_bounded`), whatever packages
+httpx finds installed (it would add `br` and `zstd`)."""
 AUTH_TOKEN = "X-Auth-Token"
 """The IAM token on every DDM request (never logged, never in an error)."""
 CONTENT_TYPE = "Content-Type"
@@ -75,6 +82,7 @@ def request_headers(*, project_id: str | None = None) -> dict[str, str]:
     """The headers every request carries (the token is added per request by the client)."""
     headers = {
         ACCEPT: JSON,
+        ACCEPT_ENCODING: CODINGS,
         CONTENT_TYPE: JSON,
         USER_AGENT: f"ddm-resources/{__version__} httpx/{httpx.__version__}",
     }
@@ -121,12 +129,20 @@ def send(
     params: dict[str, Any] | None = None,
     deadline: float = REQUEST_DEADLINE,
 ) -> httpx.Response:
-    """Send one request; return a 2xx response (its body read) or raise `ApiError` / `TransportError`.
+    """Send one request; return a 2xx response (its body read) or raise `ApiError` / `TransportError`
+    / `UnreadableAnswerError`.
 
     A `TransportError` has `request_sent=False` only when the connection could not be
     opened (nothing reached the server). The whole exchange ends within `deadline` seconds
-    (on clients prepared by `bound_client`), and at most `MAX_BODY` bytes are read. Every
-    text taken from the answer or from the failure passes `sanitize.clean_text`.
+    (on clients prepared by `bound_client`), and at most `MAX_BODY` bytes are read, and at most
+    `MAX_BODY` decoded (`_read_bounded`). Every text taken from the answer or from the failure
+    passes `sanitize.clean_text`.
+
+    Whatever its bytes, an answer ends here as a response or one of this package's errors: a body
+    that cannot be decoded (not the gzip it claims, a coding not asked for, stacked codings) is an
+    answer this tool cannot use (`_unusable`), as is any other failure to read it (headers that are
+    not ASCII are kept as bytes; an error body nested too deep for the JSON reader falls back to
+    its text).
     """
     where = f"{method} {path} at {url_origin(http.base_url)}"
     request = http.build_request(method, path, json=json, params=params, headers=headers)
@@ -138,16 +154,26 @@ def send(
         finally:
             response.close()
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        if _unknown_host(exc) and proxy_variable(http, request.url) is None:
+            host = request.url.host
+            raise UnknownHostError(f"{where}: this host does not exist ({host} does not resolve: the resolver "
+                                   "knows no such name)", host=host) from None
         raise _transport_error(http, request, where, exc, request_sent=False) from None
     except httpx.TimeoutException as exc:
         raise _transport_error(http, request, where, exc, detail=f"timed out ({type(exc).__name__}; each request "
                                                                  f"ends within {deadline:g}s)") from None
     except httpx.TransportError as exc:
         raise _transport_error(http, request, where, exc) from None
+    except _Undecodable as exc:
+        if 200 <= response.status_code < 300:
+            raise _unusable(method, where, str(exc)) from None
+        content, complete = f"(the error answer's body could not be read: {exc})".encode(), True
+    except (httpx.HTTPError, UnicodeError, ValueError, LookupError, RecursionError) as exc:  # any other odd answer
+        raise _unusable(method, where, f"the answer could not be read ({type(exc).__name__})") from None
     finally:
         _deadline.reset(token)
-    headers_read = httpx.Headers([(k, v) for k, v in response.headers.multi_items()
-                                  if k.lower() not in ("content-encoding", "transfer-encoding")])
+    headers_read = httpx.Headers([(k, v) for k, v in response.headers.raw  # bytes: any byte is kept as sent
+                                  if k.lower() not in (b"content-encoding", b"transfer-encoding")])
     response = httpx.Response(response.status_code, headers=headers_read, content=content,
                               request=response.request, extensions=response.extensions)
     if response.is_success:
@@ -164,22 +190,36 @@ def send(
         response.status_code,
         error_code=clean_text(body.code, 64),
         message=message,
-        request_id=clean_text(response.headers.get(REQUEST_ID, ""), 64),
+        request_id=clean_text(_header(response, REQUEST_ID), 64),
         method=method,
         path=path,
-        retry_after=parse_retry_after(response.headers.get(RETRY_AFTER)),
+        retry_after=parse_retry_after(_header(response, RETRY_AFTER)),
     )
 
 
+def _header(response: httpx.Response, name: str) -> str:
+    """The header `name` of `response` as text ("" if absent or not readable as text)."""
+    try:
+        return str(response.headers.get(name, ""))
+    except (UnicodeError, LookupError):
+        return ""
+
+
 def _oversized(method: str, where: str) -> DdmError:
-    """The error for a 2xx answer longer than `MAX_BODY`, which is not read. The same request would get
-    the same answer, so it is never sent again at once. To a read (GET) it is an `UnreadableAnswerError`,
-    like any answer this tool cannot use: not retried by the client (`retry.is_retryable_read`), ridden
-    out by a job wait until its deadline (`waiter.wait_for_job`), as the job runs on regardless. To a POST
-    it stays a `TransportError` (not `transient`, the request sent): whether the restore was accepted is
-    unknown, and the caller looks for its job."""
-    text = (f"{where}: the answer is longer than {MAX_BODY} bytes; not read (a larger answer than any DDM "
-            "answer this provider expects)")
+    """The error for a 2xx answer longer than `MAX_BODY` (`_unusable`)."""
+    return _unusable(method, where, f"the answer is longer than {MAX_BODY} bytes; not read (a larger answer than "
+                                    "any DDM answer this provider expects)")
+
+
+def _unusable(method: str, where: str, reason: str) -> DdmError:
+    """The error for a 2xx answer this tool cannot use: too long, or not decodable. The same request
+    would get the same answer, so it is never sent again at once. To a read (GET) it is an
+    `UnreadableAnswerError`, like any answer this tool cannot use: not retried by the client
+    (`retry.is_retryable_read`), ridden out by a job wait until its deadline (`waiter.wait_for_job`),
+    as the job runs on regardless, and a preflight lookup fails closed on it. To a POST it is a
+    `TransportError` (not `transient`, the request sent): whether the restore was accepted is unknown,
+    and the caller looks for its job."""
+    text = f"{where}: {reason}"
     if method.upper() == "GET":
         return UnreadableAnswerError(text)
     return TransportError(f"{text}; not retried", transient=False)
@@ -240,6 +280,22 @@ def _without_proxy_values(text: str) -> str:
     return text
 
 
+_NO_SUCH_NAME = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name))
+"""`getaddrinfo` answers meaning "no such host" (EAI_AGAIN, a resolver that did not answer, may pass)."""
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Whether `exc` was caused by a host name that does not exist (`socket.gaierror` EAI_NONAME / EAI_NODATA)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> socket; the bound guards against a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return seen.errno in _NO_SUCH_NAME
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _certificate_failure(exc: BaseException) -> bool:
     """Whether `exc` was caused by a TLS certificate that did not verify (of the server or a proxy)."""
     seen: BaseException | None = exc
@@ -252,16 +308,71 @@ def _certificate_failure(exc: BaseException) -> bool:
     return False
 
 
+class _Undecodable(Exception):
+    """An answer's body cannot be decoded; the message says why (no text of the server's)."""
+
+
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+"""The content codings read (`CODINGS`), by the `zlib` window bits that decode them."""
+
+
 def _read_bounded(response: httpx.Response) -> tuple[bytes, bool]:
-    """The (decoded) body, at most `MAX_BODY` bytes, and whether it is complete."""
+    """The decoded body, at most `MAX_BODY` bytes, and whether it is complete.
+
+    The body is read as sent (`iter_raw`) and decoded here, so that the size bound holds while
+    decoding: at most `MAX_BODY` bytes are read off the wire and at most `MAX_BODY` + 1 bytes come
+    out of the decoder (`zlib`'s `max_length`), whatever the ratio (a 1 KB gzip bomb of 600 MB
+    costs 1 MiB). One coding of `CODINGS` is read (`identity` counts as none); stacked codings
+    (`gzip, gzip`), others, and a body that is not what its coding claims raise `_Undecodable`.
+    """
+    codings = [coding.strip().lower() for coding in response.headers.get_list("content-encoding", split_commas=True)]
+    codings = [coding for coding in codings if coding and coding != "identity"]
+    if len(codings) > 1:
+        raise _Undecodable(f"the body has {len(codings)} stacked content codings; only one of {CODINGS} is read")
+    if codings and codings[0] not in _WBITS:
+        raise _Undecodable(f"the body has the content coding {clean_text(codings[0], 32)!r}, which was not "
+                           f"asked for ({CODINGS} were)")
+    decoder = _Decoder(codings[0]) if codings else None
     chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY:
+    size = sent = 0
+    for chunk in response.iter_raw():
+        sent += len(chunk)
+        data = decoder.decode(chunk, MAX_BODY + 1 - size) if decoder else chunk
+        chunks.append(data)
+        size += len(data)
+        if size > MAX_BODY or sent > MAX_BODY:
             return b"".join(chunks)[:MAX_BODY], False
+    if decoder is not None:
+        decoder.finish()
     return b"".join(chunks), True
+
+
+class _Decoder:
+    """One `gzip` or `deflate` stream, decoded piece by piece with a bound on each piece's output.
+    `deflate` is read as zlib data, else (as httpx and browsers do) as raw deflate."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._zlib = zlib.decompressobj(_WBITS[coding])
+        self._started = False
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """At most `room` bytes decoded from `data` (more would be over the limit anyway)."""
+        try:
+            out = self._zlib.decompress(data, room)
+        except zlib.error:
+            if self._coding != "deflate" or self._started:
+                raise _Undecodable(f"the body is not valid {self._coding} data") from None
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._coding = "raw deflate"
+            return self.decode(data, room)
+        self._started = True
+        return out
+
+    def finish(self) -> None:
+        """Raise `_Undecodable` if the stream ended before its end (a cut or a corrupt body)."""
+        if not self._zlib.eof:
+            raise _Undecodable(f"the body ends before the end of its {self._coding} data")
 
 
 def parse_error_body(response: httpx.Response) -> ApiErrorBody:
@@ -272,14 +383,14 @@ def parse_error_body(response: httpx.Response) -> ApiErrorBody:
     """
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the JSON reader goes
         data = None
     if isinstance(data, dict) and isinstance(data.get("error"), dict):
         data = data["error"]
     if isinstance(data, dict):
         try:
             body = ApiErrorBody.model_validate(data)
-        except pydantic.ValidationError:
+        except (pydantic.ValidationError, RecursionError):
             body = ApiErrorBody()
         if body.code or body.message:
             return body

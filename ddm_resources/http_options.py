@@ -9,6 +9,7 @@ environment as httpx reads them (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_P
 for the clients and for the check alike by `environment_proxies`); a
 proxy reached over TLS is verified with the same CA setting as the endpoint (else certifi's
 bundle, also with verification off); a SOCKS proxy needs `pip install 'ddm-resources[socks]'`.
+The credentials in proxy URLs are held as secrets (`hold_proxy_secrets`), so no server text shows them.
 
 `check_environment` turns every client-setup problem into a `ConfigurationError` that names
 the variable (never its value: a proxy URL may hold a password), so `pulumi preview` fails in
@@ -17,11 +18,13 @@ one line instead of a traceback.
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib.util
 import ipaddress
 import os
 import ssl
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +33,10 @@ from typing import Any
 import httpx
 
 from .errors import ConfigurationError
+from .sanitize import hold_secret
 
 __all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "ProxyMount", "check_environment",
-           "environment_proxies", "no_proxy_variable", "opens_tls"]
+           "environment_proxies", "hold_proxy_secrets", "no_proxy_variable", "opens_tls"]
 
 PROXY_VARIABLES = {key: (f"{key}_proxy", f"{key.upper()}_PROXY") for key in ("https", "http", "all", "no")}
 """The variables httpx reads for proxies (with `trust_env`, its default), by urllib's key:
@@ -71,6 +75,29 @@ def environment_proxies(environ: Mapping[str, str]) -> dict[str, ProxyMount]:
         if host:
             mounts[_no_proxy_pattern(host)] = ProxyMount(name, None)
     return mounts
+
+
+def hold_proxy_secrets(environ: Mapping[str, str]) -> None:
+    """Hold (`sanitize.hold_secret`) the credentials of every proxy URL in `environ`: of each variable
+    ending in `_proxy` (any case, set or not picked), its password as written and percent-decoded,
+    `user:password` in both spellings, and the base64 of those that a `Proxy-Authorization: Basic`
+    header carries. A proxy's 407 page or a CONNECT refusal that quotes them shows none."""
+    _hold_proxy_urls(tuple(sorted(value for name, value in environ.items()
+                                  if name.lower().endswith("_proxy") and "@" in value)))
+
+
+@functools.lru_cache(maxsize=16)
+def _hold_proxy_urls(values: tuple[str, ...]) -> None:
+    for value in values:
+        userinfo = value.split("://", 1)[-1].rpartition("@")[0]
+        user, _, password = userinfo.partition(":")
+        if not password:
+            continue
+        for user_text, password_text in ((user, password),
+                                         (urllib.parse.unquote(user), urllib.parse.unquote(password))):
+            pair = f"{user_text}:{password_text}"
+            for secret in (password_text, pair, base64.b64encode(pair.encode()).decode()):
+                hold_secret(secret)
 
 
 def _picked_variables(environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -157,6 +184,7 @@ class HttpOptions:
         with `proxies`, also what httpx raises for a proxy it cannot use (e.g. `ValueError` for an
         unsupported scheme, `ImportError` for SOCKS without socksio).
         """
+        hold_proxy_secrets(os.environ if proxies is None else {})
         if not tls:
             verify: ssl.SSLContext | bool = _trusting_nothing()
         elif not self.verify:
@@ -291,6 +319,7 @@ def check_environment(environ: Mapping[str, str], options: HttpOptions, origins:
     for the same options and proxies (it builds a client); a failing one is checked again
     every time.
     """
+    hold_proxy_secrets(environ)
     proxies = tuple(environment_proxies(environ).items())
     _check(proxies, options, tuple((k, origins[k]) for k in ("cacert", "capath") if k in origins), tls)
 

@@ -1,4 +1,4 @@
-"""Pydantic models of the IAM token answer (ddm-api.md section 6): only password login reads it.
+"""Pydantic models of the IAM token answer (docs/ddm-api.md section 6): only password login reads it.
 
 `POST {auth_url}/auth/tokens` answers with `token.expires_at`, the scoped `token.project` and
 the service `token.catalog`; fields IAM adds are kept, never an error. A module of its own so

@@ -6,13 +6,12 @@ rule passed, so validating here cannot fail on anything a user wrote.
 """
 
 # real annotations, no `from __future__ import annotations`; empty lists as `= []` (see `models`)
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .api_time import parse_duration
 from .models import RestoreSource, RestoreTarget
-from .restore_time import shown
 
 __all__ = [
     "DEFAULT_CREATE_TIMEOUT",
@@ -26,29 +25,6 @@ __all__ = [
 
 DEFAULT_CREATE_TIMEOUT = "60m"
 """How long `create` waits for the restore job unless `timeouts.create` says otherwise."""
-
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|ms|m|s)")
-"""ASCII digits only: `\\d` (and `float`) would read `١h` as an hour."""
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-_LONGEST_DURATION = 32
-"""Longer texts are no duration anyone means; refusing them early keeps the parse linear."""
-
-
-def parse_duration(text: str) -> float:
-    """Parse a Go/Terraform duration (`"90s"`, `"60m"`, `"1h30m"`) into seconds.
-
-    Raises `ValueError` for anything else, including zero and negative durations.
-    """
-    text = text.strip()
-    parts = _DURATION_PART.findall(text) if len(text) <= _LONGEST_DURATION else []
-    if not parts or "".join(n + u for n, u in parts) != text:
-        digits = " with the digits 0-9" if not text.isascii() and any(c.isdigit() for c in text) else ""
-        raise ValueError(f'{shown(text)} is not a duration; write it{digits} like "60m", "1h30m" or "90s"')
-    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f"{shown(text)} must be longer than zero")
-    return seconds
-
 
 LONGEST_CREATE_TIMEOUT = 7 * 24 * 3600.0
 """The longest `timeouts.create` accepted, in seconds (7 days): a restore takes minutes to hours,

@@ -23,7 +23,7 @@ built, which then cannot fail.
   and is resolved at create;
 * `target.data_nodes`: a non-empty list, no duplicates, no blank entries;
 * IDs (`source_instance_id`, `source.backup_id`, `target.instance_id`, each data node)
-  follow the **ID rule** (`ID_PATTERN`): 32 lowercase hexadecimal characters and a
+  follow the **ID rule** (`ddm_resources.ids`): 32 lowercase hexadecimal characters and a
   4-character type suffix of two lowercase letters and two digits, as in
   `1f5c9fd6cd984056ba89c8c87cc03278in09` (DDM instance), `...br09` (backup) and `...in01`
   (RDS instance). Any such suffix is accepted. Empty values, whitespace, quotes, upper case,
@@ -38,7 +38,6 @@ restorable, does the backup exist, are the nodes usable) is checked by `ddm_reso
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,9 +46,13 @@ from typing import Any
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from .input_model import LATEST, LONGEST_CREATE_TIMEOUT, MetadataRecoveryInputs, parse_duration
+from .api_time import parse_duration
+from .fields import FORCE_NEW_INPUTS, REQUIRED, allowed_keys, hint
+from .ids import EXAMPLES, ID_PATTERN, JOB_ID_PATTERN, id_problem
+from .input_model import LATEST, LONGEST_CREATE_TIMEOUT, MetadataRecoveryInputs
 from .models import source_choice_problem
-from .restore_time import parse_restore_time, restore_time_problem, shown
+from .restore_time import parse_restore_time, restore_time_problem
+from .wording import LONGEST_QUOTED, shown
 
 __all__ = [
     "CheckedInputs",
@@ -67,41 +70,8 @@ __all__ = [
     "validate_inputs",
 ]
 
-FORCE_NEW_INPUTS = ("source_instance_id", "source", "target")
-"""Inputs whose change replaces the resource (a new restore). `timeouts` is not among them."""
-
-ID_PATTERN = re.compile(r"[0-9a-f]{32}[a-z]{2}[0-9]{2}")
-"""An OTC instance, backup or data node ID: 32 lowercase hex characters and a suffix like `in09`."""
-JOB_ID_PATTERN = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-                            re.IGNORECASE)
-"""A DDM job ID: 32 hex characters, or a UUID (the documented examples show both, in lower case;
-any case is accepted, here and in the service's answers, and kept as written)."""
-
 MAX_PROBLEMS = 20
 """At most this many problems are reported; the last one then says how many more there are."""
-
-
-_EXAMPLES = {
-    "DDM instance": "1f5c9fd6cd984056ba89c8c87cc03278in09",
-    "backup": "defa45b24d314e878fde930a61732e9dbr09",
-    "RDS instance": "f4e2949e9b9b4d60b42c89ed39bfe34cin01",
-}
-_QUOTES = "\"'`\u2018\u2019\u201c\u201d"
-_KEYS = {
-    "": ("source_instance_id", "source", "target", "timeouts", "adopt_job_id", "resource_name"),
-    "source": ("backup_id", "restore_time"),
-    "target": ("instance_id", "data_nodes"),
-    "timeouts": ("create",),
-}
-"""The keys allowed at each level of the inputs."""
-_HINTS = {
-    "source_instance_id": f"the ID of the source DDM instance, e.g. {_EXAMPLES['DDM instance']}",
-    "source": "an object with exactly one of backup_id or restore_time",
-    "target": "an object with instance_id and data_nodes",
-    "target.instance_id": "the ID of the new, empty target DDM instance",
-    "target.data_nodes": "a list of the IDs of the RDS instances already restored (PITR) for the target",
-    "timeouts": 'an object such as {"create": "60m"}',
-}
 
 
 @dataclass(frozen=True)
@@ -178,7 +148,7 @@ class _Rules:
     def inputs(self, props: dict[str, Any]) -> dict[str, Any]:
         """Check every input; return them with `source.restore_time` as int ms when it is good."""
         out = dict(props)
-        present = self.keys("", props, required=("source_instance_id", "source", "target"))
+        present = self.keys("", props, required=REQUIRED[""])
         source_instance_id = props.get("source_instance_id")
         if "source_instance_id" in present:
             self.id("source_instance_id", source_instance_id, "DDM instance")
@@ -196,7 +166,7 @@ class _Rules:
 
     def keys(self, where: str, value: dict[str, Any], required: tuple[str, ...]) -> set[str]:
         """Report unknown and missing keys of the object at `where`; return the keys set (not `None`)."""
-        allowed = _KEYS[where]
+        allowed = allowed_keys(where)
         for key in value:
             if key not in allowed:
                 path = (f"{where}.{key}" if where else str(key))[:60]
@@ -205,7 +175,7 @@ class _Rules:
         for key in required:
             if value.get(key) is None:
                 path = f"{where}.{key}" if where else key
-                self.report(path, f"{path} is required: set it to {_HINTS[path]}")
+                self.report(path, f"{path} is required: set it to {hint(path)}")
         return {key for key in allowed if value.get(key) is not None}
 
     def object(self, path: str, value: Any) -> bool:
@@ -213,7 +183,7 @@ class _Rules:
         if is_unknown(value):
             return False
         if not isinstance(value, dict):
-            self.report(path, f"{path} must be {_HINTS[path]}, not {_kind(value)}")
+            self.report(path, f"{path} must be {hint(path)}, not {_kind(value)}")
             return False
         return True
 
@@ -238,7 +208,7 @@ class _Rules:
         """Check `source`; return it with `restore_time` as int epoch ms when that is good."""
         if not self.object("source", source):
             return source
-        self.keys("source", source, required=())
+        self.keys("source", source, required=REQUIRED["source"])
         backup_id, restore_time = source.get("backup_id"), source.get("restore_time")
         if not (is_unknown(backup_id) or is_unknown(restore_time)):
             problem = source_choice_problem(backup_id is not None, restore_time is not None)
@@ -266,7 +236,7 @@ class _Rules:
         distinct IDs, no blank entries."""
         if not self.object("target", target):
             return
-        present = self.keys("target", target, required=("instance_id", "data_nodes"))
+        present = self.keys("target", target, required=REQUIRED["target"])
         instance_id = target.get("instance_id")
         if ("instance_id" in present and self.id("target.instance_id", instance_id, "DDM instance")
                 and not is_unknown(instance_id) and instance_id == source_instance_id):
@@ -280,12 +250,12 @@ class _Rules:
         if is_unknown(nodes):
             return
         if isinstance(nodes, str):
-            fix = f'write ["{nodes}"]' if len(nodes) <= 60 else 'write ["<ID>", ...]'
+            fix = f'write ["{nodes}"]' if len(nodes) <= LONGEST_QUOTED else 'write ["<ID>", ...]'
             self.report(path, f"{path} must be a list of RDS instance IDs, not a single string: {fix}")
             return
         if not isinstance(nodes, (list, tuple)):
             self.report(path, f"{path} must be a list of the IDs of the RDS instances already restored (PITR) "
-                              f"for the target, e.g. [\"{_EXAMPLES['RDS instance']}\"]")
+                              f"for the target, e.g. [\"{EXAMPLES['RDS instance']}\"]")
             return
         if not nodes:
             self.report(path, f"{path} is empty: list at least one data node, the IDs of the RDS instances "
@@ -309,7 +279,7 @@ class _Rules:
     def timeouts(self, timeouts: Any) -> None:
         if not self.object("timeouts", timeouts):
             return
-        self.keys("timeouts", timeouts, required=())
+        self.keys("timeouts", timeouts, required=REQUIRED["timeouts"])
         create = timeouts.get("create")
         if create is None or is_unknown(create):
             return
@@ -324,30 +294,6 @@ class _Rules:
         if seconds > LONGEST_CREATE_TIMEOUT:
             self.report("timeouts.create", f"timeouts.create: {shown(create)} is longer than 7 days (168h), the "
                                            'longest wait allowed; a restore takes minutes to hours, e.g. "2h"')
-
-
-def id_problem(value: Any, kind: str) -> str | None:
-    """Why `value` is not a plausible ID of a `kind` (`"DDM instance"`, `"backup"` or
-    `"RDS instance"`) by the ID rule (`ID_PATTERN`), with the fix, or `None`. The text has no
-    property path: the caller puts the name of the input or argument before it. The one ID
-    rule of resource inputs and of public helpers' arguments (`restore_window`)."""
-    example = _EXAMPLES[kind]
-    if not isinstance(value, str):
-        return f"must be the ID of a {kind} as a string, e.g. {example}, not a {type(value).__name__}"
-    if value.strip() == "":
-        return f"is empty: set it to the ID of a {kind}, e.g. {example}"
-    if ID_PATTERN.fullmatch(value):
-        return None
-    if any(ch in _QUOTES for ch in value):
-        return f"{shown(value)} contains quote characters: remove them and keep only the ID, e.g. {example}"
-    if any(ch.isspace() for ch in value):
-        return f"{shown(value)} contains whitespace: remove spaces, tabs and line breaks from the ID"
-    if ID_PATTERN.fullmatch(value.lower()):
-        return f"{value!r} has upper-case letters; OTC IDs are lower case: use {value.lower()!r}"
-    return (f"{shown(value)} does not look like the ID of a {kind}: an ID is 32 lowercase hexadecimal "
-            "characters followed by a 4-character suffix of two letters and two digits, such as in09 "
-            f"(DDM instance), br09 (backup) or in01 (RDS instance), e.g. {example}. "
-            "Copy the ID (not the name) from the console or the API")
 
 
 def _kind(value: Any) -> str:

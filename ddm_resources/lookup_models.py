@@ -2,9 +2,9 @@
 
 Response bodies only: fields the service adds are kept, never an error, and missing
 optional fields take harmless defaults. Field names are the API's. Every list answer is one
-page of the V3 envelope `{<items>, offset, limit, total}` (ddm-api.md section 1).
+page of the V3 envelope `{<items>, offset, limit, total}` (docs/ddm-api.md section 1).
 
-API sections (see `shared/reference/ddm-api.md`): restorable-instances 2.2,
+API sections (see `docs/ddm-api.md`): restorable-instances 2.2,
 restorable-time-interval 2.3, related-dn 2.4, restorable-data-node 2.5, backups 2.7.
 Times in these bodies are UTC strings such as `2025-05-20T09:40:40+0000`
 (`api_time.parse_api_time_ms` turns them into epoch milliseconds).

@@ -3,7 +3,7 @@
 Request models are strict (unknown fields are a bug on our side); response models accept
 extra fields, so a server that adds fields never breaks parsing. Field names are the API's.
 
-API sections (see `shared/reference/ddm-api.md`): metadata recovery is section 2.1 (the
+API sections (see `docs/ddm-api.md`): metadata recovery is section 2.1 (the
 body names follow the API: RestoreMetadata request and response), the job of a restore
 section 3.1, the job list section 3.2, error bodies section 5. `ResponseBody` and `Page` are
 also the bases of the lookup bodies in `lookup_models`.
@@ -85,7 +85,7 @@ def _clean(value: Any) -> Any:
 
 
 class Page(ResponseBody):
-    """The V3 list envelope (ddm-api.md section 1). `offset` is documented as an item index in
+    """The V3 list envelope (docs/ddm-api.md section 1). `offset` is documented as an item index in
     the query and as a page number in the answer; `DdmClient` pages right under both."""
 
     offset: int = 0
@@ -233,7 +233,7 @@ class JobItem(_JobFields):
 
 
 class JobListResponse(Page):
-    """Body of `GET /v3/{project_id}/jobs` (ddm-api.md section 3.2)."""
+    """Body of `GET /v3/{project_id}/jobs` (docs/ddm-api.md section 3.2)."""
 
     jobs: list[JobItem] = []
 

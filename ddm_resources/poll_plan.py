@@ -1,6 +1,6 @@
 """When to poll a restore job next: a pure function of what the polls so far have seen.
 
-A job reports `process` (`"60%"`, ddm-api.md section 3.1) while it runs. Read as "at least
+A job reports `process` (`"60%"`, docs/ddm-api.md section 3.1) while it runs. Read as "at least
 60 % of the job's time has passed", each observation `(t, f)` (seconds since the wait began,
 fraction done) bounds the job's total length T: `t / (f + q) < T <= t / f`, where `q` is the
 step in which the service reports progress (1 % for a smooth job, 25 % for one that reports

@@ -2,7 +2,7 @@
 
 `preflight(client, inputs)` asks the service what only it knows and returns one
 `InputProblem` per bad property, with the service's own `unavailable_reason` where it gives
-one (ddm-api.md section 2; every list is read to the end by the client):
+one (docs/ddm-api.md section 2; every list is read to the end by the client):
 
 1. `target.instance_id` is listed by restorable-instances of the source (2.2) with
    `available: true`. "Not found" there (HTTP 404, or `DBS.300350` under any status) means
@@ -44,14 +44,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from .api_time import parse_api_time_ms
+from .api_time import format_ms, parse_api_time_ms
 from .client import DdmClient
 from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError, TransportError
 from .http_boundary import API_NOT_PUBLISHED
 from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
 from .lookup_models import BackupInfo, RestorableInstance, TargetDataNode
-from .restore_time import format_ms
 from .sanitize import clause
 
 __all__ = [
@@ -88,7 +87,7 @@ def preflight(
 ) -> list[InputProblem]:
     """Check `inputs` against the read-only restore APIs; `[]` when all is well.
 
-    Sends only GET requests (ddm-api.md section 2). Never raises `DdmError`: a failure of
+    Sends only GET requests (docs/ddm-api.md section 2). Never raises `DdmError`: a failure of
     those APIs becomes one problem on property `""` (see `preflight_unavailable`). A check
     the service answers with a code this preflight does not know is skipped, and `note`
     receives a line naming the code ("cannot tell").

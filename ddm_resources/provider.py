@@ -15,7 +15,6 @@ forgets the resource.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -31,52 +30,52 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .errors import ConfigurationError, DdmError, NoCredentialsError, NotFoundError
+from .errors import DdmError, NotFoundError
+from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS
+from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
-from .server_pool import widen_provider_pool
 from .watchdog import watch_engine
+from .wording import say as _say
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
     # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
+    import httpx
+
     from .client import DdmClient
-    from .input_model import MetadataRecoveryInputs
-    from .inputs import InputProblem
     from .run_state import RunState
     from .settings import ProviderSettings
 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
 PROVIDER_KEY = "__provider"
-OUTPUT_KEYS = ("job_id", "status", "created_time", "end_time", "restored_to")
-"""Outputs set by `create` and `read`, beside the echoed inputs."""
-UPDATABLE_INPUTS = ("timeouts", "adopt_job_id")
-"""Inputs whose change is recorded in place (`update`), without any API call."""
-
-
-def _say(message: str) -> None:
-    """One line for the `pulumi up` output (the engine shows the provider's stdout)."""
-    print(f"ddm-resources: {message}", file=sys.stdout, flush=True)
 
 
 class MetadataRecoveryProvider(ResourceProvider):
-    """Pulumi dynamic provider for DDM metadata recovery (ddm-api.md sections 2.1 and 3.1)."""
+    """Pulumi dynamic provider for DDM metadata recovery (docs/ddm-api.md sections 2.1 and 3.1)."""
 
     serialize_as_secret_always = False
 
     clock: Callable[[], float] = staticmethod(time.time)
     """Current time, epoch seconds: what "in the future" means for `restore_time` (tests replace it)."""
+    transport: httpx.BaseTransport | None = None
+    """The transport of every DDM and IAM request (`RunState.transport`); `None`, the network. Tests set
+    it on an instance before `configure` (never pickled: a program's instance does not set it)."""
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Make this process's `RunState` from the stack config (`ddm:*` keys). Settings are
+        """Make this process's `RunState` from the stack config (`ddm:*` keys, and the OTC provider's
+        `opentelekomcloud:*` credentials below them; `settings.provider_config`). Settings are
         resolved lazily, so preview and delete work without credentials. Runs in the provider
         process only, once, before any other call."""
         load_provider_runtime()  # httpx, pydantic, the models: at a fraction of the CPU (runtime_load.py)
         from .run_state import RunState
-        from .settings import CONFIG_KEYS
+        from .settings import provider_config
 
-        self._state = RunState({key: req.config.get(f"ddm:{key}") for key in CONFIG_KEYS})
+        # every key, to warn about a mistyped ddm:* key (Config offers no public list of them)
+        every_key = getattr(req.config, "_props", None)
+        self._state = RunState(provider_config(req.config.get, every_key if isinstance(every_key, dict) else ()),
+                               transport=self.transport)
         watch_engine()
-        widen_provider_pool()  # every restore of the run at once, not 4 (server_pool.py)
+        widen_provider_pool()  # every restore of the run at once, not 4 (provider_threads.py)
 
     @property
     def state(self) -> RunState:
@@ -92,21 +91,18 @@ class MetadataRecoveryProvider(ResourceProvider):
         """Validate the inputs; one `CheckFailure` per bad property, all at once.
 
         First the offline rules (`inputs.check_inputs`, no network). A rule that depends on an
-        unknown value is skipped. The preflight against the read-only restore APIs
-        (`ddm_resources.preflight`, ddm-api.md section 2) runs after them only when:
-
-        * every input is known and the offline rules passed;
-        * a restore would be submitted: a new resource, or a change to `source_instance_id`,
-          `source` or `target`; not with `adopt_job_id`, and not when the job list shows an
-          adoptable running restore of the target (which `create` adopts). A completed one
-          fails the check at once, naming it (`ddm_resources.adoption`);
-        * the settings resolve and `ddm:preflight` is on.
+        unknown value is skipped. When every input is known, the rules passed and these inputs
+        lead to a restore (a new resource, or a change to `source_instance_id`, `source` or
+        `target`), `decision.decide` says at preview what `create` will do: a refusal fails the
+        check at once; an adoption needs no preflight; a submission is preflighted against the
+        read-only restore APIs (`ddm_resources.preflight`, docs/ddm-api.md section 2) when the
+        settings resolve and `ddm:preflight` is on.
 
         The preflight fails closed when those APIs fail. With incomplete settings it is
         skipped, and a line says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
-        from .inputs import InputProblem, check_inputs
+        from .inputs import check_inputs
 
         props, old_props = _user_props(news), _user_props(olds)
         old_target = _target_id(old_props)
@@ -115,62 +111,14 @@ class MetadataRecoveryProvider(ResourceProvider):
         checked = check_inputs(props, clock=self.clock)
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
-            target = checked.inputs.target.instance_id
-            other = self.state.claim(target, _name(checked.inputs))
-            if other is not None:  # one restore per target and run: say so at preview already
-                refusal = other.refusal(_name(checked.inputs), target)
-                problems = [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
-            else:
-                problems = self._preflight(checked.inputs)
+            from .preview import preview_problems
+
+            problems = preview_problems(self.state, checked.inputs, clock=self.clock,
+                                        say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
         if problems:
             return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
         return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
-
-    def _preflight(self, inputs: MetadataRecoveryInputs) -> list[InputProblem]:
-        """Preflight problems of `inputs`; none when preflight is off or settings are incomplete."""
-        from .adoption import target_jobs
-        from .inputs import InputProblem
-        from .preflight import preflight, preflight_unavailable
-
-        if inputs.adopt_job_id:
-            return []
-        try:
-            settings = self.state.settings()
-        except NoCredentialsError as exc:  # a credential-less preview (e.g. of a pull request)
-            _say(f"{_name(inputs)}: preflight skipped: {exc}")
-            return []
-        except ConfigurationError as exc:  # configured, but it cannot work: fail now, in one line
-            return [InputProblem("", f"DDM provider settings: {exc}")]
-        if not settings.preflight:
-            return []
-        try:
-            client = self._client(settings, _name(inputs))
-        except DdmError as exc:
-            return [preflight_unavailable(exc)]
-        with client:
-            try:
-                found = target_jobs(client, inputs.target.instance_id, self.clock(), settings.adopt_window)
-            except DdmError as exc:
-                return [preflight_unavailable(exc)]
-            if found.adoptable is not None:  # create adopts it instead of submitting: nothing to preflight
-                return []
-            recorded = self.state.recorded(inputs.target.instance_id)
-            other_inputs = recorded.other_inputs(_name(inputs), inputs.to_props()) if recorded else None
-            refusal = found.refusal(_name(inputs), inputs.target.instance_id, other_inputs)
-            if refusal is not None:
-                return [InputProblem("target.instance_id", f"target.instance_id: {refusal}")]
-            if inputs.latest:  # resolved here only to preflight it; the input stays "latest"
-                from .restore_window import latest_restorable_ms  # only here: a backup or a time needs it not
-
-                try:
-                    inputs = inputs.resolved(latest_restorable_ms(client, inputs.source_instance_id))
-                except DdmError as exc:
-                    return [InputProblem("source.restore_time", f"source.restore_time: {exc}")]
-            problems = preflight(client, inputs, note=lambda line: _say(f"{_name(inputs)}: {line}"))
-        if not problems:
-            self.state.preflight_passed(inputs.model_dump_json())
-        return problems
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -180,12 +128,10 @@ class MetadataRecoveryProvider(ResourceProvider):
         records on the old target goes into the run's ledger (`RunState.record`, as in
         `check`): a create onto that target in this run then fails before any POST.
 
-        Raises `RecoveryError` when a replacement on the same target sets `adopt_job_id` to the
+        Raises `RestoreError` when a replacement on the same target sets `adopt_job_id` to the
         job the state records for other inputs of this resource (`Recorded.adoption_refusal`):
         it restored the old source, so recording it with the new one would be a lie.
         """
-        from .inputs import FORCE_NEW_INPUTS
-
         old, new = _user_props(olds), _user_props(news)
         replaces = [k for k in FORCE_NEW_INPUTS if _changed(k, old.get(k), new.get(k))]
         updates = [k for k in UPDATABLE_INPUTS if _changed(k, old.get(k), new.get(k))]
@@ -196,17 +142,17 @@ class MetadataRecoveryProvider(ResourceProvider):
             recorded = self.state.recorded(old_target)
             refusal = recorded.adoption_refusal(_name(new), new) if recorded and replaces else None
             if refusal is not None and _target_id(new) == old_target:  # refused at preview already, as in create
-                from .errors import RecoveryError
+                from .errors import RestoreError
 
-                raise _at_boundary(RecoveryError(refusal, target_instance_id=old_target, job_id=new["adopt_job_id"]))
+                raise _at_boundary(RestoreError(refusal, target_instance_id=old_target, job_id=new["adopt_job_id"]))
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Run exactly one metadata recovery (see `ddm_resources.recovery`) and wait for its job.
+        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says) and wait for its job.
 
-        The resource ID is the `job_id`. Raises `RecoveryError` naming the resource, the target
+        The resource ID is the `job_id`. Raises `RestoreError` naming the resource, the target
         and, once a job exists, its ID, status and cause; nothing is recorded in the state then.
         Errors of this package leave here without their chain (see `_at_boundary`).
         """
@@ -217,7 +163,7 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
         from .input_model import MetadataRecoveryInputs
-        from .recovery import Recovery
+        from .restore import Restore
         from .waiter import PollSchedule
 
         inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
@@ -225,17 +171,14 @@ class MetadataRecoveryProvider(ResourceProvider):
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
         with self._client(settings, name) as client:
-            # one preflight per resource and run: `check` of this process passed it for these very
-            # inputs a moment ago (the preview of `pulumi up` is another process, so its check counts not)
-            again = settings.preflight and not self.state.has_passed_preflight(inputs.model_dump_json())
-            recovery = Recovery(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
-                                preflight=again, ledger=self.state, adopt_window=settings.adopt_window)
-            job = recovery.run()
+            restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
+                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
+            job = restore.run()
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": recovery.restored_to})
+        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, ddm-api.md
+        """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
         section 3.1); the recorded outputs change only for an answer about this job that still
         says `Completed`.
 
@@ -244,11 +187,11 @@ class MetadataRecoveryProvider(ResourceProvider):
         knows, or one it now shows with another status, keeps the recorded outputs with a line
         saying so; a time the answer leaves empty keeps the recorded one. Raises `DdmError`
         (the resource, the job and what to do first) when the job cannot be read, including an
-        answer about another job, or one that cannot be this restore's (`job_check`: another
+        answer about another job, or one that cannot be this restore's (`job_identity`: another
         instance, created in the future, ended before it began); the state is then left as it was.
         """
-        from .job_check import contradiction
-        from .waiter import job_outcome
+        from .job_identity import contradiction
+        from .job_status import job_outcome
 
         outs = _user_props(props)
         name = _name(outs)
@@ -342,8 +285,6 @@ def _restores(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     """True when these inputs lead to a restore: a new resource (no old inputs), or a change
     that replaces it. An unchanged existing resource is never preflighted: its target is
     rightly no longer empty."""
-    from .inputs import FORCE_NEW_INPUTS
-
     if not olds:
         return True
     return any(_changed(k, olds.get(k), news.get(k)) for k in FORCE_NEW_INPUTS)

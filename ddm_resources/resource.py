@@ -26,7 +26,8 @@ from typing import Any, Optional, TypedDict
 import pulumi
 from pulumi.dynamic import Resource
 
-from .provider import OUTPUT_KEYS, MetadataRecoveryProvider
+from .fields import OUTPUT_KEYS, REQUIRED, UPDATABLE_INPUTS
+from .provider import MetadataRecoveryProvider
 
 __all__ = [
     "MetadataRecovery",
@@ -111,7 +112,7 @@ class MetadataRecoveryArgsDict(_RequiredArgsDict, total=False):
 
 @dataclass(frozen=True, kw_only=True)
 class MetadataRecoveryArgs:
-    """Arguments of `MetadataRecovery`; the names are the API's (ddm-api.md section 2.1).
+    """Arguments of `MetadataRecovery`; the names are the API's (docs/ddm-api.md section 2.1).
 
     `source` and `target` accept the `*Args` classes or plain dicts with the same keys.
     A change to `source_instance_id`, `source` or `target` replaces the resource, which
@@ -179,7 +180,7 @@ def _wire_time(value: Any) -> Any:
 class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """A DDM metadata recovery: restores a source instance's metadata onto a new, empty target.
 
-    Create-only. `pulumi up` submits exactly one restore (ddm-api.md section 2.1) and waits
+    Create-only. `pulumi up` submits exactly one restore (docs/ddm-api.md section 2.1) and waits
     for its job (section 3.1); `pulumi refresh` re-reads the job; `pulumi destroy` only
     forgets the resource, since a restore cannot be undone.
 
@@ -259,10 +260,10 @@ def _args(args: Any, keywords: dict[str, Any]) -> MetadataRecoveryArgs:
     given = dict(args) if isinstance(args, Mapping) else keywords
     if args is not None and not isinstance(args, Mapping):
         raise TypeError(f"MetadataRecovery args must be MetadataRecoveryArgs or a dict, not {type(args).__name__}")
-    missing = [key for key in ("source_instance_id", "source", "target") if given.get(key) is None]
+    missing = [key for key in REQUIRED[""] if given.get(key) is None]
     if missing:
         raise TypeError(f"MetadataRecovery needs {', '.join(missing)}")
-    unknown = set(given) - {"source_instance_id", "source", "target", "timeouts", "adopt_job_id"}
+    unknown = set(given) - {*REQUIRED[""], *UPDATABLE_INPUTS}
     if unknown:
         raise TypeError(f"MetadataRecovery got unknown arguments: {', '.join(sorted(unknown))}")
     return MetadataRecoveryArgs(**given)

@@ -1,6 +1,6 @@
 """`source.restore_time`: parse what users write into epoch milliseconds, and judge it.
 
-The API takes `restore_time` as epoch **milliseconds**, UTC (ddm-api.md section 2.1). Users
+The API takes `restore_time` as epoch **milliseconds**, UTC (docs/ddm-api.md section 2.1). Users
 may write:
 
 * an integer of epoch milliseconds, e.g. `1716180000000` (a whole float such as
@@ -25,22 +25,20 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Literal, NamedTuple
 
 import pydantic
 
-from .api_time import CLOCK_SKEW_MS, DATETIME
+from .api_time import CLOCK_SKEW_MS, DATETIME, format_ms, to_epoch_ms
+from .wording import digits, shown
 
 __all__ = [
     "EXAMPLE_MS",
     "MAX_CLOCK_SKEW_MS",
     "RestoreTime",
-    "format_ms",
     "parse_restore_time",
     "restore_time_problem",
-    "shown",
-    "to_epoch_ms",
 ]
 
 EXAMPLE_MS = 1716180000000
@@ -53,7 +51,6 @@ _SECONDS_FROM = 10**9
 """...at least when it is this large (2001-09-09 as seconds)."""
 _TOO_FINE_FROM = 10**14
 """Epoch ms from this on are after the year 5000: micro- or nanoseconds were meant."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?[0-9]+\.[0-9]*")
 """ASCII digits only: `\\d` (and `int`) would read Arabic-Indic `١٧١٦...` as a number."""
@@ -61,27 +58,6 @@ _LONGEST_TEXT = 64
 """Longer texts are no time any form accepts; refusing them early keeps parsing linear."""
 _FORMS = (f"epoch milliseconds such as {EXAMPLE_MS}, or an ISO 8601 time with a UTC offset "
           'such as "2024-05-20T04:40:00Z"')
-
-
-def to_epoch_ms(value: datetime) -> int:
-    """Epoch milliseconds (UTC) of an aware `datetime`; sub-millisecond digits are dropped.
-
-    Raises `ValueError` for a naive `datetime` (no `tzinfo`).
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{value.isoformat()} has no UTC offset")
-    return (value - _EPOCH) // timedelta(milliseconds=1)
-
-
-def format_ms(ms: int) -> str:
-    """`2024-05-20T04:40:00Z` (or with `.123` milliseconds) for epoch milliseconds; the
-    number itself when it is out of `datetime`'s range."""
-    try:
-        moment = _EPOCH + timedelta(milliseconds=ms)
-    except OverflowError:
-        return _digits(ms)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    return text + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
 
 
 class RestoreTime(NamedTuple):
@@ -140,7 +116,7 @@ def restore_time_problem(time: RestoreTime, now_ms: int) -> str | None:
     """
     ms, number = time.ms, time.form == "number"
     if ms < 0:
-        return f"{_digits(ms)} is negative; restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}"
+        return f"{digits(ms)} is negative; restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}"
     if number and _SECONDS_FROM <= ms < _SECONDS_BELOW:
         return (f"{ms} looks like epoch seconds ({format_ms(ms * 1000)}); restore_time is epoch "
                 f"milliseconds: use {ms * 1000}")
@@ -149,30 +125,12 @@ def restore_time_problem(time: RestoreTime, now_ms: int) -> str | None:
                 f"restore_time is epoch milliseconds (UTC) such as {EXAMPLE_MS}")
     if number and ms >= _TOO_FINE_FROM:
         hint = f", e.g. {ms // 1000} if it was microseconds" if ms < _TOO_FINE_FROM * 10**6 else ""
-        return (f"{_digits(ms)} looks like epoch microseconds or nanoseconds; restore_time is epoch "
+        return (f"{digits(ms)} looks like epoch microseconds or nanoseconds; restore_time is epoch "
                 f"milliseconds (13 digits for current times){hint}")
     if ms > now_ms + MAX_CLOCK_SKEW_MS:
-        return (f"{_digits(ms)} ({format_ms(ms)}) is in the future (now is {format_ms(now_ms)}); pick a past time "
+        return (f"{digits(ms)} ({format_ms(ms)}) is in the future (now is {format_ms(now_ms)}); pick a past time "
                 f"inside the restorable window: the time the data nodes were restored (PITR) to")
     return None
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """`repr(value)` cut to about `limit` characters, for quoting a user's value in a message."""
-    if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + "..."
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _digits(value)
-    text = repr(value) if isinstance(value, (str, float, bool)) or value is None else f"a {type(value).__name__}"
-    return text if len(text) <= limit + 3 else text[:limit] + "..."
-
-
-def _digits(number: int) -> str:
-    """An int as digits, the middle cut out when it has more than 20."""
-    if abs(number) < 10**20:
-        return str(number)
-    text = f"{number:.3e}" if abs(number) < 10**300 else "a number"
-    return f"{text} (too many digits)"
 
 
 def _from_float(value: float) -> int:

@@ -1,6 +1,6 @@
 """What a source instance can be restored to: its restorable time ranges and metadata backups.
 
-`read_restore_window(client, source_instance_id)` asks DDM (ddm-api.md sections 2.3 and
+`read_restore_window(client, source_instance_id)` asks DDM (docs/ddm-api.md sections 2.3 and
 2.7); `get_restore_window(source_instance_id)` does the same from a Pulumi program, with the
 provider's settings (stack config `ddm:*`, then the environment, then clouds.yaml), so that a
 stack can pick a time or a backup at preview. `latest_restorable_ms` is what
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .api_time import CLOCK_SKEW_MS
 from .client import DdmClient
 from .errors import ConfigurationError, DdmError
-from .inputs import id_problem
+from .ids import id_problem
 from .lookup_models import BackupInfo, TimeInterval
 
 __all__ = ["RestorableInterval", "RestoreWindow", "check_source_instance_id", "get_restore_window",
@@ -139,7 +139,8 @@ def latest_restorable_ms(client: DdmClient, source_instance_id: str) -> int:
 
 def get_restore_window(source_instance_id: str) -> RestoreWindow:
     """`read_restore_window` from a Pulumi program, with the provider's settings (`ddm:*` stack
-    config of the current project, the environment, clouds.yaml). Raises `ConfigurationError`
+    config of the current project, the OTC provider's `opentelekomcloud:*` keys, the environment,
+    clouds.yaml). Raises `ConfigurationError`
     for a `source_instance_id` that is not a DDM instance ID (before reading any setting) or when
     no credentials are configured, `ApiError`/`TransportError` when DDM cannot be asked.
     Runs at preview too (it only reads)."""
@@ -147,9 +148,12 @@ def get_restore_window(source_instance_id: str) -> RestoreWindow:
     import pulumi
 
     from .run_state import RunState
-    from .settings import CONFIG_KEYS
+    from .settings import provider_config
 
-    config = pulumi.Config("ddm")
-    state = RunState({key: config.get(key) for key in CONFIG_KEYS})
+    def config_get(full_key: str) -> object:  # `ddm:projectId` -> pulumi.Config("ddm").get("projectId")
+        namespace, key = full_key.split(":", 1)
+        return pulumi.Config(namespace).get(key)
+
+    state = RunState(provider_config(config_get))
     with state.client(state.settings()) as client:
         return read_restore_window(client, source_instance_id)

@@ -3,36 +3,43 @@
 Two policies, split by what is safe:
 
 * **reads** (GET: job polls, job list, lookups) are retried on connection errors, timeouts,
-  429 / `APIGW.0308`, 500/502/503/504 and the DDM "operation in progress" 409 codes
+  429 (throttled; its code is `APIGW.0308`), 500/502/503/504 and the DDM "operation in progress" 409 codes
   `DBS.200019` and `DBS.212033`; never on a `TransportError` that is not `transient` (a
   certificate that does not verify), nor on an `UnreadableAnswerError` (a 2xx answer this tool
   cannot use, e.g. longer than `http_boundary.MAX_BODY`: the same request gets the same answer);
 * **the restore POST** is retried only when the service provably did not accept it: the
-  connection could not be opened (for a transient reason), or the answer was 429 /
-  `APIGW.0308`. After a read
+  connection could not be opened (for a transient reason), or the answer was 429 (throttled:
+  the status decides, not the code `APIGW.0308`, which a 5xx or an HTML page may name too). After a read
   timeout, a dropped connection or a 5xx the outcome is unknown, and the caller must look
   for the job instead of sending the POST again.
 
 Waits grow exponentially with jitter up to a cap; a `Retry-After` header (seconds or an HTTP
 date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
-(tested as tables); the one attempt loop over them is `DdmClient._send` (the IAM token request
-has the same small loop). Job polls are sent as single attempts: the waiter owns that wait.
+(tested as tables); `attempt` is the one loop over them, for every request sent with retries
+(`DdmClient._send`, the IAM token request in `auth`). Job polls are sent as single attempts:
+the waiter owns that wait.
 """
 
 from __future__ import annotations
 
 import email.utils
+import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 
-from .errors import ApiError, ThrottledError, TransportError
+from .errors import ApiError, DdmError, ThrottledError, TransportError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "BUSY_CODES",
     "DEFAULT_RETRY_POLICY",
     "RetryPolicy",
+    "attempt",
     "backoff_delay",
     "is_retryable_read",
     "is_retryable_restore",
@@ -80,7 +87,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError, IndexError):
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
@@ -91,14 +98,16 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None, rand: float) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based).
 
-    A server's `retry_after` wins, capped at `policy.max_retry_after`; otherwise
-    `initial_delay * 2**(attempt-1)`, capped at `max_delay`, minus up to `jitter` of it
-    (`rand` in [0, 1) picks how much).
+    The backoff: `initial_delay * 2**(attempt-1)`, capped at `max_delay`, minus up to `jitter`
+    of it (`rand` in [0, 1) picks how much). A server's `retry_after`, capped at
+    `policy.max_retry_after`, is waited instead when it is longer; the backoff stays the floor,
+    so a `Retry-After` of 0 or a date already past never turns retries into a burst.
     """
-    if retry_after is not None:
-        return min(retry_after, policy.max_retry_after)
     base: float = min(policy.initial_delay * 2.0 ** (attempt - 1), policy.max_delay)
-    return base * (1 - policy.jitter * rand)
+    backoff = base * (1 - policy.jitter * rand)
+    if retry_after is not None:
+        return max(min(retry_after, policy.max_retry_after), backoff)
+    return backoff
 
 
 def is_retryable_read(exc: BaseException) -> bool:
@@ -134,3 +143,30 @@ def retry_delay(
     if failures >= policy.max_attempts or not should_retry(exc):
         return None
     return backoff_delay(failures, policy, getattr(exc, "retry_after", None), rand)
+
+
+def attempt(
+    send: Callable[[], _T],
+    *,
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    should_retry: Callable[[BaseException], bool] = is_retryable_read,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[BaseException, float], None] | None = None,
+    rand: Callable[[], float] = random.random,
+) -> _T:
+    """`send()` until it returns, or until `retry_delay` gives up on a `DdmError` (raised as is).
+
+    Before each new attempt `on_retry(error, wait)` hears why and for how long, then `sleep(wait)`.
+    Errors that are not `DdmError` propagate at once."""
+    failures = 0
+    while True:
+        try:
+            return send()
+        except DdmError as exc:
+            failures += 1
+            delay = retry_delay(exc, failures, policy, should_retry, rand())
+            if delay is None:
+                raise
+            if on_retry is not None:
+                on_retry(exc, delay)
+            sleep(delay)

@@ -27,11 +27,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
+from .api_time import format_ms
 from .auth import PasswordToken, TokenSource, ddm_endpoint, token_source
 from .client import DEFAULT_TIMEOUT, DdmClient
-from .inputs import FORCE_NEW_INPUTS, canonical, contains_unknown
-from .restore_time import format_ms, shown
+from .fields import FORCE_NEW_INPUTS
+from .inputs import canonical, contains_unknown
 from .settings import ProviderSettings, resolve_settings
+from .wording import shown
 
 __all__ = ["Claim", "Recorded", "RunState"]
 
@@ -156,9 +160,12 @@ def _text(value: Any) -> str:
 class RunState:
     """Config, tokens and the ledger of targets of one provider process (see the module docstring)."""
 
-    def __init__(self, config: Mapping[str, object]) -> None:
+    def __init__(self, config: Mapping[str, object], *, transport: httpx.BaseTransport | None = None) -> None:
         self.config = dict(config)
         """This provider's stack config (`CONFIG_KEYS`), keys without the `ddm:` prefix."""
+        self.transport = transport
+        """The `httpx` transport of every DDM and IAM client of this process; `None` is httpx's own
+        (the network). Tests give one that serves the emulator in process (`ddm_emulator.wsgi_transport`)."""
         self._lock = threading.Lock()
         self._tokens: tuple[ProviderSettings, TokenSource] | None = None
         self._recorded: dict[str, Recorded] = {}
@@ -181,7 +188,7 @@ class RunState:
         """One token source per settings, shared by every call of this process."""
         with self._lock:
             if self._tokens is None or self._tokens[0] != settings:
-                source = token_source(settings, timeout=DEFAULT_TIMEOUT)
+                source = token_source(settings, timeout=DEFAULT_TIMEOUT, transport=self.transport)
                 self._tokens = (settings, source)
             return self._tokens[1]
 
@@ -195,7 +202,7 @@ class RunState:
             assert isinstance(tokens, PasswordToken), "settings require ddm:projectId with a ready token"
             project_id = tokens.project_id
         return DdmClient(ddm_endpoint(settings, tokens), project_id, tokens, http_options=settings.http,
-                         on_retry=on_retry)
+                         on_retry=on_retry, transport=self.transport)
 
     # the ledger -----------------------------------------------------------------------------
 

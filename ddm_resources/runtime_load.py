@@ -22,7 +22,7 @@ from __future__ import annotations
 import gc
 import sys
 
-__all__ = ["load_provider_runtime"]
+__all__ = ["in_provider_process", "load_provider_runtime"]
 
 
 def load_provider_runtime() -> None:
@@ -34,15 +34,16 @@ def load_provider_runtime() -> None:
     try:
         from . import run_state  # noqa: F401  (the import is the point)
 
-        if _in_provider_process():
+        if in_provider_process():
             gc.freeze()  # before the collector is on again: its first run would walk them all once more
     finally:
         if enabled:
             gc.enable()
 
 
-def _in_provider_process() -> bool:
-    """True in a process the Pulumi SDK started as `python -m pulumi.<something>` (as `server_pool`)."""
+def in_provider_process() -> bool:
+    """True in a process the Pulumi SDK started as `python -m pulumi.<something>` (the provider
+    process; `provider_threads` asks it too)."""
     main = sys.modules.get("__main__")
     name = getattr(getattr(main, "__spec__", None), "name", None)
     return isinstance(name, str) and name.startswith("pulumi.")

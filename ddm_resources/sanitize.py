@@ -2,19 +2,28 @@
 
 Every such text passes `clean_text` before it reaches an error, a log line or an output:
 
-* each credential the provider process holds is masked: the configured token and password
-  and every token IAM issued (the token sources call `hold_secret`), whatever the text
-  around it; so is any run of 8 or more characters copied out of one, in any letter case
-  (a server that echoes a token cut short or upper-cased leaks none of it; a credential
-  shorter than 8 characters is masked whole only);
+* escapes a server may have added are read first: HTML character references (`&auml;`,
+  `&#228;`, `&quot;`) and JSON's `\\uXXXX` escapes (surrogate pairs joined), so that a text that
+  quotes a request body as `json.dumps` or an HTML page writes it is masked like the plain text;
+* each credential the provider process holds is masked: the configured token and password,
+  every token IAM issued, an access key's secret and the passwords of the proxy URLs in the
+  environment (`hold_secret`; `hold_proxy_secrets`), whatever the text around it; so is any run
+  of 8 or more characters copied out of one, in any letter case (a server that echoes a token
+  cut short or upper-cased leaks none of it; a credential shorter than 8 characters is masked
+  whole only). A credential is held in every form a server may echo it in (`secret_forms`): as
+  is, JSON-escaped (`\\"`, `\\\\`, `\\u00e4`), percent-encoded (`%C3%A4`, `+` for a blank),
+  as Python writes bytes (`\\xc3\\xa4`) and in base64 (standard and URL-safe, at each of the
+  three alignments it can have inside a longer encoded text, so `base64(body)` is covered); each
+  form is masked whole and by its 8-character pieces;
 * anything shaped like a credential is masked too: `X-Auth-Token: ...`, `X-Subject-Token`,
-  `Authorization`, `"password": "..."`, `token=...`, and IAM's `MII...` tokens;
+  `Authorization`, `"password": "..."` (a quoted value up to its closing quote, escaped quotes and
+  backslashes included), `token=...`, and IAM's `MII...` tokens;
 * ANSI escape sequences and control characters are removed (line breaks become spaces), so a
   server cannot rewrite the terminal or forge a log line; so are Unicode format characters
   (category Cf: bidi overrides and isolates such as U+202E, zero-width spaces and joiners, the
   BOM, tag characters) and lone surrogates, so a server cannot reverse or hide part of a line;
-* the text is cut to `limit` characters (with `...`); apart from masking the held secrets
-  (a plain search), the work done is bounded by that limit.
+* the text is cut to `limit` characters (with `...`); apart from reading escapes and masking the
+  held secrets (plain searches over the whole text), the work done is bounded by that limit.
 
 `clause` drops the final period of such a text where it ends a clause of a message of ours.
 
@@ -25,11 +34,15 @@ to never quote a header or a request body in the first place.
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import re
 import threading
 import unicodedata
+import urllib.parse
 
-__all__ = ["MASK", "TEXT_LIMIT", "clause", "clean_text", "hold_secret"]
+__all__ = ["MASK", "TEXT_LIMIT", "clause", "clean_text", "hold_secret", "secret_forms"]
 
 MASK = "***"
 TEXT_LIMIT = 300
@@ -43,36 +56,65 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _INVISIBLE = frozenset({"Cf", "Cs"})
 """Unicode categories removed: format characters (bidi controls, zero-width characters) and surrogates."""
-_NAMED = re.compile(
-    r"(?i)(x-auth-token|x-subject-token|authorization|proxy-authorization|password|passwd|secret|token)"
-    r"(\\?[\"']?\s*[:=]\s*\\?[\"']?\s*(?:bearer\s+|basic\s+)?)([^\s\"'\\,;}&]+)"
-)
+_NAMED_KEY = re.compile(
+    r"(?i)(?:x-auth-token|x-subject-token|authorization|proxy-authorization|password|passwd|secret|token)"
+    r"\\*[\"']?\s*[:=]\s*")
+"""A credential-like key and its separator, quoted or not (`"password": `, `\"token\":`, `token=`)."""
+_OPENING_QUOTE = re.compile(r"(\\*)([\"'])")
+_SCHEME = re.compile(r"(?i)(?:bearer|basic)\s+")
+_BARE_VALUE = re.compile(r"[^\s\"'\\,;{}\[\]&]+")
 _IAM_TOKEN = re.compile(r"MII[A-Za-z0-9+/=_-]{16,}")
+_U_ESCAPE = re.compile(r"\\+u([dD][89abAB][0-9a-fA-F]{2})\\+u([dD][c-fC-F][0-9a-fA-F]{2})|\\+u([0-9a-fA-F]{4})")
+"""JSON's `\\uXXXX` escape, also escaped again (`\\\\u00e4` in a JSON text quoted as a JSON
+string); a high and a low surrogate in a row are one character."""
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+"""Every held credential in every form of `secret_forms`."""
 _pieces: set[str] = set()
-"""Every `_PIECE`-character substring of the held credentials, in lower case."""
+"""Every `_PIECE`-character substring of those forms, in lower case."""
 
 
 def hold_secret(value: str | None) -> None:
-    """Mask `value` in every text cleaned from now on in this process (a token, a password)."""
-    if value and len(value.strip()) >= _MIN_SECRET:
-        stripped = value.strip()
-        lowered = stripped.lower()
-        pieces = {lowered[i:i + _PIECE] for i in range(len(lowered) - _PIECE + 1)}
-        with _lock:
-            _secrets.add(value)
-            _secrets.add(stripped)
-            _pieces.update(pieces)
+    """Mask `value` in every text cleaned from now on in this process (a token, a password), in
+    each of its `secret_forms`."""
+    if not value or len(value.strip()) < _MIN_SECRET:
+        return
+    forms = {form for held in {value, value.strip()} for form in secret_forms(held) if len(form) >= _MIN_SECRET}
+    pieces = {form.lower()[i:i + _PIECE] for form in forms for i in range(len(form) - _PIECE + 1)}
+    with _lock:
+        _secrets.update(forms)
+        _pieces.update(pieces)
+
+
+def secret_forms(value: str) -> set[str]:
+    """`value` as a server may echo it: as is; JSON-escaped (ASCII only, and with only `"`, `\\` and
+    control characters escaped); percent-encoded (every reserved character, `/` kept, and with `+`
+    for a blank); as Python's `repr` writes its UTF-8 bytes; and the base64 text (standard and
+    URL-safe) that its UTF-8 bytes, or those of its ASCII JSON escape, become inside any longer
+    base64 text, at each of the three byte alignments (only the characters that depend on `value`
+    alone). HTML character references and `\\uXXXX` escapes in a server's text are read before
+    masking (`clean_text`), so they need no form of their own."""
+    escaped = json.dumps(value)[1:-1]
+    forms = {value, escaped, json.dumps(value, ensure_ascii=False)[1:-1], repr(value.encode())[2:-1]}
+    for text in (value, escaped):
+        forms |= {urllib.parse.quote(text, safe=""), urllib.parse.quote(text), urllib.parse.quote_plus(text)}
+        data = text.encode()
+        for offset in range(3):
+            whole = (offset + len(data)) // 3 * 3 - offset  # bytes of `data` in complete 3-byte groups
+            if whole <= 0:
+                continue
+            encoded = base64.b64encode(b"\0" * offset + data[:whole]).decode()[(0, 2, 3)[offset]:]
+            forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
+    return {form for form in forms if form}
 
 
 def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
-    """`text` as it may be shown: credentials masked, escapes, control and format characters
-    removed, whitespace collapsed, at most `limit` characters."""
+    """`text` as it may be shown: HTML references and `\\uXXXX` escapes read, credentials masked,
+    escapes, control and format characters removed, whitespace collapsed, at most `limit` characters."""
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
-    value = str(text)
+    value = _unescape(str(text))
     for secret in secrets:  # on the whole text: a cut must not leave part of a secret behind
         value = value.replace(secret, MASK)
     value = value[: 4 * limit + 64]  # bounds the work below
@@ -80,13 +122,72 @@ def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     value = _CONTROL.sub(" ", value)
     if not value.isascii():
         value = "".join(char for char in value if unicodedata.category(char) not in _INVISIBLE)
-    value = _NAMED.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", value)
+    value = _mask_named(value)
     value = _IAM_TOKEN.sub(MASK, value)
     value = _mask_pieces(value)
     value = " ".join(value.split())
     if len(value) > limit:
         value = value[: max(limit - 3, 0)].rstrip() + "..."
     return value
+
+
+def _unescape(value: str) -> str:
+    """`value` with HTML character references and JSON `\\uXXXX` escapes read (each twice, so that
+    one inside the other is read too: `&#92;u00e4`, `\\u0026auml;`)."""
+    for _ in range(2):
+        if "&" in value:
+            value = html.unescape(value)
+        if "\\u" in value or "\\U" in value:
+            value = _U_ESCAPE.sub(_escaped_char, value)
+    return value
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    high, low, single = match.groups()
+    if single is not None:
+        return chr(int(single, 16))
+    return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00))
+
+
+def _mask_named(value: str) -> str:
+    """`value` with the value of every credential-like key masked: a quoted one up to its closing
+    quote (for `\\"` up to the next `\\"` that is not itself escaped further; to the end of the text
+    if none), a bare one up to a blank or a delimiter. `Bearer ` / `Basic ` stay shown."""
+    out, pos = [], 0
+    while (key := _NAMED_KEY.search(value, pos)) is not None:
+        start = key.end()
+        quote = _OPENING_QUOTE.match(value, start)
+        first = quote.end() if quote else start
+        scheme = _SCHEME.match(value, first)
+        first = scheme.end() if scheme else first
+        if quote:
+            end = _closing_quote(value, first, len(quote.group(1)), quote.group(2))
+        else:
+            bare = _BARE_VALUE.match(value, first)
+            end = bare.end() if bare else first
+        if end == first and not quote:
+            out.append(value[pos:start])
+        else:
+            out.append(value[pos:first] + MASK)
+        pos = max(end, start)
+    return "".join(out) + value[pos:]
+
+
+def _closing_quote(value: str, start: int, backslashes: int, quote: str) -> int:
+    """Where the quoted value starting at `start` ends (the index of its closing quote sequence)."""
+    if backslashes == 0:
+        i = start
+        while i < len(value):
+            if value[i] == "\\":
+                i += 2
+            elif value[i] == quote:
+                return i
+            else:
+                i += 1
+        return len(value)
+    closing = re.compile(r"(?<!\\)\\{" + str(backslashes) + "}" + re.escape(quote))
+    found = closing.search(value, start)
+    return found.start() if found else len(value)
 
 
 def clause(text: str) -> str:

@@ -1,6 +1,6 @@
 """The service's clock, as the `Date` header of its answers tells it, beside this machine's.
 
-The job list (ddm-api.md section 3.2) takes times on the service's clock, and a strict service
+The job list (docs/ddm-api.md section 3.2) takes times on the service's clock, and a strict service
 refuses an `end_time` after its now; whether a time the service names lies in the future is
 judged on this machine's clock instead (a server's `Date` is not trusted for that). `DdmClient`
 keeps one `ServiceClock` and feeds it every request and answer through httpx event hooks.
@@ -58,12 +58,12 @@ class ServiceClock:
 
     def note_answer(self, response: httpx.Response) -> None:
         """httpx response hook: learn the service's clock from `response`'s `Date`, if readable."""
-        date = response.headers.get(DATE)
-        if not date:
+        try:  # a hook must not raise: any `Date` a server sends is only not learned from
+            date = response.headers.get(DATE)
+            when = email.utils.parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError, OverflowError, IndexError, UnicodeError, LookupError):
             return
-        try:
-            when = email.utils.parsedate_to_datetime(date)
-        except (TypeError, ValueError):
+        if when is None:
             return
         if when.tzinfo is None:
             return

@@ -7,26 +7,13 @@ function are parameters, so tests run a 30-minute wait in microseconds. When to 
 progress puts its end far away, dense near it, growing intervals without usable progress),
 at most `max_interval` apart, never past the deadline.
 
-**Job statuses** (ddm-api.md 3.1 documents `Running`, `Completed`, `Failed`; the job list,
-3.2, adds shard-configuration states). `job_outcome` reads a status in any letter case,
-with surrounding blanks ignored, and gives it exactly one outcome:
-
-| status (any case)                                  | outcome   | the wait ...                     |
-|----------------------------------------------------|-----------|----------------------------------|
-| `Completed`                                        | completed | returns the job                  |
-| `Failed`                                           | failed    | raises `JobFailedError`          |
-| `Rollbacking`, `RollbackSuccess`, `Canceling`,     | failed    | raises `JobFailedError`: such a  |
-| `CancelSuccess` (job list only)                    |           | job cannot end `Completed`       |
-| `Running`; `Expanding`, `ToBeSwitched`,            | running   | polls on until the deadline      |
-| `Switching` (job list only)                        |           |                                  |
-| any other non-empty value                          | unknown   | polls on until the deadline,     |
-|                                                    |           | naming the status                |
-| missing, `null` or `""`; job not found (404 or     | missing   | polls on for `missing_grace` s   |
-| `DBS.300400`)                                      |           | in a row, then raises            |
-|                                                    |           | `JobNotFoundError`               |
+Each status has one outcome (`job_status.job_outcome`, the table there): `completed` returns the
+job, `failed` raises `JobFailedError`, `running` and `unknown` poll on until the deadline,
+`missing` (no status, or the job not found) polls on for `missing_grace` seconds in a row, then
+raises `JobNotFoundError`.
 
 The deadline raises `JobTimeoutError` with the last status (`None` when no poll was answered)
-and the last poll error. Adoption (`recovery.py`) takes
+and the last poll error. Adoption (`restore.py`) takes
 only a running job (`ddm_resources.adoption`).
 """
 
@@ -36,8 +23,8 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
+from .api_time import elapsed_text
 from .errors import (
     DdmError,
     JobFailedError,
@@ -46,34 +33,12 @@ from .errors import (
     NotFoundError,
     UnreadableAnswerError,
 )
+from .job_status import JobOutcome, job_outcome
 from .models import Job
 from .poll_plan import Observation, PollPlan, next_delay, parse_progress
 from .retry import DEFAULT_RETRY_POLICY, is_retryable_read
 
 __all__ = ["JobOutcome", "PollSchedule", "Progress", "job_outcome", "unfinished", "wait_for_job"]
-
-JobOutcome = Literal["completed", "failed", "running", "unknown", "missing"]
-_OUTCOMES: dict[str, JobOutcome] = {
-    "completed": "completed",
-    "failed": "failed",
-    "rollbacking": "failed",
-    "rollbacksuccess": "failed",
-    "canceling": "failed",
-    "cancelsuccess": "failed",
-    "running": "running",
-    "expanding": "running",
-    "tobeswitched": "running",
-    "switching": "running",
-}
-
-
-def job_outcome(status: str | None) -> JobOutcome:
-    """What a job status means for the wait (the table in the module docstring); any letter case."""
-    key = (status or "").strip().lower()
-    if not key:
-        return "missing"
-    return _OUTCOMES.get(key, "unknown")
-
 
 @dataclass(frozen=True)
 class PollSchedule:
@@ -119,14 +84,14 @@ class Progress:
         value itself never reaches the line. A failed poll reads `job 0990... not read after 1m05s
         (the poll failed: ...; polling goes on until the deadline)`."""
         if self.failure:
-            return (f"job {self.job.id} not read after {_fmt(self.elapsed)} (the poll failed: {self.failure}; "
+            return (f"job {self.job.id} not read after {elapsed_text(self.elapsed)} (the poll failed: {self.failure}; "
                     "polling goes on until the deadline)")
         if self.job.process:
             pct = f" {self.job.process}"
         else:
             pct = " (progress not reported)" if job_outcome(self.job.status) in ("running", "unknown") else ""
-        later = f"; next check in {_fmt(self.next_poll)}" if self.next_poll is not None else ""
-        return f"job {self.job.id} {self.job.status or '(no status)'}{pct} after {_fmt(self.elapsed)}{later}"
+        later = f"; next check in {elapsed_text(self.next_poll)}" if self.next_poll is not None else ""
+        return f"job {self.job.id} {self.job.status or '(no status)'}{pct} after {elapsed_text(self.elapsed)}{later}"
 
 
 def wait_for_job(
@@ -151,7 +116,7 @@ def wait_for_job(
     `get_job` should send a single attempt (`DdmClient.poll_job`): this loop is the retry layer
     for polls. Other errors propagate.
 
-    Each status has the outcome of the module docstring's table (`job_outcome`). A running job
+    Each status has the outcome of `job_status.job_outcome`. A running job
     is reported through `on_progress` when its status or progress changed, when
     `progress_every` passed since the last report, and before every pause longer than that
     (the report then says when the next poll comes); the end is reported at once. Raises `JobFailedError`,
@@ -204,7 +169,7 @@ def wait_for_job(
             missing_since = now if missing_since is None else missing_since
             if now - missing_since >= schedule.missing_grace:
                 raise JobNotFoundError(
-                    f"DDM job {job_id} was not found (or showed no status) for {_fmt(now - missing_since)}",
+                    f"DDM job {job_id} was not found (or showed no status) for {elapsed_text(now - missing_since)}",
                     job_id=job_id,
                 )
         else:
@@ -224,7 +189,7 @@ def wait_for_job(
     last_status = job.status if job is not None else None
     cause = str(last_error) if last_error is not None else ""
     raise JobTimeoutError(
-        f"DDM job {job_id} {unfinished(last_status, cause, f'the deadline of {_fmt(timeout)} passed')}; "
+        f"DDM job {job_id} {unfinished(last_status, cause, f'the deadline of {elapsed_text(timeout)} passed')}; "
         "it may still be running",
         job_id=job_id,
         last_status=last_status,
@@ -235,7 +200,7 @@ def wait_for_job(
 def unfinished(last_status: str | None, last_error: str, deadline: str) -> str:
     """How a wait ended at its deadline, e.g. `was still 'Running' when <deadline>` or `could not
     be read (no poll was answered) when <deadline> (the last polls failed: ...)`: the words of
-    `JobTimeoutError` (`last_status`, `last_error`) for its message and for `recovery`'s."""
+    `JobTimeoutError` (`last_status`, `last_error`) for its message and for `restore`'s."""
     state = f"was still {last_status!r}" if last_status is not None else "could not be read (no poll was answered)"
     failed = f" (the last polls failed: {last_error})" if last_error else ""
     return f"{state} when {deadline}{failed}"
@@ -256,13 +221,3 @@ def _report(on_progress: Callable[[Progress], None] | None, job: Job, elapsed: f
     if on_progress is not None:
         on_progress(Progress(job=job, elapsed=elapsed, next_poll=next_poll))
 
-
-def _fmt(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"

@@ -2,7 +2,7 @@
 
 The emulator's clock stands still, so no job can finish until the test moves it: all 12 jobs
 exist at the same time only if all 12 Creates were in flight together (the SDK's provider
-process alone would allow 4, server_pool.py lifts that). No assertion on wall time.
+process alone would allow 4, provider_threads.py lifts that). No assertion on wall time.
 """
 
 from __future__ import annotations

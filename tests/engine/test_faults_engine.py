@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -50,6 +51,18 @@ def job_polls(emulator, job_id: str) -> int:
     return sum(1 for r in emulator.backend.requests(method="GET") if r.path.endswith(f"/jobs/{job_id}"))
 
 
+def processes_running(directory, command_part: str) -> list[int]:
+    """PIDs of the processes working inside `directory` whose command line has `command_part`."""
+    pids = []
+    for pid in processes_in(directory):
+        try:
+            if command_part in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode():
+                pids.append(pid)
+        except OSError:  # it has just exited
+            pass
+    return pids
+
+
 def test_deadline_then_up_again_adopts_the_job(stack, emulator):
     emulator.backend.configure(job_seconds=600)  # running until the test moves the emulator's clock past its end
     stack.config("createTimeout", "2s")
@@ -80,10 +93,15 @@ def test_interrupted_up_then_up_again_sends_one_post(stack, emulator):
         wait_until(lambda: accepted(emulator) == 1)
         wait_until(lambda: len(emulator.backend.requests(method="GET", path_contains="/jobs/")) >= 1)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI only: the engine puts each plugin in a group of its own
         proc.wait()
-    # The language host and the provider process notice that the engine is gone, and exit.
-    wait_until(lambda: not processes_in(stack.workdir), timeout=90)
+    # The provider process notices that the engine is gone and exits (ddm_resources.watchdog). The
+    # language host may stay a while (upstream's checks the engine every 5 minutes): nothing here
+    # depends on it, so what is left is stopped now.
+    wait_until(lambda: not processes_running(stack.workdir, "pulumi.dynamic"), timeout=90)
+    for pid in processes_in(stack.workdir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     stack.run("cancel", "--yes")  # a killed run leaves the file backend's lock behind
     state = json.loads(stack.export())["deployment"]
     assert [op["type"] for op in state.get("pending_operations") or []] == ["creating"]

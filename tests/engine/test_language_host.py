@@ -4,18 +4,30 @@ Small programs, each through the real CLI, with what Pulumi documents for them: 
 any config, config and secrets, a stack reference, a component resource, an unhandled exception,
 and the run facts the program sees (`is_dry_run`, project, stack, organization, root directory,
 working directory). Upstream's host passes the config only when the stack has some, always
-passes the secret keys, and passes no interpreter flag.
+passes the secret keys, and passes no interpreter flag. Ctrl-C (SIGINT to `pulumi up`, as a
+terminal sends it to the CLI's process group; the engine puts each plugin in a group of its own)
+makes the engine call the host's Cancel, which interrupts the program and kills it if it does
+not stop. A first `up` in a fresh checkout creates the virtualenv that Pulumi.yaml names from
+requirements.txt (this one test installs from PyPI).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.engine.conftest import Stack, new_stack, python_project
+from tests.engine.test_faults_engine import accepted, processes_in, processes_running, wait_until
 
 pytestmark = pytest.mark.engine
 
@@ -161,3 +173,122 @@ def test_an_unhandled_exception_fails_with_the_users_traceback_only(pulumi_bin, 
     assert 'in explode' in out
     assert "runpy" not in out  # the traceback starts at the user's program
     assert "non-zero exit code" not in out  # exit code 32: the message was already shown
+
+
+@contextmanager
+def running_up(stack: Stack, output: Path) -> Iterator[subprocess.Popen]:
+    """`pulumi up` in its own process group (as a terminal runs it), its output into `output`;
+    killed on the way out if still running."""
+    with output.open("w") as sink:
+        proc = subprocess.Popen(
+            [stack.pulumi_bin, "up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name],
+            cwd=stack.workdir, env=stack.env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def ctrl_c(proc: subprocess.Popen) -> None:
+    """Press Ctrl-C: SIGINT to the CLI's process group (a terminal's foreground group)."""
+    os.killpg(proc.pid, signal.SIGINT)
+
+
+def exit_code(proc: subprocess.Popen, timeout: float = 90) -> int:
+    """The CLI's exit code, once it has exited by itself."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"pulumi up still running after {timeout}s") from None
+
+
+def program_pids(where: Path) -> list[int]:
+    """PIDs of the Python programs (run by pulumi-language-python-exec) working in `where`."""
+    return processes_running(where, "pulumi-language-python-exec")
+
+
+def test_ctrl_c_kills_a_program_that_ignores_sigint(pulumi_bin, pulumi_env, tmp_path):
+    # Ctrl-C while a create is in flight: the engine calls Cancel at once and waits for the
+    # create. The host sends the program SIGINT, and kills it 5 s later as it ignores it: the
+    # program is gone while `pulumi up` still waits for the create (without Cancel, only when
+    # the engine closes the host after the create).
+    where = tmp_path / "slow"
+    stack = program_stack(pulumi_bin, pulumi_env, where, "slow", """
+        import signal
+        import time
+        from pathlib import Path
+
+        from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+        class SlowCreate(ResourceProvider):
+            def create(self, props):
+                Path("creating").touch()
+                time.sleep(15)
+                return CreateResult("slow-1", {})
+
+        class Slow(Resource):
+            def __init__(self, name):
+                super().__init__(SlowCreate(), name, {})
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        Slow("slow")
+    """)
+    with running_up(stack, tmp_path / "up.txt") as proc:
+        wait_until(lambda: (where / "creating").exists())
+        assert program_pids(where)
+        ctrl_c(proc)
+        wait_until(lambda: not program_pids(where) or proc.poll() is not None, timeout=30)
+        assert proc.poll() is None, "the program ran until the engine closed the host"
+        assert exit_code(proc) != 0
+    out = (tmp_path / "up.txt").read_text()
+    assert "^C received; cancelling" in out and "update canceled" in out
+    assert [r["urn"].rsplit("::", 1)[1] for r in json.loads(stack.export())["deployment"]["resources"]
+            if r["type"] == "pulumi-python:dynamic:Resource"] == ["slow"]
+    wait_until(lambda: not processes_in(where), timeout=15)  # host and provider closed
+
+
+def test_ctrl_c_during_a_restore_records_it_and_the_next_up_sends_nothing(stack, emulator, tmp_path):
+    # As with the official CLI: the program is interrupted at once, the engine lets the create
+    # in flight finish (the provider waits for its job), records it, ends "update canceled" and
+    # closes the plugins.
+    emulator.backend.configure(job_seconds=10)
+    with running_up(stack, tmp_path / "up.txt") as proc:
+        wait_until(lambda: len(emulator.backend.requests(method="GET", path_contains="/jobs/")) >= 1)
+        assert program_pids(stack.workdir)
+        ctrl_c(proc)
+        wait_until(lambda: not program_pids(stack.workdir) or proc.poll() is not None)
+        assert proc.poll() is None, "the program ran until the engine closed the host"
+        assert exit_code(proc) != 0
+    out = (tmp_path / "up.txt").read_text()
+    assert "^C received; cancelling" in out and "update canceled" in out
+    wait_until(lambda: not processes_in(stack.workdir), timeout=15)  # host and provider closed
+    [job] = emulator.backend.all_jobs()
+    assert accepted(emulator) == 1
+    state = json.loads(stack.export())["deployment"]
+    assert not state.get("pending_operations")
+    [recovery] = stack.recoveries()
+    assert recovery["outputs"]["job_id"] == job.id and recovery["outputs"]["status"] == "Completed"
+    stack.up()
+    assert accepted(emulator) == 1
+    assert stack.outputs()["job_id"] == job.id
+
+
+def test_first_up_in_a_fresh_checkout_creates_the_virtualenv(stack, emulator):
+    # Pulumi.yaml names `.venv`; a fresh checkout has none. The host creates it and installs
+    # requirements.txt (pip, from PyPI), then the program runs in it.
+    (stack.workdir / ".venv").unlink()
+    shutil.copy(REPO / "requirements.txt", stack.workdir)
+    result = stack.up()
+    assert "Creating virtual environment..." in result.stdout  # pip's progress, as upstream shows it
+    assert "Finished installing dependencies" in result.stdout
+    venv = stack.workdir / ".venv"
+    assert not venv.is_symlink() and (venv / "bin" / "python").exists()
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
+                               capture_output=True, text=True, check=True).stdout
+    assert {"pulumi", "httpx", "pydantic"} <= {package["name"].lower() for package in json.loads(installed)}
+    assert stack.outputs()["status"] == "Completed"
+    assert accepted(emulator) == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Creating virtual environment" not in stack.up().stdout  # made once

@@ -202,12 +202,11 @@ def previews(pulumi_bin, stack_template, tmp_path_factory) -> dict[str, Previewe
 
 
 def test_failing_read_only_apis_fail_preview_until_preflight_is_switched_off(stack, emulator):
-    emulator.backend.add_fault(Fault("GET", r"/backups/restorable-instances$", "respond", status=500,
-                                     headers={"Retry-After": "0"}))
+    emulator.backend.add_fault(Fault("GET", r"/backups/restorable-instances$", "respond", status=501))  # not retried
     result = stack.preview(check=False)
     assert result.returncode != 0
     text = output(result)
-    assert "preflight could not check the inputs" in text and "HTTP 500" in text
+    assert "preflight could not check the inputs" in text and "HTTP 501" in text
     assert "pulumi config set ddm:preflight false" in text
     assert TOKEN not in text
 

@@ -1,4 +1,4 @@
-"""The real provider process serves more than the SDK's 4 Creates at once (server_pool.py).
+"""The real provider process serves more than the SDK's 4 Creates at once (provider_threads.py).
 
 The emulator's clock stands still, so no restore job can finish until the test moves it: every
 Create stays in flight. With the SDK's 4 worker threads only 4 jobs would ever be submitted; the

@@ -78,11 +78,10 @@ def test_unknown_target_skips_preflight(provider, emulator):
 
 
 def test_failing_read_only_apis_fail_check_until_preflight_is_switched_off(provider, provider_config, emulator):
-    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=500,
-                                     headers={"Retry-After": "0"}))
+    emulator.backend.add_fault(Fault("GET", r"/restorable-instances$", "respond", status=501))  # not retried
     _, failures = provider.check(INPUTS)
     assert [f for f, _ in failures] == [""]
-    assert "HTTP 500" in failures[0][1] and "pulumi config set ddm:preflight false" in failures[0][1]
+    assert "HTTP 501" in failures[0][1] and "pulumi config set ddm:preflight false" in failures[0][1]
     assert TOKEN not in failures[0][1]
 
     switched_off = ProviderProcess({**provider_config, "ddm:preflight": "false"})

@@ -1,4 +1,4 @@
-"""What the provider's path loads and builds, and what it leaves alone (README, "Benchmarks").
+"""What the provider's path loads and builds, and what it leaves alone (bench/README.md, overhead).
 
 A Pulumi program that imports ddm_resources loads neither httpx nor pydantic: the provider's
 runtime modules are imported where the provider process uses them. The provider process, in

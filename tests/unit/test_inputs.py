@@ -8,7 +8,8 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from ddm_resources.input_model import MetadataRecoveryInputs, parse_duration
+from ddm_resources.api_time import parse_duration
+from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.inputs import canonical, check_inputs, validate_inputs
 from ddm_resources.restore_time import RestoreTime, parse_restore_time, restore_time_problem
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET

@@ -16,21 +16,21 @@ from ddm_emulator import DEMO_PROJECT_ID, EmulatorSettings, Fault, ManualClock
 from ddm_resources.client import DdmClient
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
 from ddm_resources.input_model import MetadataRecoveryInputs
-from ddm_resources.recovery import Recovery
+from ddm_resources.restore import Restore
 from ddm_resources.waiter import PollSchedule
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
-from tests.unit.test_recovery import INPUTS, JOB_SECONDS, accepted_posts, run
+from tests.unit.test_restore import INPUTS, JOB_SECONDS, accepted_posts, run
 
 
 def run_without_preflight(emulator):
     """The create flow with `ddm:preflight false`: what DDM itself answers decides."""
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=emulator.backend.advance,
                        clock=emulator.backend.now)
-    recovery = Recovery(client, MetadataRecoveryInputs.model_validate(INPUTS), say=lambda line: None,
+    restore = Restore(client, MetadataRecoveryInputs.model_validate(INPUTS), say=lambda line: None,
                         schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), preflight=False,
                         clock=emulator.backend.now, monotonic=emulator.backend.now, sleep=emulator.backend.advance)
     with client:
-        return recovery.run()
+        return restore.run()
 
 BINDINGS = ("target", "source")
 NAMES = EmulatorSettings.__dataclass_fields__["job_name"].metadata["choices"]

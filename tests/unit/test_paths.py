@@ -140,6 +140,6 @@ def test_plain_ids_reach_exactly_their_paths(emulator):
 
 def test_api_path_fills_only_plain_ids():
     assert api_path("/v3/{project_id}/jobs/{job_id}", project_id="p_1", job_id="A-b") == "/v3/p_1/jobs/A-b"
-    with pytest.raises(ConfigurationError, match=r"^job_id 100000 characters: 'a{60}'\.\.\. is not an ID"):
+    with pytest.raises(ConfigurationError, match=r"^job_id a text of 100000 characters \(not quoted: .*\) is not an"):
         api_path("/v3/{job_id}", job_id="a" * 100_000)
     assert re.fullmatch(r"[0-9a-f]{32}", JOB_ID)

@@ -36,7 +36,7 @@ _DAY_MS = 86_400_000
 
 @pytest.fixture
 def client(emulator) -> Iterator[DdmClient]:
-    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN) as ddm:
+    with DdmClient(emulator.url, DEMO_PROJECT_ID, TOKEN, sleep=lambda seconds: None) as ddm:  # retries wait no time
         yield ddm
 
 
@@ -193,8 +193,8 @@ def test_lists_are_read_to_the_last_page(client, emulator):
 @pytest.mark.parametrize(
     "fault",
     [
-        Fault("GET", r"/restorable-instances$", "respond", status=500, headers={"Retry-After": "0"}),
-        Fault("GET", r"/backups/" + BACKUP + "$", "respond", status=503, headers={"Retry-After": "0"}),
+        Fault("GET", r"/restorable-instances$", "respond", status=500),
+        Fault("GET", r"/backups/" + BACKUP + "$", "respond", status=503),
     ],
     ids=["500", "503-later-call"],
 )
@@ -290,7 +290,10 @@ def test_check_of_an_unchanged_resource_sends_nothing(provider, emulator):
     assert provider.check(dict(GOOD), {**GOOD, "timeouts": {"create": "2h"}}).failures == []
     assert emulator.backend.requests() == []
     replaced = provider.check(dict(GOOD), {**GOOD, "source": {"backup_id": "0" * 32 + "br09"}})
-    assert {f.property for f in replaced.failures} == {"target.instance_id", "source.backup_id"}
+    # a replacement onto the same target: refused at preview as create refuses it (`decision`), no preflight
+    [failure] = replaced.failures
+    assert failure.property == "target.instance_id"
+    assert "already holds the metadata restored by a restore (recorded in this stack by" in failure.reason
 
 
 def test_check_skips_preflight_when_create_would_adopt_a_running_restore(provider, emulator):
@@ -303,7 +306,7 @@ def test_check_skips_preflight_when_create_would_adopt_a_running_restore(provide
 
 
 def test_check_fails_closed_when_the_job_list_fails(provider, emulator):
-    emulator.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=500, headers={"Retry-After": "0"}))
+    emulator.backend.add_fault(Fault("GET", r"/jobs$", "respond", status=501))  # not retried: one attempt
     [failure] = provider.check({}, GOOD).failures
     assert failure.property == "" and "ddm:preflight false" in failure.reason
 

@@ -14,7 +14,7 @@ from ddm_resources.errors import RecoveryError
 from ddm_resources.inputs import check_inputs
 from ddm_resources.restore_window import RestorableInterval, read_restore_window, untrusted_ranges
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
-from tests.unit.test_recovery import INPUTS, run
+from tests.unit.test_restore import INPUTS, run
 
 
 @pytest.fixture

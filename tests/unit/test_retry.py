@@ -46,7 +46,7 @@ POLICY = RetryPolicy(initial_delay=0.5, max_delay=8.0, max_retry_after=60.0, jit
     [
         (1, None, 0.0, 0.5), (2, None, 0.0, 1.0), (3, None, 0.0, 2.0), (5, None, 0.0, 8.0), (9, None, 0.0, 8.0),
         (1, None, 0.999999, 0.375), (4, None, 0.5, 3.5),
-        (1, 7.0, 0.9, 7.0), (1, 0.0, 0.9, 0.0), (3, 600.0, 0.0, 60.0),
+        (1, 7.0, 0.9, 7.0), (1, 0.0, 0.9, 0.3875), (3, 600.0, 0.0, 60.0), (5, 1.0, 0.0, 8.0),  # backoff: the floor
     ],
 )
 def test_backoff_delay(attempt, retry_after, rand, delay):

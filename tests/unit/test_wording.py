@@ -14,7 +14,7 @@ from ddm_resources.inputs import check_inputs
 from ddm_resources.sanitize import clause
 from ddm_resources.settings import resolve_settings
 from tests.conftest import PROJECT_ID, TOKEN
-from tests.unit.test_recovery import INPUTS, run
+from tests.unit.test_restore import INPUTS, run
 
 JOB_ID = "0990a2ee7866649b8908ec209bfee274"
 READY = {"OS_TOKEN": "gAAAAA-ready-token", "OS_PROJECT_ID": "p1", "DDM_ENDPOINT": "https://127.0.0.1:8080"}

@@ -1,11 +1,15 @@
 // Copyright the ddm-resources authors. Licensed under the Apache License, Version 2.0.
 //
-// pulumi-language-python is a minimal stand-in for Pulumi's Python language host
+// pulumi-language-python is a small stand-in for Pulumi's Python language host
 // (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3), whose Go module
 // the Go module proxy reachable here does not serve. It is built from the pinned
 // github.com/pulumi/pulumi/sdk/v3 module only, and follows upstream's behaviour for what
-// `pulumi preview/up/refresh/destroy/install/about` need:
+// `pulumi preview/up/refresh/destroy/install/about` need. RPC by RPC:
 //
+//   - Handshake, GetPluginInfo: as upstream. The host watches the engine as upstream's does:
+//     a health check every 5 minutes (engineCheckInterval); when the engine does not answer,
+//     the host stops serving and exits. A SIGINT (the engine sends one to the host's process
+//     group when it closes the plugin) does the same.
 //   - Run: resolves the project's Python with upstream's python/toolchain package (the
 //     runtime options `toolchain` pip|uv|poetry and `virtualenv` from Pulumi.yaml),
 //     then runs `python pulumi-language-python-exec --monitor ... <entry point> <args>`
@@ -15,14 +19,29 @@
 //     PULUMI_CONFIG (the config map as JSON) only when the engine sent a config map (a stack
 //     without config gets none, and the SDK reads that as no config), PULUMI_CONFIG_SECRET_KEYS
 //     (a JSON list, `[]` when none) always; no other variable and no interpreter flag.
-//     Exit code 32 means "error already shown" (bail).
-//   - InstallDependencies, About, GetProgramDependencies: via the same toolchain package.
-//   - GetRequiredPackages: returns none, so plugins of provider packages (pulumi-aws, ...)
-//     are not pre-installed; dynamic providers need no plugin beyond the bundled
-//     pulumi-resource-pulumi-python shim.
+//     Exit code 32 means "error already shown" (bail). A program still running when Cancel
+//     arrives, or when the Run call itself ends (the engine is gone), gets SIGINT, and is
+//     killed if it has not exited programStopGrace (5 s) later, as upstream's language hosts
+//     do (Node.js, Ruby: SIGINT, then a kill 5 s later).
+//   - Cancel: stops the running programs that way (SIGINT, then kill); a Run after Cancel
+//     does not start its program.
+//   - GetRequiredPackages: creates the virtualenv named by the `virtualenv` option when it does
+//     not exist yet or is empty, and installs requirements.txt into it (the toolchain's
+//     EnsureVenv, as upstream's host does here; `pulumi up` in a fresh checkout calls it
+//     first), showing pip's progress as ephemeral engine messages. It then reports no
+//     packages: upstream reports the installed pulumi-* provider packages, so that the engine
+//     installs their plugins (dynamic providers need none beyond the bundled
+//     pulumi-resource-pulumi-python shim), and warns about a Python older than 3.7.
+//   - InstallDependencies (`pulumi install`), About, GetProgramDependencies: via the same
+//     toolchain package, as upstream.
+//   - GetRequiredPlugins: answers empty (upstream: Unimplemented; the engine asks
+//     GetRequiredPackages instead). RuntimeOptionsPrompts: answers no prompt (upstream offers
+//     the toolchain and virtualenv choices of `pulumi new`).
 //
-// Not supported: typechecker, debugger attach, codegen (GenerateProject/Package/Program),
-// Pack, Link, RunPlugin; those answer Unimplemented.
+// Not supported, where upstream's host supports them: the `typechecker` option (mypy, pyright:
+// refused with an error), debugger attach (Run answers an error), RunPlugin (plugins written
+// in Python), Pack, Link and codegen (GenerateProject/Package/Program). These RPCs, and
+// Template, answer Unimplemented.
 package main
 
 import (
@@ -31,10 +50,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"math/rand"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -46,14 +69,19 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/python/toolchain"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 const (
-	// How often to check that the engine is still there; the host exits when it is gone,
-	// so a killed `pulumi` leaves no language host behind.
-	engineCheckInterval = 10 * time.Second
-	execScript          = "pulumi-language-python-exec"
+	// How often the host checks that the engine is still there (upstream's interval); when it
+	// is gone, the host stops serving and exits. A killed `pulumi` can leave the host behind
+	// for up to this long; the program it ran is stopped at once (see Run).
+	engineCheckInterval = 5 * time.Minute
+	// How long a program has to exit after its SIGINT (Cancel, or the end of the Run call)
+	// before it is killed; upstream's hosts wait as long.
+	programStopGrace = 5 * time.Second
+	execScript       = "pulumi-language-python-exec"
 	// The exec script exits with this code after it has shown the user an error.
 	exitAfterUserActionableMessage = 32
 )
@@ -76,13 +104,19 @@ func main() {
 		cmdutil.Exit(fmt.Errorf("missing executor %s: %w", pythonExec, err))
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	// SIGINT or a failed engine health check: stop serving (after the calls in flight) and exit.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	stop := make(chan bool)
 	go func() {
 		<-ctx.Done()
+		cancel() // later SIGINTs get Go's default handling again
 		close(stop)
 	}()
-	host := &pythonLanguageHost{exec: pythonExec, tracing: tracing, ctx: ctx, cancel: cancel}
+	programs, cancelPrograms := context.WithCancel(context.Background())
+	host := &pythonLanguageHost{
+		exec: pythonExec, tracing: tracing, ctx: ctx, cancel: cancel,
+		programs: programs, cancelPrograms: cancelPrograms,
+	}
 	if args := flag.Args(); len(args) > 0 {
 		host.setEngine(args[0])
 	}
@@ -109,8 +143,12 @@ type pythonLanguageHost struct {
 
 	exec    string
 	tracing string
-	ctx     context.Context
-	cancel  context.CancelFunc
+	// The host's lifetime: cancelled by SIGINT or when the engine is gone.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// Cancelled by the Cancel RPC: every running program is stopped (SIGINT, then kill).
+	programs       context.Context
+	cancelPrograms context.CancelFunc
 
 	mu            sync.Mutex
 	engineAddress string
@@ -192,10 +230,68 @@ func (host *pythonLanguageHost) GetRequiredPlugins(
 	return &pulumirpc.GetRequiredPluginsResponse{}, nil
 }
 
+// GetRequiredPackages creates the program's virtualenv from requirements.txt when the
+// `virtualenv` option names one that does not exist yet (or is empty), as upstream's host does
+// at this point of `pulumi preview/up`; pip's output goes to the engine as ephemeral messages.
+// It reports no packages (see the file comment).
 func (host *pythonLanguageHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	tc, err := toolchainFor(req.GetInfo())
+	if err != nil {
+		return nil, err
+	}
+	stdout, stderr, closer, err := host.engineWriters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	if err := tc.EnsureVenv(ctx, req.GetInfo().GetProgramDirectory(), false, /*useLanguageVersionTools*/
+		true /*showOutput*/, stdout, stderr); err != nil {
+		return nil, err
+	}
 	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+// engineWriters returns writers whose every write becomes one ephemeral log message of the
+// engine (info and error severity, one stream), for output the user watches while it runs.
+// Without an engine address (no Handshake), the host's own stdout and stderr stand in.
+func (host *pythonLanguageHost) engineWriters(ctx context.Context) (io.Writer, io.Writer, io.Closer, error) {
+	host.mu.Lock()
+	address := host.engineAddress
+	host.mu.Unlock()
+	if address == "" {
+		return os.Stdout, os.Stderr, io.NopCloser(nil), nil
+	}
+	conn, err := grpc.NewClient(address, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		rpcutil.GrpcChannelOptions())
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("language host could not make connection to engine: %w", err)
+	}
+	engine := pulumirpc.NewEngineClient(conn)
+	stream := rand.Int31() //nolint:gosec // a stream ID, not a secret
+	info := &engineLog{ctx: ctx, engine: engine, stream: stream, severity: pulumirpc.LogSeverity_INFO}
+	errs := &engineLog{ctx: ctx, engine: engine, stream: stream, severity: pulumirpc.LogSeverity_ERROR}
+	return info, errs, conn, nil
+}
+
+type engineLog struct {
+	ctx      context.Context
+	engine   pulumirpc.EngineClient
+	stream   int32
+	severity pulumirpc.LogSeverity
+}
+
+func (w *engineLog) Write(p []byte) (int, error) {
+	if _, err := w.engine.Log(w.ctx, &pulumirpc.LogRequest{
+		Message:   strings.ToValidUTF8(string(p), "\uFFFD"),
+		Ephemeral: true,
+		StreamId:  w.stream,
+		Severity:  w.severity,
+	}); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func (host *pythonLanguageHost) RuntimeOptionsPrompts(
@@ -204,7 +300,17 @@ func (host *pythonLanguageHost) RuntimeOptionsPrompts(
 	return &pulumirpc.RuntimeOptionsResponse{}, nil
 }
 
+// Cancel stops the programs this host runs: SIGINT, then a kill after programStopGrace. The
+// engine calls it when the user interrupts `pulumi up` (Ctrl-C) and before it closes the host.
+func (host *pythonLanguageHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	host.cancelPrograms()
+	return &emptypb.Empty{}, nil
+}
+
 func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	if req.GetAttachDebugger() {
+		return &pulumirpc.RunResponse{Error: "attaching a debugger is not supported by this language host"}, nil
+	}
 	tc, err := toolchainFor(req.GetInfo())
 	if err != nil {
 		return nil, err
@@ -239,10 +345,16 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	cmd, err := tc.Command(ctx, args...)
+	// The program stops when Cancel arrives or when this call ends (the engine is gone).
+	programCtx, stopProgram := context.WithCancel(host.programs)
+	defer stopProgram()
+	defer context.AfterFunc(ctx, stopProgram)()
+	cmd, err := tc.Command(programCtx, args...)
 	if err != nil {
 		return nil, err
 	}
+	cmd.Cancel = func() error { return interrupt(cmd.Process) }
+	cmd.WaitDelay = programStopGrace
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	env, err := programEnv(req)
 	if err != nil {
@@ -274,6 +386,18 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 		}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// interrupt sends SIGINT to a program (Python raises KeyboardInterrupt), or kills it when
+// the signal cannot be sent.
+func interrupt(process *os.Process) error {
+	if err := process.Signal(os.Interrupt); err != nil {
+		if errors.Is(err, os.ErrProcessDone) {
+			return err
+		}
+		return process.Kill()
+	}
+	return nil
 }
 
 // programEnv returns the variables the program gets on top of the host's environment, as
@@ -315,16 +439,16 @@ func (host *pythonLanguageHost) InstallDependencies(
 		return err
 	}
 	defer closer.Close()
-	fmt.Fprintln(stdout, "Installing dependencies...")
+	fmt.Fprint(stdout, "Installing dependencies...\n\n")
 	tc, err := toolchain.ResolveToolchain(opts)
 	if err != nil {
 		return err
 	}
 	if err := tc.InstallDependencies(server.Context(), req.GetDirectory(), req.GetUseLanguageVersionTools(),
 		true /*showOutput*/, stdout, stderr); err != nil {
-		return fmt.Errorf("installing dependencies: %w", err)
+		return err
 	}
-	fmt.Fprintln(stdout, "Finished installing dependencies")
+	fmt.Fprint(stdout, "Finished installing dependencies\n\n")
 	return closer.Close()
 }
 

@@ -1,4 +1,4 @@
-"""Whether an answer about a job can be this resource's restore (ddm-api.md section 3.1).
+"""Whether an answer about a job can be this resource's restore (docs/ddm-api.md section 3.1).
 
 `GET /v3/{project_id}/jobs/{job_id}` is untrusted input. `DdmClient.poll_job` already refuses an
 answer about another job ID; an answer about the right ID can still describe something that
@@ -11,21 +11,18 @@ cannot be this restore:
 * it ended before it was created;
 * it is the job a POST of this run named, but was created before that POST was sent.
 
-`contradiction` says which, so that such an answer is never recorded: `recovery` refuses it
+`contradiction` says which, so that such an answer is never recorded: `restore` refuses it
 while it waits (and looks for the restore's real job when its own POST named such a job), and
 a refresh leaves the state as it was. Times are read as the models normalised them (UTC).
 """
 
 from __future__ import annotations
 
-from .api_time import CLOCK_SKEW_MS, parse_api_time
-from .inputs import ID_PATTERN
+from .api_time import CLOCK_SKEW, gap_text, parse_api_time
+from .ids import ID_PATTERN
 from .models import Job
 
 __all__ = ["contradiction"]
-
-_SKEW = CLOCK_SKEW_MS / 1000
-
 
 def contradiction(job: Job, *, instances: tuple[str, ...], now: float,
                   requested_at: float | None = None) -> str | None:
@@ -43,17 +40,12 @@ def contradiction(job: Job, *, instances: tuple[str, ...], now: float,
         return f"it acts on instance {named}, neither the target nor the source"
     created = parse_api_time(job.created_time)
     ended = parse_api_time(job.end_time)
-    if created is not None and created.timestamp() > now + _SKEW:
-        ahead = _minutes(created.timestamp() - now)
+    if created is not None and created.timestamp() > now + CLOCK_SKEW:
+        ahead = gap_text(created.timestamp() - now)
         return f"it was created at {job.created_time}, {ahead} after now on this machine's clock"
     if created is not None and ended is not None and ended < created:
         return f"it ended at {job.end_time}, before it was created ({job.created_time})"
-    if created is not None and requested_at is not None and created.timestamp() < requested_at - _SKEW:
-        return (f"it was created at {job.created_time}, {_minutes(requested_at - created.timestamp())} before "
+    if created is not None and requested_at is not None and created.timestamp() < requested_at - CLOCK_SKEW:
+        return (f"it was created at {job.created_time}, {gap_text(requested_at - created.timestamp())} before "
                 "this restore was requested")
     return None
-
-
-def _minutes(seconds: float) -> str:
-    """`seconds` in whole minutes up to two days (`16 min`), else in whole days (`26321 days`)."""
-    return f"{round(seconds / 60)} min" if seconds < 2 * 86400 else f"{round(seconds / 86400)} days"

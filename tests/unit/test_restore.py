@@ -1,4 +1,4 @@
-"""Exactly one restore under faults: the create flow (`Recovery`) against the emulator.
+"""Exactly one restore under faults: the create flow (`Restore`) against the emulator.
 
 The emulator runs on a `ManualClock`, and the flow's sleep advances that clock, so a
 300-second job takes milliseconds and no test waits for real.
@@ -27,7 +27,7 @@ from ddm_resources.client import DdmClient
 from ddm_resources.errors import OutcomeUnknownError, RecoveryError
 from ddm_resources.input_model import MetadataRecoveryInputs
 from ddm_resources.models import RestoreSource, RestoreTarget
-from ddm_resources.recovery import Recovery
+from ddm_resources.restore import Restore
 from ddm_resources.waiter import PollSchedule
 from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
 from tests.restore_targets import add_restore_targets
@@ -54,11 +54,11 @@ def run(emulator, *, token=TOKEN, lines=None, **inputs):
     said = lines if lines is not None else []
     client = DdmClient(emulator.url, DEMO_PROJECT_ID, token, sleep=emulator.backend.advance, timeout=httpx.Timeout(2.0),
                        clock=emulator.backend.now)
-    recovery = Recovery(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
+    restore = Restore(client, MetadataRecoveryInputs.model_validate({**INPUTS, **inputs}), say=said.append,
                         schedule=PollSchedule(max_interval=10, rand=lambda: 0.0), clock=emulator.backend.now,
                         monotonic=emulator.backend.now, sleep=emulator.backend.advance)
     with client:
-        return recovery.run()
+        return restore.run()
 
 
 def accepted_posts(emulator) -> int:

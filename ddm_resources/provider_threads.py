@@ -29,6 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from types import FrameType
 
+from .runtime_load import in_provider_process
+from .wording import say as _say
+
 __all__ = ["PROVIDER_WORKERS", "find_provider_pool", "widen_provider_pool"]
 
 PROVIDER_WORKERS = 256
@@ -47,7 +50,7 @@ def widen_provider_pool(workers: int = PROVIDER_WORKERS,
     the SDK's internals are not as expected, changes nothing, says so in one line through
     `say` (default: stdout, which the engine shows) and returns None. Never raises.
     """
-    if _done.is_set() or not _in_provider_process():
+    if _done.is_set() or not in_provider_process():
         return None
     _done.set()
     try:
@@ -116,15 +119,5 @@ def _module_of(frame: FrameType) -> str | None:
     return getattr(spec, "name", None) or frame.f_globals.get("__name__")
 
 
-def _in_provider_process() -> bool:
-    """True in a process the Pulumi SDK started as `python -m pulumi.<something>`."""
-    main = sys.modules.get("__main__")
-    name = getattr(getattr(main, "__spec__", None), "name", None)
-    return isinstance(name, str) and name.startswith("pulumi.")
-
-
 def _line(say: Callable[[str], None] | None, message: str) -> None:
-    if say is not None:
-        say(message)
-    else:
-        print(f"ddm-resources: {message}", file=sys.stdout, flush=True)
+    (say or _say)(message)

@@ -1,4 +1,4 @@
-"""server_pool: finds the SDK's gRPC executor where `pulumi.dynamic.__main__` keeps it, widens it,
+"""provider_threads: finds the SDK's gRPC executor where `pulumi.dynamic.__main__` keeps it, widens it,
 and degrades to one line, never an error, when those internals look different."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from ddm_resources import server_pool
+from ddm_resources import provider_threads
 
 
 def run_fake_main(module: str, body: str) -> tuple[threading.Thread, threading.Event, dict]:
@@ -45,7 +45,7 @@ REAL = "server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))"
 def test_find_provider_pool(module, body, problem):
     thread, parked, _ = run_fake_main(module, body)
     try:
-        pool, found_problem = server_pool.find_provider_pool(frames_of(thread), thread.ident)
+        pool, found_problem = provider_threads.find_provider_pool(frames_of(thread), thread.ident)
     finally:
         parked.set()
     assert problem in found_problem
@@ -57,8 +57,8 @@ def test_find_provider_pool(module, body, problem):
 @pytest.fixture
 def fresh(monkeypatch):
     """A process in which widening has not run yet, started by the SDK."""
-    monkeypatch.setattr(server_pool, "_done", threading.Event())
-    monkeypatch.setattr(server_pool, "_in_provider_process", lambda: True)
+    monkeypatch.setattr(provider_threads, "_done", threading.Event())
+    monkeypatch.setattr(provider_threads, "in_provider_process", lambda: True)
 
 
 def test_widening_raises_the_limit_and_serves_calls_already_queued(fresh, monkeypatch):
@@ -71,14 +71,14 @@ def test_widening_raises_the_limit_and_serves_calls_already_queued(fresh, monkey
         release.wait(10)
 
     calls = [pool.submit(call) for _ in range(6)]  # 2 run, 4 wait in the queue
-    monkeypatch.setattr(server_pool, "find_provider_pool", lambda: (pool, ""))
+    monkeypatch.setattr(provider_threads, "find_provider_pool", lambda: (pool, ""))
     try:
-        assert server_pool.widen_provider_pool(8, say=pytest.fail) == 8
+        assert provider_threads.widen_provider_pool(8, say=pytest.fail) == 8
         assert all(started.acquire(timeout=10) for _ in range(6)), "the queued calls got threads"
     finally:
         release.set()
     assert all(c.result(10) is None for c in calls)
-    assert server_pool.widen_provider_pool(16, say=pytest.fail) is None  # once per process
+    assert provider_threads.widen_provider_pool(16, say=pytest.fail) is None  # once per process
 
 
 @pytest.mark.parametrize("calls", [2, 4])
@@ -99,11 +99,11 @@ def test_widening_serves_every_waiting_call_after_a_worker_counted_itself_idle_a
     short = pool.submit(short_done.wait, 10)  # like Configure: ends while calls wait for a worker
     waiting = [pool.submit(call) for _ in range(calls)]  # 1 runs, the others wait
     short_done.set()
-    monkeypatch.setattr(server_pool, "find_provider_pool", lambda: (pool, ""))
+    monkeypatch.setattr(provider_threads, "find_provider_pool", lambda: (pool, ""))
     try:
         assert short.result(10) is True
         assert all(started.acquire(timeout=10) for _ in range(2)), "the short call's worker took a waiting call"
-        assert server_pool.widen_provider_pool(8, say=pytest.fail) == 8
+        assert provider_threads.widen_provider_pool(8, say=pytest.fail) == 8
         assert all(started.acquire(timeout=10) for _ in range(calls - 2)), "every call waiting at the widening runs"
         later = pool.submit(call)
         assert started.acquire(timeout=10), "a call after the widening runs at once"
@@ -118,15 +118,15 @@ def test_widening_serves_every_waiting_call_after_a_worker_counted_itself_idle_a
 ])
 def test_changed_sdk_internals_give_one_line_never_an_error(fresh, monkeypatch, finder):
     lines: list[str] = []
-    monkeypatch.setattr(server_pool, "find_provider_pool", finder)
-    assert server_pool.widen_provider_pool(8, say=lines.append) is None
-    assert server_pool.widen_provider_pool(8, say=lines.append) is None
+    monkeypatch.setattr(provider_threads, "find_provider_pool", finder)
+    assert provider_threads.widen_provider_pool(8, say=lines.append) is None
+    assert provider_threads.widen_provider_pool(8, say=lines.append) is None
     assert len(lines) == 1
     assert lines[0].startswith("restores run at most 4 at a time in this provider process (")
     assert "pulumi up still works" in lines[0]
 
 
 def test_outside_a_provider_process_nothing_happens(monkeypatch):
-    monkeypatch.setattr(server_pool, "_done", threading.Event())
-    monkeypatch.setattr(server_pool, "find_provider_pool", pytest.fail)
-    assert server_pool.widen_provider_pool(8, say=pytest.fail) is None  # pytest's __main__ is no pulumi.*
+    monkeypatch.setattr(provider_threads, "_done", threading.Event())
+    monkeypatch.setattr(provider_threads, "find_provider_pool", pytest.fail)
+    assert provider_threads.widen_provider_pool(8, say=pytest.fail) is None  # pytest's __main__ is no pulumi.*

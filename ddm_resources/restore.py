@@ -1,21 +1,20 @@
-"""Run one metadata recovery exactly once: adopt a job that already exists, or submit; then wait.
+"""Send one metadata restore exactly once, as `decision.decide` says, and wait for its job.
 
 This is what `MetadataRecovery` create does, apart from Pulumi:
 
-1. With `adopt_job_id`, wait on that job; nothing is submitted.
-2. Otherwise take the target in the run's ledger (`run_state`): one restore per target.
-   Then read the job list (ddm-api.md section 3.2): a running restore of the target within
-   the adoption window is adopted, not submitted again; a completed (or too old) one stops
-   the create with a message naming it. The rule and why: `ddm_resources.adoption`.
-3. Otherwise submit the restore (section 2.1). When its answer is lost (timeout, dropped
-   connection, 5xx) or the target is busy (409), look for the job again and adopt it; if
-   none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
-4. Wait for the job (section 3.1). An answer that cannot be this restore (`job_check`) is
-   never taken: while waiting it counts as unreadable; when the job the POST named is refused
-   so at its first answer, or is never found, the answer to the POST is treated as lost (3).
-   If the job fails, fetch `fail_reason` from the job list.
+1. Ask `decision.decide` (the ledger, the stack state, `adopt_job_id`, the job list): a refusal
+   raises `RestoreError` before anything is sent; an adopted job is waited on (a job named by
+   `adopt_job_id` is read first and refused when it cannot be this restore, `job_identity`).
+2. Otherwise resolve `"latest"`, run the preflight when decided, and send the restore
+   (`DdmClient.restore_metadata`, docs/ddm-api.md section 2.1). When its answer is lost
+   (timeout, dropped connection, 5xx) or the target is busy (409), look for the job again and
+   take it; if none shows up, raise `OutcomeUnknownError`, which says how to check and adopt.
+3. Wait for the job (section 3.1, `waiter`). An answer that cannot be this restore
+   (`job_identity`) is never taken: while waiting it counts as unreadable; when the job the
+   POST named is refused so at its first answer, or is never found, the answer to the POST is
+   treated as lost (2). If the job fails, fetch `fail_reason` from the job list.
 
-Every `RecoveryError` raised once a job exists carries its `job_id`.
+Every `RestoreError` raised once a job exists carries its `job_id`.
 """
 
 from __future__ import annotations
@@ -24,9 +23,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .adoption import LOOKBACK, restore_jobs, target_jobs
-from .api_time import CLOCK_SKEW_MS, parse_api_time
+from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
+from .api_time import CLOCK_SKEW, format_ms, parse_api_time
 from .client import DdmClient
+from .decision import Adopt, Decision, Refuse, decide
 from .errors import (
     ApiError,
     ConflictError,
@@ -36,23 +36,23 @@ from .errors import (
     JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
-    RecoveryError,
+    RestoreError,
     ServerError,
     TransportError,
     UnreadableAnswerError,
 )
 from .input_model import MetadataRecoveryInputs
-from .job_check import contradiction
+from .job_identity import contradiction
+from .job_status import job_outcome
 from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
-from .restore_time import format_ms
 from .run_state import RunState
 from .sanitize import clause
-from .waiter import PollSchedule, job_outcome, unfinished, wait_for_job
+from .waiter import PollSchedule, unfinished, wait_for_job
 
-__all__ = ["Recovery"]
+__all__ = ["Restore"]
 
-_SKEW = CLOCK_SKEW_MS / 1000
+
 """Slack (seconds) for clock differences when searching from the time of a POST."""
 _SETTLE = 1.5
 """Seconds to wait before looking in the job list for a job that may have been created (or
@@ -61,16 +61,15 @@ list ends at the service's now, which `Date` headers give in whole seconds."""
 
 
 @dataclass
-class Recovery:
+class Restore:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
     `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
-    `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`,
-    the read-only restore APIs are asked before the POST (`ddm_resources.preflight`).
-    `ledger` is the run's `RunState`: the create first takes the target there, and fails
-    before any request when another resource of this run took it, or when the stack state
-    already records a restore on it (the resource being replaced included: DDM restores only
-    onto an empty instance). `name` is the resource's Pulumi name, for every line and error.
+    `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`
+    (`ddm:preflight`), the read-only restore APIs are asked before the POST (`ddm_resources.preflight`)
+    unless `check` of this process already passed them for these inputs. `ledger` is the run's
+    `RunState`, which `decide` reads and claims the target in. `name` is the resource's Pulumi
+    name, for every line and error.
     """
 
     client: DdmClient
@@ -117,10 +116,10 @@ class Recovery:
         return self.inputs.resource_name or "metadata recovery"
 
     def run(self) -> Job:
-        """Adopt or submit, then wait; return the `Completed` job or raise `RecoveryError`."""
+        """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
         started = self.monotonic()
-        self._take_target()
-        job_id = self._adopt_or_submit()
+        job_id = self._act(decide(self.inputs, ledger=self.ledger, jobs=self._target_jobs, newest_job=self._filled_by,
+                                  preflight=self.preflight))
         try:
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
         except _NotThisRestore as exc:
@@ -128,97 +127,62 @@ class Recovery:
             job_id, self._posted = self._find_after_unclear_answer(exc, self._posted[1]), None
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
 
-    # adopt or submit -------------------------------------------------------------------------
+    # adopt or submit, as decided -------------------------------------------------------------
 
-    def _take_target(self) -> None:
-        """One restore per target: refuse a target another resource took in this run, or one
-        the stack state records a restore on. Raises `RecoveryError`; no request is sent."""
-        if self.ledger is None:
-            return
-        other = self.ledger.claim(self.target, self.name)
-        if other is not None:
-            raise RecoveryError(other.refusal(self.name, self.target), target_instance_id=self.target,
-                                job_id=other.job_id)
-        recorded = self.ledger.recorded(self.target)
-        if recorded is None:
-            return
-        job_id, resource = recorded.job_id, recorded.resource
-        if self.inputs.adopt_job_id and (self.inputs.adopt_job_id != job_id or resource == self.name):
-            # another job (`_adopt_given` checks it), or this resource's own job, recorded again on a
-            # replacement: only for the inputs it restored (`Recorded.adoption_refusal`)
-            refusal = recorded.adoption_refusal(self.name, self.inputs.to_props())
-            if refusal is None:
-                return
-            raise RecoveryError(refusal, target_instance_id=self.target, job_id=self.inputs.adopt_job_id)
-        job_id = job_id or self._filled_by()
-        by = f"job {job_id}" if job_id else "a restore"
-
-        raise RecoveryError(
-            f"{self.name}: target instance {self.target} already holds the metadata restored by {by} "
-            f"(recorded in this stack by {resource}); nothing was submitted. DDM restores only onto an empty "
-            "instance, so a new restore needs a new, empty target: point target.instance_id at a new, empty "
-            "DDM instance.",
-            target_instance_id=self.target, job_id=job_id)
-
-    def _filled_by(self) -> str | None:
-        """The newest restore job of the target, to name it; `None` if unknown."""
-        now = self.clock()
-        try:
-            jobs = restore_jobs(self.client, self.target, now - LOOKBACK)
-        except DdmError:
-            return None
-        return next((job.id for job in jobs if job_outcome(job.status) in ("running", "completed")), None)
-
-    def _adopt_or_submit(self) -> str:
-        if self.inputs.adopt_job_id:
-            return self._adopt_given(self.inputs.adopt_job_id)
-        try:
-            found = target_jobs(self.client, self.target, self.clock(), self.adopt_window,
-                                source=self.inputs.source_instance_id)
-        except DdmError as exc:
-            raise RecoveryError(
-                f"{self.name}: could not check whether a restore of target instance {self.target} is already "
-                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
-                target_instance_id=self.target,
-            ) from None
-        if found.adoptable is not None:
-            self.say(found.adoption_line())
-            return found.adoptable.id
-        self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
-        self._ended_before = found.ended
-        refusal = found.refusal(self.name, self.target)
-        if refusal is not None:
-            job = found.refused_by
-            raise RecoveryError(refusal, target_instance_id=self.target, job_id=job.id if job else None)
+    def _act(self, decision: Decision) -> str:
+        """Carry out `decision`: the job ID to wait for, or `RestoreError` for a refusal."""
+        if isinstance(decision, Refuse):
+            raise RestoreError(decision.message, target_instance_id=self.target, job_id=decision.job_id)
+        if isinstance(decision, Adopt):
+            if decision.check_job:
+                return self._adopt_checked(decision)
+            self.say(decision.line())
+            return decision.job_id
+        found = decision.jobs
+        if found is not None:
+            self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
+            self._ended_before = found.ended
         if self.inputs.latest:
             self._resolve_latest()
-        if self.preflight:
+        if decision.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
             except PreflightError as exc:
                 raise self._not_started(exc) from None
         return self._submit()
 
-    def _adopt_given(self, job_id: str) -> str:
-        elsewhere = self.ledger.target_of(job_id) if self.ledger is not None else None
-        if elsewhere is not None and elsewhere[0] != self.target:
-            raise RecoveryError(
-                f"{self.name}: adopt_job_id {job_id} is the restore onto target instance {elsewhere[0]} (recorded "
-                f"in this stack by {elsewhere[1].resource}), not onto {self.target}; nothing was submitted. Unset "
-                "adopt_job_id to restore onto this target, or give the job of this target's own restore.",
-                target_instance_id=self.target, job_id=job_id)
+    def _target_jobs(self) -> TargetJobs:
+        """The target's jobs for `decide`; a list that cannot be read stops the create (nothing sent)."""
+        try:
+            return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
+                               source=self.inputs.source_instance_id)
+        except DdmError as exc:
+            raise RestoreError(
+                f"{self.name}: could not check whether a restore of target instance {self.target} is already "
+                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                target_instance_id=self.target,
+            ) from None
+
+    def _filled_by(self) -> str | None:
+        """The newest restore job of the target, to name it; `None` if unknown."""
+        return newest_restore_job(self.client, self.target, self.clock())
+
+    def _adopt_checked(self, decision: Adopt) -> str:
+        """Read the job `decision` names and take it, unless it cannot be this restore (`job_identity`)."""
+        job_id = decision.job_id
+        asked = "adopt_job_id" if job_id == self.inputs.adopt_job_id else "the job the stack state records"
         try:
             job = self.client.get_job(job_id)
         except DdmError as exc:
-            raise RecoveryError(f"adopt_job_id {job_id}: the job could not be read: {exc}",
-                                target_instance_id=self.target, job_id=job_id) from None
+            raise RestoreError(f"{asked} {job_id}: the job could not be read: {exc}",
+                               target_instance_id=self.target, job_id=job_id) from None
         problem = contradiction(job, instances=self.bound_to, now=self.clock())
         if problem is not None:
-            raise RecoveryError(
-                f"{self.name}: adopt_job_id {job_id} cannot be the restore onto target {self.target}: {problem}; "
+            raise RestoreError(
+                f"{self.name}: {asked} {job_id} cannot be the restore onto target {self.target}: {problem}; "
                 "give the job of this target's restore",
                 target_instance_id=self.target, job_id=job_id)
-        self.say(f"adopting job {job_id} ({job.status}) as asked by adopt_job_id; no restore is submitted")
+        self.say(decision.line(job.status))
         return job_id
 
     def _submit(self) -> str:
@@ -251,7 +215,7 @@ class Recovery:
         self.say(f'restore_time "latest" is {when} ({format_ms(when)}), the newest restorable time of source '
                  f"{self.inputs.source_instance_id}")
 
-    def _not_started(self, exc: DdmError) -> RecoveryError:
+    def _not_started(self, exc: DdmError) -> RestoreError:
         hint = ""
         if self._failed_before is not None:
             job = self._failed_before
@@ -264,7 +228,7 @@ class Recovery:
                     "point target.instance_id at one and run `pulumi up` again.")
         elif isinstance(exc, ApiError):
             hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
-        return RecoveryError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
+        return RestoreError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
     def _find_after_unclear_answer(self, exc: DdmError, submitted_at: float) -> str:
@@ -273,7 +237,7 @@ class Recovery:
         job: JobItem | None = None
         try:
             candidates = [job for job in restore_jobs(self.client, self.bound_to,
-                                                      submitted_at - _SKEW) if job.id not in self._seen_before]
+                                                      submitted_at - CLOCK_SKEW) if job.id not in self._seen_before]
         except DdmError as lookup_error:
             exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
         else:
@@ -300,7 +264,7 @@ class Recovery:
     # wait ----------------------------------------------------------------------------------
 
     def _poll(self, job_id: str) -> Job:
-        """`DdmClient.poll_job`, refusing an answer that cannot be this restore (`job_check`):
+        """`DdmClient.poll_job`, refusing an answer that cannot be this restore (`job_identity`):
         `_NotThisRestore` at the first answer about the job this run's POST named, else
         `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
         job = self.client.poll_job(job_id)
@@ -322,7 +286,7 @@ class Recovery:
         return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
 
     def _wait(self, job_id: str, timeout: float) -> Job:
-        """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RecoveryError`, or
+        """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
         if self.ledger is not None:
             self.ledger.claimed_job(self.target, job_id)
@@ -362,14 +326,14 @@ class Recovery:
                                       f"know for {self.schedule.missing_grace:g} s") from None
             message = (f"{what}: waiting for job {job_id} failed: {exc}. The job may still be running: the next "
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
-        raise RecoveryError(message, target_instance_id=self.target, job_id=job_id)
+        raise RestoreError(message, target_instance_id=self.target, job_id=job_id)
 
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
         self.sleep(_SETTLE)
         now = self.clock()
         created = parse_api_time(created_time)
-        since = created.timestamp() - _SKEW if created is not None else now - LOOKBACK
+        since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
         try:
             jobs = self.client.list_jobs(int(since * 1000))
             item = next((j for j in jobs if j.id == job_id), None)

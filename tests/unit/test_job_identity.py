@@ -1,4 +1,4 @@
-"""`job_check.contradiction`: an answer about the right job ID that still cannot be this restore."""
+"""`job_identity.contradiction`: an answer about the right job ID that still cannot be this restore."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ddm_resources.job_check import contradiction
+from ddm_resources.job_identity import contradiction
 from ddm_resources.models import Job
 
 TARGET, SOURCE, OTHER = "2" * 32 + "in09", "1" * 32 + "in09", "3" * 32 + "in09"
