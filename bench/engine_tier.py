@@ -4,8 +4,9 @@
     ln -s "$PWD/.venv" /tmp/engine-base/.venv && ln -s "$PWD/.cache" /tmp/engine-base/.cache
     .venv/bin/python bench/engine_tier.py --reference /tmp/engine-base --rounds 2
 
-Runs `python -m pytest tests/engine -q -p no:cacheprovider` with each checkout's `.venv` and
-the same `pulumi` (from PATH, else scripts/install-pulumi) in both checkouts, in the order
+Runs `python -m pytest tests/engine -q -p no:cacheprovider` in both checkouts, each with its own
+`.venv` and the Pulumi engine its own `scripts/install-pulumi` gives (each built from that
+checkout's sources: the language host is one of them), in the order
 reference, this, this, reference, reference, this, ... (each round reverses the last one, so a
 machine that gets busier or quieter during the run weighs on both alike), every run under the
 same `nice` level. For each run it records the wall time, the CPU time of the run and all it
@@ -29,7 +30,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, machine, pulumi_bin  # noqa: E402
+from bench.common import REPO, machine  # noqa: E402
+
+
+def engine_dir(checkout: Path) -> str:
+    """The directory of `checkout`'s own `pulumi` (its scripts/install-pulumi, not one on PATH)."""
+    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep)
+                           if d and not os.access(os.path.join(d, "pulumi"), os.X_OK))
+    result = subprocess.run([str(checkout / "scripts/install-pulumi")], env={**os.environ, "PATH": path},
+                            capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[-1]
 
 
 def run_tier(checkout: Path, pulumi_dir: str, nice: int, pytest_args: list[str]) -> dict[str, object]:
@@ -59,15 +69,16 @@ def main() -> None:
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = parser.parse_args()
     checkouts = {"reference": args.reference.resolve(), "this": REPO}
-    pulumi_dir = str(Path(pulumi_bin()).parent)
+    engines = {name: engine_dir(checkout) for name, checkout in checkouts.items()}
     print(machine(), flush=True)
     print(f"started {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; nice {args.nice}; "
-          f"reference {checkouts['reference']}, this {checkouts['this']}; pulumi from {pulumi_dir}", flush=True)
+          f"reference {checkouts['reference']} (engine {engines['reference']}), this {checkouts['this']} "
+          f"(engine {engines['this']})", flush=True)
     order = ["reference", "this"]
     runs: list[dict[str, object]] = []
     for _ in range(args.rounds):
         for name in order:
-            run = {"name": name, **run_tier(checkouts[name], pulumi_dir, args.nice, args.pytest_args)}
+            run = {"name": name, **run_tier(checkouts[name], engines[name], args.nice, args.pytest_args)}
             runs.append(run)
             print(f"{name:9} wall {run['wall']:6.1f} s  cpu {run['cpu']:6.1f} s  load before "
                   f"{run['load_before']:.1f}  exit {run['exit']}  {run['summary']}", flush=True)
