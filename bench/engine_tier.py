@@ -57,7 +57,9 @@ def run_tier(checkout: Path, pulumi_dir: str, nice: int, pytest_args: list[str])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     return {"checkout": str(checkout), "wall": round(wall, 1), "cpu": round(cpu, 1), "load_before": load,
-            "exit": result.returncode, "summary": lines[-1] if lines else result.stderr[-300:]}
+            "exit": result.returncode, "summary": lines[-1] if lines else result.stderr[-300:],
+            "failed": [line for line in lines if line.startswith(("FAILED ", "ERROR "))],
+            "log": result.stdout + result.stderr}
 
 
 def main() -> None:
@@ -65,7 +67,7 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, required=True, help="the checkout to compare against")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each checkout (default 2)")
     parser.add_argument("--nice", type=int, default=5, help="nice level of every run (default 5)")
-    parser.add_argument("--json", type=Path, help="also write the runs to this file")
+    parser.add_argument("--json", type=Path, help="also write the runs (with pytest's output) to this file")
     parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
     args = parser.parse_args()
     checkouts = {"reference": args.reference.resolve(), "this": REPO}
@@ -82,6 +84,8 @@ def main() -> None:
             runs.append(run)
             print(f"{name:9} wall {run['wall']:6.1f} s  cpu {run['cpu']:6.1f} s  load before "
                   f"{run['load_before']:.1f}  exit {run['exit']}  {run['summary']}", flush=True)
+            for line in run["failed"]:  # type: ignore[attr-defined]
+                print(f"          {line}", flush=True)
             if args.json:
                 args.json.write_text(json.dumps(runs, indent=1))
         order.reverse()
