@@ -9,6 +9,8 @@ passphrase's key derivation): `stack init` and the eight `config set` of the doc
 example are run once per session on a template (`stack_template`), and each test's `stack`
 starts from a copy of it (its state and `Pulumi.test.yaml`, the endpoint set to the test's
 emulator). Several keys at once go through one `pulumi config set-all` (`Stack.set_config`).
+Cases that are one `pulumi preview` after a setup run several at once (`preview_all`), each on
+its own copy and emulator; a test that needs a command in the background uses `Stack.start`.
 """
 
 from __future__ import annotations
@@ -265,10 +267,6 @@ class Previewed:
     result: subprocess.CompletedProcess
     stack: Stack
     emulator: EmulatorServer
-
-    @property
-    def output(self) -> str:
-        return self.result.stdout + self.result.stderr
 
 
 def preview_all(cases: Mapping[str, Setup], pulumi_bin: str, stack_template: Path, root: Path,
