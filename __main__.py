@@ -8,34 +8,48 @@
     pulumi up
 
 Exports `job_id` and `status` (read them with `pulumi stack output`, or from another stack
-through `pulumi.StackReference`).
+through `pulumi.StackReference`). Any key may be set with `--secret` (e.g. a target instance ID
+that must not appear in CI logs): it stays a secret in the state, the outputs and every line.
 """
+
+from typing import Any
 
 import pulumi
 
 from ddm_resources import MetadataRecovery, MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
 
 config = pulumi.Config()
-# Optional keys default to "" in Pulumi.yaml; "" means "not set".
-backup_id = config.get("backupId") or None
-restore_time = config.get("restoreTime") or None
-create_timeout = config.get("createTimeout") or None
-adopt_job_id = config.get("adoptJobId") or None
+
+
+def setting(key: str, *, required: bool = False, structured: bool = False) -> Any:
+    """The stack config value of `key` (a JSON value when `structured`); None when not set or ""
+    (the default of the optional keys in Pulumi.yaml). A value set with `pulumi config set --secret`
+    stays a secret: it is read as an `Output` marked secret, so the state, the stack outputs and the
+    provider's lines never show it."""
+    if pulumi.runtime.is_config_secret(config.full_key(key)):
+        read_secret = config.require_secret_object if structured else config.require_secret
+        secret = read_secret(key) if required else (config.get_secret_object if structured else config.get_secret)(key)
+        return secret.apply(lambda value: value if value not in ("", None) else None) if secret is not None else None
+    read = (config.require_object if structured else config.require) if required else (
+        config.get_object if structured else config.get)
+    value = read(key)
+    return value if value not in ("", None) else None
+
 
 recovery = MetadataRecovery(
     "metadata-recovery",
     MetadataRecoveryArgs(
-        source_instance_id=config.require("sourceInstanceId"),
+        source_instance_id=setting("sourceInstanceId", required=True),
         source=RestoreSourceArgs(
-            backup_id=backup_id,
-            restore_time=restore_time,  # epoch ms or ISO 8601 text: the provider parses and checks it
+            backup_id=setting("backupId"),
+            restore_time=setting("restoreTime"),  # epoch ms or ISO 8601 text: the provider parses and checks it
         ),
         target=RestoreTargetArgs(
-            instance_id=config.require("targetInstanceId"),
-            data_nodes=config.require_object("dataNodes"),
+            instance_id=setting("targetInstanceId", required=True),
+            data_nodes=setting("dataNodes", required=True, structured=True),
         ),
-        timeouts={"create": create_timeout} if create_timeout else None,
-        adopt_job_id=adopt_job_id,
+        timeouts={"create": setting("createTimeout")} if setting("createTimeout") is not None else None,
+        adopt_job_id=setting("adoptJobId"),
     ),
 )
 

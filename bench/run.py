@@ -5,7 +5,8 @@ reference run in the same run, next to issue 9's target.
     .venv/bin/python bench/run.py --quick    # modest sizes, for development (about 3 minutes)
 
 Needs the `pulumi` CLI on PATH (as `scripts/test` sets it) or builds it with scripts/install-pulumi.
-The parts run alone too: bench/polling.py, bench/concurrency.py, bench/overhead.py (each has --help).
+The parts run alone too: bench/polling.py, bench/concurrency.py, bench/overhead.py,
+bench/preflight_requests.py, bench/verify.py (each has --help).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import concurrency, overhead, polling  # noqa: E402
+from bench import concurrency, overhead, polling, preflight_requests, verify  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
@@ -54,6 +55,11 @@ def main() -> None:
             f"{median:.2f}x ({float(r['median']):.1f} / {float(r['fixed_median']):.1f} s; "  # type: ignore[arg-type]
             f"p95 {float(r['p95']):.1f} / {float(r['fixed_p95']):.1f} s)", "<= 1.0x", median <= 1.0)  # type: ignore[arg-type]
 
+    for r in preflight_requests.measure():
+        ratio = float(r["ratio"])  # type: ignore[arg-type]
+        add(f"API requests of one restore (check + create), {r['nodes']} source data nodes / 1 node",
+            f"{ratio:.2f}x ({r['requests']} requests)", "<= 2x", ratio <= 2)
+
     targets = {"pulumi up, CPU": 1.2, "import, CPU": 1.3}
     for r in overhead.measure(repeats):
         if "detail" in r:
@@ -63,7 +69,8 @@ def main() -> None:
             once = d["most_per_lookup"] <= 2 and d["job_lists"] <= 3  # type: ignore[index]
             add("API requests of one restore, preview + up",
                 f"{d['total']} = {d['lookups']} lookups (each at most {d['most_per_lookup']}x) + "  # type: ignore[index]
-                f"{d['job_lists']} job lists + {d['posts']} POST + {d['polls']} polls",  # type: ignore[index]
+                f"{d['job_lists']} job lists + {d['posts']} POST + {d['polls']} polls + "  # type: ignore[index]
+                f"{d['verify_reads']} verification reads",  # type: ignore[index]
                 "each read once per run unless it can have changed", once)
             continue
         ratio = float(r["ratio"])  # type: ignore[arg-type]
@@ -72,6 +79,12 @@ def main() -> None:
         add(f"{r['figure']} / {reference}",
             f"{ratio:.2f}x ({float(r['ours']):.2f} / {float(r['reference']):.2f} {r['unit']})",  # type: ignore[arg-type]
             f"<= {limit}x" if limit else "", (ratio <= limit) if limit else None)
+
+    for r in verify.measure():
+        added = int(r["added"])  # type: ignore[call-overload]
+        add(f"API requests per restore, {r['schemas']} schema(s), verify on / off",
+            f"{float(r['ratio']):.2f}x ({r['verify_on']} / {r['verify_off']}; +{added})",  # type: ignore[arg-type]
+            f"+<= {verify.LIMIT} (one page of each list)", added <= verify.LIMIT)
 
     print(f"{machine()}; engine default --parallel = 4 x {os.cpu_count()} cores; "
           f"{'quick' if quick else 'full'} run, {repeats} repetition(s) "

@@ -55,7 +55,8 @@ def build_parser(prog: str = "python -m ddm_emulator") -> argparse.ArgumentParse
             '{"method": "POST", "path_regex": "metadata-recovery", "action": "respond", "status": 429, "times": 1}; '
             "actions: respond (status, body, headers), delay (seconds), drop (close the connection), "
             "lose_response (process, then close without answering), replace_response (process, then answer "
-            "status/body); every=K fires on every K-th match, times=N stops after N. GET /_emulator/requests "
+            "status/body), add_headers (process, answer as usual with headers added); every=K fires on every "
+            "K-th match, times=N stops after N. GET /_emulator/requests "
             "shows what arrived, POST /_emulator/reset returns to the seed (the --inventory file, if given). "
             "An inventory (see the emulator manual in docs/) describes instances, data nodes, schemas, backups, "
             "access keys, settings and faults as data; GET /_emulator/inventory shows the current one."

@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -139,6 +140,9 @@ class EmulatorApp:
         response = self._handle(request)
         if fault is not None and fault.action == "replace_response":
             response = self._fault_response(fault, request.path)
+        if fault is not None and fault.action == "add_headers":
+            for name, value in (fault.headers or {}).items():
+                response.headers[name] = value
         if fault is not None and fault.action == "lose_response":
             record.status = response.status_code
             record.response = _json_or_none(response.get_data())
@@ -256,12 +260,25 @@ class EmulatorApp:
                     body=request.get_data(cache=True), secret_of=self.backend.iam.secret_of)
             except SignatureError as exc:
                 raise GatewayUnauthorized(str(exc)) from None
+            self._check_signature_date(request.headers.get("X-Sdk-Date", ""))
             return self.backend.iam.authenticate_signed(
                 access_key, args["project_id"], request.headers.get("X-Security-Token"),
                 signed_header_names(request.headers.get("Authorization", "")))
         if route.auth == "token":
             return self.backend.iam.lookup(token)
         return self.backend.iam.authenticate(token, args["project_id"])
+
+    def _check_signature_date(self, sdk_date: str) -> None:
+        """The gateway's 401 for a signature dated too far from its clock (`signature_max_skew_seconds`)."""
+        allowed = self.backend.settings.signature_max_skew_seconds
+        if not allowed:
+            return
+        try:
+            signed = datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            raise GatewayUnauthorized("The X-Sdk-Date header is not a date such as 20261207T101500Z.") from None
+        if abs(signed - self.backend.now()) > allowed:
+            raise GatewayUnauthorized("The request has expired: X-Sdk-Date is too far from the server's time.")
 
     @staticmethod
     def _json_body(request: Request) -> Any:

@@ -237,7 +237,7 @@ class DdmBackend:
         **fields: Any,
     ) -> FakeSchema:
         """
-        Create a schema on an instance (ddm-api.md section 9).
+        Create a schema on an instance (docs/ddm-api.md section 9).
 
         Shard `i` sits on `shard_nodes[i]` when given; otherwise `shard_mode` `cluster`
         (default) puts `shard_unit` (default 2) shards on each of the instance's data nodes
@@ -396,7 +396,7 @@ class DdmBackend:
 
     def instance_details(self, project_id: str, instance_id: str) -> FakeInstance:
         """
-        The instance of GET /v1/{project_id}/instances/{instance_id} (ddm-api.md section 9).
+        The instance of GET /v1/{project_id}/instances/{instance_id} (docs/ddm-api.md section 9).
 
         Status `RESTORE` while a restore runs on it. A deleted instance answers as the
         `deleted_instance_answer` setting says (a `ServiceError` 404, or the instance with
@@ -410,7 +410,7 @@ class DdmBackend:
         return self._reads.list_instances(project_id)
 
     def list_schemas(self, project_id: str, instance_id: str) -> list[tuple[FakeSchema, list[FakeDataNode]]]:
-        """The instance's schemas, oldest first, each with the data nodes of its shards (ddm-api.md
+        """The instance's schemas, oldest first, each with the data nodes of its shards (docs/ddm-api.md
         section 9); errors as `instance_details`."""
         return self._reads.list_schemas(project_id, instance_id)
 
@@ -418,7 +418,7 @@ class DdmBackend:
         self, project_id: str, instance_id: str, name: str
     ) -> tuple[FakeSchema, list[FakeDataNode]]:
         """
-        A schema and the data nodes its shards sit on (ddm-api.md section 9).
+        A schema and the data nodes its shards sit on (docs/ddm-api.md section 9).
 
         A schema the instance lacks raises the `missing_schema_answer` error (400
         `DBS.300129` by default); instance errors as `instance_details`.

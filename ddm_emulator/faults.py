@@ -12,6 +12,9 @@ instead of (or around) normal processing:
   the connection without answering.
 * `replace_response`: process the request fully (a job IS created), then answer
   with `status`/`body`/`headers` as `respond` does (e.g. a 202 without `job_id`).
+* `add_headers`: process the request fully and answer as usual, with `headers`
+  added or replaced (e.g. `Server: Grüße-Gateway`, sent as latin-1 bytes, or a
+  `Content-Encoding: gzip` that the body does not have).
 
 `every=k` fires on every k-th matching request (the k-th, 2k-th, ...);
 `times=N` stops the rule after it fired N times. A `FaultRegistry` holds the
@@ -29,7 +32,7 @@ from typing import Any
 
 __all__ = ["FAULT_ACTIONS", "MAX_DELAY", "Fault", "FaultRegistry"]
 
-FAULT_ACTIONS: tuple[str, ...] = ("respond", "delay", "drop", "lose_response", "replace_response")
+FAULT_ACTIONS: tuple[str, ...] = ("respond", "delay", "drop", "lose_response", "replace_response", "add_headers")
 MAX_DELAY = 3600.0
 """The longest `delay` a rule may ask for, in seconds."""
 _MAX_EVERY = 1_000_000
@@ -59,6 +62,8 @@ class Fault:
             raise ValueError(f"action must be one of {', '.join(FAULT_ACTIONS)}")
         if self.action in ("respond", "replace_response") and not isinstance(self.status, int):
             raise ValueError(f"a {self.action} fault needs an integer status")
+        if self.action == "add_headers" and not self.headers:
+            raise ValueError("an add_headers fault needs headers")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError("status must be an HTTP status code")
         if self.every < 1:

@@ -1,7 +1,7 @@
 """
 The reads that check an instance after a restore: its details, its schemas, one schema's shards.
 
-`InstanceReads` answers the reads of ddm-api.md section 9 from a `World`,
+`InstanceReads` answers the reads of docs/ddm-api.md section 9 from a `World`,
 without changing it: instance details (GET
 `/v1/{project_id}/instances/{instance_id}`, also section 4), the instance list
 (section 4, where a deleted instance is missing), the schema list and schema

@@ -10,7 +10,7 @@ default) and `InventoryError`, whose lines name the entry and the field, e.g.
 
     documented_example: false   # also seed the documented example (SEED ids)
     projects:     [{name, id?}]                       # besides the demo project eu-de
-    access_keys:  [{access_key, secret_key, project?}]
+    access_keys:  [{access_key, secret_key, project?, security_token?}]
     settings:     {job_seconds: 5, deleted_instance_answer: "200 DELETED", ...}
     faults:       [{method, path_regex, action, status, times, ...}]
     instances:    [{name, id?, project?, status, engine_version, vpc, created,
@@ -194,11 +194,13 @@ class ProjectSpec(_Spec):
 
 
 class AccessKeySpec(_Spec):
-    """An AK/SK pair accepted for signed requests (SDK-HMAC-SHA256); for every project when `project` is unset."""
+    """An AK/SK pair accepted for signed requests (SDK-HMAC-SHA256); for every project when `project` is unset.
+    With `security_token` the pair is temporary: each request must carry that token, signed, in `X-Security-Token`."""
 
     access_key: Annotated[str, Field(min_length=1)]
     secret_key: Annotated[str, Field(min_length=1, repr=False)]
     project: str | None = None
+    security_token: Annotated[str | None, Field(min_length=1, repr=False)] = None
 
 
 class InstanceSpec(_Spec):

@@ -18,7 +18,7 @@ what these routes added.
     DELETE /_emulator/instances/<instance_id>/schemas/<name>   drop a schema
     POST   /_emulator/data-nodes                      one data node entry → 201
     POST   /_emulator/backups                         one backup entry → 201
-    POST   /_emulator/access-keys                     {access_key, secret_key, project?} → 201
+    POST   /_emulator/access-keys                     {access_key, secret_key, project?, security_token?} → 201
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def add_backup(call: Call) -> Response:
 
 
 def add_access_key(call: Call) -> Response:
-    """Accept an AK/SK pair (for every project unless `project` names one); the answer omits the secret key."""
+    """Accept an AK/SK pair (for every project unless `project` names one; temporary with `security_token`);
+    the answer omits the secret key and the token."""
     return _add(call, {"access_keys": [call.body]}, AccessKeySpec)
 
 

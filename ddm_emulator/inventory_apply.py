@@ -223,7 +223,7 @@ def _add_backup(adding: _Adding, where: str, spec: BackupSpec) -> None:
     )
 
 
-def _add_iam(adding: _Adding, keys: list[tuple[str, str, str | None]]) -> None:
+def _add_iam(adding: _Adding, keys: list[tuple[str, str, str | None, str | None]]) -> None:
     """The projects (the demo user may use them) and the access keys; nothing here can fail."""
     iam = adding.backend.iam
     for spec, project_id in adding.new_projects:
@@ -231,8 +231,8 @@ def _add_iam(adding: _Adding, keys: list[tuple[str, str, str | None]]) -> None:
         for user in iam.users.values():
             if user.name == DEMO_USER_NAME and project_id not in user.project_ids:
                 user.project_ids.append(project_id)
-    for access_key, secret_key, key_project in keys:
-        adding.backend.add_access_key(access_key, secret_key, key_project)
+    for access_key, secret_key, key_project, security_token in keys:
+        adding.backend.add_access_key(access_key, secret_key, key_project, security_token)
 
 
 def apply_inventory(
@@ -247,7 +247,7 @@ def apply_inventory(
         if {project.name, project_id} & existing:
             adding.problems.append(f"projects[{index}] ({project.name}): the emulated IAM has this project already")
     keys = [(key.access_key, key.secret_key, adding.project(f"access_keys[{index}]", key.project) if key.project
-             else None) for index, key in enumerate(inventory.access_keys)]
+             else None, key.security_token) for index, key in enumerate(inventory.access_keys)]
     before = (set(backend.instances), set(backend.data_nodes), set(backend.backups))
     with backend.transaction():
         added = [(spec, index, _add_instance(adding, f"instances[{index}] ({spec.name})", spec))

@@ -87,7 +87,7 @@ class FakeShard:
 
 @dataclass
 class FakeSchema:
-    """A DDM schema (logical database) and its shards (ddm-api.md section 9).
+    """A DDM schema (logical database) and its shards (docs/ddm-api.md section 9).
 
     `shard_mode` is `cluster` (sharded) or `single` (one shard); `shard_unit` is the
     number of shards per data node; `shard_number` is `len(shards)`."""

@@ -3,7 +3,7 @@ Schemas and their shards: how they are laid out on data nodes and what a restore
 
 Pure functions over `FakeSchema`s, no state and no HTTP. A schema in `cluster`
 mode has `shard_unit` shards on each of its data nodes, named like the docs'
-example (`orders_0000`, `orders_0001`, ...; ddm-api.md section 9); one in
+example (`orders_0000`, `orders_0001`, ...; docs/ddm-api.md section 9); one in
 `single` mode has one shard. A metadata restore (section 9) brings the
 source's schemas *at the restore point* to the target: those of the backup for
 a `backup_id`, or for a `restore_time` the source's schemas created by then

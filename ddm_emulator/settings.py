@@ -58,6 +58,12 @@ class EmulatorSettings:
         "answer a request without Content-Type: application/json (GETs too) with the gateway's "
         "400 APIGW.0201, as OTC's 'Making an API Request' marks the header mandatory",
     )
+    signature_max_skew_seconds: float = _setting(
+        0.0,
+        "refuse (401) an AK/SK signature whose X-Sdk-Date is more than this many seconds from the emulator's "
+        "clock, as the API gateway does (it allows 15 minutes: 900); 0: not checked",
+        minimum=0.0, maximum=_TEN_YEARS,
+    )
     job_list_refuses_future_end: bool = _setting(
         True, "the job list answers 400 DBS.300377 to an end_time later than now (the docs allow none)"
     )
@@ -158,7 +164,7 @@ class EmulatorSettings:
         choices=("linear", "linear-from-5", "stepwise", "stalled-then-jump"),
     )
 
-    # The reads after a restore (ddm-api.md section 9), open in the docs: each plausible answer.
+    # The reads after a restore (docs/ddm-api.md section 9), open in the docs: each plausible answer.
     deleted_instance_answer: str = _setting(
         "404 DBS.300350",
         "how a deleted DDM instance answers its details (GET /v1/.../instances/{id}) and its schema reads: "

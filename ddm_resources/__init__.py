@@ -4,13 +4,10 @@
 `restore_time` in epoch milliseconds, UTC) onto a new, empty target DDM instance whose data
 nodes were already restored to the same point in time, and waits for the job.
 
-Modules: `models`/`lookup_models` (API bodies), `api_time` (the service's times),
-`http_boundary`/`sanitize`/`client` (HTTP), `retry`, `auth`/`iam_models`/`settings`/`clouds`/`http_options`
-(credentials, TLS, proxies), `inputs`/`restore_time` (check and diff rules), `input_model` (the
-accepted inputs), `preflight`, `waiter`/`poll_plan`/`adoption`/`restore` (the exactly-once
-create flow), `run_state` (one provider process's state), `provider_threads`/`watchdog`/`runtime_load` (the
-provider process), `restore_window` (`get_restore_window`), `provider` (the dynamic provider),
-`resource` (what programs declare). The local DDM API emulator is the separate package
+The modules, their layers (imports only point down) and the flow of a restore: docs/design.md.
+`decision` decides whether a restore is submitted, adopted or refused; `restore` carries that out
+(the POST itself is `client.DdmClient.restore_metadata`); `provider` adapts Pulumi's calls to them
+and `resource` is what programs declare. The local DDM API emulator is the separate package
 `ddm_emulator`.
 """
 
@@ -47,7 +44,7 @@ def __getattr__(name: str) -> object:
     """The names of `ddm_resources.resource` (those of `__all__` not defined here), imported on
     first use: a program uses them, the provider process (which imports this package to reach
     `ddm_resources.provider`) never does, and loading `resource` there costs 15 million
-    instructions, about 4 ms (README, "Benchmarks")."""
+    instructions, about 4 ms (bench/README.md)."""
     if name in __all__:
         from . import resource
 

@@ -7,10 +7,13 @@ not its source or backup. So a job is taken only when nothing else can explain i
   binds a restore job to the source instead (the docs do not say; the POST path carries the
   source), such a job cannot be told from a restore of the same source onto another target:
   it is taken only right after this resource's own POST, as the single restore job of the
-  source or target that appeared since (`restore.py`), else named, never adopted;
-* **name**: its name mentions "restore" or "metadata" in any letter case, or is empty (the
-  real job name is not documented);
-* **status**: it is still running (`waiter.job_outcome` is `running`: `Running` in any
+  source or target created since, not listed right before it and held by no other resource
+  of the run (`restore.py`), else named, never adopted;
+* **name**: its name is a known restore-job name (`job_status.RESTORE_JOB_NAMES`, compared
+  exactly in any letter case). Any other running job of the target (`BackupMetadata`, a job
+  without a name...) is no restore to adopt: the create is refused naming the job, its name and
+  `adopt_job_id` as the way to take it;
+* **status**: it is still running (`job_status.job_outcome` is `running`: `Running` in any
   case, or a job-list in-progress state). A completed restore is never adopted on its own:
   it may be this resource's interrupted run, but also the restore of a resource being
   replaced (`pulumi up --replace` tells the provider nothing), of another stack, or a
@@ -18,7 +21,8 @@ not its source or backup. So a job is taken only when nothing else can explain i
   resource's. Failed, rolled back, cancelled and unknown states are never adopted;
 * **age**: it was created within the adoption window (`ddm:adoptWindow`, default 24 h).
   An older running restore is named, not adopted; so is one created more than 5 minutes after
-  now on this machine's clock (a time that has not come cannot date this resource's run).
+  now on the service's clock (this machine's, set by the Date of its answers; a time that has not
+  come cannot date this resource's run).
 
 A running restore of the target within the window is most likely an interrupted or
 timed-out `pulumi up` of this resource. A second POST could not succeed anyway: DDM
@@ -33,7 +37,7 @@ from datetime import datetime, timezone
 from .api_time import CLOCK_SKEW, age_text, epoch_seconds, format_utc
 from .client import DdmClient
 from .errors import DdmError
-from .job_status import job_outcome
+from .job_status import RESTORE_JOB_NAMES, is_restore_job_name, job_outcome
 from .models import JobItem
 
 __all__ = ["LOOKBACK", "TargetJobs", "newest_restore_job", "restore_jobs", "target_jobs"]
@@ -48,7 +52,7 @@ def restore_jobs(client: DdmClient, instances: str | tuple[str, ...], since: flo
     Raises `ApiError`/`TransportError` if the list cannot be read."""
     wanted = (instances,) if isinstance(instances, str) else instances
     jobs = [job for job in client.list_jobs(int(since * 1000))
-            if job.instance_id in wanted and _looks_like_restore(job.name)]
+            if job.instance_id in wanted and is_restore_job_name(job.name)]
     return sorted(jobs, key=_created, reverse=True)
 
 
@@ -85,6 +89,8 @@ class TargetJobs:
     """Running or completed restore jobs bound to the source (their target cannot be told)."""
     ended: frozenset[str] = frozenset()
     """The jobs of `seen` that had already ended (completed, failed): never the job of a later POST."""
+    foreign: JobItem | None = None
+    """A running job of the target whose name is no restore-job name (named, never adopted)."""
 
     def source_hint(self) -> str:
         """A sentence naming the restore jobs bound to the source, for a refused or unclear POST."""
@@ -108,8 +114,9 @@ class TargetJobs:
     @property
     def refused_by(self) -> JobItem | None:
         """The job that keeps a restore from starting on the target (a running one dated in the
-        future or too old, or a completed one; in that order), or `None`: what `refusal` names."""
-        return self.future or self.too_old or self.completed
+        future or too old, a running job that is no restore, or a completed restore; in that order),
+        or `None`: what `refusal` names."""
+        return self.future or self.too_old or self.foreign or self.completed
 
     def refusal(self, name: str, target: str, other_inputs: str | None = None) -> str | None:
         """Why no restore may start on the target (`refused_by`), or `None`. `other_inputs` says
@@ -118,8 +125,8 @@ class TargetJobs:
         if self.future is not None:
             job, now = self.future, format_utc(datetime.fromtimestamp(self.now, timezone.utc))
             return (f"{name}: target instance {target} has a running restore job {job.id} whose created_time "
-                    f"({job.created_time}) is later than now on this machine's clock ({now}); it "
-                    "is not adopted and nothing was submitted. Check this machine's clock and the job in the DDM "
+                    f"({job.created_time}) is later than now ({now}: this machine's clock, set by the Date of the "
+                    "service's answers); it is not adopted and nothing was submitted. Check the job in the DDM "
                     f"console; if it is this resource's restore, set adopt_job_id = \"{job.id}\", else wait for "
                     "it to end and use a new, empty target.")
         if self.too_old is not None:
@@ -128,6 +135,13 @@ class TargetJobs:
                     f"before ddm:adoptWindow ({age_text(self.window)}); it is not adopted and nothing was submitted. "
                     f"If it is this resource's restore, set adopt_job_id = \"{job.id}\"; else wait for it to end "
                     "and use a new, empty target.")
+        if self.foreign is not None:
+            job = self.foreign
+            named = f"named {job.name!r}" if job.name else "without a name"
+            return (f"{name}: target instance {target} has a running job {job.id} {named} ({job.status}, created "
+                    f"{job.created_time}); by its name it is no metadata restore (those are named "
+                    f"{', '.join(RESTORE_JOB_NAMES)}), so it is not adopted and nothing was submitted. If job {job.id} "
+                    f"is this resource's restore, set adopt_job_id = \"{job.id}\"; else wait for it to end.")
         if self.completed is not None:
             job = self.completed
             # adopting it for other inputs than it restored would record a lie: no hint then
@@ -143,8 +157,13 @@ class TargetJobs:
 def target_jobs(client: DdmClient, target: str, now: float, window: float, source: str = "") -> TargetJobs:
     """Read the job list once and sort the target's restore jobs by the adoption rule (jobs of
     `source` are only noted in `seen`)."""
-    adoptable = too_old = future = completed = failed = None
-    jobs = restore_jobs(client, (target, source) if source else target, now - LOOKBACK)
+    adoptable = too_old = future = completed = failed = foreign = None
+    listed = client.list_jobs(int((now - LOOKBACK) * 1000))
+    foreign = next((job for job in sorted(listed, key=_created, reverse=True) if job.instance_id == target
+                    and not is_restore_job_name(job.name) and job_outcome(job.status) == "running"), None)
+    wanted = (target, source) if source else (target,)
+    jobs = sorted((job for job in listed if job.instance_id in wanted and is_restore_job_name(job.name)),
+                  key=_created, reverse=True)
     of_source = tuple(job for job in jobs if job.instance_id != target
                       and job_outcome(job.status) in ("running", "completed"))
     for job in jobs:
@@ -164,12 +183,8 @@ def target_jobs(client: DdmClient, target: str, now: float, window: float, sourc
             failed = failed or job
     return TargetJobs(now, window, adoptable, None if adoptable else too_old, None if adoptable else future,
                       None if adoptable else completed, failed, frozenset(job.id for job in jobs), of_source,
-                      frozenset(job.id for job in jobs if job_outcome(job.status) in ("completed", "failed")))
-
-
-def _looks_like_restore(name: str) -> bool:
-    lowered = name.lower()
-    return not lowered or "restore" in lowered or "metadata" in lowered
+                      frozenset(job.id for job in jobs if job_outcome(job.status) in ("completed", "failed")),
+                      None if adoptable else foreign)
 
 
 def _created(job: JobItem) -> float:

@@ -24,7 +24,15 @@ import pydantic
 from pydantic import SecretStr
 
 from .errors import ApiError, ConfigurationError, DdmError, TransportError, UnknownHostError
-from .http_boundary import PATH_ID, SUBJECT_TOKEN, bound_client, request_headers, send, url_origin
+from .http_boundary import (
+    PATH_ID,
+    SUBJECT_TOKEN,
+    bound_client,
+    request_headers,
+    send,
+    url_origin,
+    warn_plain_http,
+)
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
 from .regions import region_endpoints
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read
@@ -32,6 +40,7 @@ from .sanitize import hold_secret
 
 if TYPE_CHECKING:
     from .iam_models import CatalogService
+    from .service_clock import ServiceClock
     from .settings import ProviderSettings
 
 __all__ = ["AkSkSigner", "PasswordToken", "StaticToken", "TokenSource", "ddm_endpoint", "token_source"]
@@ -87,7 +96,13 @@ class PasswordToken:
 
     sources = ""
     REFRESH_MARGIN = 300.0
-    """Renew this many seconds before `expires_at` (at most a tenth of the token's life)."""
+    """Renew this many seconds before the token expires (at most a tenth of its life). Its life is
+    `expires_at - issued_at` as IAM gives them (both on IAM's clock), counted from when it arrived
+    on this machine's clock; without `issued_at`, `expires_at` less this machine's now."""
+    MIN_RENEWAL = 60.0
+    """Seconds a token is used at least before it is renewed on time (a 401 still renews at once): a
+    clock far ahead of IAM's, or a token IAM says is already expired, cannot turn every DDM request
+    into an IAM login."""
 
     def __init__(
         self,
@@ -169,6 +184,7 @@ class PasswordToken:
             }
         }
         headers = request_headers()
+        warn_plain_http(self._auth_url, "the IAM password")
         with bound_client(httpx.Client(**self._http_options.client_kwargs(tls=opens_tls(self._auth_url)),
                                        base_url=self._auth_url,
                                        timeout=self._timeout, transport=self._transport)) as http:
@@ -188,8 +204,12 @@ class PasswordToken:
             raise ApiError("IAM answered without a token or expires_at", status_code=response.status_code,
                            method="POST", path=response.request.url.path)
         now = self._clock()
-        life = max(0.0, parsed.expires_at.timestamp() - now)
-        self._renew_at = now + life - min(self.REFRESH_MARGIN, life / 10)
+        if parsed.issued_at is not None:  # both on IAM's clock: right whatever this machine's clock says
+            life = parsed.expires_at.timestamp() - parsed.issued_at.timestamp()
+        else:
+            life = parsed.expires_at.timestamp() - now
+        life = max(0.0, life)
+        self._renew_at = max(now + life - min(self.REFRESH_MARGIN, life / 10), now + self.MIN_RENEWAL)
         hold_secret(token)
         self._token = token
         if parsed.project is not None:
@@ -204,8 +224,11 @@ class PasswordToken:
         """The public URL of the first of `service_types` in the token's catalog for `region`.
 
         Only `http(s)://host[:port]` is kept: the catalog comes from the server, and the DDM
-        client adds the `/v3/{project_id}` paths itself. None when the catalog has no entry.
+        client adds the `/v3/{project_id}` paths itself; a plain `http://` one only when the IAM URL
+        is plain `http://` itself (else the catalog could send the token in clear to any host). None
+        when the catalog has no such entry.
         """
+        plain_allowed = httpx.URL(self._auth_url).scheme == "http"
         if not self._catalog:
             self.get()
         for service_type in service_types:
@@ -215,7 +238,7 @@ class PasswordToken:
                 for endpoint in service.endpoints:
                     if endpoint.interface == "public" and region in (endpoint.region, endpoint.region_id):
                         url = _base_url(endpoint.url)
-                        if url:
+                        if url and (plain_allowed or not url.startswith("http://")):
                             return url
         return None
 
@@ -292,6 +315,8 @@ class AkSkSigner(httpx.Auth):
             hold_secret(security_token.get_secret_value())
         self._request_class = SdkRequest
         self._clock = clock
+        self._service_clock: ServiceClock | None = None
+        self._signed_offset = 0.0
 
     def __repr__(self) -> str:
         temporary = ", security_token=**********" if self._security_token is not None else ""
@@ -300,11 +325,24 @@ class AkSkSigner(httpx.Auth):
     def get(self) -> str:
         return ""
 
+    def follow(self, service_clock: ServiceClock) -> None:
+        """Date signatures by `service_clock` (the clock the gateway checks `X-Sdk-Date` against)."""
+        self._service_clock = service_clock
+
     def renew_after_401(self, used: str) -> bool:
-        return False
+        """True when the service's clock, as learned since the refused request was signed, differs
+        from this machine's by more than before: a new signature, dated by it, may pass."""
+        if self._service_clock is None:
+            return False
+        return abs(self._service_clock.offset - self._signed_offset) > 60.0
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock()))
+        if self._service_clock is not None:
+            self._signed_offset = self._service_clock.offset
+            now = self._service_clock.now()
+        else:
+            now = self._clock()
+        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
         headers = {name: request.headers[name] for name in self.SIGNED_HEADERS if name in request.headers}
         headers["X-Sdk-Date"] = date  # given, so the signer does not read the clock itself
         if self._security_token is not None:  # signed like the other headers
@@ -345,8 +383,7 @@ def _password_token(settings: ProviderSettings, timeout: httpx.Timeout,
         auth_url=settings.auth_url, username=settings.username, password=settings.password,
         domain_name=settings.domain_name, domain_id=settings.domain_id, project_id=settings.project_id,
         project_name=settings.project_name, timeout=timeout, http_options=settings.http, origins=settings.origins,
-        auth_url_origin=region_endpoints(settings.region).origin("auth_url"),
-        transport=transport)
+        auth_url_origin=region_endpoints(settings.region).origin("auth_url"), transport=transport)
 
 
 def ddm_endpoint(settings: ProviderSettings, tokens: TokenSource) -> str:

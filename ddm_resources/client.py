@@ -9,28 +9,36 @@ header and is never part of an exception, a log line or a `repr`.
 
 from __future__ import annotations
 
-import re
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import httpx
 import pydantic
 from pydantic import SecretStr
 
-from .auth import StaticToken, TokenSource
+from .api_paths import _field_path, _job_id, api_path
+from .auth import AkSkSigner, StaticToken, TokenSource
 from .errors import (
     ApiError,
     AuthenticationError,
-    ConfigurationError,
     DdmError,
+    OutOfTimeError,
     TransportError,
     UnknownHostError,
     UnreadableAnswerError,
 )
-from .http_boundary import AUTH_TOKEN, PATH_ID, REQUEST_DEADLINE, bound_client, request_headers, send
+from .http_boundary import (
+    AUTH_TOKEN,
+    REQUEST_DEADLINE,
+    bound_client,
+    request_headers,
+    send,
+    warn_plain_http,
+)
 from .http_options import DEFAULT_HTTP_OPTIONS, HttpOptions, opens_tls
-from .ids import JOB_ID_PATTERN
+from .instance_models import InstanceDetail, SchemaDetail, SchemaInfo, SchemasPage
 from .lookup_models import (
     BackupDetail,
     BackupInfo,
@@ -56,9 +64,8 @@ from .models import (
     RestoreTarget,
 )
 from .retry import DEFAULT_RETRY_POLICY, RetryPolicy, attempt, is_retryable_read, is_retryable_restore
-from .sanitize import TEXT_LIMIT
 from .service_clock import ServiceClock
-from .wording import count, shown
+from .wording import count
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_LIST_MAX_AGE_MS", "MAX_PAGES", "PAGE_SIZE", "DdmClient", "api_path"]
 
@@ -82,33 +89,6 @@ def _never(exc: BaseException) -> bool:
     return False
 
 
-
-
-def _job_id(value: str, path: str) -> str:
-    """`value` if it has the shape of a DDM job ID (32 hex characters or a UUID), else `DdmError`:
-    a job ID becomes the resource's ID and an output, so odd text never enters the state."""
-    if not JOB_ID_PATTERN.fullmatch(value):
-        cut = len(value) >= TEXT_LIMIT and value.endswith("...")  # every server string is cut to it when parsed
-        size = f"{TEXT_LIMIT} characters or more" if cut else f"{len(value)} characters"
-        raise DdmError(f"{path}: the service answered a job ID of unexpected shape ({size}; expected 32 "
-                       "hexadecimal characters or a UUID)")
-    return value
-
-
-def api_path(template: str, **ids: str) -> str:
-    """`template` (e.g. `"/v3/{project_id}/jobs/{job_id}"`) with each `{name}` filled by `ids[name]`.
-
-    Every ID must be a plain ID (`http_boundary.PATH_ID`), so none can leave its segment: a `/`, `..`, `?`,
-    `#`, `%` or a blank would send the request (and the token) to another path, e.g.
-    `../../../v3/auth/tokens?x=`. Raises `ConfigurationError` naming the argument and its shape
-    (never more than a short, escaped prefix of the value); nothing is sent then.
-    """
-    for name, value in ids.items():
-        if not (isinstance(value, str) and PATH_ID.fullmatch(value)):
-            raise ConfigurationError(
-                f"{name} {shown(value)} is not an ID (1 to 64 letters, digits, '-' or '_'), so no request "
-                f"was sent; give the {name.replace('_', ' ')} as the console or the API shows it")
-    return template.format(**ids)
 
 
 class DdmClient:
@@ -158,6 +138,9 @@ class DdmClient:
         self._on_retry = on_retry
         self._deadline = deadline
         service_clock = ServiceClock(clock)
+        if isinstance(self._token, AkSkSigner):
+            self._token.follow(service_clock)  # signatures dated by the service's clock
+        warn_plain_http(endpoint, "the AK/SK signature" if isinstance(self._token, httpx.Auth) else "the IAM token")
         self._http = bound_client(httpx.Client(
             **http_options.client_kwargs(tls=opens_tls(endpoint)),
             base_url=endpoint.rstrip("/"),
@@ -168,6 +151,11 @@ class DdmClient:
             event_hooks={"request": [service_clock.note_sent], "response": [service_clock.note_answer]},
         ))
         self._service_clock = service_clock
+        self._until: float | None = None
+        self._until_clock: Callable[[], float] = time.monotonic
+        self._until_what = ""
+        self._list_pages: int | None = None
+        self._on_cut: Callable[[str, int, int], None] | None = None
 
     def __repr__(self) -> str:
         return f"DdmClient(endpoint={str(self._http.base_url)!r}, project_id={self.project_id!r})"
@@ -177,6 +165,25 @@ class DdmClient:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def limit_time(self, until: float | None, *, clock: Callable[[], float] = time.monotonic,
+                   what: str = "") -> None:
+        """From now on send no request once `clock()` reaches `until` (and wait for no retry past it):
+        raise `OutOfTimeError` naming `what` (e.g. `the lookups before the restore`) instead.
+        `None` lifts the limit. A request already sent still runs to its own `deadline`."""
+        self._until, self._until_clock, self._until_what = until, clock, what
+
+    @contextlib.contextmanager
+    def lists_capped(self, pages: int, on_cut: Callable[[str, int, int], None]) -> Iterator[None]:
+        """Within the block, read at most `pages` pages of any list: past them the items read so far
+        are returned and `on_cut(path, items_read, total_claimed)` says the list was cut (instead of
+        reading on to `MAX_PAGES`). For lookups whose caller can tell what a cut list cannot show
+        (the preflight: a constant number of requests whatever the service's lists hold)."""
+        self._list_pages, self._on_cut = pages, on_cut
+        try:
+            yield
+        finally:
+            self._list_pages, self._on_cut = None, None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -292,6 +299,36 @@ class DdmClient:
                           backup_id=backup_id)
         return self._parse(BackupDetail, self._send("GET", path))
 
+    # Reads that check a target after its restore (docs/ddm-api.md section 9), used by `verification`
+
+    def get_instance(self, instance_id: str) -> InstanceDetail:
+        """A DDM instance's details, with its `status` (section 9.3); `NotFoundError` on a 404.
+
+        `GET /v1/{project_id}/instances/{instance_id}`.
+        """
+        path = self._path("/v1/{project_id}/instances/{instance_id}", instance_id=instance_id)
+        return self._parse(InstanceDetail, self._send("GET", path))
+
+    def list_schemas(self, instance_id: str) -> list[SchemaInfo]:
+        """Every schema of DDM instance `instance_id` (section 9.1), with the data nodes its shards use.
+
+        `GET /v1/{project_id}/instances/{instance_id}/databases?offset=&limit=`. The answer does not
+        echo `offset`/`limit`; it is paged as every other list (`_all_items`: by item index, 128 a
+        page, ending at `total`, on an empty or a short page) and fails closed past `MAX_PAGES` pages.
+        """
+        path = self._path("/v1/{project_id}/instances/{instance_id}/databases", instance_id=instance_id)
+        return self._all_items(path, {}, SchemasPage, lambda page: page.databases)
+
+    def get_schema(self, instance_id: str, name: str) -> SchemaDetail:
+        """One schema of `instance_id` with its `shards[]` and their data nodes (section 9.2).
+
+        `GET /v3/{project_id}/instances/{instance_id}/databases/{database_name}`; a schema the
+        instance lacks answers an `ApiError` (the code is not documented: section 9.2).
+        """
+        path = self._path("/v3/{project_id}/instances/{instance_id}/databases/{database_name}",
+                          instance_id=instance_id, database_name=name)
+        return self._parse(SchemaDetail, self._send("GET", path))
+
     def list_jobs(self, start_ms: int, end_ms: int | None = None) -> list[JobItem]:
         """All jobs created from `start_ms` to `end_ms` (epoch ms, UTC; default: now).
 
@@ -320,7 +357,8 @@ class DdmClient:
 
     def _jobs_until(self, start_ms: int, end_ms: int | None, now_ms: int) -> list[JobItem]:
         end = now_ms if end_ms is None else min(end_ms, now_ms)
-        params = {"start_time": max(start_ms, end - JOB_LIST_MAX_AGE_MS), "end_time": end}
+        start = min(max(start_ms, end - JOB_LIST_MAX_AGE_MS), end)  # never a start after the end
+        params = {"start_time": start, "end_time": end}
         path = self._path("/v3/{project_id}/jobs")
         jobs = self._all_items(path, params, JobListResponse, lambda page: page.jobs)
         for job in jobs:
@@ -330,6 +368,17 @@ class DdmClient:
     def local_now_ms(self) -> int:
         """Now on this machine's clock (the `clock` given), epoch ms (`ServiceClock.local_now_ms`)."""
         return self._service_clock.local_now_ms()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the service's clock is ahead of the `clock` given (negative: behind), as the Date
+        of its answers told (`ServiceClock.offset`; 0 while they agree): add it to a time of that
+        clock to compare it with a time the service names (a job's `created_time`)."""
+        return self._service_clock.offset
+
+    def clock_difference(self) -> str:
+        """`ServiceClock.difference`: a phrase naming a difference of a minute or more, else `""`."""
+        return self._service_clock.difference()
 
     def server_now_ms(self) -> int:
         """Now on the service's clock, epoch ms, as its answers' `Date` tell (`ServiceClock.now_ms`)."""
@@ -344,13 +393,15 @@ class DdmClient:
         the answer, so both readings are handled: pages are asked by item index
         (`offset` = items seen) until a page comes back empty while `total` says more exist;
         then by page number (`offset` = 1, 2, ...; a page that repeats items already seen is
-        passed over once, for numbering from 1). It ends when `total` items are seen or on a
-        page shorter than the `limit` asked (or echoed). Raises `DdmError` (fail closed) when
-        `MAX_PAGES` pages do not reach the end, or when pages stop bringing new items.
+        passed over once, for numbering from 1). It ends when `total` items are seen. Raises
+        `DdmError` (fail closed, as for an unreadable list) when `MAX_PAGES` pages do not reach the
+        end, when pages stop bringing new items, or when a page shorter than the `limit` asked (or
+        echoed) comes while `total` says more items exist: the answers contradict each other.
         """
         seen: dict[str, _T] = {}
         by_page, offset, stalled = False, 0, 0
-        for _ in range(MAX_PAGES):
+        cap, on_cut = self._list_pages, self._on_cut
+        for _ in range(min(cap, MAX_PAGES) if cap is not None else MAX_PAGES):
             page = self._parse(model, self._send("GET", path, params={**params, "offset": offset, "limit": PAGE_SIZE}))
             batch = items(page)
             fresh = 0
@@ -359,8 +410,12 @@ class DdmClient:
                 if key not in seen:
                     seen[key] = item
                     fresh += 1
-            if len(seen) >= page.total or (batch and len(batch) < min(PAGE_SIZE, page.limit or PAGE_SIZE)):
+            if len(seen) >= page.total:
                 return list(seen.values())
+            if batch and len(batch) < min(PAGE_SIZE, page.limit or PAGE_SIZE):
+                raise DdmError(f"GET {path}: a page of {len(batch)} items, shorter than the limit asked, ends the "
+                               f"list at {len(seen)} items, but the service claims {page.total}; the answers "
+                               "contradict each other, so the list is not used (refusing to guess the rest)")
             if not batch and not by_page and offset > 0:
                 by_page, offset = True, 1
                 continue
@@ -371,6 +426,9 @@ class DdmClient:
                 raise DdmError(f"GET {path}: the list stopped advancing at {len(seen)} of {page.total} items "
                                "(the service repeats pages); refusing to guess the rest")
             offset = offset + 1 if by_page else len(seen)
+        if cap is not None and on_cut is not None and cap < MAX_PAGES:
+            on_cut(path, len(seen), page.total)
+            return list(seen.values())
         raise DdmError(f"GET {path}: the list did not end within {MAX_PAGES} pages of {PAGE_SIZE} "
                        f"({len(seen)} items read, the service claims {page.total}); refusing to guess the rest")
 
@@ -395,6 +453,9 @@ class DdmClient:
 
         def once() -> httpx.Response:
             nonlocal renewed
+            if self._until is not None and self._until_clock() >= self._until:
+                raise OutOfTimeError(f"{method} {path} was not sent: the time for {self._until_what or 'the requests'} "
+                                     "ran out")
             token = self._token.get()
             try:
                 return send(self._http, method, path, headers={AUTH_TOKEN: token} if token else {},
@@ -402,16 +463,26 @@ class DdmClient:
             except AuthenticationError as exc:
                 if exc.status_code != 401 or not renew_on_401 or renewed or not self._token.renew_after_401(token):
                     exc.credentials = exc.credentials or getattr(self._token, "sources", "")  # where they came from
-                    raise
+                    raise self._with_clock_difference(exc) from None
                 renewed = True  # the token renewed: sent again at once, not counted as a failure
-            except UnknownHostError as exc:  # not transient, so never retried: say which setting names the host
+            except UnknownHostError as exc:  # another attempt cannot help: say which setting names the host
                 raise UnknownHostError(f"{exc}; set the DDM endpoint of your region with `pulumi config set "
                                        "ddm:endpoint https://<host>` or DDM_ENDPOINT; not retried",
                                        host=exc.host) from None
             return once()
 
         return attempt(once, policy=self._retry_policy, should_retry=should_retry, sleep=self._sleep,
-                       on_retry=self._on_retry)
+                       on_retry=self._on_retry, until=self._until, clock=self._until_clock)
+
+    def _with_clock_difference(self, exc: AuthenticationError) -> AuthenticationError:
+        """`exc`, naming this machine's clock difference with the service's when there is one (a
+        refused signature or token may be due to it: a signature is dated, a token expires)."""
+        difference = self.clock_difference()
+        if difference and "clock is" not in exc.service_message:
+            exc.service_message = (f"{exc.service_message} ({difference}: requests are signed and jobs read by the "
+                                   "service's clock, but set this machine's clock right, e.g. with NTP)")
+            exc.args = (str(exc),)
+        return exc
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response) -> _M:
@@ -424,19 +495,3 @@ class DdmClient:
                 f"{response.request.method} {response.request.url.path}: unexpected response body "
                 f"({count(exc.error_count(), 'problem')}, first: {where + ': ' if where else ''}{first['msg']})"
             ) from None
-
-
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-
-
-def _field_path(loc: Sequence[int | str]) -> str:
-    """Where in a body a problem is, e.g. `jobs[0].id` from pydantic's `loc` (`("jobs", 0, "id")`);
-    `""` for the body as a whole. Only field names and indexes: a part that is not a plain name
-    (a key the server chose) is shown as `?`, so no text of the server's reaches the message."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + (part if _FIELD.fullmatch(part) else "?")
-    return text

@@ -8,9 +8,11 @@ first that decides:
 1. **the run's ledger** (`run_state.RunState`): a target another resource of this run claimed
    is refused (one restore per target and run);
 2. **the stack state**, as the ledger learned it from `check` and `diff`: a target on which
-   the state records a restore is refused (DDM restores only onto an empty instance);
-   `adopt_job_id` naming the job the state records for this resource's *other* inputs is
-   refused (it would record a lie);
+   the state records a restore is refused (DDM restores only onto an empty instance), unless
+   it is this resource's own restore of these very inputs, whose job is then taken again (a
+   replacement whose create failed, e.g. with `delete_before_replace`, and whose inputs were
+   set back: the engine replaces it still); `adopt_job_id` naming the job the state records for
+   this resource's *other* inputs is refused (it would record a lie);
 3. **`adopt_job_id`**: that job is adopted (checked against the job itself by `restore`), unless
    the state records it on another target;
 4. **the job list** (`adoption.target_jobs`, docs/ddm-api.md section 3.2): a running restore job
@@ -49,6 +51,8 @@ class Adopt:
     check_job: bool
     """Read the job first and refuse it when it cannot be this restore (`job_identity`): a job named
     by `adopt_job_id` or by the state, not one the job list just showed on the target."""
+    restored_to: int | None = None
+    """The point in time the job restored to, epoch ms, when the state records it (`restored_to`)."""
 
     def line(self, status: str | None = None) -> str:
         """The line for the `pulumi up` output, with the job's `status` once read."""
@@ -103,6 +107,10 @@ def decide(inputs: MetadataRecoveryInputs, *, ledger: RunState | None,
             refusal = recorded.adoption_refusal(name, props)
             if refusal is not None:
                 return Refuse(refusal, adopt_job_id)
+        elif own and recorded.job_id and recorded.changed(props) == []:
+            return Adopt(recorded.job_id, "again: the stack state records it as this resource's restore of these very "
+                                          "inputs (a replacement that did not complete)", check_job=True,
+                         restored_to=recorded.restored_to)
         else:
             job_id = recorded.job_id or newest_job()
             by = f"job {job_id}" if job_id else "a restore"

@@ -15,6 +15,7 @@ headers.
     │   └── ServerError           5xx
     ├── TransportError            no answer: connection refused, dropped, or timed out
     │   └── UnknownHostError      the endpoint's host name does not exist (DNS: no such name)
+    ├── OutOfTimeError            a time limit passed before a request could be sent (nothing sent)
     ├── UnreadableAnswerError     a 2xx answer this tool cannot use: not the documented shape,
     │                             about another job than the one asked for, or too long (GET)
     ├── JobError                  a job did not end `Completed` (or was unknown for too long)
@@ -41,6 +42,7 @@ __all__ = [
     "JobNotFoundError",
     "JobTimeoutError",
     "NotFoundError",
+    "OutOfTimeError",
     "OutcomeUnknownError",
     "RecoveryError",
     "RestoreError",
@@ -149,6 +151,9 @@ class TransportError(DdmError):
         super().__init__(message)
 
 
+class OutOfTimeError(DdmError):
+    """A time limit set on a client (`DdmClient.limit_time`: the lookups before a restore, a preview)
+    passed: no further request was sent."""
 class UnknownHostError(TransportError):
     """The endpoint's host name does not exist: the resolver answered that no such name is known
     (not a temporary failure to resolve). Another attempt would fail the same way, so it is never

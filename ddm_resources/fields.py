@@ -90,6 +90,14 @@ FIELDS: tuple[Field, ...] = (
     Field("adopt_job_id", "string", "input",
           "Wait on this existing restore job of the target instead of submitting one; changed in place.",
           rule="a DDM job ID (32 hex characters or a UUID)"),
+    Field("verify", "boolean", "input",
+          "After the job is `Completed`, check the target: it runs, its schemas run, every shard sits on "
+          "`target.data_nodes`, it has the source's schemas of the restore point (docs/safety.md); default "
+          "`true`; changed in place.", rule="true or false"),
+    Field("max_restore_age", "string", "input",
+          "Refuse at preview a restore point older than this (the backup's time, `restore_time`, or the newest "
+          "restorable time for `\"latest\"`); changed in place.",
+          unit="duration", rule="a Go duration longer than zero"),
     Field("resource_name", "string", "internal", "The resource's Pulumi name, for messages."),
     Field("job_id", "string", "output", "The DDM job that ran the restore; also the resource ID."),
     Field("status", "string", "output", "The job's final status: `Completed`."),
@@ -97,7 +105,18 @@ FIELDS: tuple[Field, ...] = (
     Field("end_time", "string", "output", "When the job ended.", unit="UTC, yyyy-mm-ddThh:mm:ssZ"),
     Field("restored_to", "integer", "output",
           'The point in time submitted for a restore by time (`"latest"` resolved); empty for a backup or an '
-          "adopted job.", unit="epoch ms, UTC"),
+          "adopted job. Known at preview unless `restore_time` is `\"latest\"`.", unit="epoch ms, UTC"),
+    Field("restored_to_utc", "string", "output", "`restored_to` as text; empty when `restored_to` is.",
+          unit="RFC 3339, UTC: yyyy-mm-ddThh:mm:ssZ (.sss when not whole seconds)"),
+    Field("schemas", "list of strings", "output",
+          "The target's schemas after the restore, sorted by name, as verification listed them; empty when "
+          "`verify` is false."),
+    Field("verification", "string", "output",
+          "One line: what verification checked after the restore, and what it could not."),
+    Field("target_status", "string", "output",
+          "The target as the last `pulumi up` or `pulumi refresh` found it: `RUNNING`, `DELETED`, another "
+          "instance status, or `SCHEMAS_MISSING` (running, without schemas the restore left); empty when not "
+          "checked."),
 )
 """Every field, inputs first (in the order of the API), then the outputs."""
 
@@ -107,7 +126,8 @@ INPUT_KEYS = tuple(f.path for f in FIELDS if f.kind != "output" and not f.parent
 FORCE_NEW_INPUTS = tuple(f.path for f in FIELDS if f.kind == "input" and not f.parent and f.replaces)
 """Inputs whose change replaces the resource (a new restore): `source_instance_id`, `source`, `target`."""
 UPDATABLE_INPUTS = tuple(f.path for f in FIELDS if f.kind == "input" and not f.parent and not f.replaces)
-"""Inputs whose change is recorded in place (`update`), without any API call: `timeouts`, `adopt_job_id`."""
+"""Inputs whose change is recorded in place (`update`), without any API call: `timeouts`, `adopt_job_id`,
+`verify`, `max_restore_age`."""
 OUTPUT_KEYS = tuple(f.path for f in FIELDS if f.kind == "output")
 """Outputs set by `create` and `read`, beside the echoed inputs (`job_id` first)."""
 REQUIRED = {parent: tuple(f.key for f in FIELDS if f.kind == "input" and f.parent == parent and f.required)

@@ -14,10 +14,13 @@ too: the page marks it mandatory, and the SDK and Terraform's DDM job waiter sen
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import os
 import re
 import socket
 import ssl
+import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterable
@@ -28,7 +31,7 @@ import httpx
 import pydantic
 
 from .errors import DdmError, TransportError, UnknownHostError, UnreadableAnswerError, make_api_error
-from .http_options import PROXY_VARIABLES, environment_proxies, no_proxy_variable
+from .http_options import PROXY_VARIABLES, NoProxyNetworks, environment_proxies, no_proxy_variable
 from .models import ApiErrorBody
 from .retry import parse_retry_after
 from .sanitize import TEXT_LIMIT, clause, clean_text
@@ -56,6 +59,7 @@ __all__ = [
     "request_headers",
     "send",
     "url_origin",
+    "warn_plain_http",
 ]
 
 ACCEPT = "Accept"
@@ -106,6 +110,39 @@ def url_origin(url: httpx.URL) -> str:
     port = f":{url.port}" if url.port else ""
     host = f"[{url.host}]" if ":" in url.host else url.host
     return f"{url.scheme}://{host}{port}"
+
+
+_plain_http_warned: set[str] = set()
+_plain_http_lock = threading.Lock()
+
+
+def warn_plain_http(url: str | httpx.URL, credential: str) -> None:
+    """Print one warning line (once per process and origin) when `credential` (e.g. `the IAM
+    password`) is about to go to `url` over plain `http://` to a host that is not a loopback
+    address: anyone on the network path can read it. Loopback (`127.0.0.0/8`, `::1`, `localhost`),
+    a local emulator, is not warned about."""
+    try:
+        parsed = httpx.URL(str(url))
+    except Exception:  # httpx raises several kinds for malformed URLs; the client refuses it itself
+        return
+    if parsed.scheme != "http" or _loopback(parsed.host):
+        return
+    origin = url_origin(parsed)
+    with _plain_http_lock:
+        if origin in _plain_http_warned:
+            return
+        _plain_http_warned.add(origin)
+    print(f"ddm-resources: warning: {credential} goes to {origin} over plain http://, unencrypted: anyone on the "
+          "network path can read it; use an https:// URL", file=sys.stdout, flush=True)
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 MAX_BODY = 1 << 20
@@ -265,6 +302,8 @@ def proxy_variable(http: httpx.Client, url: httpx.URL) -> str | None:
         return None
     for pattern, transport in mounts.items():  # httpx keeps them in the order it matches them
         if pattern.matches(url):
+            if isinstance(transport, NoProxyNetworks) and transport.bypasses(url):
+                return None
             found = environment_proxies(os.environ).get(str(getattr(pattern, "pattern", "")))
             return found.variable if found and found.url and transport is not None else None
     return None
@@ -413,6 +452,7 @@ def bound_client(http: httpx.Client) -> httpx.Client:
     only lose the total deadline (tests/unit/test_hostile_server.py notices that)."""
     mounts = getattr(http, "_mounts", None)  # httpx keeps no public list of its transports
     transports = [getattr(http, "_transport", None), *(mounts.values() if isinstance(mounts, dict) else ())]
+    transports += [inner for t in transports if isinstance(t, NoProxyNetworks) for inner in t.transports]
     for transport in transports:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)

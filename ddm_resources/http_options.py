@@ -35,8 +35,9 @@ import httpx
 from .errors import ConfigurationError
 from .sanitize import hold_secret
 
-__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "ProxyMount", "check_environment",
-           "environment_proxies", "hold_proxy_secrets", "no_proxy_variable", "opens_tls"]
+__all__ = ["DEFAULT_HTTP_OPTIONS", "PROXY_VARIABLES", "HttpOptions", "NoProxyNetworks", "ProxyMount",
+           "check_environment", "environment_proxies", "hold_proxy_secrets", "no_proxy_networks",
+           "no_proxy_variable", "opens_tls"]
 
 PROXY_VARIABLES = {key: (f"{key}_proxy", f"{key.upper()}_PROXY") for key in ("https", "http", "all", "no")}
 """The variables httpx reads for proxies (with `trust_env`, its default), by urllib's key:
@@ -72,9 +73,61 @@ def environment_proxies(environ: Mapping[str, str]) -> dict[str, ProxyMount]:
     for host in (host.strip() for host in value.split(",")):
         if host == "*":
             return {}
-        if host:
+        if host and _network(host) is None:  # a network (`10.0.0.0/8`) is `no_proxy_networks`'
             mounts[_no_proxy_pattern(host)] = ProxyMount(name, None)
     return mounts
+
+
+def no_proxy_networks(environ: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The address networks (CIDR entries such as `127.0.0.0/8` or `fd00::/8`) of the `NO_PROXY`
+    variable that `environ` picks: a request to an address in one of them connects directly, as
+    curl and requests read them. httpx reads no such entry (its pattern for it matches nothing), so
+    the clients honour them themselves (`HttpOptions.client_kwargs`, `NoProxyNetworks`). Only a
+    URL whose host is an address is matched (a name is not resolved to decide)."""
+    _, value = _picked_variables(environ).get("no", ("", ""))
+    found = (_network(host.strip()) for host in value.split(","))
+    return tuple(network for network in found if network is not None)
+
+
+def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network a `NO_PROXY` entry such as `10.0.0.0/8` names (host bits allowed), else None."""
+    if "/" not in entry or "://" in entry:
+        return None
+    try:
+        return ipaddress.ip_network(entry.replace("[", "").replace("]", ""), strict=False)
+    except ValueError:
+        return None
+
+
+class NoProxyNetworks(httpx.BaseTransport):
+    """A proxy's transport that sends a request to an address in one of `networks` (the CIDR
+    entries of `NO_PROXY`) directly instead, through `direct`."""
+
+    def __init__(self, proxy: httpx.BaseTransport, direct: httpx.BaseTransport,
+                 networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> None:
+        self.proxy = proxy
+        self.direct = direct
+        self.networks = networks
+
+    @property
+    def transports(self) -> tuple[httpx.BaseTransport, httpx.BaseTransport]:
+        """Both transports (`http_boundary.bound_client` bounds each)."""
+        return self.proxy, self.direct
+
+    def bypasses(self, url: httpx.URL) -> bool:
+        """Whether a request to `url` goes directly: its host is an address in one of the networks."""
+        try:
+            address = ipaddress.ip_address(url.host)
+        except ValueError:
+            return False
+        return any(address.version == network.version and address in network for network in self.networks)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return (self.direct if self.bypasses(request.url) else self.proxy).handle_request(request)
+
+    def close(self) -> None:
+        self.proxy.close()
+        self.direct.close()
 
 
 def hold_proxy_secrets(environ: Mapping[str, str]) -> None:
@@ -172,8 +225,10 @@ class HttpOptions:
         reads itself (`trust_env`; so a client given its own `transport` uses none, as in httpx):
         only an `https://` proxy meeting a CA setting gets its transport here (`mounts`), whose
         TLS to the proxy trusts that CA too (httpcore would use certifi's bundle). With `proxies`
-        (`check_environment`'s, read from another mapping) httpx reads no environment, and every
-        mount is made here as httpx makes it, with the same CA rule.
+        (`check_environment`'s, read from another mapping), or when `NO_PROXY` of `os.environ` names
+        networks (`no_proxy_networks`, which httpx does not read), httpx reads no environment, and
+        every mount is made here as httpx makes it, with the same CA rule; each proxy's transport
+        then sends a request to an address in those networks directly (`NoProxyNetworks`).
 
         With no CA setting and the default store the context is httpx's own default (certifi's
         bundle). `tls=False` is for a client that opens no TLS connection with its context: one
@@ -193,25 +248,26 @@ class HttpOptions:
             verify = _default_context()
         else:
             verify = self.ssl_context()
-        if proxies is not None:
-            mounts: dict[str, httpx.HTTPTransport | None] = {
-                pattern: None if mount.url is None else self._proxy_transport(verify, mount.url)
-                for pattern, mount in proxies.items()}
+        networks = no_proxy_networks(os.environ) if proxies is None else ()
+        if proxies is not None or networks:
+            mounts: dict[str, httpx.BaseTransport | None] = {
+                pattern: None if mount.url is None else self._proxy_transport(verify, mount.url, networks)
+                for pattern, mount in (proxies if proxies is not None else environment_proxies(os.environ)).items()}
             return {"verify": verify, "trust_env": False, "mounts": mounts}
-        mounts = self._tls_proxy_mounts(verify)
-        return {"verify": verify, "trust_env": True, **({"mounts": mounts} if mounts else {})}
+        tls_mounts = self._tls_proxy_mounts(verify)
+        return {"verify": verify, "trust_env": True, **({"mounts": tls_mounts} if tls_mounts else {})}
 
     @property
     def _own_trust(self) -> bool:
         """Whether a CA setting or the system store replaces certifi's bundle."""
         return bool(self.cacert or self.capath or self.system_trust_store)
 
-    def _tls_proxy_mounts(self, verify: ssl.SSLContext | bool) -> dict[str, httpx.HTTPTransport | None]:
+    def _tls_proxy_mounts(self, verify: ssl.SSLContext | bool) -> dict[str, httpx.BaseTransport | None]:
         """With a CA setting: the transports of the `https://` proxies of `os.environ`. They replace
         httpx's own for the same pattern; the other mounts (`NO_PROXY` too) stay httpx's."""
         if not self._own_trust:
             return {}
-        mounts: dict[str, httpx.HTTPTransport | None] = {}
+        mounts: dict[str, httpx.BaseTransport | None] = {}
         for pattern, mount in environment_proxies(os.environ).items():
             if mount.url and mount.url.lower().startswith("https://"):
                 try:
@@ -220,12 +276,16 @@ class HttpOptions:
                     continue
         return mounts
 
-    def _proxy_transport(self, verify: ssl.SSLContext | bool, url: str) -> httpx.HTTPTransport:
+    def _proxy_transport(self, verify: ssl.SSLContext | bool, url: str,
+                         networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+                         ) -> httpx.BaseTransport:
         """The transport httpx makes for the proxy at `url`, but that the TLS to an `https://`
-        proxy trusts a CA setting (or the system store) as the endpoint's does."""
+        proxy trusts a CA setting (or the system store) as the endpoint's does; with `networks`,
+        one that connects directly to an address in them (`NoProxyNetworks`)."""
         tls_proxy = self._own_trust and url.lower().startswith("https://")
         proxy = httpx.Proxy(url, ssl_context=self.ssl_context() if tls_proxy else None)
-        return httpx.HTTPTransport(verify=verify, proxy=proxy)
+        transport = httpx.HTTPTransport(verify=verify, proxy=proxy)
+        return NoProxyNetworks(transport, httpx.HTTPTransport(verify=verify), networks) if networks else transport
 
     def ssl_context(self) -> ssl.SSLContext:
         """The system store (with `truststore`) plus `cacert` / `capath`, or only those two.

@@ -41,10 +41,13 @@ class CatalogService(BaseModel):
 
 
 class TokenBody(BaseModel):
-    """`token` of the answer: when it expires, its project, the catalog."""
+    """`token` of the answer: when it was issued and expires, its project, the catalog."""
 
     model_config = ConfigDict(extra="allow")
     expires_at: datetime
+    issued_at: datetime | None = None
+    """When IAM issued the token, on IAM's clock: `expires_at - issued_at` is its lifetime, whatever
+    this machine's clock says."""
     project: TokenProject | None = None
     catalog: list[CatalogService] = []
 

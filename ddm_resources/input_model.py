@@ -66,6 +66,10 @@ class MetadataRecoveryInputs(BaseModel):
     timeouts: Timeouts | None = None
     adopt_job_id: str | None = None
     """Wait on this existing restore job instead of submitting one (e.g. started from the console)."""
+    verify: bool | None = None
+    """Check the target after the job is `Completed` (`verification`); `None` means true."""
+    max_restore_age: str | None = None
+    """The oldest restore point accepted, as a duration such as `"24h"` (`rpo`); `None`: any."""
     resource_name: str | None = None
     """The resource's Pulumi name, set by `MetadataRecovery`; used in messages, never compared."""
 
@@ -82,6 +86,16 @@ class MetadataRecoveryInputs(BaseModel):
     def to_props(self) -> dict[str, Any]:
         """The inputs as plain JSON-able values, unused optional fields left out."""
         return self.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def verifies(self) -> bool:
+        """True unless `verify` is false."""
+        return self.verify is not False
+
+    @property
+    def max_restore_age_seconds(self) -> float | None:
+        """`max_restore_age` in seconds, `None` when unset."""
+        return parse_duration(self.max_restore_age) if self.max_restore_age else None
 
     @property
     def latest(self) -> bool:

@@ -29,7 +29,8 @@ built, which then cannot fail.
   (RDS instance). Any such suffix is accepted. Empty values, whitespace, quotes, upper case,
   names such as `ddm-prod` and truncated IDs are rejected;
 * `target.instance_id` differs from `source_instance_id`;
-* `timeouts.create` is a duration longer than zero; `adopt_job_id` is a DDM job ID.
+* `timeouts.create` is a duration longer than zero; `adopt_job_id` is a DDM job ID;
+* `verify` is true or false; `max_restore_age` is a duration longer than zero.
 
 Every rule runs in time linear in the size of its value, and a message quotes at most a short
 prefix of a bad value. What only the service knows (is the target empty, is the time
@@ -160,6 +161,10 @@ class _Rules:
             self.timeouts(props["timeouts"])
         if "adopt_job_id" in present:
             self.job_id("adopt_job_id", props["adopt_job_id"])
+        if "verify" in present and not is_unknown(props["verify"]) and not isinstance(props["verify"], bool):
+            self.report("verify", f"verify must be true or false, not {_kind(props['verify'])}")
+        if "max_restore_age" in present:
+            self.max_restore_age(props["max_restore_age"])
         if "resource_name" in present and not isinstance(props["resource_name"], str):
             out.pop("resource_name")  # set by MetadataRecovery, only for messages: never a reason to fail
         return out
@@ -291,9 +296,26 @@ class _Rules:
         except ValueError as exc:
             self.report("timeouts.create", f"timeouts.create: {exc}")
             return
+        if seconds < 1:
+            self.report("timeouts.create", f"timeouts.create: {shown(create)} is shorter than a second, too short "
+                                           "to send a restore and see its job; a restore takes minutes to hours, "
+                                           'e.g. "2h"')
         if seconds > LONGEST_CREATE_TIMEOUT:
             self.report("timeouts.create", f"timeouts.create: {shown(create)} is longer than 7 days (168h), the "
                                            'longest wait allowed; a restore takes minutes to hours, e.g. "2h"')
+
+
+    def max_restore_age(self, value: Any) -> None:
+        """`max_restore_age`: a duration longer than zero (judged against the restore point by `rpo`)."""
+        if is_unknown(value):
+            return
+        if not isinstance(value, str):
+            self.report("max_restore_age", f'max_restore_age must be a duration such as "24h", not {_kind(value)}')
+            return
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            self.report("max_restore_age", f"max_restore_age: {exc}")
 
 
 def _kind(value: Any) -> str:

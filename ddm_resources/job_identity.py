@@ -6,8 +6,8 @@ cannot be this restore:
 
 * it acts on an instance (`job.instance.id`) that is neither the target nor the source (the
   service may bind a restore job to either; the docs do not say which);
-* it was created more than `CLOCK_SKEW_MS` after now on this machine's clock (a time that has
-  not come cannot date this run);
+* it was created more than `CLOCK_SKEW_MS` after now (a time that has not come cannot date this
+  run); `now` is on the service's clock (this machine's, set by the Date of its answers);
 * it ended before it was created;
 * it is the job a POST of this run named, but was created before that POST was sent.
 
@@ -29,7 +29,8 @@ def contradiction(job: Job, *, instances: tuple[str, ...], now: float,
     """Why `job` cannot be the restore acting on one of `instances` (target, source; none known:
     any instance), or None.
 
-    `now` is this machine's time (epoch seconds); `requested_at` the time (epoch seconds) the POST
+    `now` is the service's time (epoch seconds: this machine's clock set by the Date of the service's
+    answers, `DdmClient.clock_offset`); `requested_at` the time (epoch seconds, the same clock) the POST
     that named this job was sent, when it was. The reason is a phrase naming the job's field and
     its (normalised) value, e.g. `it acts on instance 1f03...in09, neither the target nor the
     source`; it holds no other server text (an instance ID of another shape is not shown).
@@ -42,7 +43,8 @@ def contradiction(job: Job, *, instances: tuple[str, ...], now: float,
     ended = parse_api_time(job.end_time)
     if created is not None and created.timestamp() > now + CLOCK_SKEW:
         ahead = gap_text(created.timestamp() - now)
-        return f"it was created at {job.created_time}, {ahead} after now on this machine's clock"
+        return (f"it was created at {job.created_time}, {ahead} after now (this machine's clock, set by the Date "
+                "of the service's answers)")
     if created is not None and ended is not None and ended < created:
         return f"it ended at {job.end_time}, before it was created ({job.created_time})"
     if created is not None and requested_at is not None and created.timestamp() < requested_at - CLOCK_SKEW:

@@ -161,7 +161,7 @@ class _JobFields(ResponseBody):
     """`Running`, `Completed` or `Failed` for a restore (in this letter case, whatever case the
     service uses); other values are kept when they are a plain word (letters, digits, `_`,
     `-`, spaces; at most 40), anything else is refused as an unreadable body. A missing or
-    `null` status is `""` (what each means: `waiter.job_outcome`)."""
+    `null` status is `""` (what each means: `job_status.job_outcome`)."""
     created_time: str = ""
     """UTC, `yyyy-mm-ddThh:mm:ssZ`, normalised from any offset the service writes (`+0000`,
     `+0100`, `Z`); empty when absent or unreadable."""

@@ -25,6 +25,12 @@ time outside the window skips step 3). For a backup whose `created` time the ser
 rejects for restorable-data-node (`DBS.300377` or `DBS.300375`, older than the window),
 step 3 is skipped.
 
+**A constant number of requests.** Each list is read to at most `LOOKUP_PAGES` pages, and the
+offers of at most `SOURCE_NODES_CHECKED` source data nodes are read (fewer when every entry of
+`target.data_nodes` is offered sooner): a preflight sends at most 28 requests (7 in the common case) whatever
+the service's lists hold. What a cut list cannot show is not judged: a note says what was not
+read, and the restore POST is judged by the service itself.
+
 **Cannot tell.** A check that the service answers with another 4xx code (not about
 credentials, not throttling) is skipped, and a note names the API and the code: the code
 says nothing this preflight can read, so it never holds back a restore that may be valid;
@@ -46,7 +52,15 @@ from typing import TypeVar
 
 from .api_time import format_ms, parse_api_time_ms
 from .client import DdmClient
-from .errors import ApiError, AuthenticationError, DdmError, NotFoundError, ThrottledError, TransportError
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    DdmError,
+    NotFoundError,
+    OutOfTimeError,
+    ThrottledError,
+    TransportError,
+)
 from .http_boundary import API_NOT_PUBLISHED
 from .input_model import MetadataRecoveryInputs
 from .inputs import InputProblem, limit_problems
@@ -70,6 +84,11 @@ OLD_BACKUP_CODES = frozenset({"DBS.300377", "DBS.300375"})
 """Codes restorable-data-node may give for a backup's `created` time older than the restorable
 window (the docs do not say which); the data-node check is then skipped."""
 _T = TypeVar("_T")
+LOOKUP_PAGES = 4
+"""Pages (of `client.PAGE_SIZE` items) read of each list the preflight asks; past them the list counts
+as cut (`DdmClient.lists_capped`) and what it does not show is not judged, only noted."""
+SOURCE_NODES_CHECKED = 4
+"""At most this many source data nodes have their restorable-data-node offers read."""
 SKIP_HINT = "`pulumi config set ddm:preflight false` (or the environment variable DDM_PREFLIGHT=false)"
 """How users switch the preflight off, quoted in messages."""
 
@@ -87,14 +106,18 @@ def preflight(
 ) -> list[InputProblem]:
     """Check `inputs` against the read-only restore APIs; `[]` when all is well.
 
-    Sends only GET requests (docs/ddm-api.md section 2). Never raises `DdmError`: a failure of
-    those APIs becomes one problem on property `""` (see `preflight_unavailable`). A check
+    Sends only GET requests (docs/ddm-api.md section 2). Raises no `DdmError` but `OutOfTimeError`
+    (the client's time limit passed): a failure of those APIs becomes one problem on property `""`
+    (see `preflight_unavailable`). A check
     the service answers with a code this preflight does not know is skipped, and `note`
     receives a line naming the code ("cannot tell").
     """
     run = _Preflight(client, inputs)
     try:
-        problems = run.run()
+        with client.lists_capped(LOOKUP_PAGES, run.cut):
+            problems = run.run()
+    except OutOfTimeError:
+        raise  # the caller's time limit (`DdmClient.limit_time`): the caller words it
     except DdmError as exc:
         problems = [preflight_unavailable(exc)]
     for line in run.notes:
@@ -126,6 +149,8 @@ def preflight_unavailable(exc: BaseException) -> InputProblem:
     """
     if isinstance(exc, AuthenticationError) or getattr(exc, "error_code", "") == API_NOT_PUBLISHED:
         return InputProblem("", f"preflight could not ask the DDM restore APIs: {exc}. Nothing was restored.")
+    if isinstance(exc, OutOfTimeError):
+        return InputProblem("", f"preflight did not finish in time: {exc}. Nothing was restored.")
     if isinstance(exc, TransportError) and not exc.transient:  # e.g. a certificate: retrying cannot help
         return InputProblem("", f"preflight could not ask the DDM APIs: {exc}. Nothing was restored.")
     return InputProblem(
@@ -147,6 +172,15 @@ class _Preflight:
         self.problems: list[InputProblem] = []
         self.notes: list[str] = []
         self._backups: list[BackupInfo] | None = None
+        self.partial: set[str] = set()
+        """The lookups whose list was cut at `LOOKUP_PAGES` (the last segment of their path)."""
+
+    def cut(self, path: str, read: int, total: int) -> None:
+        """Note a list cut at `LOOKUP_PAGES` (`DdmClient.lists_capped`)."""
+        api = path.rstrip("/").rsplit("/", 1)[-1]
+        self.partial.add(api)
+        self.notes.append(f"preflight read {read} of the {total} items {api} lists (at most {LOOKUP_PAGES} pages); "
+                          "what lies beyond is not checked here, the restore is judged by the service")
 
     def report(self, path: str, reason: str) -> None:
         self.problems.append(InputProblem(path, f"{path}: {reason}"))
@@ -165,6 +199,16 @@ class _Preflight:
                 return None
             raise
 
+    def _lookup(self, path: str, api: str, call: Callable[[], _T]) -> tuple[_T | None, ApiError | None]:
+        """`_ask` for a lookup whose "not found" the caller reports: `(value, None)` (value `None` when the
+        service cannot tell), or `(None, the "not found" error)`."""
+        try:
+            return self._ask(path, api, call, not_found=True), None
+        except ApiError as exc:
+            if not is_not_found(exc):
+                raise
+            return None, exc
+
     def _cannot_tell(self, path: str, api: str, exc: ApiError) -> bool:
         """True (and a note) for a 4xx answer that is not about credentials or throttling: a code
         this preflight does not know. It holds nothing back: the restore itself will be judged
@@ -179,12 +223,10 @@ class _Preflight:
         return True
 
     def run(self) -> list[InputProblem]:
-        try:
-            candidates = self._ask("target.instance_id", "restorable-instances",
-                                   lambda: self.client.restorable_instances(self.source_id), not_found=True)
-        except ApiError as exc:
-            if not is_not_found(exc):
-                raise
+        candidates, missing = self._lookup("target.instance_id", "restorable-instances",
+                                           lambda: self.client.restorable_instances(self.source_id))
+        if missing is not None:
+            exc = missing
             self.report("source_instance_id", f"DDM instance {self.source_id} was not found "
                         f"({exc.service_message}); check the ID and that ddm:projectId and ddm:region "
                         "name the project it lives in")
@@ -205,6 +247,10 @@ class _Preflight:
 
     def _check_target(self, candidates: list[RestorableInstance]) -> bool:
         match = next((c for c in candidates if c.instance_id == self.target_id), None)
+        if match is None and "restorable-instances" in self.partial:
+            self.notes.append(f"preflight cannot tell whether target.instance_id is right: {self.target_id} is not "
+                              "among the restorable-instances read")
+            return True
         if match is None:
             usable = [f"{c.instance_name} ({c.instance_id})" for c in candidates if c.available][:5]
             self.report("target.instance_id", f"DDM instance {self.target_id} is not among the instances that can "
@@ -239,6 +285,10 @@ class _Preflight:
                 break
             windows.append(f"{interval.start_time} to {interval.end_time}")
         else:
+            if "restorable-time-interval" in self.partial:
+                self.notes.append(f"preflight cannot tell whether source.restore_time is right: no range read holds "
+                                  f"{when} ({format_ms(when)})")
+                return self._source_nodes_at(when)
             if unreadable:
                 raise DdmError(f"source.restore_time {when} ({format_ms(when)}) cannot be checked against the "
                                f"restorable time range of {self.source_id}: "
@@ -257,12 +307,10 @@ class _Preflight:
         return when, [node.instance_id for node in related or []]
 
     def _check_backup(self, backup_id: str) -> tuple[int | None, list[str]]:
-        try:
-            detail = self._ask("source.backup_id", "backup details",
-                               lambda: self.client.get_backup(self.source_id, backup_id), not_found=True)
-        except ApiError as exc:
-            if not is_not_found(exc):
-                raise
+        detail, missing = self._lookup("source.backup_id", "backup details",
+                                       lambda: self.client.get_backup(self.source_id, backup_id))
+        if missing is not None:
+            exc = missing
             self.report("source.backup_id", f"there is no backup {backup_id} of DDM instance {self.source_id} "
                         f"({exc.service_message}). Copy the ID of a backup of the source instance with status "
                         "normal from its backup list (GET /v3/{project_id}/backups?instance_id=<source>)")
@@ -296,7 +344,11 @@ class _Preflight:
 
     def _check_data_nodes(self, when: int, source_nodes: list[str], *, from_backup: bool) -> None:
         offers: dict[str, list[TargetDataNode]] = {}
-        for source_node in source_nodes:
+        wanted = set(self.inputs.target.data_nodes)
+        checked = source_nodes[:SOURCE_NODES_CHECKED]
+        for source_node in checked:
+            if wanted <= {node for node, rows in offers.items() if any(row.available for row in rows)}:
+                break  # every data node is offered already: no need to read more
             try:
                 rows = self.client.restorable_data_nodes(
                     self.source_id, target_instance_id=self.target_id, source_dn_instance_id=source_node,
@@ -309,12 +361,17 @@ class _Preflight:
                 raise
             for row in rows:
                 offers.setdefault(row.instance_id, []).append(row)
+        complete = len(checked) == len(source_nodes) and not self.partial & {"related-dn", "restorable-data-node"}
         for index, node in enumerate(self.inputs.target.data_nodes):
             path = f"target.data_nodes[{index}]"
             rows = offers.get(node, [])
             if node in source_nodes:
                 self.report(path, f"RDS instance {node} is a data node of the source instance {self.source_id}; "
                             "list the RDS instances restored (PITR) from the source's data nodes instead")
+            elif not rows and not complete:
+                self.notes.append(f"preflight cannot tell whether {path} is right: {node} is not among the offers read "
+                                  f"(restorable-data-node of {len(checked)} of the source's {len(source_nodes)} data "
+                                  "nodes)")
             elif not rows:
                 self.report(path, f"RDS instance {node} is not offered as a data node for target {self.target_id} "
                             f"at {format_ms(when)} (restorable-data-node). Use an RDS for MySQL instance restored "

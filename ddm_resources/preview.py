@@ -4,12 +4,15 @@
 job list only when the settings resolve and `ddm:preflight` is on, and turns its answer into
 input problems: a refusal names the target; an adoption needs no preflight; a submission is
 preflighted (`preflight.preflight`, with `"latest"` resolved only to check it). A preview
-without credentials skips these reads with a line saying so; a configuration that cannot work
-fails in one line. Nothing here sends anything but GET requests.
+without credentials skips these reads with a line saying so, once per run (not once per
+resource); a configuration that cannot work fails in one line. Nothing here sends anything but
+GET requests, and no request is started `PREVIEW_SECONDS` after the first (the check then fails
+closed, saying so).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -22,8 +25,13 @@ from .inputs import InputProblem
 from .preflight import preflight, preflight_unavailable
 from .run_state import RunState
 from .settings import ProviderSettings
+from .wording import say
 
-__all__ = ["preview_problems"]
+__all__ = ["PREVIEW_SECONDS", "preview_problems"]
+
+PREVIEW_SECONDS = 120.0
+"""How long the reads of one resource's `check` may take in all (a request under way runs to its own
+deadline): `pulumi preview` never hangs on a slow service."""
 
 
 class _NoSettings(Exception):
@@ -56,9 +64,12 @@ def preview_problems(state: RunState, inputs: MetadataRecoveryInputs, *, clock: 
                 inputs = inputs.resolved(latest_restorable_ms(client, inputs.source_instance_id))
             except DdmError as exc:
                 return [InputProblem("source.restore_time", f"source.restore_time: {exc}")]
-        problems = preflight(client, inputs, note=say)
+        try:
+            problems = preflight(client, inputs, note=say)
+        except DdmError as exc:  # the preview's time ran out (`PREVIEW_SECONDS`)
+            return [preflight_unavailable(exc)]
     if not problems:
-        state.preflight_passed(inputs.model_dump_json())
+        state.preflight_passed(inputs.model_dump_json(), took=time.monotonic() - reads.started)
     return problems
 
 
@@ -69,6 +80,7 @@ class _Reads:
                  say: Callable[[str], None], stack: ExitStack) -> None:
         self._state, self._inputs, self._clock, self._say, self._stack = state, inputs, clock, say, stack
         self._settings: ProviderSettings | None = None
+        self.started = time.monotonic()
         self._client: DdmClient | None = None
 
     def settings(self) -> ProviderSettings:
@@ -76,7 +88,9 @@ class _Reads:
             try:
                 self._settings = self._state.settings()
             except NoCredentialsError as exc:  # a credential-less preview (e.g. of a pull request)
-                self._say(f"preflight skipped: {exc}")
+                line = f"preflight skipped: the inputs were checked offline only. {exc}"
+                if self._state.first_time(line):  # once per run, not once per resource
+                    say(line)
                 raise _NoSettings(None) from None
             except ConfigurationError as exc:  # configured, but it cannot work: fail now, in one line
                 raise _NoSettings(InputProblem("", f"DDM provider settings: {exc}")) from None
@@ -86,13 +100,16 @@ class _Reads:
         if self._client is None:
             self._client = self._stack.enter_context(self._state.client(
                 self.settings(), on_retry=lambda exc, wait: self._say(f"{exc}; retrying in {wait:.1f}s")))
+            self._client.limit_time(self.started + PREVIEW_SECONDS,
+                                    what=f"the preview's lookups ({PREVIEW_SECONDS:.0f} s)")
         return self._client
 
     def jobs(self) -> TargetJobs | None:
         """The target's jobs, or `None` when the preflight is off (no read at preview then)."""
         if not self.settings().preflight:
             return None
-        return target_jobs(self.client(), self._inputs.target.instance_id, self._clock(),
+        client = self.client()
+        return target_jobs(client, self._inputs.target.instance_id, self._clock() + client.clock_offset,
                            self.settings().adopt_window, source=self._inputs.source_instance_id)
 
     def newest_job(self) -> str | None:
@@ -103,4 +120,4 @@ class _Reads:
             client = self.client()
         except (_NoSettings, DdmError):
             return None
-        return newest_restore_job(client, self._inputs.target.instance_id, self._clock())
+        return newest_restore_job(client, self._inputs.target.instance_id, self._clock() + client.clock_offset)

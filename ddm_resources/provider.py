@@ -15,6 +15,7 @@ forgets the resource.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -30,24 +31,36 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .errors import DdmError, NotFoundError
+from .errors import DdmError
 from .fields import FORCE_NEW_INPUTS, OUTPUT_KEYS, UPDATABLE_INPUTS
 from .provider_threads import widen_provider_pool
 from .runtime_load import load_provider_runtime
 from .watchdog import watch_engine
-from .wording import say as _say
+from .wording import say
 
 if TYPE_CHECKING:  # the rest is imported where it is used: a program importing this module
-    # (to pickle the provider) then loads neither httpx nor pydantic (README, "Benchmarks")
+    # (to pickle the provider) then loads neither httpx nor pydantic (bench/README.md)
     import httpx
 
     from .client import DdmClient
+    from .input_model import MetadataRecoveryInputs
     from .run_state import RunState
     from .settings import ProviderSettings
 
 __all__ = ["MetadataRecoveryProvider", "OUTPUT_KEYS"]
 
 PROVIDER_KEY = "__provider"
+SECRET_INPUTS_KEY = "__secret_inputs"
+"""The property (set by `MetadataRecovery`, echoed in the outputs) listing the paths of the inputs
+given as secrets, e.g. `["target.instance_id"]`: Pulumi hands a dynamic provider plain values, so
+this is how it knows which values it must never print (`_hold_secret_inputs`)."""
+
+
+def _say(message: str) -> None:
+    """`wording.say`, every held secret (a secret input too) masked (`sanitize.mask_held`)."""
+    from .sanitize import mask_held
+
+    say(mask_held(message))
 
 
 class MetadataRecoveryProvider(ResourceProvider):
@@ -93,13 +106,14 @@ class MetadataRecoveryProvider(ResourceProvider):
         First the offline rules (`inputs.check_inputs`, no network). A rule that depends on an
         unknown value is skipped. When every input is known, the rules passed and these inputs
         lead to a restore (a new resource, or a change to `source_instance_id`, `source` or
-        `target`), `decision.decide` says at preview what `create` will do: a refusal fails the
+        `target`), the RPO guard (`rpo`, input `max_restore_age`) judges the restore point's age first, then
+        `decision.decide` says at preview what `create` will do: a refusal fails the
         check at once; an adoption needs no preflight; a submission is preflighted against the
         read-only restore APIs (`ddm_resources.preflight`, docs/ddm-api.md section 2) when the
         settings resolve and `ddm:preflight` is on.
 
         The preflight fails closed when those APIs fail. With incomplete settings it is
-        skipped, and a line says so (`create` reports the settings). On success the returned
+        skipped, and one line per run says so (`create` reports the settings). On success the returned
         inputs are normalised (`restore_time` as int epoch ms).
         """
         from .inputs import check_inputs
@@ -112,13 +126,21 @@ class MetadataRecoveryProvider(ResourceProvider):
         problems = checked.problems
         if not problems and checked.inputs is not None and _restores(old_props, checked.props):
             from .preview import preview_problems
+            from .rpo import restore_age_problems
 
-            problems = preview_problems(self.state, checked.inputs, clock=self.clock,
-                                        say=lambda line: _say(f"{_name(checked.inputs)}: {line}"))
+            def say(line: str) -> None:
+                _say(f"{_name(checked.inputs)}: {line}")
+
+            problems = (restore_age_problems(self.state, checked.inputs, clock=self.clock, say=say)
+                        or preview_problems(self.state, checked.inputs, clock=self.clock, say=say))
         if problems:
-            return CheckResult(news, [CheckFailure(p.property, p.reason) for p in problems])
+            from .sanitize import mask_held
+
+            return CheckResult(news, [CheckFailure(_engine_property(p.property), mask_held(p.reason))
+                                      for p in problems])
         normalised = checked.inputs.to_props() if checked.inputs is not None else checked.props
-        return CheckResult({**normalised, PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+        known = _known_outputs(checked.inputs) if checked.inputs is not None else {}
+        return CheckResult({**normalised, **known, PROVIDER_KEY: news.get(PROVIDER_KEY), **_secret_paths(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Replace when `source_instance_id`, `source` or `target` changed (or is unknown).
@@ -150,7 +172,8 @@ class MetadataRecoveryProvider(ResourceProvider):
     # create / read / update / delete ---------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says) and wait for its job.
+        """Run exactly one metadata restore (`restore.Restore`, as `decision.decide` says), wait for its job,
+        then check the target unless `verify` is false (`verification`: outputs `schemas`, `verification`).
 
         The resource ID is the `job_id`. Raises `RestoreError` naming the resource, the target
         and, once a job exists, its ID, status and cause; nothing is recorded in the state then.
@@ -163,21 +186,60 @@ class MetadataRecoveryProvider(ResourceProvider):
 
     def _create(self, props: dict[str, Any]) -> CreateResult:
         from .input_model import MetadataRecoveryInputs
+        from .refresh import job_outputs
         from .restore import Restore
         from .waiter import PollSchedule
 
-        inputs = MetadataRecoveryInputs.model_validate(_user_props(props))
+        # without the outputs `check` set from the inputs alone (`_known_outputs`)
+        inputs = MetadataRecoveryInputs.model_validate(
+            {k: v for k, v in _user_props(props).items() if k not in OUTPUT_KEYS})
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
         with self._client(settings, name) as client:
             restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
-                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window)
+                              preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
+                              spent_before=self.state.preflight_took(inputs.model_dump_json()))
             job = restore.run()
+            checked = _verify(client, inputs, job.id, restore.restored_to)
+        _say(f"{name}: verification: {checked['verification']}")
         # the inputs as given ("latest" stays "latest"), the time submitted as `restored_to`
-        return CreateResult(job.id, {**inputs.to_props(), **_job_outputs(job), "restored_to": restore.restored_to})
+        return CreateResult(job.id, {**inputs.to_props(), **job_outputs(job), **_restored_to(restore.restored_to),
+                                     **checked, **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.target_drift`).
+
+        The target found deleted, not running, or without schemas the restore left sets output
+        `target_status` (`DELETED`, its status, `SCHEMAS_MISSING`) and says a `ddm-resources:` warning
+        line; the job and every other output stay. Nothing forces a new restore: the next `pulumi up`
+        restores only when the inputs change (a new target: docs/safety.md, "Drift"). A target that
+        cannot be read keeps the recorded `target_status`, with a line saying so.
+        """
+        result = self._read_job(id_, props)
+        outs = dict(result.outs or {})
+        target = _target_id(outs)
+        if target is None:
+            return result
+        from .drift import target_drift
+
+        name = _name(outs)
+        recorded = outs.get("schemas")
+        schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
+        try:
+            with self._client(self.state.settings(), name) as client:
+                drift = target_drift(client, target, schemas)
+        except DdmError as exc:
+            _say(f"{name}: refresh could not check target instance {target}: {exc}; target_status stays "
+                 f"{outs.get('target_status') or 'unset'}")
+            return result
+        if drift.warning:
+            _say(f"{name}: warning: {drift.warning} (restore job {id_}). The restore stays recorded; the next "
+                 "`pulumi up` restores nothing for this resource unless its inputs change: to restore again, point "
+                 "target.instance_id at a new, empty DDM instance")
+        return ReadResult(id_, {**outs, "target_status": drift.target_status})
+
+    def _read_job(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
         section 3.1); the recorded outputs change only for an answer about this job that still
         says `Completed`.
@@ -185,48 +247,27 @@ class MetadataRecoveryProvider(ResourceProvider):
         A restore stays done even after DDM forgets its job, so this never drops the resource
         from state (that would start a second restore on the next `up`): a job DDM no longer
         knows, or one it now shows with another status, keeps the recorded outputs with a line
-        saying so; a time the answer leaves empty keeps the recorded one. Raises `DdmError`
-        (the resource, the job and what to do first) when the job cannot be read, including an
-        answer about another job, or one that cannot be this restore's (`job_identity`: another
-        instance, created in the future, ended before it began); the state is then left as it was.
+        saying so; a time the answer leaves empty keeps the recorded one (`refresh.refresh`).
+        Raises `DdmError` (the resource, the job and what to do first) when the job cannot be read,
+        or the answer cannot be this restore's; the state is then left as it was.
         """
-        from .job_identity import contradiction
-        from .job_status import job_outcome
+        from .refresh import refresh
 
         outs = _user_props(props)
         name = _name(outs)
         try:
-            with self._client(self.state.settings(), name) as client:
-                try:
-                    job = client.get_job(id_)
-                except NotFoundError:
-                    _say(f"{name}: job {id_} is no longer known to DDM; keeping the recorded outputs")
-                    return ReadResult(id_, outs)
+            fresh = refresh(lambda: self._client(self.state.settings(), name), id_, outs, name=name,
+                            instances=_instances(outs), now=self.clock(), say=lambda line: _say(f"{name}: {line}"))
         except DdmError as exc:
-            raise _at_boundary(DdmError(f"{name}: refresh could not read restore job {id_} (target "
-                                        f"{_target_id(outs) or '?'}); the recorded outputs are kept, run "
-                                        f"`pulumi refresh` again later. Cause: {exc}")) from None
-        problem = contradiction(job, instances=_instances(outs), now=self.clock())
-        if problem is not None:
-            raise _at_boundary(DdmError(f"{name}: refresh got an answer about restore job {id_} (target "
-                                        f"{_target_id(outs) or '?'}) that cannot be this restore's: {problem}; the "
-                                        "recorded outputs are kept: check the job in the DDM console, then run "
-                                        "`pulumi refresh` again"))
-        outcome = job_outcome(job.status)
-        if outcome != "completed":
-            shown = job.status if outcome != "unknown" else "a status this tool does not know"
-            _say(f"{name}: DDM now shows job {id_} as {shown or 'without a status'}; it completed when this "
-                 "resource was created, so the recorded outputs are kept")
-            return ReadResult(id_, outs)
-        fresh = {key: value for key, value in _job_outputs(job).items() if value}
-        return ReadResult(id_, {**outs, **fresh})
+            raise _at_boundary(exc) from None
+        return ReadResult(id_, _with_utc({**fresh, **_secret_paths(props)}))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Record new non-forcing inputs (`timeouts`, `adopt_job_id`), keep every output; no API call."""
         old, new = _user_props(olds), _user_props(news)
         changed = {k: new[k] for k in UPDATABLE_INPUTS if k in new}
         outs = {k: v for k, v in old.items() if k not in UPDATABLE_INPUTS}
-        return UpdateResult({**outs, **changed})
+        return UpdateResult(_with_utc({**outs, **changed, **_secret_paths(news)}))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Forget the resource. No API call: a metadata recovery cannot be undone."""
@@ -248,6 +289,12 @@ def _at_boundary(exc: DdmError) -> DdmError:
     Pulumi's dynamic provider server sends `traceback.format_exc()` to the engine, which
     shows all of it: so what the user reads is three frames and this package's message,
     whose first line names the job, target, status, cause and next step."""
+    from .sanitize import mask_held
+
+    text = str(exc)
+    masked = mask_held(text)
+    if masked != text:  # it named a secret input: the same words, that value masked
+        exc = DdmError(masked)
     exc.__traceback__ = None
     exc.__context__ = None
     exc.__cause__ = None
@@ -255,9 +302,72 @@ def _at_boundary(exc: DdmError) -> DdmError:
     return exc
 
 
+def _engine_property(path: str) -> str:
+    """The `CheckFailure.property` for a problem of the input at `path` (dotted, as the reason names it).
+
+    The engine shows a failure as "property P value V has a problem", looking P up among the
+    top-level inputs only (pkg/resource/deploy/step_generator.go): a dotted path such as
+    `target.instance_id` then shows `{<nil>}` although it is set, and an object its internal
+    `{map[...]}` form. So only a top-level input that is no object keeps its name (an unknown
+    key too: its value is shown as given); any other problem is reported for the resource (`""`),
+    and its reason, which starts with the path, names the field."""
+    from .fields import field
+
+    if "." in path or "[" in path:
+        return ""
+    try:
+        kind = field(path).type
+    except KeyError:
+        return path
+    return "" if kind == "object" else path
+
+
 def _user_props(props: dict[str, Any] | None) -> dict[str, Any]:
-    """The properties without the pickled provider (`__provider`): what the user and we wrote."""
-    return {k: v for k, v in (props or {}).items() if k != PROVIDER_KEY}
+    """The properties without the pickled provider (`__provider`) and the list of secret inputs
+    (`__secret_inputs`): what the user and we wrote. The values of the secret inputs are held
+    (`_hold_secret_inputs`) first: every method reads its properties through here."""
+    _hold_secret_inputs(props or {})
+    return {k: v for k, v in (props or {}).items() if k not in (PROVIDER_KEY, SECRET_INPUTS_KEY)}
+
+
+def _secret_paths(props: dict[str, Any] | None) -> dict[str, Any]:
+    """`{SECRET_INPUTS_KEY: [...]}` as `props` hold it (to carry into the outputs), or `{}`."""
+    paths = (props or {}).get(SECRET_INPUTS_KEY)
+    return {SECRET_INPUTS_KEY: paths} if isinstance(paths, list) and paths else {}
+
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([0-9]+)\]")
+
+
+def _hold_secret_inputs(props: dict[str, Any]) -> None:
+    """Hold (`sanitize.hold_secret_input`) every string at or under each path of `props[SECRET_INPUTS_KEY]`
+    (`target.instance_id`, `target.data_nodes[0]`, `target`), so that no line, check failure or
+    error of this provider shows it."""
+    from .sanitize import hold_secret_input
+
+    paths = props.get(SECRET_INPUTS_KEY)
+    for path in paths if isinstance(paths, list) else ():
+        value: Any = props
+        for name, index in _PATH_PART.findall(path if isinstance(path, str) else ""):
+            if name and isinstance(value, dict):
+                value = value.get(name)
+            elif index and isinstance(value, list) and int(index) < len(value):
+                value = value[int(index)]
+            else:
+                value = None
+        for text in _strings(value):
+            hold_secret_input(text)
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in `value` (a string, or nested in lists and dicts)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def _instances(props: dict[str, Any]) -> tuple[str, ...]:
@@ -298,5 +408,47 @@ def _changed(key: str, old: Any, new: Any) -> bool:
     return bool(canonical(key, old) != canonical(key, new))
 
 
-def _job_outputs(job: Any) -> dict[str, str | None]:
-    return {"job_id": job.id, "status": job.status, "created_time": job.created_time, "end_time": job.end_time}
+def _restored_to(ms: int | None) -> dict[str, int | str | None]:
+    """`restored_to` (epoch ms) and `restored_to_utc` (RFC 3339, UTC, e.g. `2024-05-20T04:40:00Z`),
+    both `None` when the restore was not by time."""
+    from .api_time import format_ms
+
+    return {"restored_to": ms, "restored_to_utc": format_ms(ms) if ms is not None else None}
+
+
+def _with_utc(outs: dict[str, Any]) -> dict[str, Any]:
+    """`outs` with `restored_to_utc`, derived from the recorded `restored_to` by `refresh` and
+    `update` for a resource created before that output existed (nothing else is changed)."""
+    if "restored_to_utc" in outs:
+        return outs
+    ms = outs.get("restored_to")
+    ms = int(ms) if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms == int(ms) else None
+    return {**outs, "restored_to_utc": _restored_to(ms)["restored_to_utc"]}
+
+
+def _known_outputs(inputs: MetadataRecoveryInputs) -> dict[str, int | str | None]:
+    """The outputs the checked inputs alone tell, returned by `check` so that a preview shows them
+    instead of `[unknown]` (the engine calls no `create` at preview and takes `check`'s answer as
+    the new state): a restore from a backup, or of the job named by `adopt_job_id`, has no point in
+    time (`restored_to` and `restored_to_utc` empty); a restore by a fixed time has that time.
+    `"latest"` is resolved at create: unknown until then. `create` sets them again from what it
+    did: when it adopts a running restore of the target instead of submitting, they are empty."""
+    if inputs.latest:
+        return {}
+    if inputs.adopt_job_id or inputs.restore_source.backup_id is not None:
+        return _restored_to(None)
+    return _restored_to(inputs.restore_source.restore_time)
+
+
+def _verify(client: DdmClient, inputs: Any, job_id: str, restored_to: int | None) -> dict[str, Any]:
+    """The outputs of the check after a completed restore (`verification.verify_restore`, input `verify`);
+    raises its `VerificationError` (a `RestoreError` naming the job) when the target fails it."""
+    if not inputs.verifies:
+        return {"schemas": None, "verification": "not checked: verify is false", "target_status": None}
+    from .sanitize import mask_held
+    from .verification import verify_restore
+
+    verified = verify_restore(client, inputs, job_id, restored_to=restored_to)
+    # the line names the target and the source: a secret input's value is masked, as in every line
+    return {"schemas": verified.schemas, "verification": mask_held(verified.line), "target_status": "RUNNING"}
+

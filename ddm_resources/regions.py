@@ -1,10 +1,13 @@
 """The Open Telekom Cloud regions this provider knows, and the endpoints each one documents.
 
 Used when `ddm:authUrl` / `OS_AUTH_URL` or `ddm:endpoint` / `DDM_ENDPOINT` are not set: the
-IAM URL and the DDM endpoint are then the region's (docs/ddm-api.md, "Endpoints and
-authentication"). Sources: OTC's "Regions and Endpoints" page (eu-de, eu-nl: IAM at
-`iam.<region>.otc.t-systems.com`, DDM listed for eu-de only) and the Swiss cloud, whose hosts
-carry an `.sc.` infix and whose IAM is `iam-pub.eu-ch2.sc.otc.t-systems.com`.
+IAM URL and the DDM endpoint are then the region's (docs/ddm-api.md section 6, "Endpoints and
+authentication"). Sources: OTC's "Regions and Endpoints" page (REGIONS: eu-de and eu-nl, IAM
+at `iam.<region>.otc.t-systems.com`, DDM listed for eu-de only). The Swiss cloud (`eu-ch2`,
+CH-IAM) has its own hosts with an `.sc.` infix; its IAM host `iam-pub.eu-ch2.sc.otc.t-systems.com`
+is the one Swiss users' configurations and tools name (the official pages read give none), and
+no DDM host is documented there: both are the best knowledge, which `ddm:authUrl` /
+`ddm:endpoint` override.
 
 A region missing from `REGIONS` gets the eu-de pattern (`iam.<region>.otc.t-systems.com`),
 marked as derived: if that host does not exist, the first request fails once naming it and the

@@ -27,7 +27,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .fields import OUTPUT_KEYS, REQUIRED, UPDATABLE_INPUTS
-from .provider import MetadataRecoveryProvider
+from .provider import SECRET_INPUTS_KEY, MetadataRecoveryProvider
 
 __all__ = [
     "MetadataRecovery",
@@ -108,6 +108,8 @@ class MetadataRecoveryArgsDict(_RequiredArgsDict, total=False):
 
     timeouts: pulumi.Input[TimeoutsInput] | None
     adopt_job_id: pulumi.Input[str] | None
+    verify: pulumi.Input[bool] | None
+    max_restore_age: pulumi.Input[str] | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,6 +129,12 @@ class MetadataRecoveryArgs:
     adopt_job_id: pulumi.Input[str] | None = None
     """Wait on this existing metadata-recovery job of the target instead of submitting a restore
     (a restore started from the console, or by an interrupted run). Never forces replacement."""
+    verify: pulumi.Input[bool] | None = None
+    """Check the target after the job is `Completed` (default `True`; docs/safety.md). Never forces
+    replacement."""
+    max_restore_age: pulumi.Input[str] | None = None
+    """Refuse at preview a restore point older than this duration (e.g. `"24h"`). Never forces
+    replacement."""
 
     def to_props(self) -> dict[str, Any]:
         """The inputs as the property bag the provider receives (dataclasses become dicts)."""
@@ -139,6 +147,10 @@ class MetadataRecoveryArgs:
             props["timeouts"] = _as_dict(self.timeouts)
         if self.adopt_job_id is not None:
             props["adopt_job_id"] = self.adopt_job_id
+        if self.verify is not None:
+            props["verify"] = self.verify
+        if self.max_restore_age is not None:
+            props["max_restore_age"] = self.max_restore_age
         return props
 
 
@@ -202,12 +214,21 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
       `timeouts.create` wins when both are set. Changed in place;
     * `adopt_job_id` (str): wait on this existing restore job instead of submitting one (the way
       to bring an existing restore under management; `pulumi import` cannot work for dynamic
-      providers). Changed in place.
+      providers). Changed in place;
+    * `verify` (bool, default `True`): after the job is `Completed`, check the target (running,
+      its schemas running, every shard on `target.data_nodes`, the source's schemas of the restore
+      point present); a failed check fails `pulumi up` naming the job. Changed in place;
+    * `max_restore_age` (str): a duration such as `"24h"`; `pulumi preview` refuses a restore
+      point older than that. Changed in place.
 
     Outputs: `job_id` (str, also the resource ID), `status` (str, `Completed`), `created_time`
     and `end_time` (str, UTC `yyyy-mm-ddThh:mm:ssZ`), `restored_to` (int, epoch ms: the time
     submitted for a restore by time, `"latest"` resolved; `None` for a backup or an adopted
-    job), and the inputs as checked (`restore_time` in epoch ms, or `"latest"`).
+    job; known at preview unless `"latest"`), `restored_to_utc` (str, the same time in RFC 3339,
+    UTC, e.g. `2024-05-20T04:40:00Z`; `None` when `restored_to` is), `schemas` (list of str,
+    sorted), `verification` (str, one line), `target_status` (str: `RUNNING`, `DELETED`, another
+    instance status or `SCHEMAS_MISSING`, as the last `up` or `refresh` found the target), and the
+    inputs as checked (`restore_time` in epoch ms, or `"latest"`).
     `ddm_resources.get_restore_window(source_instance_id)` tells a program what can be restored.
     """
 
@@ -221,6 +242,14 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
     """When the job ended, UTC, `yyyy-mm-ddThh:mm:ssZ`."""
     restored_to: pulumi.Output[Optional[int]]  # noqa: UP045 (pulumi 3.139 cannot read `X | None` here)
     """The point in time submitted, epoch ms (UTC), for a restore by time; `None` otherwise."""
+    restored_to_utc: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
+    """`restored_to` in RFC 3339, UTC (`2024-05-20T04:40:00Z`, `.123` when not whole seconds); `None` otherwise."""
+    schemas: pulumi.Output[Optional[list[str]]]  # noqa: UP045 (as above)
+    """The target's schemas after the restore, sorted (`None` when `verify` is false)."""
+    verification: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
+    """One line: what verification checked after the restore, and what it could not."""
+    target_status: pulumi.Output[Optional[str]]  # noqa: UP045 (as above)
+    """The target as the last `up` or `refresh` found it: `RUNNING`, `DELETED`, another status, `SCHEMAS_MISSING`."""
     source_instance_id: pulumi.Output[str]
     source: pulumi.Output[dict[str, Any]]
     target: pulumi.Output[dict[str, Any]]
@@ -237,18 +266,68 @@ class MetadataRecovery(Resource, module="ddm", name="MetadataRecovery"):
         target: pulumi.Input[TargetInput] | None = None,
         timeouts: pulumi.Input[TimeoutsInput] | None = None,
         adopt_job_id: pulumi.Input[str] | None = None,
+        verify: pulumi.Input[bool] | None = None,
+        max_restore_age: pulumi.Input[str] | None = None,
     ) -> None:
         """Declare a restore named `resource_name` from `args` or the keyword arguments (not both)."""
         given = {"source_instance_id": source_instance_id, "source": source, "target": target,
-                 "timeouts": timeouts, "adopt_job_id": adopt_job_id}
+                 "timeouts": timeouts, "adopt_job_id": adopt_job_id, "verify": verify,
+                 "max_restore_age": max_restore_age}
         args = _args(args, {k: v for k, v in given.items() if v is not None})
-        props: dict[str, Any] = {**args.to_props(), "resource_name": resource_name,
-                                 **{key: None for key in OUTPUT_KEYS}}
+        inputs = args.to_props()
+        props: dict[str, Any] = {**inputs, "resource_name": resource_name, **{key: None for key in OUTPUT_KEYS},
+                                 SECRET_INPUTS_KEY: _secret_paths(inputs)}
         props.setdefault("timeouts", None)
         custom = opts.custom_timeouts if opts is not None else None
         if custom is not None and custom.create:
             props["timeouts"] = _default_create(props["timeouts"], custom.create)
         super().__init__(MetadataRecoveryProvider(), resource_name, props, opts)
+        if _no_point_in_time(props):
+            # Known to be empty, so not `[unknown]` at preview: the SDK makes every `None` output of a
+            # preview unknown, so they come from the URN (known at preview; keeps the dependency on this
+            # resource). `create` records them empty too: a backup or an adopted job has no point in time.
+            empty: pulumi.Output[Any] = self.urn.apply(lambda _: None)
+            self.restored_to = empty
+            self.restored_to_utc = empty
+
+
+def _no_point_in_time(props: Mapping[str, Any]) -> bool:
+    """Whether these inputs restore no point in time: `adopt_job_id` is set, or `source` has a
+    `backup_id` and no `restore_time`. Not knowable when `source` is itself an `Output`."""
+    if isinstance(props.get("adopt_job_id"), str):
+        return True
+    source = props.get("source")
+    return isinstance(source, Mapping) and source.get("backup_id") is not None and source.get("restore_time") is None
+
+
+def _secret_paths(inputs: dict[str, Any]) -> pulumi.Output[list[str] | None]:
+    """The paths of the inputs given as secret `Output`s (e.g. `["target.instance_id"]`, from
+    `config.require_secret`), or None when there are none (the property is then left out). The
+    provider receives plain values and masks these in every line it prints
+    (`provider.SECRET_INPUTS_KEY`)."""
+    async def paths() -> list[str] | None:
+        found: list[str] = []
+
+        async def walk(value: Any, path: str) -> None:
+            if isinstance(value, pulumi.Output):
+                if await value.is_secret():
+                    found.append(path)
+                    return
+                value = await value.future(with_unknowns=True)
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    await walk(item, f"{path}.{key}" if path else str(key))
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    await walk(item, f"{path}[{index}]")
+
+        await walk(inputs, "")
+        return found or None
+
+    async def known() -> bool:
+        return True
+
+    return pulumi.Output(set(), paths(), known())
 
 
 def _args(args: Any, keywords: dict[str, Any]) -> MetadataRecoveryArgs:

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
-from .api_time import CLOCK_SKEW, format_ms, parse_api_time
+from .api_time import CLOCK_SKEW, epoch_seconds, format_ms, parse_api_time
 from .client import DdmClient
 from .decision import Adopt, Decision, Refuse, decide
 from .errors import (
@@ -36,6 +36,7 @@ from .errors import (
     JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
+    OutOfTimeError,
     RestoreError,
     ServerError,
     TransportError,
@@ -48,9 +49,9 @@ from .models import Job, JobItem
 from .preflight import PreflightError, require_preflight
 from .run_state import RunState
 from .sanitize import clause
-from .waiter import PollSchedule, unfinished, wait_for_job
+from .waiter import PollSchedule, Progress, unfinished, wait_for_job
 
-__all__ = ["Restore"]
+__all__ = ["KEPT_FOR_THE_JOB", "Restore", "kept_for_the_job"]
 
 
 """Slack (seconds) for clock differences when searching from the time of a POST."""
@@ -60,11 +61,23 @@ ended) just now: after an unclear restore answer, and for a failed job's `fail_r
 list ends at the service's now, which `Date` headers give in whole seconds."""
 
 
+KEPT_FOR_THE_JOB = 60.0
+"""Seconds of `timeouts.create` kept for the restore job itself: the POST is sent only while at
+least this much is left (a quarter of `timeouts.create` when that is shorter than 4 minutes), and
+the lookups before it (the job list, "latest", the preflight) stop when only this is left."""
+
+
+def kept_for_the_job(create_timeout: float) -> float:
+    """The seconds of a `timeouts.create` of `create_timeout` seconds kept for the job (`KEPT_FOR_THE_JOB`)."""
+    return min(KEPT_FOR_THE_JOB, create_timeout / 4)
+
+
 @dataclass
 class Restore:
     """One `create`: the client, the checked inputs, and how to report and wait.
 
-    `say` receives progress lines; `clock` is wall time (epoch seconds, for the job list),
+    `say` receives progress lines; `clock` is wall time (epoch seconds), set by the service's `Date`
+    wherever the service's times are compared (`service_now`),
     `monotonic` and `sleep` drive the waiter (all injectable for tests). With `preflight`
     (`ddm:preflight`), the read-only restore APIs are asked before the POST (`ddm_resources.preflight`)
     unless `check` of this process already passed them for these inputs. `ledger` is the run's
@@ -78,6 +91,9 @@ class Restore:
     schedule: PollSchedule = PollSchedule()
     preflight: bool = True
     ledger: RunState | None = None
+    spent_before: float = 0.0
+    """Seconds already spent on this restore's reads before `run` (the preflight `check` passed in this
+    process, `RunState.preflight_took`): they count against `timeouts.create`."""
     adopt_window: float = 24 * 3600.0
     """How old (seconds) a running restore of the target may be to be adopted (`ddm:adoptWindow`)."""
     restored_to: int | None = field(default=None, init=False)
@@ -92,6 +108,8 @@ class Restore:
     running one may be: a service may answer a POST onto a busy target with the job that runs)."""
     _source_hint: str = field(default="", init=False, repr=False)
     """Names the restore jobs bound to the source, when the service binds jobs so (`adoption`)."""
+    _post_by: float = field(default=0.0, init=False, repr=False)
+    """When (on `monotonic`) the POST must be sent at the latest (`kept_for_the_job`)."""
     _posted: tuple[str, float] | None = field(default=None, init=False, repr=False)
     """The job ID this run's POST answered, and when (epoch s) that POST was sent."""
     _answered: set[str] = field(default_factory=set, init=False, repr=False)
@@ -115,11 +133,21 @@ class Restore:
         """The resource's Pulumi name, or a generic one."""
         return self.inputs.resource_name or "metadata recovery"
 
+    def service_now(self) -> float:
+        """Now on the service's clock (epoch s): `clock` set by the Date of the service's answers
+        (`DdmClient.clock_offset`), the clock every time the service names is compared with."""
+        return self.clock() + self.client.clock_offset
+
     def run(self) -> Job:
         """Adopt or submit (`decision.decide`), then wait; return the `Completed` job or raise `RestoreError`."""
-        started = self.monotonic()
-        job_id = self._act(decide(self.inputs, ledger=self.ledger, jobs=self._target_jobs, newest_job=self._filled_by,
-                                  preflight=self.preflight))
+        started = self.monotonic() - self.spent_before
+        self._post_by = started + self.inputs.create_timeout - kept_for_the_job(self.inputs.create_timeout)
+        self.client.limit_time(self._post_by, clock=self.monotonic, what=self._lookups)
+        try:
+            job_id = self._act(decide(self.inputs, ledger=self.ledger, jobs=self._target_jobs,
+                                      newest_job=self._filled_by, preflight=self.preflight))
+        finally:
+            self.client.limit_time(None)
         try:
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
         except _NotThisRestore as exc:
@@ -134,6 +162,7 @@ class Restore:
         if isinstance(decision, Refuse):
             raise RestoreError(decision.message, target_instance_id=self.target, job_id=decision.job_id)
         if isinstance(decision, Adopt):
+            self.restored_to = decision.restored_to
             if decision.check_job:
                 return self._adopt_checked(decision)
             self.say(decision.line())
@@ -142,30 +171,62 @@ class Restore:
         if found is not None:
             self._failed_before, self._seen_before, self._source_hint = found.failed, found.seen, found.source_hint()
             self._ended_before = found.ended
+        looked_up = decision.preflight or self.inputs.latest or found is None  # requests since the list was read
         if self.inputs.latest:
             self._resolve_latest()
         if decision.preflight:
             try:
                 require_preflight(self.client, self.inputs, note=self.say)
-            except PreflightError as exc:
+            except (PreflightError, OutOfTimeError) as exc:
                 raise self._not_started(exc) from None
+        if looked_up:  # the jobs seen before are those listed right before the POST
+            self._read_jobs_seen_before()
+        left = self._post_by + kept_for_the_job(self.inputs.create_timeout) - self.monotonic()
+        if self.monotonic() >= self._post_by:
+            raise RestoreError(
+                f"{self.name}: the metadata recovery onto target instance {self.target} was not started: only "
+                f"{max(left, 0.0):.0f} s of timeouts.create ({self.inputs.create_timeout_text}) were left after the "
+                f"lookups before it, less than the {kept_for_the_job(self.inputs.create_timeout):.0f} s kept for the "
+                "restore job; nothing was submitted. Run `pulumi up` again, or raise timeouts.create.",
+                target_instance_id=self.target)
+        self.client.limit_time(None)
         return self._submit()
+
+    @property
+    def _lookups(self) -> str:
+        kept = kept_for_the_job(self.inputs.create_timeout)
+        return (f"the lookups before the restore (timeouts.create {self.inputs.create_timeout_text}, less "
+                f"{kept:.0f} s kept for the restore job)")
+
+    def _read_jobs_seen_before(self) -> None:
+        """Read the restore jobs of the target and source right before the POST: none of them can be the
+        job of this POST (an unclear answer is never resolved to one). Fails closed: nothing is sent."""
+        try:
+            jobs = restore_jobs(self.client, self.bound_to, self.clock() - LOOKBACK)
+        except DdmError as exc:
+            raise self._not_started(exc) from None
+        self._seen_before = frozenset(job.id for job in jobs)
+        self._ended_before = frozenset(job.id for job in jobs if job_outcome(job.status) in ("completed", "failed"))
 
     def _target_jobs(self) -> TargetJobs:
         """The target's jobs for `decide`; a list that cannot be read stops the create (nothing sent)."""
         try:
-            return target_jobs(self.client, self.target, self.clock(), self.adopt_window,
+            return target_jobs(self.client, self.target, self.service_now(), self.adopt_window,
                                source=self.inputs.source_instance_id)
+        except OutOfTimeError as exc:
+            raise self._not_started(exc) from None
         except DdmError as exc:
+            # an error another attempt would only repeat (a host that does not exist, a certificate) names its own fix
+            again = "Fix that, then run `pulumi up` again" if _lasting(exc) else "Run `pulumi up` again"
             raise RestoreError(
                 f"{self.name}: could not check whether a restore of target instance {self.target} is already "
-                f"running (job list: {exc}); nothing was submitted. Run `pulumi up` again.",
+                f"running (job list: {exc}); nothing was submitted. {again}.",
                 target_instance_id=self.target,
             ) from None
 
     def _filled_by(self) -> str | None:
         """The newest restore job of the target, to name it; `None` if unknown."""
-        return newest_restore_job(self.client, self.target, self.clock())
+        return newest_restore_job(self.client, self.target, self.service_now())
 
     def _adopt_checked(self, decision: Adopt) -> str:
         """Read the job `decision` names and take it, unless it cannot be this restore (`job_identity`)."""
@@ -176,7 +237,7 @@ class Restore:
         except DdmError as exc:
             raise RestoreError(f"{asked} {job_id}: the job could not be read: {exc}",
                                target_instance_id=self.target, job_id=job_id) from None
-        problem = contradiction(job, instances=self.bound_to, now=self.clock())
+        problem = contradiction(job, instances=self.bound_to, now=self.service_now())
         if problem is not None:
             raise RestoreError(
                 f"{self.name}: {asked} {job_id} cannot be the restore onto target {self.target}: {problem}; "
@@ -187,7 +248,7 @@ class Restore:
 
     def _submit(self) -> str:
         self.restored_to = self.inputs.restore_source.restore_time
-        submitted_at = self.clock()
+        submitted_at = self.service_now()
         try:
             job_id = self.client.restore_metadata(
                 self.inputs.source_instance_id, self.inputs.restore_source, self.inputs.target)
@@ -198,6 +259,7 @@ class Restore:
         except DdmError as exc:
             raise self._not_started(exc) from None
         self._posted = (job_id, submitted_at)
+        self._hold(job_id)
         self.say(f"metadata recovery onto {self.target} accepted as job {job_id}; waiting up to "
                  f"{self.inputs.create_timeout_text}")
         return job_id
@@ -223,11 +285,16 @@ class Restore:
             hint = (f" The target's last restore, job {job.id}, ended {job.status} ({reason}) and may have left "
                     "the target non-empty; DDM restores only onto an empty instance: empty the target (or create "
                     "a new DDM instance) and point target.instance_id at it.")
+        elif isinstance(exc, OutOfTimeError):
+            hint = (" Nothing was submitted: the lookups before the restore count against timeouts.create; raise "
+                    "it, or run `pulumi up` again.")
         elif isinstance(exc, ApiError) and exc.error_code == "DBS.300372":
             hint = (" DDM refused the target as not empty: a metadata restore needs a new, empty DDM instance; "
                     "point target.instance_id at one and run `pulumi up` again.")
         elif isinstance(exc, ApiError):
             hint = " Nothing was submitted: fix what DDM named, then run `pulumi up` again."
+        elif _lasting(exc):
+            hint = " Nothing was submitted: fix that, then run `pulumi up` again."
         return RestoreError(f"{self.name}: the metadata recovery onto target instance {self.target} was not "
                              f"started: {exc}.{hint}{self._source_hint}", target_instance_id=self.target)
 
@@ -236,8 +303,9 @@ class Restore:
         self.sleep(_SETTLE)
         job: JobItem | None = None
         try:
-            candidates = [job for job in restore_jobs(self.client, self.bound_to,
-                                                      submitted_at - CLOCK_SKEW) if job.id not in self._seen_before]
+            candidates = [job for job in restore_jobs(self.client, self.bound_to, submitted_at - CLOCK_SKEW)
+                          if job.id not in self._seen_before and epoch_seconds(job.created_time) >= submitted_at
+                          - CLOCK_SKEW and (self.ledger is None or self.ledger.job_holder(job.id, self.target) is None)]
         except DdmError as lookup_error:
             exc = DdmError(f"{exc}; the job list could not be read either: {lookup_error}")
         else:
@@ -269,7 +337,7 @@ class Restore:
         `UnreadableAnswerError` (ridden out by the waiter, like an outage)."""
         job = self.client.poll_job(job_id)
         posted_at = self._posted[1] if self._posted is not None and self._posted[0] == job_id else None
-        problem = contradiction(job, instances=self.bound_to, now=self.clock(),
+        problem = contradiction(job, instances=self.bound_to, now=self.service_now(),
                                 requested_at=posted_at)
         if problem is None and posted_at is not None and job_id in self._ended_before:
             problem = "the job list showed it ended before this restore was requested"
@@ -285,16 +353,26 @@ class Restore:
         """Whether `job_id` is the job this run's POST named and no answer about it was taken yet."""
         return self._posted is not None and self._posted[0] == job_id and job_id not in self._answered
 
+    def _since_start(self, progress: Progress) -> Progress:
+        """`progress` with `elapsed` counted from the job's start, its `created_time`, on the
+        service's clock (`DdmClient.server_now_ms`), not from this wait's: an adopted job may have
+        run for minutes already. As is when the job names no readable start, or a start the
+        service's clock puts in the future."""
+        started = parse_api_time(progress.job.created_time) if progress.job.created_time else None
+        if started is None:
+            return progress
+        age = self.client.server_now_ms() / 1000 - started.timestamp()
+        return replace(progress, elapsed=age) if age >= 0 else progress
+
     def _wait(self, job_id: str, timeout: float) -> Job:
         """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
-        if self.ledger is not None:
-            self.ledger.claimed_job(self.target, job_id)
+        self._hold(job_id)
         what = f"{self.name}: metadata recovery onto target instance {self.target}"
         try:
             return wait_for_job(
                 self._poll, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
-                on_progress=lambda p: self.say(f"{p.describe()} (target {self.target})"),
+                on_progress=lambda p: self.say(f"{self._since_start(p).describe()} (target {self.target})"),
                 clock=self.monotonic, sleep=self.sleep,
             )
         except _NotThisRestore:
@@ -328,10 +406,21 @@ class Restore:
                        f"`pulumi up` adopts it while it runs; once it has ended, set adopt_job_id = \"{job_id}\".")
         raise RestoreError(message, target_instance_id=self.target, job_id=job_id)
 
+    def _hold(self, job_id: str) -> None:
+        """Claim `job_id` for this resource in the run's ledger; `RestoreError` when another resource of the
+        run holds it (one job, one resource: it is that resource's restore, never this one's too)."""
+        holder = self.ledger.claimed_job(self.target, job_id) if self.ledger is not None else None
+        if holder is not None:
+            raise RestoreError(
+                f"{self.name}: job {job_id} is the restore of resource {holder} in this stack, not of this resource "
+                f"(target {self.target}); it is not taken. Check the target's tasks in the DDM console; if a job "
+                "there is this resource's restore, set adopt_job_id to its ID and run `pulumi up`.",
+                target_instance_id=self.target, job_id=job_id)
+
     def _fail_reason(self, job_id: str, created_time: str) -> str:
         """The job list's `fail_reason` for `job_id`, or why it is not known."""
         self.sleep(_SETTLE)
-        now = self.clock()
+        now = self.service_now()
         created = parse_api_time(created_time)
         since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
         try:
@@ -347,3 +436,11 @@ class Restore:
 class _NotThisRestore(DdmError):
     """The job the answer to this run's POST named is not this restore (another instance's, older
     than the POST, or unknown to DDM): the answer is treated as lost, and the job list searched."""
+
+
+def _lasting(exc: DdmError) -> bool:
+    """Whether `exc` is a failure that running again would only repeat: no answer for a reason of this
+    machine's settings (`TransportError` not `transient`: a host that does not exist, a certificate
+    that does not verify), whose message says what to set."""
+    return isinstance(exc, TransportError) and not exc.transient
+

@@ -101,7 +101,7 @@ def read_restore_window(client: DdmClient, source_instance_id: str) -> RestoreWi
 
     Ranges that cannot be read whole are left out of `intervals` (see `unreadable_ends`).
     Raises `ConfigurationError` for a `source_instance_id` that is not a DDM instance ID (the ID
-    rule of the resource's inputs, `inputs.id_problem`; nothing is sent), `ApiError`/`TransportError`.
+    rule of the resource's inputs, `ids.id_problem`; nothing is sent), `ApiError`/`TransportError`.
     """
     check_source_instance_id(source_instance_id, "read_restore_window")
     intervals, unreadable = _read_intervals(client, source_instance_id)
@@ -110,7 +110,7 @@ def read_restore_window(client: DdmClient, source_instance_id: str) -> RestoreWi
 
 
 def check_source_instance_id(value: object, helper: str) -> None:
-    """`ConfigurationError` unless `value` follows the ID rule of a DDM instance (`inputs.id_problem`),
+    """`ConfigurationError` unless `value` follows the ID rule of a DDM instance (`ids.id_problem`),
     e.g. `get_restore_window: source_instance_id '../x' does not look like the ID of a DDM instance: ...`."""
     problem = id_problem(value, "DDM instance")
     if problem is not None:

@@ -13,8 +13,8 @@ Two policies, split by what is safe:
   timeout, a dropped connection or a 5xx the outcome is unknown, and the caller must look
   for the job instead of sending the POST again.
 
-Waits grow exponentially with jitter up to a cap; a `Retry-After` header (seconds or an HTTP
-date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
+Waits grow exponentially with jitter up to a cap; a longer `Retry-After` header (seconds or an
+HTTP date) is obeyed up to `max_retry_after`. `retry_delay` and `backoff_delay` are pure functions
 (tested as tables); `attempt` is the one loop over them, for every request sent with retries
 (`DdmClient._send`, the IAM token request in `auth`). Job polls are sent as single attempts:
 the waiter owns that wait.
@@ -153,10 +153,13 @@ def attempt(
     sleep: Callable[[float], None] = time.sleep,
     on_retry: Callable[[BaseException, float], None] | None = None,
     rand: Callable[[], float] = random.random,
+    until: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> _T:
     """`send()` until it returns, or until `retry_delay` gives up on a `DdmError` (raised as is).
 
     Before each new attempt `on_retry(error, wait)` hears why and for how long, then `sleep(wait)`.
+    With `until` (a time on `clock`), no wait reaches past it: the error is raised instead.
     Errors that are not `DdmError` propagate at once."""
     failures = 0
     while True:
@@ -165,7 +168,7 @@ def attempt(
         except DdmError as exc:
             failures += 1
             delay = retry_delay(exc, failures, policy, should_retry, rand())
-            if delay is None:
+            if delay is None or (until is not None and clock() + delay >= until):
                 raise
             if on_retry is not None:
                 on_retry(exc, delay)

@@ -10,7 +10,8 @@ the `RunState`; every other call reads it. It holds:
 * the **ledger** of targets: on which targets the stack state records a restore, by which
   resource and of which inputs (learned from `check`, which gets every existing resource's
   old inputs, and from `diff`, which also sees the job and `restored_to`), and which resource
-  of this run claimed a target for its create. `create` asks it before it adopts or submits
+  of this run claimed a target for its create, and which job each claim holds (one job, one
+  resource). `decision.decide` reads it, at preview and before `create` adopts or submits
   anything. `pulumi up --replace URN` (and a tainted resource) tells neither: the engine
   calls `check` without old inputs and no `diff` for that resource;
 * the inputs whose preflight passed in `check`, so that `create` does not ask the same
@@ -162,7 +163,8 @@ class RunState:
 
     def __init__(self, config: Mapping[str, object], *, transport: httpx.BaseTransport | None = None) -> None:
         self.config = dict(config)
-        """This provider's stack config (`CONFIG_KEYS`), keys without the `ddm:` prefix."""
+        """This provider's stack config (`settings.provider_config`): the `ddm:*` keys without their
+        prefix, the OTC provider's `opentelekomcloud:*` keys with theirs."""
         self.transport = transport
         """The `httpx` transport of every DDM and IAM client of this process; `None` is httpx's own
         (the network). Tests give one that serves the emulator in process (`ddm_emulator.wsgi_transport`)."""
@@ -170,7 +172,8 @@ class RunState:
         self._tokens: tuple[ProviderSettings, TokenSource] | None = None
         self._recorded: dict[str, Recorded] = {}
         self._claims: dict[str, Claim] = {}
-        self._preflighted: set[str] = set()
+        self._preflighted: dict[str, float] = {}
+        self._said: set[str] = set()
         self._settings: ProviderSettings | None = None
 
     def settings(self) -> ProviderSettings:
@@ -239,21 +242,55 @@ class RunState:
             self._claims[target] = Claim(resource, held.job_id if held else None)
             return None
 
-    def claimed_job(self, target: str, job_id: str) -> None:
-        """Note the job that the create holding `target` adopted or submitted."""
+    def claimed_job(self, target: str, job_id: str) -> str | None:
+        """Note the job that the create holding `target` adopted or submitted, unless another
+        resource of this run holds that job already (one job, one resource): then note nothing and
+        return that resource's name (`job_holder`)."""
         with self._lock:
+            holder = self._holder(job_id, target)
+            if holder is not None:
+                return holder
             claim = self._claims.get(target)
             if claim is not None:
                 claim.job_id = job_id
+            return None
+
+    def job_holder(self, job_id: str, target: str) -> str | None:
+        """The resource that holds job `job_id` on a target other than `target`: claimed for it in this
+        run, or recorded for it by the stack state; `None` when none does."""
+        with self._lock:
+            return self._holder(job_id, target)
+
+    def _holder(self, job_id: str, target: str) -> str | None:
+        holders = [claim.resource for other, claim in self._claims.items()
+                   if other != target and claim.job_id == job_id]
+        holders += [rec.resource for other, rec in self._recorded.items() if other != target and rec.job_id == job_id]
+        return holders[0] if holders else None
 
     # preflight ------------------------------------------------------------------------------
 
-    def preflight_passed(self, inputs_key: str) -> None:
-        """Note that the preflight of these inputs (`MetadataRecoveryInputs.model_dump_json()`) passed."""
+    def preflight_passed(self, inputs_key: str, took: float = 0.0) -> None:
+        """Note that the preflight of these inputs (`MetadataRecoveryInputs.model_dump_json()`) passed,
+        after `took` seconds of reads (`preflight_took`)."""
         with self._lock:
-            self._preflighted.add(inputs_key)
+            self._preflighted[inputs_key] = took
 
     def has_passed_preflight(self, inputs_key: str) -> bool:
         """Whether `check` in this process already preflighted exactly these inputs, successfully."""
         with self._lock:
             return inputs_key in self._preflighted
+
+    def first_time(self, line: str) -> bool:
+        """True the first time `line` is asked about in this process (one run), False after:
+        for a line said once per run, not once per resource."""
+        with self._lock:
+            if line in self._said:
+                return False
+            self._said.add(line)
+            return True
+
+    def preflight_took(self, inputs_key: str) -> float:
+        """Seconds the reads of `check` took for these inputs when their preflight passed in this process
+        (0 when it did not): they count against the create's `timeouts.create`."""
+        with self._lock:
+            return self._preflighted.get(inputs_key, 0.0)

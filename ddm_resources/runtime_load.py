@@ -4,7 +4,7 @@
 models: some 60 000 new objects that live as long as the process. While they are made,
 CPython's cyclic garbage collector runs again and again over all of them, and once over every
 object of the process, and finds next to nothing to free. Counted with callgrind over
-configure, check and create of one restore (README, "Benchmarks"): that collecting costs about
+configure, check and create of one restore (bench/README.md): that collecting costs about
 25 million instructions (~7 ms) during the imports, and the collections after them, which keep
 walking those objects, about 100 million more (~27 ms) by the end of `create`.
 

@@ -25,6 +25,9 @@ Every such text passes `clean_text` before it reaches an error, a log line or an
 * the text is cut to `limit` characters (with `...`); apart from reading escapes and masking the
   held secrets (plain searches over the whole text), the work done is bounded by that limit.
 
+`mask_held` masks the held secrets alone in a text of our own (the provider's lines and errors,
+which may name an input given as a secret).
+
 `clause` drops the final period of such a text where it ends a clause of a message of ours.
 
 `ResponseBody` (in `models`) applies it to every string of every DDM answer as it is parsed;
@@ -42,7 +45,9 @@ import threading
 import unicodedata
 import urllib.parse
 
-__all__ = ["MASK", "TEXT_LIMIT", "clause", "clean_text", "hold_secret", "secret_forms"]
+__all__ = [
+    "MASK", "TEXT_LIMIT", "clause", "clean_text", "hold_secret", "hold_secret_input", "mask_held", "secret_forms",
+]
 
 MASK = "***"
 TEXT_LIMIT = 300
@@ -73,6 +78,19 @@ _secrets: set[str] = set()
 """Every held credential in every form of `secret_forms`."""
 _pieces: set[str] = set()
 """Every `_PIECE`-character substring of those forms, in lower case."""
+_inputs: set[str] = set()
+"""Input values given as secrets (`hold_secret_input`), masked by `mask_held` only."""
+_input_pieces: set[str] = set()
+_longest_first: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+"""`_secrets` and `_secrets | _inputs`, longest first (the order they are replaced in), kept
+up to date by the `hold_*` functions so that a clean sorts nothing."""
+
+
+def _sort_held() -> None:
+    """Refresh `_longest_first`; the caller holds `_lock`."""
+    global _longest_first
+    _longest_first = (tuple(sorted(_secrets, key=len, reverse=True)),
+                      tuple(sorted(_secrets | _inputs, key=len, reverse=True)))
 
 
 def hold_secret(value: str | None) -> None:
@@ -85,6 +103,22 @@ def hold_secret(value: str | None) -> None:
     with _lock:
         _secrets.update(forms)
         _pieces.update(pieces)
+        _sort_held()
+
+
+def hold_secret_input(value: str | None) -> None:
+    """Mask `value`, an input given as a secret (e.g. a target instance ID), in every text of our own
+    shown from now on in this process (`mask_held`: the provider's lines, check failures, errors),
+    in each of its `secret_forms`. Unlike `hold_secret`, server answers are not masked for it when
+    parsed (`clean_text`): they must still match it (the service names that instance back)."""
+    if not value or len(value.strip()) < _MIN_SECRET:
+        return
+    forms = {form for form in secret_forms(value.strip()) if len(form) >= _MIN_SECRET}
+    pieces = {form.lower()[i:i + _PIECE] for form in forms for i in range(len(form) - _PIECE + 1)}
+    with _lock:
+        _inputs.update(forms)
+        _input_pieces.update(pieces)
+        _sort_held()
 
 
 def secret_forms(value: str) -> set[str]:
@@ -112,8 +146,7 @@ def secret_forms(value: str) -> set[str]:
 def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     """`text` as it may be shown: HTML references and `\\uXXXX` escapes read, credentials masked,
     escapes, control and format characters removed, whitespace collapsed, at most `limit` characters."""
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
+    secrets = _longest_first[0]
     value = _unescape(str(text))
     for secret in secrets:  # on the whole text: a cut must not leave part of a secret behind
         value = value.replace(secret, MASK)
@@ -129,6 +162,14 @@ def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
     if len(value) > limit:
         value = value[: max(limit - 3, 0)].rstrip() + "..."
     return value
+
+
+def mask_held(text: str) -> str:
+    """`text` (one of our own messages) with every held secret and secret input masked as
+    `clean_text` masks a held secret (whole, in every form, and by its pieces), and nothing else changed."""
+    for secret in _longest_first[1]:
+        text = text.replace(secret, MASK)
+    return _mask_pieces(_mask_pieces(text), inputs=True)
 
 
 def _unescape(value: str) -> str:
@@ -201,10 +242,11 @@ def clause(text: str) -> str:
     return text
 
 
-def _mask_pieces(value: str) -> str:
-    """`value` with every run that overlaps a `_PIECE`-character piece of a held credential masked."""
+def _mask_pieces(value: str, *, inputs: bool = False) -> str:
+    """`value` with every run that overlaps a `_PIECE`-character piece of a held credential (or with
+    `inputs`, of a secret input) masked."""
     with _lock:
-        pieces = _pieces
+        pieces = _input_pieces if inputs else _pieces
         if not pieces:
             return value
         starts = [i for i in range(len(value) - _PIECE + 1) if value[i:i + _PIECE].lower() in pieces]

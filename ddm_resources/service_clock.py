@@ -1,9 +1,13 @@
 """The service's clock, as the `Date` header of its answers tells it, beside this machine's.
 
-The job list (docs/ddm-api.md section 3.2) takes times on the service's clock, and a strict service
-refuses an `end_time` after its now; whether a time the service names lies in the future is
-judged on this machine's clock instead (a server's `Date` is not trusted for that). `DdmClient`
-keeps one `ServiceClock` and feeds it every request and answer through httpx event hooks.
+Every time the service names (a job's `created_time`, the job list's `start_time`/`end_time`,
+docs/ddm-api.md section 3.2) and every time it checks (an AK/SK signature's `X-Sdk-Date`) is on the
+service's clock, so that is the clock they are compared with and signed by (`now`): a laptop or a
+CI runner whose clock is 20 minutes off then still signs valid requests, asks the job list for a
+valid range and knows its own job. Until an answer tells it, or while its `Date` agrees with this
+machine's clock, it is this machine's clock. `difference` names a difference that matters in a
+message. `DdmClient` keeps one `ServiceClock` and feeds it every request and answer through httpx
+event hooks.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable
 
 import httpx
 
+from .api_time import gap_text
 from .http_boundary import DATE
 
 __all__ = ["ServiceClock"]
@@ -47,6 +52,23 @@ class ServiceClock:
         the latest `Date` agrees with it (or none came yet), else the local clock corrected by the
         latest `Date` (a lower bound of the service's now)."""
         return int((self._clock() + (self._offset or 0.0)) * 1000)
+
+    def now(self) -> float:
+        """`now_ms` in epoch seconds: what to compare the service's times with, and sign with."""
+        return self.now_ms() / 1000
+
+    @property
+    def offset(self) -> float:
+        """Seconds the service's clock is ahead of this machine's (negative: behind), as far as told."""
+        return self._offset or 0.0
+
+    def difference(self, least: float = 60.0) -> str:
+        """`this machine's clock is 20 min behind the service's (by the Date of its answers)`, or `""`
+        when they differ by less than `least` seconds (or no answer told it yet)."""
+        if abs(self.offset) < least:
+            return ""
+        side = "behind" if self.offset > 0 else "ahead of"
+        return f"this machine's clock is {gap_text(abs(self.offset))} {side} the service's (by the Date of its answers)"
 
     def floor_ms(self) -> int:
         """A lower bound of the service's now from the latest `Date` (the local clock if none)."""

@@ -6,7 +6,7 @@ stack config (namespace `ddm`), else the config of the OTC Pulumi provider in th
 second copy of its credentials), else the environment variables the OpenStack CLI and the
 OTC Terraform provider read, else the `clouds.yaml` entry named by `ddm:cloud` /
 `opentelekomcloud:cloud` / `OS_CLOUD`. `ProviderSettings.origins` says where each value came
-from. `_SOURCES` lists the keys and variables of each setting; the README's configuration
+from. `_SOURCES` lists the keys and variables of each setting; docs/configuration.md's
 table shows the same (a test compares them). The IAM URL and the DDM endpoint default to
 the region's (`regions.py`).
 
@@ -156,7 +156,7 @@ def _unknown_key(key: str) -> str:
     nearest = folded.get(key.lower()) or next(iter(difflib.get_close_matches(key, CONFIG_KEYS, n=1, cutoff=0.6)), None)
     shown_key = shown(key) if not key.isprintable() or len(key) > 64 else key
     hint = (f"did you mean ddm:{nearest}? (set that key, then `pulumi config rm ddm:{shown_key}`)" if nearest
-            else "the keys it reads are listed in the README's configuration table")
+            else "the keys it reads are listed in the configuration table of docs/configuration.md")
     return f"warning: stack config key ddm:{shown_key} is not a setting of ddm-resources and is ignored; {hint}"
 
 

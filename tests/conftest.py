@@ -8,6 +8,7 @@ without sleeping). The ids below are the seed's (`ddm_emulator.SEED`), never wri
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,3 +71,25 @@ def emulator(emulator_settings: EmulatorSettings, emulator_clock: Clock) -> Iter
 def recovery_posts(server: EmulatorServer) -> list:
     """The metadata-recovery POSTs the emulator received."""
     return server.backend.requests(method="POST", path_contains=RECOVERY_PATH)
+
+
+_FIELD_PATH = re.compile(r"[a-z_]+(?:\.[a-z_]+)*(?:\[\d+\])?")
+
+
+def failure_field(failure: Any) -> str:
+    """The input a `CheckFailure` is about, as a dotted path (`target.data_nodes[0]`): its
+    `property`, or, for a failure the provider reports for the whole resource (a nested field: the
+    engine resolves only top-level properties, `provider._engine_property`), the path its reason
+    starts with; `""` for a failure about no input."""
+    if failure.property:
+        return str(failure.property)
+    from ddm_resources.fields import field
+
+    found = _FIELD_PATH.match(failure.reason)
+    path = found.group(0) if found else ""
+    try:
+        field(path.split("[")[0].split(".")[0])  # an input, or a key inside one (`target.nodes`)
+    except KeyError:
+        return ""
+    return path
+

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from ddm_emulator import DdmBackend, EmulatorSettings, ManualClock
-from tests.conftest import DATA_NODE, PROJECT_ID, TARGET
+from tests.conftest import DATA_NODE, PROJECT_ID, SOURCE, TARGET
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,26 @@ def emulator_settings() -> EmulatorSettings:
 def emulator_clock() -> ManualClock:
     """Emulated time moves only when the test advances it."""
     return ManualClock()
+
+
+def add_source_data_nodes(backend: DdmBackend, count: int) -> list[str]:
+    """Give the seeded source `count` data nodes in all (copies of its first: same network and
+    restorable window); returns their IDs, the first one first."""
+    source = backend.find_instance(SOURCE)
+    assert source is not None
+    model = backend.data_nodes[source.data_node_ids[0]]
+    for index in range(len(source.data_node_ids), count):
+        node = backend.add_data_node(PROJECT_ID, name=f"rds-source-{index}", restorable_since=model.restorable_since,
+                                     vpc_id=model.vpc_id, vpc_name=model.vpc_name, subnet_id=model.subnet_id)
+        source.data_node_ids.append(node.id)
+    return list(source.data_node_ids)
+
+
+def add_target_data_nodes(backend: DdmBackend, count: int) -> list[str]:
+    """`count` RDS instances restored for the seeded target in all (the seeded one and copies of it):
+    the `target.data_nodes` of a source with `count` data nodes."""
+    model = backend.data_nodes[DATA_NODE]
+    extra = [backend.add_data_node(PROJECT_ID, name=f"rds-restored-{index}", restorable_since=model.restorable_since,
+                                   vpc_id=model.vpc_id, vpc_name=model.vpc_name, subnet_id=model.subnet_id).id
+             for index in range(1, count)]
+    return [DATA_NODE, *extra]

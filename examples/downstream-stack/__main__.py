@@ -1,6 +1,6 @@
 """A downstream stack: reads the restore's outputs from the stack that ran it.
 
-    pulumi config set upstreamStack organization/ddm-metadata-recovery/prod
+    pulumi config set upstreamStack organization/ddm-pitr-restore/dev   # the pitr-restore example's stack
     pulumi up
 
 Only stack outputs cross stacks, so the upstream program exports `job_id` and `status`.

@@ -5,7 +5,7 @@ config (the program refuses to run without it, it never falls back to example ID
 
     pulumi config set sourceInstanceId <production DDM instance ID>
     pulumi config set targetInstanceId <new, empty staging DDM instance ID>
-    pulumi config set restoreTime 2026-11-28T02:00:00Z          # RFC 3339, with an offset
+    pulumi config set restoreTime "$(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)"  # RFC 3339, within 7 days
 
 and the data nodes, either listed:
 

@@ -6,7 +6,7 @@ milliseconds (UTC) or an ISO 8601 string with an offset, normalised to milliseco
 
     pulumi config set sourceInstanceId <source DDM instance ID>
     pulumi config set targetInstanceId <new, empty DDM instance ID>
-    pulumi config set restoreTime 2026-11-28T02:00:00Z
+    pulumi config set restoreTime "$(date -u -d '2 hours ago' +%Y-%m-%dT%H:%M:%SZ)"  # the data nodes' PITR time
     pulumi config set --path 'dataNodes[0]' <RDS instance ID restored (PITR) to that time>
     pulumi up
 

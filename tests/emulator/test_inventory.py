@@ -263,6 +263,25 @@ def test_an_access_key_added_at_run_time_signs_requests(client, emulator):
     assert (wrong.status_code, wrong.json()["error_code"]) == (401, "APIGW.0301")
 
 
+def test_a_temporary_access_key_needs_its_security_token_signed(client, emulator):
+    """A pair added with a `security_token` (as IAM issues temporary pairs) is refused without the
+    token; the provider's signer sends it signed (tests/unit/test_credentials.py: unsigned is refused)."""
+    from pydantic import SecretStr
+
+    from ddm_resources.auth import AkSkSigner
+
+    added = client.post("/_emulator/access-keys", json={"access_key": "AKTEMP", "secret_key": "sk-temp-1",
+                                                        "security_token": "st-temp-token-1"})
+    assert added.status_code == 201 and "sk-temp-1" not in added.text and "st-temp-token-1" not in added.text
+    path = f"/v1/{DEMO_PROJECT_ID}/instances/{PROD}"
+    without = _signed_get(emulator.url, path, "AKTEMP", "sk-temp-1")
+    assert (without.status_code, without.json()["error_code"]) == (401, "APIGW.0301")
+    signer = AkSkSigner("AKTEMP", SecretStr("sk-temp-1"), security_token=SecretStr("st-temp-token-1"))
+    with httpx.Client(base_url=emulator.url, timeout=5, verify=SSL_CONTEXT, auth=signer, headers=JSON) as http:
+        assert http.get(path).status_code == 200
+    assert "st-temp-token-1" not in str(emulator.backend.requests())
+
+
 def test_projects_of_the_inventory_take_tokens_and_keys(clock):
     other = "9" * 32
     backend = DdmBackend(clock=clock, seed=inventory_seed(parse_inventory({
@@ -377,7 +396,7 @@ def test_settings_and_faults_of_the_inventory_are_checked():
 
     assert raised.value.problems == ["settings: unknown setting: job_second",
                                      "faults[0]: action must be one of respond, delay, drop, lose_response, "
-                                     "replace_response"]
+                                     "replace_response, add_headers"]
 
 
 def test_a_run_time_inventory_changes_settings_and_adds_faults(client):

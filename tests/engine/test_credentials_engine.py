@@ -92,3 +92,18 @@ def test_an_iam_host_that_does_not_exist_fails_once_with_the_setting_to_give(sta
     assert "preflight false" not in text and "Retry when" not in text
     assert log.read_text().splitlines() == ["iam.eu-ch2.otc.t-systems.invalid"]
     assert emulator.backend.requests() == []
+
+
+def test_a_ddm_host_that_does_not_exist_fails_once_naming_ddm_endpoint(stack, emulator, tmp_path: Path):
+    """Items 6 and 12 on the DDM side: the derived eu-ch2 host of an undocumented DDM endpoint."""
+    log = tmp_path / "resolver.log"
+    stack.env.update(PYTHONPATH=str(sitecustomize_dir(tmp_path)), TEST_RESOLVER_LOG=str(log))
+    stack.config("ddm:endpoint", "https://ddm.eu-ch2.sc.otc.t-systems.invalid")
+    result = stack.preview(check=False)
+    text = output(result)
+    assert result.returncode != 0
+    assert "this host does not exist (ddm.eu-ch2.sc.otc.t-systems.invalid does not resolve" in text
+    assert "ddm:endpoint" in text and "DDM_ENDPOINT" in text and "not retried" in text
+    assert "preflight false" not in text and "Retry when" not in text
+    assert log.read_text().splitlines() == ["ddm.eu-ch2.sc.otc.t-systems.invalid"]
+    assert emulator.backend.requests() == []

@@ -278,8 +278,10 @@ def test_ctrl_c_during_a_restore_records_it_and_the_next_up_sends_nothing(stack,
 def test_first_up_in_a_fresh_checkout_creates_the_virtualenv(stack, emulator):
     # Pulumi.yaml names `.venv`; a fresh checkout has none. The host creates it and installs
     # requirements.txt (pip, from PyPI), then the program runs in it.
+    # requirements.txt is `-e .`: the checkout itself, with its dependencies declared in pyproject.toml
     (stack.workdir / ".venv").unlink()
-    shutil.copy(REPO / "requirements.txt", stack.workdir)
+    for name in ("requirements.txt", "pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, stack.workdir)
     result = stack.up()
     assert "Creating virtual environment..." in result.stdout  # pip's progress, as upstream shows it
     assert "Finished installing dependencies" in result.stdout

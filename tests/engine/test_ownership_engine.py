@@ -72,8 +72,8 @@ def test_custom_timeouts_create_is_the_deadline(stack, emulator, project):
     emulator.backend.configure(job_seconds=120)
     main = project / "__main__.py"
     main.write_text(main.read_text().replace(
-        '        adopt_job_id=adopt_job_id,\n    ),\n)',
-        '        adopt_job_id=adopt_job_id,\n    ),\n'
+        '        adopt_job_id=setting("adoptJobId"),\n    ),\n)',
+        '        adopt_job_id=setting("adoptJobId"),\n    ),\n'
         '    opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="3s")),\n)'))
     assert "CustomTimeouts" in main.read_text()
     result = stack.up(check=False)

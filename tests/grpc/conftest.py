@@ -23,7 +23,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import REPO, TOKEN
+from tests.conftest import REPO, TOKEN, failure_field
 
 PROJECT = "ddm-metadata-recovery"
 URN = f"urn:pulumi:test::{PROJECT}::pulumi-python:dynamic/ddm:MetadataRecovery::restore"
@@ -62,7 +62,7 @@ class ProviderProcess:
     def check(self, news: dict[str, Any], olds: dict[str, Any] | None = None):
         response = self.stub.Check(provider_pb2.CheckRequest(
             urn=URN, olds=to_struct(olds or {}), news=to_struct({**news, "__provider": PROVIDER})), timeout=10)
-        return from_struct(response.inputs), [(f.property, f.reason) for f in response.failures]
+        return from_struct(response.inputs), [(failure_field(f), f.reason) for f in response.failures]
 
     def create(self, props: dict[str, Any]):
         response = self.stub.Create(provider_pb2.CreateRequest(

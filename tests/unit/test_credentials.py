@@ -229,3 +229,23 @@ def test_provider_config_keeps_both_namespaces_and_warns_about_a_mistyped_key(ca
     assert "http://x" not in out and out.count("ddm:projectID is not") == 1
     provider_config(raw.get, raw)
     assert capsys.readouterr().out == ""  # once per process
+
+
+def test_create_against_a_host_that_does_not_exist_says_to_fix_the_endpoint(monkeypatch):
+    """Item 12 at `up`: the advice matches the cause: set the endpoint, not just "run again"."""
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    from ddm_resources.errors import RecoveryError
+    from ddm_resources.provider import MetadataRecoveryProvider
+    from tests.conftest import BACKUP, DATA_NODE, TARGET
+
+    asked = refuse_invalid_names(monkeypatch)
+    provider = MetadataRecoveryProvider()
+    provider.configure(ConfigureRequest(Config({"ddm:endpoint": "https://ddm.eu-ch2.sc.otc.t-systems.invalid",
+                                                "ddm:projectId": DEMO_PROJECT_ID, "ddm:token": TOKEN}, "p")))
+    with pytest.raises(RecoveryError) as info:
+        provider.create({"source_instance_id": SOURCE, "source": {"backup_id": BACKUP}, "resource_name": "r",
+                         "target": {"instance_id": TARGET, "data_nodes": [DATA_NODE]}})
+    text = str(info.value)
+    assert "this host does not exist" in text and "ddm:endpoint" in text and "nothing was submitted" in text
+    assert text.endswith("Fix that, then run `pulumi up` again.") and asked == ["ddm.eu-ch2.sc.otc.t-systems.invalid"]

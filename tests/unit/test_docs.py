@@ -6,19 +6,20 @@
   - `yaml`: parses; a `Pulumi.yaml` (one with `runtime:`) is a Python project;
   - `sh`: the README's two commands exactly as `scripts/` has them; any other block passes
     `bash -n` (a placeholder such as `<backup ID>` read as one word), each of its commands
-    starts with a program of `SHELL_PROGRAMS`, every `scripts/...` or `bench/...` path it names
-    exists, `pulumi config set ddm:<key>` names a key
-    the provider reads, `python -m ddm_emulator` gets options its parser accepts, and `curl`
-    reaches an admin route of the emulator with a JSON body that parses;
+    starts with a program of `SHELL_PROGRAMS`, every `scripts/`, `bench/`, `examples/`... path
+    it names exists, `pulumi config set ddm:<key>` names a key the provider reads,
+    `python -m ddm_emulator` gets options its parser accepts, and `curl` reaches an admin route
+    of the emulator with a JSON body that parses (the README's quick start is also run as
+    written: tests/engine/test_readme_quick_start.py);
   - `text`: output or an illustration, not checked;
 * the `ddm:*` keys and the `OS_*` / `DDM_*` variables of the configuration table are exactly
   those the code reads, and no page mentions a `ddm:*` key the code does not read;
-* the inputs and outputs tables of docs/reference.md are exactly the resource's inputs and outputs;
+* the inputs and outputs tables of docs/reference.md are exactly the resource's inputs and outputs,
+  and its fields table is `ddm_resources.fields.reference_table()`;
 * every "ddm-api.md section N" that a docstring cites is a section of docs/ddm-api.md;
 * every file the pages name in backticks exists (a renamed module fails here).
 
-The lists from the code come from `code_settings()` and `code_fields()`: switch those two when
-the fields are declared in one place.
+The lists from the code come from `code_settings()` and `code_fields()`.
 """
 
 from __future__ import annotations
@@ -61,12 +62,12 @@ def code_settings() -> tuple[set[str], set[str]]:
 
 
 def code_fields() -> tuple[set[str], set[str]]:
-    """The resource's inputs (dotted paths, as users write them) and its outputs, from the one
-    declaration of its fields (`ddm_resources.fields`)."""
-    from ddm_resources.fields import FIELDS
+    """The resource's inputs (dotted paths, as users write them) and its outputs."""
+    from ddm_resources.fields import FIELDS, OUTPUT_KEYS
 
-    return ({f.path for f in FIELDS if f.kind != "output" and not any(g.parent == f.path for g in FIELDS)},
-            {f.path for f in FIELDS if f.kind == "output"})
+    nested = {f.parent for f in FIELDS if f.parent}
+    inputs = {f.path for f in FIELDS if f.kind != "output" and f.path not in nested}
+    return inputs, set(OUTPUT_KEYS)
 
 
 # reading markdown -----------------------------------------------------------------------------
@@ -104,14 +105,15 @@ def anchors(text: str) -> set[str]:
 
 def table(text: str, header: str) -> list[list[str]]:
     """The rows (cells stripped) of the markdown table whose header line starts with `header`."""
-    start = text.index(header)
+    start = text.index("\n" + header) + 1
     lines = text[start:].split("\n\n", 1)[0].splitlines()
     return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines[2:]]
 
 
 def test_the_doc_pages_exist():
     names = {_name(p) for p in DOC_FILES}
-    expected = {"reference", "configuration", "safety", "troubleshooting", "emulator", "ddm-api", "contributing"}
+    expected = {"reference", "configuration", "safety", "troubleshooting", "emulator", "ddm-api", "design",
+                "contributing"}
     assert {f"docs/{page}.md" for page in expected} <= names
     assert "bench/README.md" in names
 
@@ -133,8 +135,6 @@ def _links():
 def test_every_relative_link_and_anchor_resolves(page, target):
     path, _, anchor = target.partition("#")
     resolved = (page.parent / path).resolve() if path else page
-    if resolved.name == "design.md" and not resolved.exists():
-        pytest.skip("docs/design.md is being written (issue 20 item 7, the core helper)")
     assert resolved.exists(), f"{_name(page)} links to {target}, which does not exist"
     assert REPO in resolved.parents or resolved == REPO, f"{_name(page)} links outside the repository: {target}"
     if anchor:
@@ -237,7 +237,7 @@ def test_shell_blocks_follow_the_rule(page, lang, body):
         program = words[0]
         assert program in SHELL_PROGRAMS, f"{_name(page)}: `{program}` is not a program the docs check knows"
         for word in words:
-            if re.match(r"(scripts|bench)/", word):
+            if re.match(r"(scripts|bench|examples|tests|docs)/", word):
                 assert (REPO / word).exists(), f"{_name(page)}: {word} does not exist"
         if program == "pulumi":
             assert words[1] in PULUMI_COMMANDS, f"{_name(page)}: pulumi {words[1]}"
@@ -296,6 +296,12 @@ def test_the_reference_lists_every_input_and_output_and_nothing_else():
     documented_outputs = {name for row in table(text, "| output |") for name in re.findall(r"`(\w+)`", row[0])}
     assert documented_inputs == inputs
     assert documented_outputs == outputs
+
+
+def test_the_reference_shows_the_fields_table_of_the_code():
+    from ddm_resources.fields import reference_table
+
+    assert reference_table() in (REPO / "docs" / "reference.md").read_text()
 
 
 # API notes --------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_the_resource_declares_every_output_and_input_attribute():
 
 def test_replace_and_update_split_the_top_level_inputs():
     assert fields.FORCE_NEW_INPUTS == ("source_instance_id", "source", "target")
-    assert fields.UPDATABLE_INPUTS == ("timeouts", "adopt_job_id")
+    assert fields.UPDATABLE_INPUTS == ("timeouts", "adopt_job_id", "verify", "max_restore_age")
     assert fields.OUTPUT_KEYS[0] == "job_id"
 
 

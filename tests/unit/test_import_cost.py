@@ -39,16 +39,15 @@ def test_importing_the_package_loads_no_http_client_and_no_pydantic():
 
 
 PROVIDER_PATH = """
-import sys, httpx
+import sys
 from pulumi.dynamic import Config, ConfigureRequest
 from ddm_emulator import SEED, DdmBackend, wsgi_transport
 backend = DdmBackend(job_seconds=0.0)
 backend.add_static_token("t", SEED.project_id)
-transport = wsgi_transport(backend)
-httpx.HTTPTransport.handle_request = lambda self, request: transport.handle_request(request)
 from ddm_resources import http_options
 from ddm_resources.provider import MetadataRecoveryProvider
 provider = MetadataRecoveryProvider()
+provider.transport = wsgi_transport(backend)  # the in-process seam: httpx's own transport is never used
 provider.configure(ConfigureRequest(Config({"ddm:endpoint": "http://ddm-emulator.test", "ddm:token": "t",
                                             "ddm:projectId": SEED.project_id}, "ddm-metadata-recovery")))
 checked = provider.check({}, {"resource_name": "r", "source_instance_id": SEED.source_instance_id,

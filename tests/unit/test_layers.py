@@ -16,14 +16,16 @@ import pytest
 from tests.conftest import REPO
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("words", ("version", "errors", "wording", "sanitize", "ids", "api_time", "job_status", "poll_plan",
+    # _version: written by setuptools-scm at install (git-ignored), read by version
+    ("words", ("_version", "version", "errors", "wording", "sanitize", "ids", "api_time", "job_status", "poll_plan",
                "fields")),
     ("wire", ("retry", "models", "lookup_models", "iam_models", "http_options", "http_boundary",
-              "service_clock")),
+              "service_clock", "api_paths", "instance_models")),
     ("service", ("regions", "auth", "client", "waiter", "clouds", "settings")),
     ("inputs", ("restore_time", "input_model", "inputs")),
     ("run", ("run_state",)),
-    ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore")),
+    ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore",
+                 "refresh", "verification", "drift", "rpo")),
     ("pulumi", ("provider", "resource", "provider_threads", "watchdog", "runtime_load", "__init__")),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -23,7 +23,7 @@ from ddm_resources.preflight import (
     require_preflight,
 )
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field
 from tests.conftest import SOURCE_DATA_NODE as SOURCE_NODE
 
 GOOD = {
@@ -252,7 +252,7 @@ def test_check_turns_preflight_problems_into_failures(provider, emulator):
     emulator.backend.instances[TARGET].accounts = ["app_user"]
     emulator.backend.data_nodes[DATA_NODE].read_only = True
     result = provider.check({}, GOOD)
-    assert {f.property: f.reason for f in result.failures}.keys() == {"target.instance_id", "target.data_nodes[0]"}
+    assert {failure_field(f) for f in result.failures} == {"target.instance_id", "target.data_nodes[0]"}
     assert "The instance has a common account (restorable-instances)." in result.failures[0].reason
     assert emulator.backend.requests(method="POST") == []
 
@@ -292,7 +292,7 @@ def test_check_of_an_unchanged_resource_sends_nothing(provider, emulator):
     replaced = provider.check(dict(GOOD), {**GOOD, "source": {"backup_id": "0" * 32 + "br09"}})
     # a replacement onto the same target: refused at preview as create refuses it (`decision`), no preflight
     [failure] = replaced.failures
-    assert failure.property == "target.instance_id"
+    assert failure_field(failure) == "target.instance_id"
     assert "already holds the metadata restored by a restore (recorded in this stack by" in failure.reason
 
 

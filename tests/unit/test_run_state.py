@@ -13,7 +13,7 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import RecoveryError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.run_state import RunState
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, recovery_posts
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field, recovery_posts
 from tests.restore_targets import add_restore_targets
 
 GOOD = {"source_instance_id": SOURCE, "source": {"backup_id": BACKUP},
@@ -86,12 +86,11 @@ def configured(emulator) -> MetadataRecoveryProvider:
     return provider
 
 
-@pytest.mark.parametrize("source", [GOOD["source"], {"backup_id": "0" * 32 + "br09"}], ids=["unchanged", "changed"])
-def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emulator, source):
+def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emulator):
     first = provider.create({**GOOD, "resource_name": "a"})
     olds = {**GOOD, "resource_name": "a", **first.outs}
-    news = {**GOOD, "source": source, "resource_name": "a"}
-    second_run = configured(emulator)  # `pulumi up --replace` (or a changed source): a new provider process
+    news = {**GOOD, "source": {"backup_id": "0" * 32 + "br09"}, "resource_name": "a"}
+    second_run = configured(emulator)  # a changed source: a new provider process
     second_run.diff(first.id, olds, news)
     before = len(emulator.backend.requests())
     with pytest.raises(RecoveryError) as info:
@@ -101,6 +100,23 @@ def test_replace_onto_the_recorded_target_fails_before_any_request(provider, emu
     assert "a new restore needs a new, empty target" in message
     assert len(emulator.backend.requests()) == before, "refused before any request"
     assert len(recovery_posts(emulator)) == 1
+
+
+def test_a_replacement_of_the_same_inputs_takes_its_recorded_job_again(provider, emulator, capsys):
+    """Issue 19 item 3: a `delete_before_replace` replacement whose create failed stays pending
+    replacement; with the inputs set back, the engine diffs (no change) and creates again: the job
+    the state records for these very inputs is this resource's restore, taken again, no POST."""
+    first = provider.create({**GOOD, "resource_name": "a"})
+    olds = {**GOOD, "resource_name": "a", **first.outs}
+    news = {**GOOD, "resource_name": "a"}
+    second_run = configured(emulator)
+    second_run.check(olds, news)
+    assert second_run.diff(first.id, olds, news).changes is False
+    again = second_run.create(news)
+    assert again.id == first.id and again.outs["job_id"] == first.id and again.outs["status"] == "Completed"
+    assert len(recovery_posts(emulator)) == 1
+    assert (f"adopting job {first.id} (Completed) again: the stack state records it as this resource's restore "
+            "of these very inputs") in capsys.readouterr().out
 
 
 def test_a_new_run_adopts_a_running_restore_and_says_why(provider, emulator, capsys):
@@ -210,7 +226,7 @@ def test_adopting_the_recorded_job_after_a_source_change_is_refused_at_preview_a
 def test_the_preview_refusal_offers_no_adoption_of_the_job_recorded_for_other_inputs(latest_restore, emulator):
     first, olds = latest_restore
     changed = {**olds, "source": {"restore_time": first.outs["restored_to"] - 120_000}}
-    [(prop, reason)] = [(f.property, f.reason) for f in configured(emulator).check(olds, changed).failures]
+    [(prop, reason)] = [(failure_field(f), f.reason) for f in configured(emulator).check(olds, changed).failures]
     assert prop == "target.instance_id"
     assert f"already holds the metadata restored by job {first.id}" in reason
     assert "set adopt_job_id" not in reason

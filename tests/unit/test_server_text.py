@@ -14,7 +14,7 @@ from ddm_emulator import DEMO_PROJECT_ID, Fault
 from ddm_resources.errors import ApiError
 from ddm_resources.provider import MetadataRecoveryProvider
 from ddm_resources.sanitize import clean_text, hold_secret
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field
 
 RLO = "\u202e"
 HIDDEN = [RLO, "\u202a", "\u2066", "\u2069", "\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad", "\U000e0041",
@@ -55,7 +55,7 @@ def test_a_right_to_left_override_in_instance_name_and_reason_never_reaches_the_
     provider.configure(ConfigureRequest(Config({"ddm:endpoint": emulator.url, "ddm:projectId": DEMO_PROJECT_ID,
                                                 "ddm:token": TOKEN}, "ddm-metadata-recovery")))
     failures = provider.check({}, GOOD).failures
-    reason = next(f.reason for f in failures if f.property == "target.instance_id")
+    reason = next(f.reason for f in failures if failure_field(f) == "target.instance_id")
     assert "(proddb-1) cannot be the restore target: nesorf si ecnatsni ehTx (restorable" in reason
     assert invisible(reason) == []
 

@@ -19,7 +19,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from ddm_emulator import DEMO_PROJECT_ID
 from ddm_resources import MetadataRecoveryArgs, RestoreSourceArgs, RestoreTargetArgs
 from ddm_resources.provider import MetadataRecoveryProvider
-from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN
+from tests.conftest import BACKUP, DATA_NODE, SOURCE, TARGET, TOKEN, failure_field
 
 NOW = 1716200000.0
 """2024-05-20T10:13:20Z, the tests' current time."""
@@ -52,7 +52,7 @@ def time_only(value: Any) -> dict[str, Any]:
 
 
 def failures(result) -> dict[str, str]:
-    return {f.property: f.reason for f in result.failures}
+    return {failure_field(f): f.reason for f in result.failures}
 
 
 @pytest.fixture(autouse=True)
