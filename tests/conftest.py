@@ -66,10 +66,21 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
+TEST_SETTINGS = EmulatorSettings(job_seconds=0.3)
+"""What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its (strict) default."""
+
+
+def seeded_emulator(settings: EmulatorSettings = TEST_SETTINGS, clock: Clock = time.time) -> EmulatorServer:
+    """A seeded emulator accepting `TOKEN` for `PROJECT_ID`, to be started (`with ... as server:`)."""
+    backend = DdmBackend(settings, clock=clock)
+    backend.add_static_token(TOKEN, PROJECT_ID)
+    return EmulatorServer(backend)
+
+
 @pytest.fixture
 def emulator_settings() -> EmulatorSettings:
-    """What the `emulator` fixture starts with: jobs of 0.3 s, every other setting at its (strict) default."""
-    return EmulatorSettings(job_seconds=0.3)
+    """What the `emulator` fixture starts with: `TEST_SETTINGS`."""
+    return TEST_SETTINGS
 
 
 @pytest.fixture
@@ -81,9 +92,7 @@ def emulator_clock() -> Clock:
 @pytest.fixture
 def emulator(emulator_settings: EmulatorSettings, emulator_clock: Clock) -> Iterator[EmulatorServer]:
     """A seeded emulator on a free port, accepting `TOKEN` for `PROJECT_ID`."""
-    backend = DdmBackend(emulator_settings, clock=emulator_clock)
-    backend.add_static_token(TOKEN, PROJECT_ID)
-    with EmulatorServer(backend) as server:
+    with seeded_emulator(emulator_settings, emulator_clock) as server:
         yield server
 
 

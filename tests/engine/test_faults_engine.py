@@ -46,6 +46,11 @@ def processes_in(directory) -> list[int]:
     return pids
 
 
+def job_polls(emulator, job_id: str) -> int:
+    """How many times the job `job_id` itself was read (`GET .../jobs/{job_id}`)."""
+    return sum(1 for r in emulator.backend.requests(method="GET") if r.path.endswith(f"/jobs/{job_id}"))
+
+
 def processes_running(directory, command_part: str) -> list[int]:
     """PIDs of the processes working inside `directory` whose command line has `command_part`."""
     pids = []
@@ -59,7 +64,7 @@ def processes_running(directory, command_part: str) -> list[int]:
 
 
 def test_deadline_then_up_again_adopts_the_job(stack, emulator):
-    emulator.backend.configure(job_seconds=20)  # still running at the second `up`: adopted on its own
+    emulator.backend.configure(job_seconds=600)  # running until the test moves the emulator's clock past its end
     stack.config("createTimeout", "2s")
     first = stack.up(check=False)
     assert first.returncode != 0
@@ -67,9 +72,14 @@ def test_deadline_then_up_again_adopts_the_job(stack, emulator):
     assert f"job {job.id} was still 'Running'" in first.stdout and "may still be running" in first.stdout
     assert stack.recoveries() == []
     stack.config("createTimeout", "10m")
-    second = stack.up()
+    polled = job_polls(emulator, job.id)
+    with stack.start("up", "--yes", "--skip-preview") as second:
+        wait_until(lambda: job_polls(emulator, job.id) > polled or second.poll() is not None)
+        emulator.backend.advance(600)  # the second `up` waits on the job it found: now the job ends
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert f"found restore job {job.id}" in second.stdout
-    assert stack.outputs()["job_id"] == job.id and stack.outputs()["status"] == "Completed"
+    outputs = stack.outputs()
+    assert outputs["job_id"] == job.id and outputs["status"] == "Completed"
     assert accepted(emulator) == 1
 
 
@@ -118,11 +128,12 @@ def test_failed_job_shows_reason_and_job_then_a_rerun_restores(stack, emulator):
     assert stack.recoveries() == []
     stack.up()
     assert accepted(emulator) == 2
-    assert stack.outputs()["status"] == "Completed" and stack.outputs()["job_id"] != job.id
+    outputs = stack.outputs()
+    assert outputs["status"] == "Completed" and outputs["job_id"] != job.id
 
 
 def test_iam_login_with_tokens_shorter_than_the_job(stack, emulator):
-    emulator.backend.configure(job_seconds=6, token_ttl_seconds=2)
+    emulator.backend.configure(job_seconds=4, token_ttl_seconds=2)  # the job outlives the first token
     stack.unset("ddm:token")
     stack.unset("ddm:projectId")
     stack.env.update(OS_AUTH_URL=f"{emulator.url}/v3", OS_USERNAME=DEMO_USER_NAME, OS_PASSWORD=DEMO_PASSWORD,
@@ -148,9 +159,13 @@ def test_state_and_pickled_provider_hold_no_credential(stack):
     assert recovery["outputs"]["target"]["instance_id"] == TARGET
 
 
+LONG_JOB_CLOCK_SCALE = 20
+"""Emulated seconds per real second in the long-job test: its 210 s job lasts about 10 s."""
+
+
 def test_long_job_completes_through_the_engine_with_progress(stack, emulator):
-    emulator.backend.configure(job_seconds=210)
-    stack.config("ddm:pollInterval", "10")
+    emulator.backend.configure(job_seconds=210, clock_scale=LONG_JOB_CLOCK_SCALE)
+    stack.config("ddm:pollInterval", str(10 / LONG_JOB_CLOCK_SCALE))  # a poll every 10 s of the job's time
     result = stack.up()
     assert stack.outputs()["status"] == "Completed"
     progress = [line for line in result.stdout.splitlines()

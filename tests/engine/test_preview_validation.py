@@ -1,7 +1,8 @@
 """`pulumi preview` catches the mistakes: offline validation and the preflight, real engine.
 
 Every test runs the real CLI on a copy of the root project (see `conftest.py`) against the
-emulator, and asserts that no metadata-recovery POST was sent.
+emulator, and asserts that no metadata-recovery POST was sent. The cases that are one preview
+after a setup run at once, each on its own stack and emulator (`previews`, `preview_all`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tests.conftest import (
     TOKEN,
     recovery_posts,
 )
+from tests.engine.conftest import Previewed, preview_all
 
 pytestmark = pytest.mark.engine
 
@@ -36,37 +38,47 @@ def use_restore_time(stack, value: str) -> None:
     stack.config("restoreTime", value)
 
 
-@pytest.mark.parametrize(
-    "config, field, words",
-    [
-        ({"restoreTime": "1716180000"}, "source.restore_time", "looks like epoch seconds"),
-        ({"restoreTime": "2024-05-20T04:40:00"}, "source.restore_time", "no UTC offset"),
-        ({"restoreTime": "2999-01-01T00:00:00Z"}, "source.restore_time", "is in the future"),
-        ({"sourceInstanceId": "ddm-source"}, "source_instance_id", "does not look like the ID of a DDM instance"),
-        ({"targetInstanceId": SOURCE}, "target.instance_id", "is the same as source_instance_id"),
-        ({"targetInstanceId": f"'{TARGET}'"}, "target.instance_id", "contains quote characters"),
-        ({"dataNodes[1]": DATA_NODE}, "target.data_nodes[1]", "is listed twice"),
-    ],
-    ids=["seconds", "naive-iso", "future", "name-not-id", "target-is-source", "quoted", "duplicate-node"],
-)
-def test_preview_rejects_bad_inputs_naming_field_and_fix(stack, emulator, config, field, words):
-    for key, value in config.items():
-        if key == "restoreTime":
-            use_restore_time(stack, value)
-        else:
-            stack.config(key, value, path="[" in key)
-    result = stack.preview(check=False)
+BAD_INPUTS = {
+    "seconds": ({"restoreTime": "1716180000"}, "source.restore_time", "looks like epoch seconds"),
+    "naive-iso": ({"restoreTime": "2024-05-20T04:40:00"}, "source.restore_time", "no UTC offset"),
+    "future": ({"restoreTime": "2999-01-01T00:00:00Z"}, "source.restore_time", "is in the future"),
+    "name-not-id": ({"sourceInstanceId": "ddm-source"}, "source_instance_id",
+                    "does not look like the ID of a DDM instance"),
+    "target-is-source": ({"targetInstanceId": SOURCE}, "target.instance_id", "is the same as source_instance_id"),
+    "quoted": ({"targetInstanceId": f"'{TARGET}'"}, "target.instance_id", "contains quote characters"),
+    "duplicate-node": ({"dataNodes[1]": DATA_NODE}, "target.data_nodes[1]", "is listed twice"),
+}
+"""Case id: (config set before the preview, the field the error names, words of the error)."""
+
+
+def set_bad_input(config: dict[str, str]):
+    """The setup of a `BAD_INPUTS` case: `config` set on the stack."""
+
+    def setup(stack, emulator) -> None:
+        for key, value in config.items():
+            if key == "restoreTime":
+                use_restore_time(stack, value)
+            else:
+                stack.config(key, value, path="[" in key)
+    return setup
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_preview_rejects_bad_inputs_naming_field_and_fix(previews, case):
+    _, field, words = BAD_INPUTS[case]
+    previewed = previews[f"bad-input-{case}"]
+    result, emulator = previewed.result, previewed.emulator
     assert result.returncode != 0
     assert f"{field}: " in output(result) or f"{field} " in output(result)
     assert words in output(result)
     assert emulator.backend.requests() == [], "offline validation: no request at all, so no POST"
 
 
-def test_seconds_restore_time_says_milliseconds(stack, emulator):
-    use_restore_time(stack, "1716180000")
-    text = output(stack.preview(check=False))
+def test_seconds_restore_time_says_milliseconds(previews):
+    previewed = previews["bad-input-seconds"]  # restoreTime 1716180000
+    text = output(previewed.result)
     assert "restore_time is epoch milliseconds: use 1716180000000" in text
-    assert recovery_posts(emulator) == []
+    assert recovery_posts(previewed.emulator) == []
 
 
 def test_iso_restore_time_is_restored_as_ms_and_ms_is_no_change(stack, emulator):
@@ -159,25 +171,34 @@ def _unusable_data_node(stack, emulator) -> None:
     emulator.backend.data_nodes[DATA_NODE].read_only = True
 
 
-@pytest.mark.parametrize(
-    "setup, field, reason",
-    [
-        (_target_unavailable, "target.instance_id",
-         "The instance has a common account (restorable-instances)."),
-        (_time_outside_window, "source.restore_time", "is outside the restorable time range"),
-        (_unknown_backup, "source.backup_id", f"Backup {'0' * 32}br09 of instance {SOURCE} not found."),
-        (_unusable_data_node, "target.data_nodes[0]",
-         "The instance is a read-only instance (restorable-data-node)."),
-    ],
-    ids=["target-unavailable", "time-outside-window", "unknown-backup", "unusable-data-node"],
-)
-def test_preflight_failure_fails_preview_with_the_services_reason(stack, emulator, setup, field, reason):
-    setup(stack, emulator)
-    result = stack.preview(check=False)
+PREFLIGHT_FAILURES = {
+    "target-unavailable": (_target_unavailable, "target.instance_id",
+                           "The instance has a common account (restorable-instances)."),
+    "time-outside-window": (_time_outside_window, "source.restore_time", "is outside the restorable time range"),
+    "unknown-backup": (_unknown_backup, "source.backup_id", f"Backup {'0' * 32}br09 of instance {SOURCE} not found."),
+    "unusable-data-node": (_unusable_data_node, "target.data_nodes[0]",
+                           "The instance is a read-only instance (restorable-data-node)."),
+}
+"""Case id: (setup of the stack and emulator, the field the error names, the service's reason)."""
+
+
+@pytest.mark.parametrize("case", PREFLIGHT_FAILURES)
+def test_preflight_failure_fails_preview_with_the_services_reason(previews, case):
+    _, field, reason = PREFLIGHT_FAILURES[case]
+    previewed = previews[f"preflight-{case}"]
+    result, emulator = previewed.result, previewed.emulator
     assert result.returncode != 0
     assert field in output(result) and reason in output(result)
     assert emulator.backend.requests() != [], "the preflight asked the read-only APIs"
     assert recovery_posts(emulator) == []
+
+
+@pytest.fixture(scope="module")
+def previews(pulumi_bin, stack_template, tmp_path_factory) -> dict[str, Previewed]:
+    """The previews of this module's one-preview cases, run at once (`preview_all`)."""
+    cases = {f"bad-input-{case}": set_bad_input(config) for case, (config, _, _) in BAD_INPUTS.items()}
+    cases |= {f"preflight-{case}": setup for case, (setup, _, _) in PREFLIGHT_FAILURES.items()}
+    return preview_all(cases, pulumi_bin, stack_template, tmp_path_factory.mktemp("previews"))
 
 
 def test_failing_read_only_apis_fail_preview_until_preflight_is_switched_off(stack, emulator):

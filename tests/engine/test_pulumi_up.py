@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from tests.conftest import DOC_EXAMPLE_BODY, REPO, TOKEN, recovery_posts
-from tests.engine.conftest import Stack
+from tests.engine.conftest import Previewed, Stack, preview_all
 
 pytestmark = pytest.mark.engine
 
@@ -70,15 +70,28 @@ def test_failed_job_fails_up_names_the_job_and_records_nothing(stack, emulator):
     assert stack.recoveries() == []
 
 
-@pytest.mark.parametrize(
-    "config, words",
-    [({"backupId": None}, "neither is set"), ({"restoreTime": "1716180000000"}, "both are set")],
-    ids=["neither", "both"],
-)
-def test_preview_rejects_bad_source_before_any_request(stack, emulator, config, words):
-    for key, value in config.items():
-        stack.unset(key) if value is None else stack.config(key, value)
-    result = stack.preview(check=False)
+BAD_SOURCES = {"neither": ({"backupId": None}, "neither is set"),
+               "both": ({"restoreTime": "1716180000000"}, "both are set")}
+"""Case id: (config set (None: removed) before the preview, words of the error)."""
+
+
+@pytest.fixture(scope="module")
+def bad_source_previews(pulumi_bin, stack_template, tmp_path_factory) -> dict[str, Previewed]:
+    """The previews of the `BAD_SOURCES` cases, run at once (`preview_all`)."""
+    def setup(config):
+        def apply(stack, emulator) -> None:
+            for key, value in config.items():
+                stack.unset(key) if value is None else stack.config(key, value)
+        return apply
+
+    return preview_all({case: setup(config) for case, (config, _) in BAD_SOURCES.items()}, pulumi_bin, stack_template,
+                       tmp_path_factory.mktemp("bad-source"))
+
+
+@pytest.mark.parametrize("case", BAD_SOURCES)
+def test_preview_rejects_bad_source_before_any_request(bad_source_previews, case):
+    _, words = BAD_SOURCES[case]
+    result, emulator = bad_source_previews[case].result, bad_source_previews[case].emulator
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "source.backup_id" in output and words in output
