@@ -15,13 +15,14 @@ The restore itself is never undone by this: the resource keeps its job and outpu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .client import DdmClient
-from .errors import NotFoundError
+from .errors import DdmError, NotFoundError
 
-__all__ = ["DELETED", "Drift", "SCHEMAS_MISSING", "target_drift"]
+__all__ = ["DELETED", "Drift", "SCHEMAS_MISSING", "refresh_target", "target_drift"]
 
 DELETED = "DELETED"
 SCHEMAS_MISSING = "SCHEMAS_MISSING"
@@ -56,3 +57,29 @@ def target_drift(client: DdmClient, target: str, recorded_schemas: Sequence[str]
         return Drift("RUNNING")
     named = ", ".join(missing[:_NAMED]) + (f" and {len(missing) - _NAMED} more" if len(missing) > _NAMED else "")
     return Drift(SCHEMAS_MISSING, f"target instance {target} no longer has schema {named}, which the restore left")
+
+
+def refresh_target(connect: Callable[[], DdmClient], job_id: str, outs: dict[str, Any], *,
+                   say: Callable[[str], None]) -> dict[str, Any]:
+    """`outs` (a restore's recorded outputs, after `refresh.refresh`) with `target_status` as the target is
+    now (`target_drift`, with a client from `connect()`), and a warning line through `say` when it is
+    not as the restore left it. Unchanged, with a line, when the target cannot be read; unchanged and
+    silent when `outs` name no target."""
+    target_props = outs.get("target")
+    target = target_props.get("instance_id") if isinstance(target_props, dict) else None
+    if not isinstance(target, str) or not target:
+        return outs
+    recorded = outs.get("schemas")
+    schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
+    try:
+        with connect() as client:
+            drift = target_drift(client, target, schemas)
+    except DdmError as exc:
+        say(f"refresh could not check target instance {target}: {exc}; target_status stays "
+            f"{outs.get('target_status') or 'unset'}")
+        return outs
+    if drift.warning:
+        say(f"warning: {drift.warning} (restore job {job_id}). The restore stays recorded; the next `pulumi up` "
+            "restores nothing for this resource unless its inputs change: to restore again, point "
+            "target.instance_id at a new, empty DDM instance")
+    return {**outs, "target_status": drift.target_status}

@@ -16,6 +16,7 @@ forgets the resource.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -196,6 +197,7 @@ class MetadataRecoveryProvider(ResourceProvider):
         settings = self.state.settings()
         schedule = PollSchedule(max_interval=settings.poll_interval)
         name = _name(inputs)
+        _note_stack_row()
         with self._client(settings, name) as client:
             restore = Restore(client, inputs, say=lambda line: _say(f"{name}: {line}"), schedule=schedule,
                               preflight=settings.preflight, ledger=self.state, adopt_window=settings.adopt_window,
@@ -208,7 +210,7 @@ class MetadataRecoveryProvider(ResourceProvider):
                                      **checked, **_secret_paths(props)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.target_drift`).
+        """`pulumi refresh`: the job again (`_read_job`), then the target (`drift.refresh_target`).
 
         The target found deleted, not running, or without schemas the restore left sets output
         `target_status` (`DELETED`, its status, `SCHEMAS_MISSING`) and says a `ddm-resources:` warning
@@ -216,28 +218,13 @@ class MetadataRecoveryProvider(ResourceProvider):
         restores only when the inputs change (a new target: docs/safety.md, "Drift"). A target that
         cannot be read keeps the recorded `target_status`, with a line saying so.
         """
+        from .drift import refresh_target
+
         result = self._read_job(id_, props)
         outs = dict(result.outs or {})
-        target = _target_id(outs)
-        if target is None:
-            return result
-        from .drift import target_drift
-
         name = _name(outs)
-        recorded = outs.get("schemas")
-        schemas = [s for s in recorded if isinstance(s, str)] if isinstance(recorded, list) else None
-        try:
-            with self._client(self.state.settings(), name) as client:
-                drift = target_drift(client, target, schemas)
-        except DdmError as exc:
-            _say(f"{name}: refresh could not check target instance {target}: {exc}; target_status stays "
-                 f"{outs.get('target_status') or 'unset'}")
-            return result
-        if drift.warning:
-            _say(f"{name}: warning: {drift.warning} (restore job {id_}). The restore stays recorded; the next "
-                 "`pulumi up` restores nothing for this resource unless its inputs change: to restore again, point "
-                 "target.instance_id at a new, empty DDM instance")
-        return ReadResult(id_, {**outs, "target_status": drift.target_status})
+        return ReadResult(id_, refresh_target(lambda: self._client(self.state.settings(), name), id_, outs,
+                                              say=lambda line: _say(f"{name}: {line}")))
 
     def _read_job(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Re-read the job on `pulumi refresh` (`GET /v3/{project_id}/jobs/{job_id}`, docs/ddm-api.md
@@ -281,6 +268,20 @@ class MetadataRecoveryProvider(ResourceProvider):
         """A DDM client for `settings`, whose retry lines name the resource `name`; with password
         login this may call IAM for the project ID."""
         return self.state.client(settings, on_retry=lambda exc, wait: _say(f"{name}: {exc}; retrying in {wait:.1f}s"))
+
+
+_STACK_ROW_NOTED = threading.Event()
+
+
+def _note_stack_row() -> None:
+    """Say once per provider process that progress shows on the stack's row: a dynamic provider is
+    not told its resource's URN (Pulumi's servicer keeps it), and reaching the engine's log on a
+    resource's row would rely on SDK internals; the provider plugin does it (docs/plugin.md)."""
+    if not _STACK_ROW_NOTED.is_set():
+        _STACK_ROW_NOTED.set()
+        _say("progress lines show on the stack's row and are listed again at the end: a dynamic provider is not "
+             "told its resource's URN; the provider plugin (type ddm:index:MetadataRecovery, docs/plugin.md) "
+             "shows each restore's progress on its own row, once")
 
 
 def _at_boundary(exc: DdmError) -> DdmError:

@@ -99,6 +99,14 @@ class Restore:
     restored_to: int | None = field(default=None, init=False)
     """The point in time submitted, epoch ms, when the restore is by time (`"latest"` resolved);
     `None` for a backup or an adopted job (whose time the job list does not show)."""
+    progress: Callable[[Progress], None] | None = None
+    """Hears each progress report of the wait; `None`: `say` gets its line (`Progress.describe`)."""
+    job_id: str | None = field(default=None, init=False)
+    """The job this restore waits on, from the moment it is adopted or accepted (a provider plugin saves
+    it as partial state when the wait does not end with the job completed); `None` before, and again
+    when the job an answer to the POST named proved not to be this restore."""
+    wait_error: DdmError | None = field(default=None, init=False)
+    """Why the wait on `job_id` ended without a completed job (`JobTimeoutError`, `JobFailedError`, ...)."""
     _failed_before: JobItem | None = field(default=None, init=False, repr=False)
     """The target's last failed restore, if the job list shows one: named when a restore is refused."""
     _seen_before: frozenset[str] = field(default=frozenset(), init=False, repr=False)
@@ -152,6 +160,7 @@ class Restore:
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
         except _NotThisRestore as exc:
             assert self._posted is not None
+            self.job_id = None
             job_id, self._posted = self._find_after_unclear_answer(exc, self._posted[1]), None
             return self._wait(job_id, self.inputs.create_timeout - (self.monotonic() - started))
 
@@ -364,20 +373,29 @@ class Restore:
         age = self.client.server_now_ms() / 1000 - started.timestamp()
         return replace(progress, elapsed=age) if age >= 0 else progress
 
+    def _report(self, progress: Progress) -> None:
+        """One progress report of the wait: to `progress`, else its line to `say`."""
+        if self.progress is not None:
+            self.progress(progress)
+        else:
+            self.say(f"{progress.describe()} (target {self.target})")
+
     def _wait(self, job_id: str, timeout: float) -> Job:
         """Wait for `job_id` (`wait_for_job` over `_poll`); raise `RestoreError`, or
         `_NotThisRestore` when the job this run's POST named is not this restore."""
         self._hold(job_id)
+        self.job_id = job_id
         what = f"{self.name}: metadata recovery onto target instance {self.target}"
         try:
             return wait_for_job(
                 self._poll, job_id, timeout=max(timeout, 0.0), schedule=self.schedule,
-                on_progress=lambda p: self.say(f"{self._since_start(p).describe()} (target {self.target})"),
+                on_progress=lambda p: self._report(self._since_start(p)),
                 clock=self.monotonic, sleep=self.sleep,
             )
         except _NotThisRestore:
             raise
         except JobFailedError as exc:
+            self.wait_error = exc
             earlier = self._failed_before
             again = f" The target's previous restore, job {earlier.id}, failed too." if earlier else ""
             reason = clause(self._fail_reason(job_id, exc.created_time))
@@ -387,6 +405,7 @@ class Restore:
                        "refuses it, DBS.300372): if so, point target.instance_id at a new, empty DDM instance."
                        f"{self._source_hint}")
         except JobTimeoutError as exc:
+            self.wait_error = exc
             # no answered poll: the job was just accepted, so it most likely runs (and adoption sees it so)
             if exc.last_status is None or job_outcome(exc.last_status) == "running":
                 step = (f"The next `pulumi up` adopts it while it runs; once it has completed, "
@@ -399,6 +418,7 @@ class Restore:
             message = (f"{what}: job {job_id} {unfinished(exc.last_status, exc.last_error, ran_out)}; "
                        f"it may still be running. {step}")
         except (JobError, DdmError) as exc:
+            self.wait_error = exc
             if isinstance(exc, JobNotFoundError) and self._unanswered_post(job_id):
                 raise _NotThisRestore(f"the restore request was answered with job {job_id}, which DDM did not "
                                       f"know for {self.schedule.missing_grace:g} s") from None

@@ -7,9 +7,11 @@ input rules and the provider all quote values and count things the same way.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["LONGEST_QUOTED", "count", "digits", "say", "shown"]
+__all__ = ["LINE_SINK", "LONGEST_QUOTED", "count", "digits", "say", "shown"]
 
 LONGEST_QUOTED = 40
 """Characters of the longest string `shown` quotes: longer than any ID (36) or time written as text.
@@ -41,7 +43,16 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+LINE_SINK: ContextVar[Callable[[str], None] | None] = ContextVar("ddm_resources_line_sink", default=None)
+"""Where `say` sends its lines in the current context instead of stdout: the provider plugin
+(`plugin.py`) sets it per request, to the engine's log on the resource's own row."""
+
+
 def say(message: str) -> None:
     """One line for the `pulumi up` output, `ddm-resources: <message>` (the engine shows the
-    provider process's stdout)."""
+    provider process's stdout); to `LINE_SINK`, without the prefix, when one is set."""
+    sink = LINE_SINK.get()
+    if sink is not None:
+        sink(message)
+        return
     print(f"ddm-resources: {message}", file=sys.stdout, flush=True)

@@ -3,7 +3,9 @@
 * every relative link resolves, and so does its `#anchor` (GitHub's heading anchors);
 * every fenced code block names its language, and what it holds is checked by a rule:
   - `python`: parses (`ast.parse`), and every name imported from `ddm_resources` exists;
-  - `yaml`: parses; a `Pulumi.yaml` (one with `runtime:`) is a Python project;
+  - `yaml`: parses; a `Pulumi.yaml` (one with `runtime:`) is a Python or a YAML project;
+  - `typescript`, `go`, `csharp`: the plugin's resource in those languages (docs/plugin.md), not
+    checked here: tests/engine/test_plugin_sdks.py generates the SDKs they use;
   - `sh`: the README's two commands exactly as `scripts/` has them; any other block passes
     `bash -n` (a placeholder such as `<backup ID>` read as one word), each of its commands
     starts with a program of `SHELL_PROGRAMS`, every `scripts/`, `bench/`, `examples/`... path
@@ -38,10 +40,10 @@ import yaml
 from tests.conftest import REPO
 
 DOC_FILES = sorted([REPO / "README.md", REPO / "bench" / "README.md", *(REPO / "docs").glob("*.md")])
-LANGUAGES = {"python", "yaml", "sh", "text"}
+LANGUAGES = {"python", "yaml", "sh", "text", "typescript", "go", "csharp"}
 SHELL_PROGRAMS = {"pulumi", "pip", "python", ".venv/bin/python", "export", "mkdir", "curl",
-                  "scripts/demo", "scripts/test"}
-PULUMI_COMMANDS = {"login", "stack", "config", "up", "preview", "refresh", "destroy", "cancel"}
+                  "scripts/demo", "scripts/test", "ddm-sdkgen"}
+PULUMI_COMMANDS = {"login", "stack", "config", "up", "preview", "refresh", "destroy", "cancel", "import", "package"}
 TWO_COMMANDS = """\
 scripts/demo    # start the local DDM API emulator, `pulumi up` the root project against it, print the job_id
 scripts/test    # the whole test suite: unit, emulator, provider process over gRPC, real Pulumi engine
@@ -205,7 +207,8 @@ def test_python_blocks_parse_and_import_what_exists(page, lang, body):
 def test_yaml_blocks_parse(page, lang, body):
     data = yaml.safe_load(body)
     if isinstance(data, dict) and "runtime" in data:
-        assert data["runtime"]["name"] == "python" and data["name"]
+        runtime = data["runtime"]["name"] if isinstance(data["runtime"], dict) else data["runtime"]
+        assert runtime in ("python", "yaml") and data["name"]
 
 
 def test_the_readme_has_the_two_commands_as_they_work():
@@ -285,7 +288,7 @@ def test_no_page_names_a_ddm_key_the_code_does_not_read():
     keys, _ = code_settings()
     for path in DOC_FILES:
         text = re.sub(r"typo such as `ddm:\w+`", "", path.read_text())
-        named = set(re.findall(r"(?<![/\w])ddm:([A-Za-z]\w*)", text))
+        named = set(re.findall(r"(?<![/\w])ddm:(?!index:)([A-Za-z]\w*)", text))  # not a type token
         assert named <= keys, f"{_name(path)} names ddm:{sorted(named - keys)}, which the provider does not read"
 
 

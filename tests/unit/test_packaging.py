@@ -79,7 +79,8 @@ def test_urls_are_urls_and_python_versions_are_classified():
 
 
 def test_the_emulator_console_script_is_installed():
-    assert PYPROJECT["project"]["scripts"] == {"ddm-emulator": "ddm_emulator.__main__:script"}
+    assert PYPROJECT["project"]["scripts"] == {"ddm-emulator": "ddm_emulator.__main__:script",
+                                               "pulumi-resource-ddm": "ddm_resources.plugin_server:main"}
     script = Path(sys.executable).parent / "ddm-emulator"
     if not script.exists():
         pytest.skip("ddm-resources is not installed in this interpreter's environment (scripts/bootstrap does)")
