@@ -1,16 +1,16 @@
-"""The plugin's schema follows `fields.py`, and its properties translate both ways."""
+"""`plugin_schema`: the plugin's schema follows `fields.py` (every input and output with its
+description and unit, a new field without an edit), names translate both ways, versions as semver.
+"""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from pulumi.provider.experimental.property_value import PropertyValue
 
 from ddm_resources import plugin_schema
 from ddm_resources.fields import FIELDS, Field
 from ddm_resources.plugin_schema import RESOURCE_TOKEN, camel, field_path, schema, semver, wire_name
-from ddm_resources.plugin_wire import from_wire, to_wire
 
 
 def test_every_input_and_output_is_in_the_schema_with_its_description_and_unit():
@@ -58,19 +58,3 @@ def test_semver(pep440, expected):
 
 def test_the_schema_is_json():
     assert json.loads(plugin_schema.schema_json("1.0.0"))["name"] == "ddm"
-
-
-def test_properties_from_the_engine_and_back_keep_secrets_and_numbers():
-    wire = {"sourceInstanceId": PropertyValue("src"),
-            "source": PropertyValue({"restoreTime": PropertyValue(1716180000000.0)}),
-            "target": PropertyValue({"instanceId": PropertyValue("tgt", is_secret=True),
-                                     "dataNodes": PropertyValue([PropertyValue("n1")])})}
-    props = from_wire(wire, "recovery")
-    assert props == {"source_instance_id": "src", "source": {"restore_time": 1716180000000},
-                     "target": {"instance_id": "tgt", "data_nodes": ["n1"]}, "resource_name": "recovery",
-                     "__secret_inputs": ["target.instance_id"]}
-    back = to_wire({**props, "job_id": "j1", "restored_to": None})
-    assert set(back) == {"sourceInstanceId", "source", "target", "jobId"}
-    assert back["target"].is_secret and not back["source"].is_secret
-    assert back["source"].value["restoreTime"].value == 1716180000000.0
-    assert set(to_wire({**props, "job_id": "j1"}, inputs_only=True)) == {"sourceInstanceId", "source", "target"}
