@@ -7,7 +7,8 @@ resource (a new restore), the rule `check` applies and a description. The rest i
 (`provider.diff`/`update`), the outputs `create` sets, and the reference table of
 docs/reference.md (`reference_table`, which the docs check compares against that page).
 `MetadataRecoveryArgs` (`resource`) and the checked model (`input_model`) type the same names;
-a unit test holds them to this list.
+a unit test holds them to this list. `target_instance_id` reads one field out of properties as
+the engine hands them over (the target, which `provider` and `drift` look up in a state).
 """
 
 from __future__ import annotations
