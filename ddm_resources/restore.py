@@ -53,8 +53,6 @@ from .waiter import PollSchedule, Progress, unfinished, wait_for_job
 
 __all__ = ["KEPT_FOR_THE_JOB", "Restore", "kept_for_the_job"]
 
-
-"""Slack (seconds) for clock differences when searching from the time of a POST."""
 _SETTLE = 1.5
 """Seconds to wait before looking in the job list for a job that may have been created (or
 ended) just now: after an unclear restore answer, and for a failed job's `fail_reason`. The
