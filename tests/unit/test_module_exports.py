@@ -22,8 +22,15 @@ MODULES = sorted(
 )
 
 
+PLUGIN_MODULES = {"ddm_resources.plugin", "ddm_resources.plugin_server", "ddm_resources.plugin_wire"}
+"""Built on the SDK's provider support, `pulumi.provider.experimental` (pulumi 3.175 and newer; not in
+the lowest pulumi the dynamic resource allows, which scripts/test-lowest runs)."""
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_all_names_the_modules_public_definitions(name):
+    if name in PLUGIN_MODULES:
+        pytest.importorskip("pulumi.provider.experimental", reason="the provider plugin needs pulumi >= 3.175")
     module = importlib.import_module(name)
     exported = getattr(module, "__all__", None)
     assert isinstance(exported, (list, tuple)), f"{name} has no __all__"

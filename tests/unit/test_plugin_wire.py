@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+# the SDK's provider support the plugin is built on (pulumi 3.175 and newer; scripts/test-lowest runs 3.139)
+pytest.importorskip("pulumi.provider.experimental", reason="the provider plugin needs pulumi >= 3.175")
+
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from ddm_resources.plugin_wire import from_wire, to_wire

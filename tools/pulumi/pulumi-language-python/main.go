@@ -20,9 +20,12 @@
 //     without config gets none, and the SDK reads that as no config), PULUMI_CONFIG_SECRET_KEYS
 //     (a JSON list, `[]` when none) always; no other variable and no interpreter flag.
 //     Exit code 32 means "error already shown" (bail). A program still running when Cancel
-//     arrives, or when the Run call itself ends (the engine is gone), gets SIGINT, and is
-//     killed if it has not exited programStopGrace (5 s) later, as upstream's language hosts
-//     do (Node.js, Ruby: SIGINT, then a kill 5 s later).
+//     arrives gets SIGINT, and is killed if it has not exited programStopGrace (5 s) later, as
+//     upstream's language hosts do (Node.js, Ruby: SIGINT, then a kill 5 s later). When the Run
+//     call itself ends first (the engine no longer waits: a failed preview, or the engine is
+//     gone), the program gets programStopGrace to exit on its own before that SIGINT, so a
+//     program that is already shutting down is not interrupted (Python would print a
+//     KeyboardInterrupt traceback).
 //   - Cancel: stops the running programs that way (SIGINT, then kill); a Run after Cancel
 //     does not start its program.
 //   - GetRequiredPackages: creates the virtualenv named by the `virtualenv` option when it does
@@ -76,10 +79,10 @@ import (
 const (
 	// How often the host checks that the engine is still there (upstream's interval); when it
 	// is gone, the host stops serving and exits. A killed `pulumi` can leave the host behind
-	// for up to this long; the program it ran is stopped at once (see Run).
+	// for up to this long; the program it ran is stopped within programStopGrace (see Run).
 	engineCheckInterval = 5 * time.Minute
-	// How long a program has to exit after its SIGINT (Cancel, or the end of the Run call)
-	// before it is killed; upstream's hosts wait as long.
+	// How long a program has to exit after its SIGINT before it is killed (upstream's hosts wait
+	// as long), and how long it has after the Run call ended before that SIGINT.
 	programStopGrace = 5 * time.Second
 	execScript       = "pulumi-language-python-exec"
 	// The exec script exits with this code after it has shown the user an error.
@@ -345,10 +348,11 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	// The program stops when Cancel arrives or when this call ends (the engine is gone).
+	// The program stops when Cancel arrives; when this call ends first (the engine no longer waits
+	// for it), it has programStopGrace to exit on its own before it is stopped the same way.
 	programCtx, stopProgram := context.WithCancel(host.programs)
 	defer stopProgram()
-	defer context.AfterFunc(ctx, stopProgram)()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(programStopGrace, stopProgram) })()
 	cmd, err := tc.Command(programCtx, args...)
 	if err != nil {
 		return nil, err
