@@ -206,7 +206,9 @@ class TestProgressRows:
         import subprocess
 
         leader, follower = pty.openpty()
-        env = {**five.env, "TERM": "xterm-256color", "COLUMNS": "200", "LINES": "50"}
+        # a terminal as a user has it: Pulumi redraws in place only when it detects no CI system (CI=true in CI)
+        env = {**five.env, "TERM": "xterm-256color", "COLUMNS": "200", "LINES": "50",
+               "PULUMI_DISABLE_CI_DETECTION": "1"}
         proc = subprocess.Popen([five.pulumi_bin, "up", "--yes", "--skip-preview", "--stack", five.name],
                                 cwd=five.workdir, env=env, stdin=follower, stdout=follower, stderr=follower)
         os.close(follower)
