@@ -30,15 +30,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import queue
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import grpc
 from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
@@ -64,6 +61,7 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
+from .engine_log import EngineLog
 from .errors import DdmError, JobFailedError, RestoreError
 from .fields import FORCE_NEW_INPUTS, UPDATABLE_INPUTS
 from .plugin_schema import FUNCTION_TOKEN, RESOURCE_TOKEN, camel, schema_json
@@ -77,7 +75,7 @@ if TYPE_CHECKING:
 
     from .waiter import Progress
 
-__all__ = ["PROVIDER_WORKERS", "DdmProvider", "EngineLog", "PartialState"]
+__all__ = ["PROVIDER_WORKERS", "DdmProvider", "PartialState"]
 
 PROVIDER_WORKERS = 256
 """Threads of the pool every call runs in: restores waiting at once in one `up`."""
@@ -100,62 +98,6 @@ class PartialState(Exception):
 
 class _Interrupted(Exception):
     """The engine asked the plugin to stop (`Cancel`) while a restore waited."""
-
-
-# the engine's log ---------------------------------------------------------------------------
-
-class EngineLog:
-    """Lines to the engine's `Log` RPC, attached to a resource's row by its URN (`ephemeral`: a
-    status that replaces the last one and is not listed again at the end). One sender thread sends
-    them in order, so a restore never waits on the engine's display; `flush` waits until the lines
-    given so far are sent (each call's lines before its answer). Without an engine address (a
-    test), lines go to stderr. Never raises: a line that cannot be sent is dropped."""
-
-    def __init__(self, address: str | None) -> None:
-        self.address = address
-        self._queue: queue.SimpleQueue[tuple[str, str, bool] | threading.Event] = queue.SimpleQueue()
-        self._sender: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def line(self, urn: str, message: str, *, ephemeral: bool = False) -> None:
-        from .sanitize import mask_held
-
-        message = mask_held(message)
-        if self.address is None:
-            print(f"ddm-resources: {message}", file=sys.stderr, flush=True)
-            return
-        self._start()
-        self._queue.put((urn, message, ephemeral))
-
-    def flush(self, timeout: float = 10.0) -> None:
-        """Wait (at most `timeout` seconds) until every line given before this call was sent."""
-        if self._sender is None:
-            return
-        done = threading.Event()
-        self._queue.put(done)
-        done.wait(timeout)
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._sender is None:
-                self._sender = threading.Thread(target=self._send, name="ddm-engine-log", daemon=True)
-                self._sender.start()
-
-    def _send(self) -> None:
-        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
-
-        stub = engine_pb2_grpc.EngineStub(grpc.insecure_channel(self.address))
-        while True:
-            item = self._queue.get()
-            if isinstance(item, threading.Event):
-                item.set()
-                continue
-            urn, message, ephemeral = item
-            try:
-                stub.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn,
-                                               ephemeral=ephemeral), timeout=10)
-            except grpc.RpcError:
-                pass
 
 
 # the provider -------------------------------------------------------------------------------

@@ -35,6 +35,18 @@ def _servicer_class() -> type:
         if isinstance(inner, DdmError):
             await context.abort(grpc.StatusCode.UNKNOWN, str(inner))
 
+    def _answering_cleanly(method: Any) -> Any:
+        """The SDK servicer's `method`, aborting with this package's message alone when it fails."""
+
+        async def call(self: Any, request: Any, context: Any) -> Any:
+            try:
+                return await method(self, request, context)
+            except Exception as exc:
+                await abort_clean(context, exc)
+                raise
+
+        return call
+
     class Servicer(ProviderServicer):  # type: ignore[misc,unused-ignore]
         """The SDK's servicer, with Create/Update answering `PartialState` as `ErrorResourceInitFailed`."""
 
@@ -65,19 +77,9 @@ def _servicer_class() -> type:
                 raise
             return proto.UpdateResponse(properties=PropertyValue.marshal_map(resp.properties or {}))
 
-        async def Check(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Check(request, context)
-            except Exception as exc:
-                await abort_clean(context, exc)
-                raise
-
-        async def Diff(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Diff(request, context)
-            except Exception as exc:
-                await abort_clean(context, exc)
-                raise
+        Check = _answering_cleanly(ProviderServicer.Check)
+        Diff = _answering_cleanly(ProviderServicer.Diff)
+        Invoke = _answering_cleanly(ProviderServicer.Invoke)
 
         async def Read(self, request: Any, context: Any) -> Any:  # noqa: N802
             try:
@@ -85,13 +87,6 @@ def _servicer_class() -> type:
             except Exception as exc:
                 if isinstance(exc.__context__, PartialState):
                     await context.abort_with_status(_init_failed(exc.__context__))
-                await abort_clean(context, exc)
-                raise
-
-        async def Invoke(self, request: Any, context: Any) -> Any:  # noqa: N802
-            try:
-                return await super().Invoke(request, context)
-            except Exception as exc:
                 await abort_clean(context, exc)
                 raise
 

@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("restore", ("job_identity", "adoption", "decision", "preflight", "restore_window", "preview", "restore",
                  "refresh", "verification", "drift", "rpo", "outputs")),
     ("pulumi", ("provider", "resource", "provider_threads", "watchdog", "runtime_load", "plugin_schema", "plugin_wire",
-                "plugin", "plugin_server", "__init__")),
+                "engine_log", "plugin", "plugin_server", "__init__")),
 )
 LAYER_OF = {module: index for index, (_, modules) in enumerate(LAYERS) for module in modules}
 PACKAGE = REPO / "ddm_resources"
