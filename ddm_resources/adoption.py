@@ -34,13 +34,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .api_time import CLOCK_SKEW, age_text, epoch_seconds, format_utc
+from .api_time import CLOCK_SKEW, age_text, epoch_seconds, format_utc, parse_api_time
 from .client import DdmClient
 from .errors import DdmError
 from .job_status import RESTORE_JOB_NAMES, is_restore_job_name, job_outcome
 from .models import JobItem
 
-__all__ = ["LOOKBACK", "TargetJobs", "newest_restore_job", "restore_jobs", "target_jobs"]
+__all__ = ["LOOKBACK", "TargetJobs", "fail_reason", "newest_restore_job", "restore_jobs", "target_jobs"]
 
 LOOKBACK = 29 * 24 * 3600.0
 """How far back (seconds) the job list is read; the API allows 30 days."""
@@ -152,6 +152,21 @@ class TargetJobs:
                     "empty instance, so a new restore needs a new, empty target: point target.instance_id at a "
                     f"new, empty DDM instance. {hint}")
         return None
+
+
+def fail_reason(client: DdmClient, job_id: str, created_time: str, now: float) -> str:
+    """The job list's `fail_reason` for the failed job `job_id` created at `created_time` (the job's
+    text; `now` on the service's clock, epoch s, when that cannot be read), or why it is not known.
+    The job itself has no reason (docs/ddm-api.md section 3.1); the list has (section 3.2)."""
+    created = parse_api_time(created_time)
+    since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
+    try:
+        item = next((j for j in client.list_jobs(int(since * 1000)) if j.id == job_id), None)
+    except DdmError as exc:
+        return f"reason unknown (the job list could not be read: {exc})"
+    if item is None or not item.fail_reason:
+        return "the service gave no reason"
+    return item.fail_reason
 
 
 def target_jobs(client: DdmClient, target: str, now: float, window: float, source: str = "") -> TargetJobs:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from .adoption import LOOKBACK, TargetJobs, newest_restore_job, restore_jobs, target_jobs
+from .adoption import LOOKBACK, TargetJobs, fail_reason, newest_restore_job, restore_jobs, target_jobs
 from .api_time import CLOCK_SKEW, epoch_seconds, format_ms, parse_api_time
 from .client import DdmClient
 from .decision import Adopt, Decision, Refuse, decide
@@ -436,19 +436,9 @@ class Restore:
                 target_instance_id=self.target, job_id=job_id)
 
     def _fail_reason(self, job_id: str, created_time: str) -> str:
-        """The job list's `fail_reason` for `job_id`, or why it is not known."""
+        """The job list's `fail_reason` for `job_id` (`adoption.fail_reason`), once the list can show it."""
         self.sleep(_SETTLE)
-        now = self.service_now()
-        created = parse_api_time(created_time)
-        since = created.timestamp() - CLOCK_SKEW if created is not None else now - LOOKBACK
-        try:
-            jobs = self.client.list_jobs(int(since * 1000))
-            item = next((j for j in jobs if j.id == job_id), None)
-        except DdmError as exc:
-            return f"reason unknown (the job list could not be read: {exc})"
-        if item is None or not item.fail_reason:
-            return "the service gave no reason"
-        return item.fail_reason
+        return fail_reason(self.client, job_id, created_time, self.service_now())
 
 
 class _NotThisRestore(DdmError):
