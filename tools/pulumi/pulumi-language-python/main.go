@@ -23,9 +23,9 @@
 //     arrives gets SIGINT, and is killed if it has not exited programStopGrace (5 s) later, as
 //     upstream's language hosts do (Node.js, Ruby: SIGINT, then a kill 5 s later). When the Run
 //     call itself ends first (the engine no longer waits: a failed preview, or the engine is
-//     gone), the program gets programStopGrace to exit on its own before that SIGINT, so a
-//     program that is already shutting down is not interrupted (Python would print a
-//     KeyboardInterrupt traceback).
+//     gone), the program gets programStopGrace to exit on its own and is then killed, not
+//     interrupted: a Python program already shutting down would print a KeyboardInterrupt
+//     traceback.
 //   - Cancel: stops the running programs that way (SIGINT, then kill); a Run after Cancel
 //     does not start its program.
 //   - GetRequiredPackages: creates the virtualenv named by the `virtualenv` option when it does
@@ -348,11 +348,21 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	// The program stops when Cancel arrives; when this call ends first (the engine no longer waits
-	// for it), it has programStopGrace to exit on its own before it is stopped the same way.
+	// The program stops when Cancel arrives (SIGINT, then kill); when this call ends first (the
+	// engine no longer waits for it), it has programStopGrace to exit on its own, then is killed.
 	programCtx, stopProgram := context.WithCancel(host.programs)
 	defer stopProgram()
-	defer context.AfterFunc(ctx, func() { time.AfterFunc(programStopGrace, stopProgram) })()
+	var started *os.Process
+	var startedMu sync.Mutex
+	defer context.AfterFunc(ctx, func() {
+		time.AfterFunc(programStopGrace, func() {
+			startedMu.Lock()
+			defer startedMu.Unlock()
+			if started != nil {
+				_ = started.Kill() // no SIGINT: a Python program shutting down would print a traceback
+			}
+		})
+	})()
 	cmd, err := tc.Command(programCtx, args...)
 	if err != nil {
 		return nil, err
@@ -370,7 +380,15 @@ func (host *pythonLanguageHost) Run(ctx context.Context, req *pulumirpc.RunReque
 	cmd.Env = append(cmd.Env, env...)
 	logging.V(5).Infof("language host launching: %v", cmd.Args)
 
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("problem executing program (could not run language executor): %v", err),
+		}, nil
+	}
+	startedMu.Lock()
+	started = cmd.Process
+	startedMu.Unlock()
+	if err := cmd.Wait(); err != nil {
 		_ = os.Stdout.Sync()
 		_ = os.Stderr.Sync()
 		var exitErr *exec.ExitError
